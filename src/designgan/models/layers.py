@@ -1,0 +1,87 @@
+"""Building blocks shared by the generators and discriminators: norms, conv blocks, residual blocks."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import nn
+
+NormName = Literal["instance", "batch", "group", "none"]
+
+
+def make_norm(name: NormName, channels: int) -> nn.Module:
+    """A normalisation layer by name. ``instance`` (no affine) is the CycleGAN default."""
+    if name == "instance":
+        return nn.InstanceNorm2d(channels, affine=False)
+    if name == "batch":
+        return nn.BatchNorm2d(channels)
+    if name == "group":
+        return nn.GroupNorm(min(32, channels // 4) or 1, channels)
+    if name == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown norm '{name}' (known: instance, batch, group, none)")
+
+
+def conv_norm_act(
+    in_ch: int,
+    out_ch: int,
+    kernel: int,
+    stride: int = 1,
+    norm: NormName = "instance",
+    act: Literal["relu", "lrelu", "none"] = "relu",
+    reflect: bool = True,
+) -> nn.Sequential:
+    """Conv (reflect-padded "same" for stride 1) -> norm -> activation."""
+    pad = kernel // 2
+    layers: list[nn.Module] = []
+    if reflect and pad > 0:
+        layers += [nn.ReflectionPad2d(pad), nn.Conv2d(in_ch, out_ch, kernel, stride, 0, bias=norm != "batch")]
+    else:
+        layers.append(nn.Conv2d(in_ch, out_ch, kernel, stride, pad, bias=norm != "batch"))
+    layers.append(make_norm(norm, out_ch))
+    if act == "relu":
+        layers.append(nn.ReLU(inplace=True))
+    elif act == "lrelu":
+        layers.append(nn.LeakyReLU(0.2, inplace=True))
+    return nn.Sequential(*layers)
+
+
+class ResnetBlock(nn.Module):
+    """Two reflect-padded 3x3 convs with a skip connection (Johnson et al. / CycleGAN)."""
+
+    def __init__(self, channels: int, norm: NormName = "instance") -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            conv_norm_act(channels, channels, 3, norm=norm, act="relu"),
+            conv_norm_act(channels, channels, 3, norm=norm, act="none"),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class Upsample(nn.Module):
+    """Nearest x2 upsampling then a 3x3 conv: no checkerboard artefacts, fast on CPU."""
+
+    def __init__(self, in_ch: int, out_ch: int, norm: NormName = "instance") -> None:
+        super().__init__()
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.conv = conv_norm_act(in_ch, out_ch, 3, norm=norm, act="relu")
+
+    def forward(self, x: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
+        # ``size`` restores odd feature sizes exactly (e.g. 75 -> 38 -> 75, not 76).
+        x = nn.functional.interpolate(x, size=size, mode="nearest") if size is not None else self.up(x)
+        return self.conv(x)
+
+
+def init_weights(module: nn.Module, gain: float = 0.02) -> None:
+    """Normal(0, 0.02) init of convs as in pix2pix/CycleGAN; norms to (1, 0)."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+            nn.init.normal_(m.weight, 0.0, gain)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d | nn.GroupNorm) and m.weight is not None:
+            nn.init.normal_(m.weight, 1.0, gain)
+            nn.init.zeros_(m.bias)
