@@ -1,0 +1,147 @@
+"""Reading user images safely and writing files atomically.
+
+Every image the project reads from a user goes through :func:`load_image` (pixel limit against decompression
+bombs, EXIF orientation, any mode to RGB) and every file it writes goes through an atomic helper, so an error
+or a kill never leaves a half-written output behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps, PngImagePlugin
+
+import designgan
+from designgan.errors import DataError
+
+MAX_PIXELS = 50_000_000  # ~7000 x 7000: far above any photo we process, far below a decompression bomb
+MIN_SIDE = 8
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def load_image(path: str | Path, *, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE) -> Image.Image:
+    """Open ``path`` as an upright 8-bit RGB image, or raise :class:`DataError` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                w, h = img.size
+                if w * h > max_pixels:
+                    raise DataError(f"{path}: image is {w}x{h} = {w * h} pixels, above the limit of {max_pixels}")
+                img.load()
+                img = ImageOps.exif_transpose(img)
+                rgb = to_rgb(img)
+    except DataError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DataError(f"{path}: image is larger than the pixel limit of {max_pixels}") from None
+    except Exception as exc:  # PIL raises many types for corrupt data; all mean the same to the user
+        raise DataError(f"{path}: not a readable image ({type(exc).__name__}: {exc})") from None
+    if min(rgb.size) < min_side:
+        raise DataError(f"{path}: image is {rgb.size[0]}x{rgb.size[1]}, smaller than {min_side} px on a side")
+    return rgb
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """Upright (width, height) of an image file from its header, without decoding the pixels."""
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+            return (h, w) if img.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable image ({type(exc).__name__}: {exc})") from None
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Any PIL mode (greyscale, 16-bit, RGBA, CMYK, palette) to 8-bit RGB; transparency composited on white."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        hi = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        img = Image.fromarray(np.clip(arr / hi * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    elif img.mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        img = Image.fromarray(np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8), "L")
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        background.alpha_composite(img.convert("RGBA"))
+        return background.convert("RGB")
+    return img.convert("RGB")
+
+
+def load_mask(path: str | Path, size: tuple[int, int] | None = None) -> np.ndarray:
+    """A binary mask PNG as a bool array; ``size`` (w, h) checks it matches its image."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: mask file not found")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            arr = np.asarray(img.convert("L")) > 127
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable mask ({type(exc).__name__}: {exc})") from None
+    if size is not None and (arr.shape[1], arr.shape[0]) != tuple(size):
+        raise DataError(f"{path}: mask is {arr.shape[1]}x{arr.shape[0]} but its image is {size[0]}x{size[1]}")
+    return arr
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, on error deleted."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> None:
+    write_text_atomic(path, json.dumps(obj, indent=2) + "\n")
+
+
+def ai_edit_metadata(model: str, source: str, target: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The text chunks every edited image carries, marking it as AI-generated."""
+    meta = {
+        "Software": f"DesignGAN {designgan.__version__}",
+        "AI-Edit": "true",
+        "DesignGAN-Model": model,
+        "DesignGAN-Edit": f"{source} -> {target}",
+        "Description": f"AI-edited image: garment changed from {source} to {target} by DesignGAN",
+    }
+    meta.update(extra or {})
+    return meta
+
+
+def save_png(img: Image.Image | np.ndarray, path: str | Path, metadata: dict[str, str] | None = None) -> None:
+    """Write a PNG atomically, with optional text metadata."""
+    if isinstance(img, np.ndarray):
+        img = Image.fromarray(img)
+    info = PngImagePlugin.PngInfo()
+    for key, value in (metadata or {}).items():
+        info.add_text(key, str(value))
+    with atomic_path(path) as tmp:
+        img.save(tmp, format="PNG", pnginfo=info)
