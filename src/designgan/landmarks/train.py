@@ -1,0 +1,174 @@
+"""Training loop of the landmark network: AdamW + cosine schedule, bf16 autocast, EMA weights, atomic
+checkpoints with resume, periodic PCK on the held-out split, and export of the fp16 shipped weights."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from designgan.config import to_dict
+from designgan.errors import DataError
+from designgan.io import atomic_path, write_json_atomic
+from designgan.landmarks.data import LandmarkSamples, apply_affine, invert_affine, make_batch
+from designgan.landmarks.labels import read_labels
+from designgan.landmarks.loss import heatmap_mse
+from designgan.landmarks.metrics import pck_by_group
+from designgan.landmarks.model import LandmarkNet, create_landmark_model
+from designgan.landmarks.predict import export_weights, predict_letterboxed
+from designgan.landmarks.schema import LANDMARK_NAMES
+
+
+@dataclass
+class LandmarkTrainConfig:
+    model: str = "hrnet_w18_small"
+    input_height: int = 288  # CCP photos are 2:3 (550 x 825), so 288 x 192 wastes no pixels
+    input_width: int = 192
+    sigma: float = 2.0  # Gaussian target sigma in heatmap pixels (stride 2)
+    batch_size: int = 32
+    epochs: int = 40
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    ema_decay: float = 0.995
+    eval_every: int = 5
+    seed: int = 0
+    bf16: bool = True
+    threads: int = 2
+    max_images: int = 0  # use only the first N train / held-out photos (0 = all): for smoke tests
+    max_minutes: float = 0.0  # time budget: the LR schedule ends (and training stops) by then (0 = none)
+
+
+def _ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    with torch.no_grad():
+        for e, m in zip(ema.state_dict().values(), model.state_dict().values(), strict=True):
+            if e.is_floating_point():
+                e.lerp_(m, 1 - decay)
+            else:
+                e.copy_(m)
+
+
+def evaluate(model: LandmarkNet, samples: LandmarkSamples, sigma: float, batch_size: int = 32,
+             flip_test: bool = True, bf16: bool = True, progress: bool = False) -> dict:
+    """PCK per group on ``samples`` in original-image pixels (labels as stored, predictions mapped back)."""
+    model.eval()
+    preds = []
+    for start in tqdm(range(0, len(samples), batch_size), desc="evaluating", disable=not progress, leave=False):
+        index = torch.arange(start, min(start + batch_size, len(samples)))
+        preds.append(predict_letterboxed(model, samples.images[index], sigma, flip_test, bf16))
+    pred = torch.cat(preds).numpy().astype(np.float64)
+    for i in range(len(samples)):
+        pred[i, :, :2] = apply_affine(pred[i, :, :2], invert_affine(samples.affines[i]))
+    gt = np.array([[rec["points"][n] for n in LANDMARK_NAMES] for rec in samples.records], dtype=np.float64)
+    return pck_by_group(pred, gt, samples.weights_np)
+
+
+def split_records(labels: list[dict], max_images: int = 0) -> tuple[list[dict], list[dict]]:
+    train = [r for r in labels if r["split"] == "train"]
+    held = [r for r in labels if r["split"] == "heldout"]
+    if max_images:
+        train, held = train[:max_images], held[:max_images]
+    if not train:
+        raise DataError("no training records in the label file")
+    return train, held
+
+
+def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainConfig, resume: bool = False,
+          export_to: str | Path | None = None, log=print) -> dict:
+    """Train on ``split == "train"`` records of ``labels_path``; returns the final held-out metrics."""
+    torch.set_num_threads(config.threads)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out_dir / "last.pt"
+    train_recs, held_recs = split_records(read_labels(labels_path), config.max_images)
+    log(f"{len(train_recs)} training photos, {len(held_recs)} held out")
+    train_set = LandmarkSamples(train_recs, config.input_height, config.input_width)
+    held_set = LandmarkSamples(held_recs, config.input_height, config.input_width) if held_recs else None
+
+    torch.manual_seed(config.seed)
+    model = create_landmark_model(config.model, input_height=config.input_height,
+                                  input_width=config.input_width).to(memory_format=torch.channels_last)
+    ema = copy.deepcopy(model).eval()
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = max(1, len(train_set) // config.batch_size)
+    total = steps_per_epoch * config.epochs
+
+    def lr_factor(step: int, progress: float) -> float:
+        if step < config.warmup_steps:
+            return (step + 1) / config.warmup_steps
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    gen = torch.Generator().manual_seed(config.seed)
+    start_epoch, history, trained_s = 0, [], 0.0
+    if resume and ckpt_path.is_file():
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        ema.load_state_dict(ckpt["ema"])
+        opt.load_state_dict(ckpt["opt"])
+        gen.set_state(ckpt["generator"])
+        start_epoch, history, trained_s = ckpt["epoch"] + 1, ckpt["history"], ckpt.get("trained_s", 0.0)
+        log(f"resumed from {ckpt_path} at epoch {start_epoch}")
+    metrics: dict = {}
+    done = bool(history) and history[-1].get("progress", 0.0) >= 1.0
+    epoch = start_epoch
+    while not done and epoch < config.epochs:
+        model.train()
+        t0 = time.time()
+        order = torch.randperm(len(train_set), generator=gen)
+        losses = []
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False)
+        for step in bar:
+            global_step = epoch * steps_per_epoch + step
+            # progress is by steps, or by wall time when max_minutes is set and the CPU turns out slower than
+            # planned: the cosine schedule then still completes instead of being cut off at a high rate
+            progress = global_step / total
+            if config.max_minutes > 0:
+                progress = max(progress, (trained_s + time.time() - t0) / (60 * config.max_minutes))
+            for group in opt.param_groups:
+                group["lr"] = config.lr * lr_factor(global_step, progress)
+            index = order[step * config.batch_size:(step + 1) * config.batch_size]
+            batch = make_batch(train_set, index, model.stride, config.sigma, gen, augment=True)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                pred = model(batch["images"])
+            loss = heatmap_mse(pred, batch["targets"], batch["weights"])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            _ema_update(ema, model, config.ema_decay)
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]) * 1e3:.3f}e-3")
+            if progress >= 1.0:
+                done = True
+                break
+        trained_s += time.time() - t0
+        done = done or epoch + 1 == config.epochs
+        entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "lr": opt.param_groups[0]["lr"],
+                 "progress": 1.0 if done else round(progress, 4), "seconds": round(time.time() - t0, 1)}
+        if held_set is not None and ((epoch + 1) % config.eval_every == 0 or done):
+            metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
+            entry["heldout"] = {g: {k: round(v, 4) for k, v in m.items()} for g, m in metrics.items()
+                                if g != "per_landmark_pck@0.1"}
+        history.append(entry)
+        log(json.dumps(entry))
+        with atomic_path(ckpt_path) as tmp:
+            torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                        "generator": gen.get_state(), "epoch": epoch, "history": history,
+                        "trained_s": trained_s, "config": to_dict(config)}, tmp)
+        epoch += 1
+    if held_set is not None and not metrics:
+        metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
+    meta = {"sigma": config.sigma, "train_config": to_dict(config), "heldout_metrics": metrics,
+            "train_photos": len(train_set), "heldout_photos": len(held_set) if held_set else 0,
+            "epochs_done": len(history), "train_minutes": round(trained_s / 60, 1), "labels": str(labels_path)}
+    export_weights(ema, out_dir / "landmarks.safetensors", meta)
+    if export_to is not None:
+        export_weights(ema, export_to, meta)
+    write_json_atomic(out_dir / "history.json", history)
+    return metrics
