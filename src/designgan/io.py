@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, PngImagePlugin
+from PIL import Image, PngImagePlugin
 
 import designgan
 from designgan.errors import DataError
@@ -39,9 +39,9 @@ def load_image(path: str | Path, *, max_pixels: int = MAX_PIXELS, min_side: int 
                 w, h = img.size
                 if w * h > max_pixels:
                     raise DataError(f"{path}: image is {w}x{h} = {w * h} pixels, above the limit of {max_pixels}")
+                orientation = exif_orientation(img)  # read before load(): PIL drops a TIFF's EXIF on load
                 img.load()
-                img = ImageOps.exif_transpose(img)
-                rgb = to_rgb(img)
+                rgb = to_rgb(_upright(img, orientation))
     except DataError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -58,9 +58,31 @@ def image_size(path: str | Path) -> tuple[int, int]:
     try:
         with Image.open(path) as img:
             w, h = img.size
-            return (h, w) if img.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+            return (h, w) if exif_orientation(img) in (5, 6, 7, 8) else (w, h)
     except Exception as exc:
         raise DataError(f"{path}: not a readable image ({type(exc).__name__}: {exc})") from None
+
+
+_TRANSPOSES = {
+    2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180], 4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE], 6: [Image.Transpose.ROTATE_270], 7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_90],
+}
+
+
+def exif_orientation(img: Image.Image) -> int:
+    """EXIF orientation (1-8) of an opened, not yet loaded image; 1 when absent or malformed."""
+    try:
+        value = int(img.getexif().get(0x0112, 1))
+    except Exception:  # a malformed EXIF block is not worth refusing the photo for
+        return 1
+    return value if value in _TRANSPOSES else 1
+
+
+def _upright(img: Image.Image, orientation: int) -> Image.Image:
+    for op in _TRANSPOSES.get(orientation, []):
+        img = img.transpose(op)
+    return img
 
 
 def to_rgb(img: Image.Image) -> Image.Image:

@@ -107,3 +107,7 @@ def test_full_ccp_public_protocol_counts(tmp_path):
                             DomainSpec(["skirt"]), source="ccp", overlap="keep", progress=False)
     assert keep["counts"] == {"train_a": 155, "train_b": 167, "test_a": 89, "test_b": 313}
     assert keep["overlapping_images"] == {"train": 4, "test": 2}
+    dominant = build_two_domain(ccp_items(ccp, ["jeans", "skirt"]), tmp_path / "dominant", DomainSpec(["jeans"]),
+                                DomainSpec(["skirt"]), source="ccp", progress=False)
+    # 0087, 0715, 0755 have more jeans than skirt, 0761 more skirt; the two image-level ones are dropped
+    assert dominant["counts"] == {"train_a": 154, "train_b": 164, "test_a": 87, "test_b": 311}

@@ -22,7 +22,7 @@ from rich.progress import track
 
 from designgan.data.manifest import FORMAT_NAME, FORMAT_VERSION, MANIFEST, METADATA, Record, folder_name
 from designgan.errors import DataError
-from designgan.io import load_image, write_json_atomic
+from designgan.io import exif_orientation, load_image, write_json_atomic
 
 OverlapPolicy = Literal["dominant", "drop", "keep"]
 
@@ -193,8 +193,7 @@ def _write_item(item: SourceItem, domain: str, spec: DomainSpec, root: Path) -> 
 def _is_plain_rgb(path: Path) -> bool:
     # EXIF-rotated or non-RGB files are re-encoded upright, so every stored image reads back as what we validated
     with Image.open(path) as img:
-        orientation = img.getexif().get(0x0112, 1)
-        return img.mode == "RGB" and orientation == 1
+        return img.mode == "RGB" and exif_orientation(img) == 1
 
 
 def _check_shape(mask: np.ndarray, height: int, width: int, item: SourceItem, what: str) -> np.ndarray:
