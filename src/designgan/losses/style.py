@@ -15,8 +15,10 @@ normalised to mean 1 so the loss scale does not depend on ``floor`` or ``power``
 
 from __future__ import annotations
 
+import math
+
 import torch
-from torchvision.ops import roi_align
+import torch.nn.functional as F
 
 
 def inverse_centre_weight(size: tuple[int, int], floor: float = 0.2, power: float = 2.0,
@@ -58,10 +60,25 @@ def mask_boxes(mask: torch.Tensor, threshold: float = 0.5, margin: float = 0.05)
 
 
 def crop_resize(image: torch.Tensor, boxes: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Crop each image's box and resize it to ``size`` (bilinear, differentiable w.r.t. ``image``)."""
-    indices = torch.arange(image.shape[0], device=image.device, dtype=boxes.dtype)[:, None]
-    return roi_align(image.float(), torch.cat([indices, boxes], dim=1), output_size=size,
-                     spatial_scale=1.0, sampling_ratio=0, aligned=True)
+    """Crop each image's box (x1, y1, x2, y2 in pixels; pixel i spans [i, i+1)) and resize it to ``size``.
+
+    Bilinear samples on a grid ``k`` times finer than the output, averaged over k x k (like RoIAlign's sampling
+    ratio, so large boxes are not aliased); ``k`` adapts to the largest box. Differentiable w.r.t. ``image``.
+    """
+    b, _, height, width = image.shape
+    h, w = size
+    ratio = float(torch.max((boxes[:, 3] - boxes[:, 1]) / h).clamp(min=1).item())
+    ratio = max(ratio, float(torch.max((boxes[:, 2] - boxes[:, 0]) / w).clamp(min=1).item()))
+    k = min(4, math.ceil(ratio - 1e-6))
+    steps_y = (torch.arange(h * k, device=image.device, dtype=torch.float32) + 0.5) / (h * k)
+    steps_x = (torch.arange(w * k, device=image.device, dtype=torch.float32) + 0.5) / (w * k)
+    ys = boxes[:, 1:2] + steps_y[None] * (boxes[:, 3:4] - boxes[:, 1:2])  # [B, h*k] pixel coordinates
+    xs = boxes[:, 0:1] + steps_x[None] * (boxes[:, 2:3] - boxes[:, 0:1])
+    grid_y = (2 * ys / height - 1)[:, :, None].expand(b, h * k, w * k)
+    grid_x = (2 * xs / width - 1)[:, None, :].expand(b, h * k, w * k)
+    grid = torch.stack([grid_x, grid_y], dim=-1)
+    patches = F.grid_sample(image.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return F.avg_pool2d(patches, k) if k > 1 else patches
 
 
 def garment_patches(image: torch.Tensor, mask: torch.Tensor, size: tuple[int, int] = (64, 64),
@@ -122,11 +139,11 @@ def gram_texture_loss(patch_a: torch.Tensor, patch_b: torch.Tensor, scales: int 
     if valid is None:
         valid = torch.ones(patch_a.shape[0], dtype=torch.bool, device=patch_a.device)
     for s in range(scales):
-        a = torch.nn.functional.avg_pool2d(patch_a, 2 ** s) if s else patch_a
-        b = torch.nn.functional.avg_pool2d(patch_b, 2 ** s) if s else patch_b
+        a = F.avg_pool2d(patch_a, 2 ** s) if s else patch_a
+        b = F.avg_pool2d(patch_b, 2 ** s) if s else patch_b
         # Unfolding 2x2 neighbourhoods makes the Gram matrix see local structure, not only colour.
-        ga = gram_matrix(torch.nn.functional.unfold(a, 2).reshape(a.shape[0], -1, a.shape[2] - 1, a.shape[3] - 1))
-        gb = gram_matrix(torch.nn.functional.unfold(b, 2).reshape(b.shape[0], -1, b.shape[2] - 1, b.shape[3] - 1))
+        ga = gram_matrix(F.unfold(a, 2).reshape(a.shape[0], -1, a.shape[2] - 1, a.shape[3] - 1))
+        gb = gram_matrix(F.unfold(b, 2).reshape(b.shape[0], -1, b.shape[2] - 1, b.shape[3] - 1))
         per_sample = ((ga - gb) ** 2).mean(dim=(1, 2))
         total = total + (per_sample * valid).sum() / valid.sum().clamp(min=1)
     return total / scales

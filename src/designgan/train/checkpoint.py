@@ -1,0 +1,118 @@
+"""Checkpoints: weights as safetensors, optimizer/scheduler/RNG/pool state as a torch file, written atomically.
+
+Layout of a run folder::
+
+    config.yaml                         the resolved training config
+    checkpoints/step_00001000/          one folder per checkpoint
+        model.safetensors               G_AB.*, G_BA.*, D_A.*, D_B.* (fp32)
+        state.pt                        step, optimizers, schedulers, image pools, RNG states
+    checkpoints/latest                  name of the newest complete checkpoint folder
+
+A checkpoint folder is written under a temporary name and renamed when complete, and ``latest`` is replaced
+atomically after that, so a crash at any moment leaves the previous checkpoint usable.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from designgan.errors import DataError
+from designgan.io import write_text_atomic
+
+CHECKPOINTS = "checkpoints"
+LATEST = "latest"
+WEIGHTS = "model.safetensors"
+STATE = "state.pt"
+
+
+def rng_state() -> dict[str, Any]:
+    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def model_state(models: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
+    """Flat ``{"G_AB.layer.weight": tensor}`` of several modules, fp32, contiguous, on CPU."""
+    flat = {}
+    for prefix, module in models.items():
+        for name, tensor in module.state_dict().items():
+            flat[f"{prefix}.{name}"] = tensor.detach().float().contiguous().cpu()
+    return flat
+
+
+def load_model_state(models: dict[str, nn.Module], flat: dict[str, torch.Tensor], where: str) -> None:
+    for prefix, module in models.items():
+        part = {k[len(prefix) + 1:]: v for k, v in flat.items() if k.startswith(prefix + ".")}
+        if not part:
+            raise DataError(f"{where}: no weights for '{prefix}'")
+        try:
+            module.load_state_dict(part)
+        except RuntimeError as exc:
+            raise DataError(f"{where}: weights for '{prefix}' do not fit the configured model "
+                            f"({str(exc).splitlines()[0]})") from None
+
+
+def save_checkpoint(run_dir: Path, step: int, models: dict[str, nn.Module], state: dict[str, Any],
+                    keep: int = 2) -> Path:
+    """Write ``checkpoints/step_NNNNNNNN`` atomically, point ``latest`` at it, prune all but the newest ``keep``."""
+    root = Path(run_dir) / CHECKPOINTS
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / f"step_{step:08d}"
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
+    try:
+        save_file(model_state(models), str(tmp / WEIGHTS), metadata={"step": str(step), "format": "designgan"})
+        torch.save({**state, "step": step}, tmp / STATE)
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    write_text_atomic(root / LATEST, final.name + "\n")
+    complete = sorted(p for p in root.glob("step_*") if p.is_dir())
+    for old in complete[:-keep] if keep > 0 else []:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    pointer = Path(run_dir) / CHECKPOINTS / LATEST
+    if not pointer.is_file():
+        return None
+    path = pointer.parent / pointer.read_text().strip()
+    if not (path / WEIGHTS).is_file():
+        raise DataError(f"{pointer}: points at '{path.name}', which has no {WEIGHTS}")
+    return path
+
+
+def load_checkpoint(path: Path, models: dict[str, nn.Module]) -> dict[str, Any]:
+    """Load weights into ``models`` and return the training state (optimizers etc., to be restored by the loop)."""
+    weights = path / WEIGHTS
+    try:
+        flat = load_file(str(weights))
+    except Exception as exc:
+        raise DataError(f"{weights}: unreadable checkpoint ({type(exc).__name__}: {exc})") from None
+    load_model_state(models, flat, str(weights))
+    state_path = path / STATE
+    if not state_path.is_file():
+        return {}
+    # Our own file: optimizer and RNG states need full unpickling (numpy RNG state is a tuple with an array).
+    return torch.load(state_path, map_location="cpu", weights_only=False)

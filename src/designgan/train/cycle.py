@@ -1,0 +1,153 @@
+"""The two halves of a DesignGAN training step as modules: both generators, and both discriminators.
+
+Each half runs in one ``forward`` call so that ``DistributedDataParallel`` sees exactly one forward per backward.
+Domain A is X (e.g. jeans) and domain B is Y (e.g. skirt); ``G_AB`` translates A -> B.
+
+A sample of a domain is the pair (image, garment mask) plus its landmark heatmaps. The attention stack a
+generator or discriminator reads is ``cat(garment mask, heatmaps)``. A translated image keeps the person's pose,
+so its heatmaps are the source's, and its garment mask is the predicted target mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from designgan import losses as L
+from designgan.models import compose, create_model, edit_alpha
+from designgan.train.config import LossConfig, TrainConfig
+
+
+@dataclass
+class Side:
+    """One domain's batch: image [-1, 1], garment mask, skin mask, heatmaps."""
+
+    image: torch.Tensor
+    garment: torch.Tensor
+    skin: torch.Tensor
+    heatmaps: torch.Tensor
+
+    def attention(self, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.cat([self.garment if mask is None else mask, self.heatmaps], dim=1)
+
+
+@dataclass
+class Translation:
+    """One generator pass: the raw output, the composed image, the predicted mask and the attention it carries."""
+
+    image: torch.Tensor
+    mask: torch.Tensor | None
+    attention: torch.Tensor | None
+
+
+def build_generator(config: TrainConfig) -> nn.Module:
+    m = config.model
+    kwargs = {"ngf": m.ngf, "n_blocks": m.n_blocks, "norm": m.norm}
+    if m.generator != "cyclegan_resnet":
+        kwargs.update(attention_channels=config.attention_channels, n_down=m.n_down,
+                      shared_encoder=m.shared_encoder, texture_channels=m.texture_channels)
+    return create_model(m.generator, **kwargs)
+
+
+def build_discriminator(config: TrainConfig) -> nn.Module:
+    m = config.model
+    kwargs = {"ndf": m.ndf, "n_layers": m.d_layers, "norm": m.norm}
+    if m.discriminator != "patchgan":
+        kwargs.update(attention_channels=max(1, config.attention_channels), n_scales=m.d_scales)
+    return create_model(m.discriminator, **kwargs)
+
+
+class Generators(nn.Module):
+    """G_AB and G_BA; ``forward`` runs translation, reconstruction and identity and returns the generator loss."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        super().__init__()
+        self.G_AB = build_generator(config)
+        self.G_BA = build_generator(config)
+        self.loss_config = config.loss
+        self.uses_attention = self.G_AB.attention_channels > 0
+        self.has_masks = self.G_AB.has_mask_head
+        self.register_buffer("style_weight", L.inverse_centre_weight(
+            tuple(config.loss.style_size), config.loss.style_floor, config.loss.style_power), persistent=False)
+
+    def translate(self, g: nn.Module, image: torch.Tensor, mask: torch.Tensor | None,
+                  heatmaps: torch.Tensor) -> Translation:
+        """Run ``g`` on (image, mask, heatmaps) and compose the result into the input outside the edit region."""
+        attention = torch.cat([mask, heatmaps], dim=1) if self.uses_attention else None
+        out = g(image, attention)
+        if not self.has_masks:
+            return Translation(out.image, None, None)
+        pred = out.mask.to(image.dtype)
+        result = out.image
+        if self.loss_config.compose:
+            alpha = edit_alpha(mask, pred, dilate=self.loss_config.dilate, feather=self.loss_config.feather)
+            result = compose(image, out.image, alpha)
+        return Translation(result, pred, torch.cat([pred, heatmaps], dim=1))
+
+    def forward(self, a: Side, b: Side, discriminators: Discriminators) -> tuple[torch.Tensor, dict, dict]:
+        """Generator loss, its terms (floats for logging) and the fakes the discriminator step needs."""
+        cfg: LossConfig = self.loss_config
+        fake_b = self.translate(self.G_AB, a.image, a.garment, a.heatmaps)
+        fake_a = self.translate(self.G_BA, b.image, b.garment, b.heatmaps)
+        rec_a = self.translate(self.G_BA, fake_b.image, fake_b.mask, a.heatmaps)
+        rec_b = self.translate(self.G_AB, fake_a.image, fake_a.mask, b.heatmaps)
+        masks = self.has_masks
+        terms: dict[str, torch.Tensor] = {}
+        terms["gan"] = (L.lsgan_g_loss(discriminators.D_B(fake_b.image, fake_b.attention))
+                        + L.lsgan_g_loss(discriminators.D_A(fake_a.image, fake_a.attention)))
+        terms["cycle"] = (L.cycle_loss(rec_a.image, a.image, rec_a.mask, a.garment if masks else None, cfg.mask)
+                          + L.cycle_loss(rec_b.image, b.image, rec_b.mask, b.garment if masks else None, cfg.mask))
+        if cfg.identity > 0:
+            idt_b = self.translate(self.G_AB, b.image, b.garment, b.heatmaps)
+            idt_a = self.translate(self.G_BA, a.image, a.garment, a.heatmaps)
+            terms["identity"] = (
+                L.identity_loss(idt_b.image, b.image, idt_b.mask, b.garment if masks else None, cfg.mask)
+                + L.identity_loss(idt_a.image, a.image, idt_a.mask, a.garment if masks else None, cfg.mask))
+        if masks and (cfg.style > 0 or cfg.gram > 0):
+            size = tuple(cfg.style_size)
+            terms["style"] = (L.style_loss(a.image, a.garment, fake_b.image, fake_b.mask, size, self.style_weight)
+                              + L.style_loss(b.image, b.garment, fake_a.image, fake_a.mask, size, self.style_weight))
+            if cfg.gram > 0:
+                terms["gram"] = self._gram(a.image, a.garment, fake_b) + self._gram(b.image, b.garment, fake_a)
+        if masks and cfg.skin > 0:
+            terms["skin"] = self._skin(a, fake_b) + self._skin(b, fake_a)
+        weights = {"gan": cfg.gan, "cycle": cfg.cycle, "identity": cfg.identity, "style": cfg.style,
+                   "skin": cfg.skin, "gram": cfg.gram}
+        total = sum(weights[name] * value for name, value in terms.items())
+        fakes = {"fake_a": fake_a, "fake_b": fake_b, "rec_a": rec_a, "rec_b": rec_b}
+        return total, terms, fakes
+
+    def _gram(self, source: torch.Tensor, source_mask: torch.Tensor, fake: Translation) -> torch.Tensor:
+        size = tuple(self.loss_config.style_size)
+        patch_a, valid_a = L.garment_patches(source.detach(), source_mask, size)
+        patch_b, valid_b = L.garment_patches(fake.image, fake.mask, size)
+        return L.gram_texture_loss(patch_a, patch_b, valid=valid_a & valid_b)
+
+    def _skin(self, source: Side, fake: Translation) -> torch.Tensor:
+        cfg = self.loss_config
+        swatch = None
+        if cfg.skin_swatch is not None:
+            swatch = torch.tensor(cfg.skin_swatch, device=source.image.device) * 2 - 1
+        region = L.exposed_region(source.garment, fake.mask)
+        # Visible skin outside what the edit may repaint is the reference.
+        reference, valid = L.skin_reference_colour(source.image, source.skin, exclude=source.garment, fallback=swatch)
+        # Emphasise the joints the paper samples skin patches at (knees, ankles, ...): 1 + their heatmaps.
+        weight = 1 + source.heatmaps.sum(dim=1, keepdim=True).clamp(max=1) if source.heatmaps.shape[1] else None
+        return L.skin_loss(fake.image, region, reference, valid, weight)
+
+
+class Discriminators(nn.Module):
+    """D_A and D_B; ``forward`` returns the discriminator loss on real samples and (pooled) fakes."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        super().__init__()
+        self.D_A = build_discriminator(config)
+        self.D_B = build_discriminator(config)
+
+    def forward(self, a: Side, b: Side, fake_a: tuple[torch.Tensor, torch.Tensor | None],
+                fake_b: tuple[torch.Tensor, torch.Tensor | None]) -> tuple[torch.Tensor, dict]:
+        loss_a = L.lsgan_d_loss(self.D_A(a.image, a.attention()), self.D_A(*fake_a))
+        loss_b = L.lsgan_d_loss(self.D_B(b.image, b.attention()), self.D_B(*fake_b))
+        return loss_a + loss_b, {"d_a": loss_a, "d_b": loss_b}

@@ -1,0 +1,236 @@
+"""The DesignGAN training loop, top to bottom.
+
+    setup -> data -> models -> optimizers -> (resume) -> for each step: G step, D step, schedule, log, checkpoint
+
+Runs on one CPU/GPU, or data-parallel under ``torchrun`` (each rank reads its own slice of every step's samples,
+gradients are averaged by DistributedDataParallel).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from designgan.config import to_dict
+from designgan.errors import ConfigError, DataError
+from designgan.io import save_png, write_text_atomic
+from designgan.train import distributed
+from designgan.train.checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from designgan.train.config import TrainConfig
+from designgan.train.cycle import Discriminators, Generators, Side
+from designgan.train.dataset import StepSampler, build_dataset
+from designgan.train.pool import ImagePool
+from designgan.train.visualize import translation_grid
+
+CONFIG_NAME = "config.yaml"
+
+
+@dataclass
+class TrainResult:
+    step: int
+    run_dir: Path
+    generators: Generators
+    discriminators: Discriminators
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def lr_lambda(total_steps: int, decay_start: float):
+    """Constant lr for the first ``decay_start`` share of the steps, then linear decay to 0 at the last step."""
+    start = int(total_steps * decay_start)
+
+    def factor(step: int) -> float:
+        if step < start or total_steps <= start:
+            return 1.0
+        return max(0.0, (total_steps - step) / (total_steps - start))
+
+    return factor
+
+
+def to_side(batch: dict[str, Any], device: torch.device, channels_last: bool) -> Side:
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+
+    def move(t: torch.Tensor) -> torch.Tensor:
+        return t.to(device, non_blocking=True).contiguous(memory_format=fmt)
+
+    return Side(image=move(batch["image"]), garment=move(batch["garment"]), skin=move(batch["skin"]),
+                heatmaps=move(batch["heatmaps"]))
+
+
+def set_requires_grad(module: torch.nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+def train(config: TrainConfig, resume: bool = False) -> TrainResult:
+    """Train per ``config``; with ``resume`` continue exactly from the newest checkpoint in ``train.out_dir``."""
+    cfg = config.train
+    if config.model.texture_channels:
+        raise ConfigError("config key 'model.texture_channels': texture-conditioned training is not implemented yet")
+    info = distributed.setup(cfg.device)
+    device = info.device
+    run_dir = Path(cfg.out_dir)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+
+    # ---- data ------------------------------------------------------------------------------------------------
+    dataset = build_dataset(config.data)
+
+    # ---- models, optimizers, schedules, pools (identical init on every rank) -----------------------------------
+    torch.manual_seed(cfg.seed)
+    generators = Generators(config).to(device)
+    discriminators = Discriminators(config).to(device)
+    if cfg.channels_last:
+        generators.to(memory_format=torch.channels_last)
+        discriminators.to(memory_format=torch.channels_last)
+    opt_g = torch.optim.Adam(generators.parameters(), lr=config.optim.lr, betas=tuple(config.optim.betas))
+    opt_d = torch.optim.Adam(discriminators.parameters(), lr=config.optim.lr, betas=tuple(config.optim.betas))
+    schedule = lr_lambda(cfg.steps, config.optim.decay_start)
+    sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, schedule)
+    sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, schedule)
+    pool_a = ImagePool(config.optim.pool_size, seed=cfg.seed * 1000 + 2 * info.rank)
+    pool_b = ImagePool(config.optim.pool_size, seed=cfg.seed * 1000 + 2 * info.rank + 1)
+    torch.manual_seed(cfg.seed + info.rank)  # per-rank stream for anything random after init
+
+    start = 0
+    if resume:
+        checkpoint = latest_checkpoint(run_dir)
+        if checkpoint is None:
+            raise DataError(f"{run_dir}: no checkpoint to resume from")
+        state = load_checkpoint(checkpoint, {"G": generators, "D": discriminators})
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        sched_g.load_state_dict(state["sched_g"])
+        sched_d.load_state_dict(state["sched_d"])
+        pools = state["pools"][info.rank] if info.rank < len(state["pools"]) else state["pools"][0]
+        pool_a.load_state_dict(pools[0])
+        pool_b.load_state_dict(pools[1])
+        set_rng_state(state["rng"][info.rank] if info.rank < len(state["rng"]) else state["rng"][0])
+        start = int(state["step"])
+    if info.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(run_dir / CONFIG_NAME, yaml.safe_dump(to_dict(config), sort_keys=False))
+
+    g_model: torch.nn.Module = generators
+    d_model: torch.nn.Module = discriminators
+    if info.enabled:
+        # One forward per backward for each wrapper; inputs are moved by us, so no device_ids.
+        g_model = DistributedDataParallel(generators, broadcast_buffers=False)
+        d_model = DistributedDataParallel(discriminators, broadcast_buffers=False)
+    if cfg.compile:
+        g_model = torch.compile(g_model)
+        d_model = torch.compile(d_model)
+
+    sampler = StepSampler(len(dataset.domain_a), len(dataset.domain_b), cfg.batch_size, cfg.steps, start,
+                          cfg.seed, info.rank, info.world_size)
+    loader = DataLoader(dataset, batch_sampler=sampler, num_workers=config.data.num_workers,
+                        pin_memory=device.type == "cuda", persistent_workers=False)
+    end = min(cfg.steps, cfg.stop_after) if cfg.stop_after is not None else cfg.steps
+
+    writer = None
+    if info.is_main:
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(run_dir / "tb"), purge_step=start + 1 if start else None)
+    bar = tqdm(total=end, initial=start, desc="train", unit="step", dynamic_ncols=True,
+               disable=not (info.is_main and cfg.progress))
+    history: list[dict[str, float]] = []
+    step = start
+    tic = time.perf_counter()
+
+    # ---- the loop --------------------------------------------------------------------------------------------
+    for batch in loader:
+        if step >= end:
+            break
+        a = to_side(batch["a"], device, cfg.channels_last)
+        b = to_side(batch["b"], device, cfg.channels_last)
+
+        # Generator step: D frozen, so its weights get no gradient from the generator loss.
+        set_requires_grad(discriminators, False)
+        with autocast:
+            loss_g, terms, fakes = g_model(a, b, discriminators)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+
+        # Discriminator step on real samples and fakes drawn from the history pools.
+        set_requires_grad(discriminators, True)
+        fake_a = pool_a.query(fakes["fake_a"].image, fakes["fake_a"].attention)
+        fake_b = pool_b.query(fakes["fake_b"].image, fakes["fake_b"].attention)
+        with autocast:
+            loss_d, d_terms = d_model(a, b, fake_a, fake_b)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        sched_g.step()
+        sched_d.step()
+        step += 1
+
+        # ---- logging -----------------------------------------------------------------------------------------
+        if step % cfg.log_every == 0 or step == end:
+            scalars = {"loss/g_total": loss_g.item(), "loss/d_total": loss_d.item(),
+                       **{f"loss/{k}": v.item() for k, v in terms.items()},
+                       **{f"loss/{k}": v.item() for k, v in d_terms.items()}}
+            scalars = distributed.all_mean(scalars, info)
+            elapsed = time.perf_counter() - tic
+            scalars["speed/step_s"] = elapsed / cfg.log_every
+            scalars["lr"] = sched_g.get_last_lr()[0]
+            tic = time.perf_counter()
+            history.append({"step": step, **scalars})
+            if writer is not None:
+                for name, value in scalars.items():
+                    writer.add_scalar(name, value, step)
+            bar.set_postfix({k.split("/")[-1]: f"{v:.3f}" for k, v in scalars.items()
+                             if k.startswith("loss/") and k != "loss/d_total"}, refresh=False)
+        if writer is not None and (step % cfg.image_every == 0 or step == end):
+            grid = translation_grid([
+                {"input": a.image[0], "attention": a.attention()[0] if generators.uses_attention else None,
+                 "output": fakes["fake_b"].image[0],
+                 "mask": None if fakes["fake_b"].mask is None else fakes["fake_b"].mask[0],
+                 "reconstruction": fakes["rec_a"].image[0]},
+                {"input": b.image[0], "attention": b.attention()[0] if generators.uses_attention else None,
+                 "output": fakes["fake_a"].image[0],
+                 "mask": None if fakes["fake_a"].mask is None else fakes["fake_a"].mask[0],
+                 "reconstruction": fakes["rec_b"].image[0]},
+            ])
+            writer.add_image("translation/a2b_b2a", grid, step)
+            save_png(grid.permute(1, 2, 0).numpy(), run_dir / "samples" / f"step_{step:08d}.png")
+        if step % cfg.checkpoint_every == 0 or step == end:
+            _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
+                        (pool_a, pool_b), info, cfg.keep_checkpoints)
+        if not math.isfinite(loss_g.item()) or not math.isfinite(loss_d.item()):
+            raise DataError(f"training diverged at step {step} (non-finite loss); lower optim.lr or use fp32")
+        bar.update(1)
+
+    bar.close()
+    if writer is not None:
+        writer.close()
+    with contextlib.suppress(Exception):
+        distributed.cleanup()
+    return TrainResult(step, run_dir, generators, discriminators, history)
+
+
+def _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d, pools, info,
+                keep) -> None:
+    """Save on rank 0; every rank's pool and RNG state travel with it so resume is exact on all ranks."""
+    local = {"pools": [pools[0].state_dict(), pools[1].state_dict()], "rng": rng_state()}
+    if info.enabled:
+        gathered: list[Any] = [None] * info.world_size
+        torch.distributed.all_gather_object(gathered, local)
+    else:
+        gathered = [local]
+    if info.is_main:
+        state = {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "sched_g": sched_g.state_dict(),
+                 "sched_d": sched_d.state_dict(), "pools": [g["pools"] for g in gathered],
+                 "rng": [g["rng"] for g in gathered]}
+        save_checkpoint(run_dir, step, {"G": generators, "D": discriminators}, state, keep)
+    if info.enabled:
+        torch.distributed.barrier()
