@@ -1,0 +1,760 @@
+"""Inference: photo in, photo with its garment changed out (diffusers-style ``DesignGANPipeline``).
+
+    pipe = DesignGANPipeline.from_pretrained("runs/jeans2skirt")   # a training run, a saved model or a bundled name
+    out = pipe(load_image("photo.jpg"), to="skirt")                # out.image, out.source_mask, out.people, ...
+
+Steps for each person: landmarks (the shipped landmark network, or landmarks the caller gives) -> garment region
+and landmark heatmaps (the attention) -> crop around the person at the model's aspect, resized to the model's
+resolution (padded where the crop leaves the photo) -> generator -> composition at FULL resolution: the generator's
+output is upsampled and blended in only inside the feathered edit region (source garment ∪ predicted target
+garment, dilated), so every pixel outside it is bit-identical to the input.
+
+Texture customisation: a generator trained with ``texture_channels`` reads the fabric as a conditioning input
+(:func:`tile_texture`); for any generator, ``refine_steps`` runs a few steps of test-time refinement with the
+paper's style loss against the fabric on the garment region.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from designgan.config import from_dict, to_dict
+from designgan.errors import DataError, DesignGANError
+from designgan.io import atomic_path, load_image, to_rgb, write_json_atomic
+from designgan.landmarks.heatmaps import render_gaussians
+from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
+from designgan.losses.style import inverse_centre_weight, reference_style_loss
+from designgan.models import edit_alpha
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+TRANSLATOR_FORMAT = "designgan-translator"
+SAVED_STEM = "translator"  # save_pretrained(dir) writes dir/translator.safetensors + dir/translator.json
+
+# Garment families: which landmarks outline a garment of each category.
+SKIRT_CATEGORIES = ("skirt",)
+TROUSER_CATEGORIES = ("jeans", "pants", "trousers", "leggings", "tights")
+SHORTS_CATEGORIES = ("shorts",)
+LOWER_CATEGORIES = SKIRT_CATEGORIES + TROUSER_CATEGORIES + SHORTS_CATEGORIES
+
+PERSON_MARGIN = 0.08  # crop margin around a person, as a share of their height (CCP-like framing)
+LANDMARK_CONFIDENCE = 0.3  # landmarks below this are treated as not seen
+
+
+class NoPersonError(DesignGANError):
+    """The landmark network found no person (or no garment region) to edit."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Model loading
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TranslatorSpec:
+    """What a translator needs at inference, read from a run's ``config.yaml`` or a saved model's JSON."""
+
+    name: str
+    domains: tuple[str, str]  # category names of domains a and b
+    config: Any  # designgan.train.config.TrainConfig
+
+    @property
+    def size(self) -> tuple[int, int]:
+        h, w = self.config.data.size
+        return int(h), int(w)
+
+
+def bundled_models() -> list[str]:
+    """Names of the translators shipped in ``designgan/weights`` (``NAME.safetensors`` + ``NAME.json``)."""
+    if not WEIGHTS_DIR.is_dir():
+        return []
+    names = []
+    for sidecar in sorted(WEIGHTS_DIR.glob("*.json")):
+        try:
+            meta = json.loads(sidecar.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(meta, dict) and meta.get("format") == TRANSLATOR_FORMAT and \
+                sidecar.with_suffix(".safetensors").is_file():
+            names.append(sidecar.stem)
+    return names
+
+
+def _find_dataset_domains(root: Path, run_dir: Path) -> tuple[str, str] | None:
+    """Domain names from the training dataset's ``dataset.json``, looked up as written and beside the run."""
+    for base in (Path.cwd(), run_dir, run_dir.parent, run_dir.parent.parent):
+        meta_path = (root if root.is_absolute() else base / root) / "dataset.json"
+        if meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text())
+                return str(meta["domains"]["a"]["name"]), str(meta["domains"]["b"]["name"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise DataError(f"{meta_path}: cannot read the domain names") from None
+    return None
+
+
+def _load_weights(path: Path) -> dict[str, torch.Tensor]:
+    if path.suffix != ".safetensors":
+        raise DataError(f"{path}: expected a .safetensors weights file")
+    try:
+        return {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    except Exception as exc:
+        raise DataError(f"{path}: unreadable weights ({type(exc).__name__}: {exc})") from None
+
+
+def _build_pair(spec: TranslatorSpec, flat: dict[str, torch.Tensor], prefix: str, where: str) -> dict[str, nn.Module]:
+    from designgan.train.checkpoint import load_model_state
+    from designgan.train.cycle import build_generator
+
+    generators = {"G_AB": build_generator(spec.config), "G_BA": build_generator(spec.config)}
+    load_model_state({f"{prefix}{k}": g for k, g in generators.items()}, flat, where)
+    return generators
+
+
+def load_translator(name_or_dir: str | Path, domains: Sequence[str] | None = None
+                    ) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
+    """Both generators and their spec from a bundled name, a saved model or a training run folder."""
+    from designgan.train.config import TrainConfig, load_train_config
+    from designgan.train.checkpoint import latest_checkpoint
+
+    path = Path(name_or_dir)
+    if not path.exists() and "/" not in str(name_or_dir) and not path.suffix:
+        available = bundled_models()
+        if str(name_or_dir) not in available:
+            shipped = ", ".join(available) if available else "none shipped yet"
+            raise DesignGANError(f"no bundled model named '{name_or_dir}' (bundled models: {shipped}); "
+                                 "give a training run folder or a saved model instead")
+        path = WEIGHTS_DIR / f"{name_or_dir}.safetensors"
+    if path.is_dir() and (path / f"{SAVED_STEM}.safetensors").is_file():
+        path = path / f"{SAVED_STEM}.safetensors"
+
+    if path.is_file():  # a saved model: NAME.safetensors + NAME.json
+        sidecar = path.with_suffix(".json")
+        if not sidecar.is_file():
+            raise DataError(f"{sidecar}: the model's config file is missing")
+        try:
+            meta = json.loads(sidecar.read_text())
+            if meta.get("format") != TRANSLATOR_FORMAT:
+                raise DataError(f"{sidecar}: format is {meta.get('format')!r}, expected {TRANSLATOR_FORMAT!r}")
+            config = from_dict(TrainConfig, meta["config"], "config").validate()
+            saved_domains = (str(meta["domains"][0]), str(meta["domains"][1]))
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise DataError(f"{sidecar}: not a translator config ({type(exc).__name__}: {exc})") from None
+        spec = TranslatorSpec(path.stem if path.parent == WEIGHTS_DIR else str(path), saved_domains, config)
+        generators = _build_pair(spec, _load_weights(path), "", str(path))
+    elif path.is_dir():  # a training run folder
+        config_path = path / "config.yaml"
+        if not config_path.is_file():
+            raise DataError(f"{path}: neither a training run (no config.yaml) nor a saved model "
+                            f"(no {SAVED_STEM}.safetensors)")
+        config = load_train_config(config_path)
+        checkpoint = latest_checkpoint(path)
+        if checkpoint is None:
+            raise DataError(f"{path}: the run has no checkpoint yet (checkpoints/latest is missing)")
+        found = _find_dataset_domains(Path(config.data.root), path)
+        if domains is None and found is None:
+            raise DataError(f"{path}: cannot tell the categories: {config.data.root}/dataset.json not found "
+                            "(pass domains=('jeans', 'skirt'))")
+        spec = TranslatorSpec(str(path), tuple(domains or found), config)  # type: ignore[arg-type]
+        generators = _build_pair(spec, _load_weights(checkpoint / "model.safetensors"), "G.",
+                                 str(checkpoint / "model.safetensors"))
+    else:
+        raise DataError(f"{path}: model not found")
+    if domains is not None:
+        spec.domains = (str(domains[0]), str(domains[1]))
+    if spec.config.model.generator == "cyclegan_resnet":
+        raise DataError(f"{path}: a CycleGAN baseline has no garment mask head; the pipeline needs a DesignGAN "
+                        "generator")
+    return spec, generators
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Geometry: garment regions from landmarks, person crops
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def garment_family(category: str) -> str:
+    c = category.lower()
+    if c in SKIRT_CATEGORIES:
+        return "skirt"
+    if c in SHORTS_CATEGORIES:
+        return "shorts"
+    if c in TROUSER_CATEGORIES:
+        return "trousers"
+    raise DesignGANError(f"category '{category}' has no garment outline (known: {', '.join(LOWER_CATEGORIES)})")
+
+
+def _seen(points: dict[str, tuple[float, float, float]], names: Sequence[str], threshold: float) -> bool:
+    return all(n in points and points[n][2] >= threshold for n in names)
+
+
+def _xy(points: dict[str, tuple[float, float, float]], name: str) -> np.ndarray:
+    return np.array(points[name][:2], dtype=np.float64)
+
+
+def garment_polygon(points: dict[str, tuple[float, float, float]], category: str,
+                    threshold: float = LANDMARK_CONFIDENCE) -> list[tuple[float, float]] | None:
+    """Outline of the garment of ``category`` worn by the person, in image pixels, or None if not locatable.
+
+    Garment landmarks (waistline, hems, crotch) give the outline when they are all seen; otherwise it is
+    estimated from the body keypoints (hips, knees, ankles) with leg widths proportional to the hip width.
+    Order: the person's right waist (image left), left waist, then down the left side and back up the right.
+    """
+    family = garment_family(category)
+    if family == "skirt":
+        names = ["right_waistline", "left_waistline", "left_hem", "right_hem"]
+    else:
+        names = ["right_waistline", "left_waistline", "left_hem", "left_inner_hem", "crotch", "right_inner_hem",
+                 "right_hem"]
+    if _seen(points, names, threshold):
+        return [tuple(_xy(points, n)) for n in names]  # type: ignore[misc]
+    if not _seen(points, ["left_hip", "right_hip", "left_knee", "right_knee"], threshold):
+        return None
+    lh, rh, lk, rk = (_xy(points, n) for n in ("left_hip", "right_hip", "left_knee", "right_knee"))
+    have_ankles = _seen(points, ["left_ankle", "right_ankle"], threshold)
+    la = _xy(points, "left_ankle") if have_ankles else lk + (lk - lh)
+    ra = _xy(points, "right_ankle") if have_ankles else rk + (rk - rh)
+    across = lh - rh  # points from the person's right hip to their left hip
+    hip_width = max(float(np.linalg.norm(across)), 1.0)
+    side = across / hip_width
+    down = np.array([-side[1], side[0]])
+    if down[1] < 0:
+        down = -down
+    thigh = max(float(np.linalg.norm((lk + rk) / 2 - (lh + rh) / 2)), hip_width)
+    waist_l, waist_r = lh + 0.3 * hip_width * side - 0.25 * thigh * down, rh - 0.3 * hip_width * side - 0.25 * thigh * down
+    leg = 0.4 * hip_width  # half the width of a trouser leg at the hem
+    if family == "skirt":
+        hem_l, hem_r = lk + 0.5 * hip_width * side, rk - 0.5 * hip_width * side
+        return [tuple(waist_r), tuple(waist_l), tuple(hem_l), tuple(hem_r)]  # type: ignore[list-item]
+    end_l, end_r = (la, ra) if family == "trousers" else ((lh + lk) / 2, (rh + rk) / 2)
+    crotch = (lh + rh) / 2 + 0.35 * thigh * down
+    return [tuple(p) for p in (waist_r, waist_l, end_l + leg * side, end_l - leg * side, crotch,  # type: ignore[misc]
+                                end_r + leg * side, end_r - leg * side)]
+
+
+def polygon_mask(polygon: Sequence[tuple[float, float]], size: tuple[int, int]) -> np.ndarray:
+    """Bool (H, W) mask of a polygon given in pixel coordinates; ``size`` is (w, h)."""
+    canvas = Image.new("L", size, 0)
+    ImageDraw.Draw(canvas).polygon([(float(x), float(y)) for x, y in polygon], fill=255)
+    return np.asarray(canvas) > 127
+
+
+def person_box(points: dict[str, tuple[float, float, float]], threshold: float = LANDMARK_CONFIDENCE
+               ) -> tuple[float, float, float, float] | None:
+    """(x0, y0, x1, y1) around the seen landmarks, or None when fewer than 3 are seen."""
+    xy = np.array([p[:2] for p in points.values() if p[2] >= threshold], dtype=np.float64)
+    if len(xy) < 3:
+        return None
+    return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+
+
+def crop_box(box: tuple[float, float, float, float] | None, image_size: tuple[int, int],
+             model_size: tuple[int, int], margin: float = PERSON_MARGIN) -> tuple[int, int, int, int]:
+    """Integer (x0, y0, x1, y1) with the model's aspect: the person plus a margin, or the whole photo (letterboxed).
+
+    The box may extend past the photo; those pixels are filled by edge replication.
+    """
+    w, h = image_size
+    mh, mw = model_size
+    if box is None:
+        x0, y0, x1, y1 = 0.0, 0.0, float(w), float(h)
+    else:
+        x0, y0, x1, y1 = box
+        pad = margin * max(y1 - y0, x1 - x0, 1.0)
+        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+        # A person box never needs to be larger than the photo's letterbox; keep the crop from growing past it.
+    cx, cy, bw, bh = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+    aspect = mw / mh
+    if bw / bh < aspect:
+        bw = bh * aspect
+    else:
+        bh = bw / aspect
+    bw, bh = max(bw, 8.0), max(bh, 8.0)
+    x0, y0 = round(cx - bw / 2), round(cy - bh / 2)
+    return x0, y0, x0 + max(1, round(bw)), y0 + max(1, round(bh))
+
+
+def crop_padded(array: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``array[y0:y1, x0:x1]`` for a box that may leave the array, padding by edge replication."""
+    x0, y0, x1, y1 = box
+    h, w = array.shape[:2]
+    pads = (max(0, -y0), max(0, y1 - h)), (max(0, -x0), max(0, x1 - w))
+    inner = array[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+    if any(p for pair in pads for p in pair):
+        inner = np.pad(inner, pads + ((0, 0),) * (array.ndim - 2), mode="edge" if inner.size else "constant")
+    return inner
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Texture
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def tile_texture(fabric: Image.Image, size: tuple[int, int], tile_height: float = 0.25,
+                 offset: tuple[float, float] = (0.0, 0.0)) -> torch.Tensor:
+    """A fabric image tiled over a (3, h, w) canvas in [-1, 1]: the generator's texture conditioning input.
+
+    The fabric's central square (the largest one) becomes one tile ``tile_height * h`` pixels high, repeated
+    from ``offset`` (fractions of a tile). Training draws random crops and offsets with the same function.
+    """
+    h, w = size
+    side = min(fabric.size)
+    left, top = (fabric.width - side) // 2, (fabric.height - side) // 2
+    tile_px = max(2, round(tile_height * h))
+    tile = fabric.crop((left, top, left + side, top + side)).resize((tile_px, tile_px), Image.BILINEAR)
+    arr = torch.from_numpy(np.asarray(tile, dtype=np.uint8).copy()).permute(2, 0, 1).float() / 127.5 - 1
+    reps_y, reps_x = math.ceil(h / tile_px) + 1, math.ceil(w / tile_px) + 1
+    canvas = arr.repeat(1, reps_y, reps_x)
+    oy, ox = round(offset[1] % 1.0 * tile_px), round(offset[0] % 1.0 * tile_px)
+    return canvas[:, oy:oy + h, ox:ox + w].contiguous()
+
+
+def fabric_patch(fabric: Image.Image, size: tuple[int, int]) -> torch.Tensor:
+    """The fabric as a style reference patch (1, 3, h, w) in [-1, 1]: its centre crop at the patch's aspect."""
+    h, w = size
+    fw, fh = fabric.size
+    scale = min(fw / w, fh / h)
+    cw, ch = max(1, round(w * scale)), max(1, round(h * scale))
+    left, top = (fw - cw) // 2, (fh - ch) // 2
+    patch = fabric.crop((left, top, left + cw, top + ch)).resize((w, h), Image.BILINEAR)
+    return torch.from_numpy(np.asarray(patch, dtype=np.uint8).copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    """One person's landmarks as the pipeline uses them: ``points[name] = (x, y, confidence)`` in photo pixels."""
+
+    points: dict[str, tuple[float, float, float]]
+    found: bool = True
+    confidence: float = 1.0
+
+    @classmethod
+    def from_landmarks(cls, landmarks: Any) -> Person:
+        """From a :class:`designgan.landmarks.predict.LandmarkResult`, a ``{name: (x, y, c)}`` dict or a Person."""
+        if isinstance(landmarks, Person):
+            return landmarks
+        if isinstance(landmarks, dict):
+            points = landmarks.get("points", landmarks)
+            found = bool(landmarks.get("person_found", True))
+            pts = {str(k): (float(v[0]), float(v[1]), float(v[2]) if len(v) > 2 else 1.0) for k, v in points.items()}
+            return cls(pts, found, 1.0 if found else 0.0)
+        return cls({k: tuple(map(float, v)) for k, v in landmarks.points.items()},  # type: ignore[misc]
+                   bool(landmarks.person_found), float(landmarks.person_confidence))
+
+    def size(self, threshold: float = LANDMARK_CONFIDENCE) -> float:
+        """Area of the box around the seen landmarks (how prominent the person is)."""
+        box = person_box(self.points, threshold)
+        return 0.0 if box is None else (box[2] - box[0]) * (box[3] - box[1])
+
+
+@dataclass
+class PersonEdit:
+    person: Person
+    box: tuple[int, int, int, int]  # the crop (photo pixels, may extend past the photo)
+    source_polygon: list[tuple[float, float]] | None
+
+
+@dataclass
+class PipelineOutput:
+    """A translated photo and everything used to make it (all at the photo's full resolution)."""
+
+    image: Image.Image
+    source: Image.Image
+    source_category: str
+    target_category: str
+    source_mask: np.ndarray  # bool (H, W): the source garment region(s) fed to the generator as attention
+    target_mask: np.ndarray  # bool (H, W): the generator's predicted target garment
+    alpha: np.ndarray  # float32 (H, W): blend weight; exactly 0 where the output equals the input
+    people: list[PersonEdit]
+    model: str
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def edit_region(self) -> np.ndarray:
+        return self.alpha > 0
+
+    def metadata(self) -> dict[str, str]:
+        from designgan.io import ai_edit_metadata
+
+        return ai_edit_metadata(self.model, self.source_category, self.target_category)
+
+    def landmark_overlay(self, image: Image.Image | None = None) -> Image.Image:
+        """The landmarks, skeleton and source garment outline drawn on ``image`` (default: the input)."""
+        canvas = (image or self.source).copy()
+        draw = ImageDraw.Draw(canvas)
+        radius = max(2, round(min(canvas.size) / 150))
+        for edit in self.people:
+            pts = edit.person.points
+            for a, b in SKELETON:
+                if a in pts and b in pts and min(pts[a][2], pts[b][2]) >= LANDMARK_CONFIDENCE:
+                    draw.line([pts[a][:2], pts[b][:2]], fill=(0, 200, 255), width=max(1, radius // 2))
+            if edit.source_polygon:
+                draw.line([*edit.source_polygon, edit.source_polygon[0]], fill=(255, 200, 0), width=max(1, radius // 2))
+            for name, (x, y, c) in pts.items():
+                if c >= LANDMARK_CONFIDENCE:
+                    colour = (255, 60, 60) if name in LANDMARK_NAMES[:17] else (60, 255, 60)
+                    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour)
+        return canvas
+
+    def side_by_side(self, overlay: bool = False) -> Image.Image:
+        """Input (optionally with the landmark overlay) and result next to each other."""
+        left = self.landmark_overlay() if overlay else self.source
+        sheet = Image.new("RGB", (left.width * 2, left.height), (0, 0, 0))
+        sheet.paste(left, (0, 0))
+        sheet.paste(self.image, (left.width, 0))
+        return sheet
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The pipeline
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """One person of one photo on its way through the generator."""
+
+    photo: int
+    edit: PersonEdit
+    image: torch.Tensor  # (3, h, w) in [-1, 1], model resolution
+    attention: torch.Tensor  # (C, h, w)
+    texture: torch.Tensor | None = None
+    output: torch.Tensor | None = None  # (3, h, w) in [-1, 1]
+    mask: torch.Tensor | None = None  # (1, h, w) probability
+
+
+class DesignGANPipeline:
+    """Garment translation of photos; build it with :meth:`from_pretrained`."""
+
+    def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
+                 bf16: bool = True, channels_last: bool = True, threads: int | None = None) -> None:
+        self.spec = spec
+        self.generators = {k: g.eval().requires_grad_(False) for k, g in generators.items()}
+        self.bf16 = bf16
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        for g in self.generators.values():
+            g.to(memory_format=self.memory_format)
+        self._landmarks = landmarks
+        if threads:
+            torch.set_num_threads(threads)
+
+    # -- construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, name_or_dir: str | Path, landmarks: Any = None, domains: Sequence[str] | None = None,
+                        **kwargs: Any) -> DesignGANPipeline:
+        """Load a bundled model by name, a saved model (``save_pretrained``) or a training run's folder.
+
+        ``landmarks``: a :class:`~designgan.landmarks.predict.LandmarkPredictor`, a path to landmark weights, or
+        None for the shipped landmark network (loaded on first use). ``domains`` overrides the category names.
+        """
+        spec, generators = load_translator(name_or_dir, domains)
+        return cls(spec, generators, landmarks=landmarks, **kwargs)
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        """Write ``translator.safetensors`` (both generators, fp16) + ``translator.json`` into folder ``path``
+        (or to ``path`` itself when it ends in ``.safetensors``)."""
+        path = Path(path)
+        weights = path if path.suffix == ".safetensors" else path / f"{SAVED_STEM}.safetensors"
+        state = {f"{prefix}.{k}": v.detach().to(torch.float16).contiguous() if v.is_floating_point() else v
+                 for prefix, g in self.generators.items() for k, v in g.state_dict().items()}
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(weights) as tmp:
+            save_file(state, str(tmp), metadata={"format": TRANSLATOR_FORMAT})
+        write_json_atomic(weights.with_suffix(".json"), {"format": TRANSLATOR_FORMAT, "version": 1,
+                                                        "domains": list(self.spec.domains),
+                                                        "config": to_dict(self.spec.config)})
+        return weights
+
+    @property
+    def categories(self) -> tuple[str, str]:
+        return self.spec.domains
+
+    @property
+    def model_size(self) -> tuple[int, int]:
+        return self.spec.size
+
+    @property
+    def texture_channels(self) -> int:
+        return int(getattr(self.generators["G_AB"], "texture_channels", 0))
+
+    @property
+    def landmarks(self) -> Any:
+        """The landmark predictor, loaded on first use."""
+        if self._landmarks is None or isinstance(self._landmarks, str | Path):
+            from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
+
+            path = Path(self._landmarks) if self._landmarks is not None else DEFAULT_WEIGHTS
+            if not path.is_file():
+                raise DesignGANError(f"{path}: landmark weights not found (the landmark network is not shipped "
+                                     "yet; train one with 'designgan landmarks train --export', or pass landmarks)")
+            self._landmarks = LandmarkPredictor.load(path)
+        return self._landmarks
+
+    def direction(self, to: str) -> tuple[str, str, str]:
+        """(generator key, source category, target category) for translating into ``to``."""
+        a, b = self.spec.domains
+        if to == b:
+            return "G_AB", a, b
+        if to == a:
+            return "G_BA", b, a
+        raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")
+
+    # -- running ------------------------------------------------------------------------------------------------
+    def __call__(self, image: Image.Image | str | Path, to: str, texture: Image.Image | str | Path | None = None,
+                 **kwargs: Any) -> PipelineOutput:
+        """Translate one photo's garment into category ``to`` (see :meth:`translate_batch` for the options)."""
+        return self.translate_batch([image], to, texture, **kwargs)[0]
+
+    def translate_batch(
+        self,
+        images: Sequence[Image.Image | str | Path],
+        to: str,
+        texture: Image.Image | str | Path | None = None,
+        *,
+        landmarks: Sequence[Any] | None = None,
+        garment_masks: Sequence[np.ndarray | None] | None = None,
+        all_people: bool = False,
+        refine_steps: int | None = None,
+        refine_lr: float = 0.05,
+        seed: int = 0,
+    ) -> list[PipelineOutput]:
+        """Translate several photos at once (one generator batch).
+
+        Args:
+            images: PIL images or paths (paths go through :func:`designgan.io.load_image`).
+            to: target category (one of :attr:`categories`).
+            texture: fabric image for the new garment (texture customisation); None keeps the source texture.
+            landmarks: per photo, landmarks to use instead of running the landmark network: a ``LandmarkResult``,
+                a ``{name: (x, y, conf)}`` dict, or a list of those (several people).
+            garment_masks: per photo, a bool (H, W) source garment mask to use instead of the landmark outline.
+            all_people: edit every person found, not only the most prominent one.
+            refine_steps: test-time refinement steps with the style loss against the fabric (default: 0 for a
+                texture-conditioned generator, 30 otherwise; only with ``texture``).
+        Raises:
+            NoPersonError: no person or no garment region was found in a photo.
+        """
+        tic = time.perf_counter()
+        key, source_cat, target_cat = self.direction(to)
+        photos = [self._as_image(x) for x in images]
+        fabric = self._as_image(texture) if texture is not None else None
+        t_decode = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        people_per_photo, warnings = self._people(photos, landmarks, all_people)
+        t_landmarks = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        jobs: list[_Job] = []
+        source_masks = []
+        for i, (photo, people) in enumerate(zip(photos, people_per_photo, strict=True)):
+            given = garment_masks[i] if garment_masks is not None else None
+            photo_jobs, source_mask = self._prepare(i, photo, people, source_cat, given, fabric)
+            jobs += photo_jobs
+            source_masks.append(source_mask)
+        t_prepare = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        self._generate(key, jobs)
+        if fabric is not None:
+            steps = refine_steps if refine_steps is not None else (0 if self.texture_channels else 30)
+            if steps > 0:
+                self._refine(jobs, fabric, steps, refine_lr, seed)
+        t_generate = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        outputs = []
+        for i, photo in enumerate(photos):
+            mine = [j for j in jobs if j.photo == i]
+            result, target_mask, alpha = self._compose(photo, source_masks[i], mine)
+            outputs.append(PipelineOutput(
+                image=result, source=photo, source_category=source_cat, target_category=target_cat,
+                source_mask=source_masks[i], target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
+                model=self.spec.name, warnings=warnings[i]))
+        t_compose = time.perf_counter() - tic
+        n = len(photos)
+        for out in outputs:
+            out.timings = {"decode": t_decode / n, "landmarks": t_landmarks / n, "prepare": t_prepare / n,
+                           "generator": t_generate / n, "compose": t_compose / n}
+        return outputs
+
+    # -- steps --------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _as_image(x: Image.Image | str | Path | np.ndarray) -> Image.Image:
+        if isinstance(x, str | Path):
+            return load_image(x)
+        if isinstance(x, np.ndarray):
+            x = Image.fromarray(x)
+        if not isinstance(x, Image.Image):
+            raise DesignGANError(f"expected an image or a path, got {type(x).__name__}")
+        return x if x.mode == "RGB" else to_rgb(x)
+
+    def _people(self, photos: list[Image.Image], given: Sequence[Any] | None, all_people: bool
+                ) -> tuple[list[list[Person]], list[list[str]]]:
+        """The people to edit in each photo (most prominent first), and per-photo warnings."""
+        warnings: list[list[str]] = [[] for _ in photos]
+        if given is not None:
+            if len(given) != len(photos):
+                raise DesignGANError(f"got landmarks for {len(given)} photos but {len(photos)} photos")
+            found = [[Person.from_landmarks(p) for p in (g if isinstance(g, list | tuple) else [g])] for g in given]
+        else:
+            predictions = self.landmarks.predict_many(photos)
+            found = [[Person.from_landmarks(p)] for p in predictions]
+            if all_people:
+                for w in warnings:
+                    w.append("the landmark network locates one person per photo; only the most prominent person "
+                             "was edited")
+        people = []
+        for i, candidates in enumerate(found):
+            seen = sorted((p for p in candidates if p.found), key=lambda p: p.size(), reverse=True)
+            if not seen:
+                raise NoPersonError("no person found in the photo (the landmark network's torso confidence is too "
+                                    "low)" + (f" [photo {i}]" if len(photos) > 1 else ""))
+            people.append(seen if all_people else seen[:1])
+        return people, warnings
+
+    def _prepare(self, index: int, photo: Image.Image, people: list[Person], source_cat: str,
+                 given_mask: np.ndarray | None, fabric: Image.Image | None) -> tuple[list[_Job], np.ndarray]:
+        cfg = self.spec.config
+        mh, mw = self.model_size
+        w, h = photo.size
+        rgb = np.asarray(photo)
+        if given_mask is not None:
+            given_mask = np.asarray(given_mask).astype(bool)
+            if given_mask.shape != (h, w):
+                raise DesignGANError(f"garment mask is {given_mask.shape[1]}x{given_mask.shape[0]}, photo is {w}x{h}")
+        source_mask = np.zeros((h, w), dtype=bool)
+        jobs = []
+        for person in people:
+            polygon = garment_polygon(person.points, source_cat)
+            if given_mask is not None:
+                mask = given_mask
+            elif polygon is not None:
+                mask = polygon_mask(polygon, (w, h))
+            else:
+                continue
+            if not mask.any():
+                continue
+            source_mask |= mask
+            box = crop_box(person_box(person.points), (w, h), (mh, mw))
+            crop = crop_padded(rgb, box)
+            crop_mask = crop_padded(mask[..., None].astype(np.uint8) * 255, box)[..., 0]
+            image = torch.from_numpy(np.asarray(Image.fromarray(crop).resize((mw, mh), Image.BICUBIC)).copy())
+            image = image.permute(2, 0, 1).float() / 127.5 - 1
+            garment = torch.from_numpy(np.asarray(Image.fromarray(crop_mask).resize((mw, mh), Image.BILINEAR)).copy())
+            garment = (garment.float() / 255.0 > 0.5).float()[None]
+            channels = [garment]
+            if cfg.data.landmarks != "none":
+                channels.append(self._heatmaps(person, box))
+            texture = tile_texture(fabric, (mh, mw)) if fabric is not None and self.texture_channels else None
+            jobs.append(_Job(index, PersonEdit(person, box, polygon if given_mask is None else None),
+                             image.clamp(-1, 1), torch.cat(channels), texture))
+            if given_mask is not None:
+                break  # one given mask describes the photo's garment; it is edited once
+        if not jobs:
+            raise NoPersonError(f"no {source_cat} region found on the person (the garment and leg landmarks are not "
+                                "confident enough); pass a garment mask")
+        return jobs, source_mask
+
+    def _heatmaps(self, person: Person, box: tuple[int, int, int, int]) -> torch.Tensor:
+        """The landmark heatmap channels of the attention stack, at model resolution inside ``box``."""
+        cfg = self.spec.config.data
+        mh, mw = self.model_size
+        x0, y0, x1, y1 = box
+        sx, sy = mw / (x1 - x0), mh / (y1 - y0)
+        xy = torch.zeros(len(cfg.heatmap_names), 2)
+        keep = torch.zeros(len(cfg.heatmap_names))
+        for k, name in enumerate(cfg.heatmap_names):
+            x, y, c = person.points.get(name, (0.0, 0.0, 0.0))
+            # Pixel centres at integers, as the training transforms place keypoints.
+            xy[k, 0], xy[k, 1] = (x - x0 + 0.5) * sx - 0.5, (y - y0 + 0.5) * sy - 0.5
+            keep[k] = float(c >= cfg.min_confidence)
+        heat = render_gaussians(xy, mh, mw, sigma=max(1.0, cfg.heatmap_sigma * mh))
+        return heat * keep[:, None, None]
+
+    @torch.no_grad()
+    def _generate(self, key: str, jobs: list[_Job], batch_size: int = 8) -> None:
+        g = self.generators[key]
+        for start in range(0, len(jobs), batch_size):
+            chunk = jobs[start:start + batch_size]
+            image = torch.stack([j.image for j in chunk]).contiguous(memory_format=self.memory_format)
+            attention = torch.stack([j.attention for j in chunk]).contiguous(memory_format=self.memory_format)
+            texture = torch.stack([j.texture for j in chunk]) if chunk[0].texture is not None else None
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+                out = g(image, attention, texture) if texture is not None else g(image, attention)
+            mask = out.mask if out.mask is not None else attention[:, :1]
+            for j, img, m in zip(chunk, out.image.float(), mask.float(), strict=True):
+                j.output, j.mask = img.clamp(-1, 1), m
+
+    def _refine(self, jobs: list[_Job], fabric: Image.Image, steps: int, lr: float, seed: int) -> None:
+        """Few-step test-time refinement: a residual on the garment pixels, fitted with the style loss."""
+        size = tuple(self.spec.config.loss.style_size)
+        reference = fabric_patch(fabric, size)  # type: ignore[arg-type]
+        weight = inverse_centre_weight(size, self.spec.config.loss.style_floor, self.spec.config.loss.style_power)
+        generator = torch.Generator().manual_seed(seed)
+        for job in jobs:
+            assert job.output is not None and job.mask is not None
+            base, mask = job.output[None], (job.mask[None] > 0.5).float()
+            if not mask.any():
+                continue
+            residual = (torch.randn(base.shape, generator=generator) * 1e-3).requires_grad_(True)
+            opt = torch.optim.Adam([residual], lr=lr)
+            for _ in range(steps):
+                refined = (base + residual * mask).clamp(-1, 1)
+                loss = reference_style_loss(reference, refined, mask, weight)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            job.output = (base + residual.detach() * mask).clamp(-1, 1)[0]
+
+    def _compose(self, photo: Image.Image, source_mask: np.ndarray, jobs: list[_Job]
+                 ) -> tuple[Image.Image, np.ndarray, np.ndarray]:
+        """Paste each person's output back at full resolution, only inside the feathered edit region."""
+        loss_cfg = self.spec.config.loss
+        mh, _ = self.model_size
+        rgb = np.asarray(photo)
+        h, w = rgb.shape[:2]
+        result = rgb.copy()
+        target_mask = np.zeros((h, w), dtype=bool)
+        alpha_full = np.zeros((h, w), dtype=np.float32)
+        for job in jobs:
+            assert job.output is not None and job.mask is not None
+            x0, y0, x1, y1 = job.edit.box
+            ch, cw = y1 - y0, x1 - x0
+            # Only the part of the crop inside the photo matters.
+            ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+            if ix0 >= ix1 or iy0 >= iy1:
+                continue
+            out = F.interpolate(job.output[None], size=(ch, cw), mode="bicubic", align_corners=False)[0]
+            pred = F.interpolate(job.mask[None], size=(ch, cw), mode="bilinear", align_corners=False)[0]
+            out, pred = out[:, iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0], pred[:, iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
+            src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
+            scale = ch / mh  # the composition margins are set at model resolution
+            alpha = edit_alpha(src_mask[None], pred[None], dilate=max(1, round(loss_cfg.dilate * scale)),
+                               feather=max(1, round(loss_cfg.feather * scale)))[0, 0].numpy()
+            region = alpha > 0
+            src = result[iy0:iy1, ix0:ix1].astype(np.float32)
+            new = ((out.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255)
+            blended = np.rint(alpha[..., None] * new + (1 - alpha[..., None]) * src).clip(0, 255).astype(np.uint8)
+            patch = result[iy0:iy1, ix0:ix1]
+            patch[region] = blended[region]  # outside the region the input's bytes stay untouched
+            target_mask[iy0:iy1, ix0:ix1] |= pred[0].numpy() > 0.5
+            alpha_full[iy0:iy1, ix0:ix1] = np.maximum(alpha_full[iy0:iy1, ix0:ix1], alpha)
+        return Image.fromarray(result), target_mask, alpha_full
