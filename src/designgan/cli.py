@@ -11,12 +11,14 @@ import typer
 import designgan
 from designgan.data.cli import app as data_app
 from designgan.errors import DesignGANError
+from designgan.landmarks.cli import app as landmarks_app
 
 app = typer.Typer(
     help="DesignGAN: change the category of a garment in a photo (jeans -> skirt, skirt -> trousers).",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(landmarks_app, name="landmarks")
 
 _state = {"debug": False}
 
