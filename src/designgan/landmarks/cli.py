@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
 
 from designgan.config import load_config
-from designgan.errors import DesignGANError
+from designgan.errors import DataError, DesignGANError
 
 app = typer.Typer(help="Landmark network: body keypoints and garment landmarks (the attention source).",
                   no_args_is_help=True)
@@ -71,3 +72,164 @@ def train_cmd(
     metrics = train(_labels_path(data, ccp_root, labels), out, cfg, resume=resume, export_to=export,
                     log=lambda msg: typer.echo(msg, err=True))
     typer.echo(json.dumps({g: m for g, m in metrics.items() if g != "per_landmark_pck@0.1"}, indent=2))
+
+
+def _samples_for_eval(labels_path: Path, split: str, height: int, width: int):
+    from designgan.landmarks.data import LandmarkSamples
+    from designgan.landmarks.labels import read_labels
+
+    records = [r for r in read_labels(labels_path) if split == "all" or r["split"] == split]
+    if not records:
+        raise DataError(f"{labels_path}: no records in split '{split}'")
+    return LandmarkSamples(records, height, width)
+
+
+@app.command("eval")
+def eval_cmd(
+    data: Path | None = typer.Option(None, help="Dataset folder holding landmark_labels.jsonl."),
+    ccp_root: Path | None = typer.Option(None, help="Evaluate on the CCP labels made by pseudo-label --ccp-root."),
+    labels: Path | None = typer.Option(None, help="Explicit label file."),
+    weights: Path | None = typer.Option(None, help="Weights (.safetensors); default: the shipped ones."),
+    split: str = typer.Option("heldout", help="heldout, train or all."),
+    flip_test: bool = typer.Option(True, "--flip-test/--no-flip-test", help="Average with the mirrored image."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """PCK@0.05 and PCK@0.1 (normalised by person height) per landmark group."""
+    from designgan.landmarks.predict import load_weights
+    from designgan.landmarks.train import evaluate
+
+    model, meta = load_weights(weights)
+    path = _labels_path(data, ccp_root, labels)
+    samples = _samples_for_eval(path, split, model.config.input_height, model.config.input_width)
+    metrics = evaluate(model, samples, float(meta["sigma"]), flip_test=flip_test, progress=True)
+    metrics = {"labels": str(path), "split": split, "photos": len(samples), **metrics}
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+        return
+    typer.echo(f"{len(samples)} photos ({split}) from {path}")
+    for group in ("body", "lower_garment", "upper_garment"):
+        m = metrics[group]
+        typer.echo(f"{group:>14}: PCK@0.05 {m['pck@0.05']:.3f}  PCK@0.1 {m['pck@0.1']:.3f}  ({m['count']} points)")
+
+
+@app.command("predict")
+def predict_cmd(
+    image: Path = typer.Argument(..., help="A photo of a person."),
+    weights: Path | None = typer.Option(None, help="Weights (.safetensors); default: the shipped ones."),
+    as_json: bool = typer.Option(False, "--json", help="Print the landmarks as JSON."),
+    overlay: Path | None = typer.Option(None, help="Write the photo with the landmarks drawn on it (PNG)."),
+    min_confidence: float = typer.Option(0.3, help="Points under this confidence are not drawn / listed."),
+) -> None:
+    """Named landmarks with confidences for one photo (person_found / low_confidence flags in the JSON)."""
+    from designgan.io import load_image, save_png
+    from designgan.landmarks.predict import LandmarkPredictor
+    from designgan.landmarks.viz import draw_landmarks
+
+    img = load_image(image)
+    result = LandmarkPredictor.load(weights).predict(img)
+    if overlay is not None:
+        save_png(draw_landmarks(img, result.array(), min_confidence), overlay)
+    if as_json:
+        typer.echo(json.dumps({"image": str(image), **result.to_json()}, indent=2))
+    else:
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"{image}: person {'found' if result.person_found else 'NOT found'} "
+                   f"(confidence {result.person_confidence:.2f})")
+        for name, (x, y, c) in result.points.items():
+            if c >= min_confidence:
+                typer.echo(f"  {name:>18}  x {x:7.1f}  y {y:7.1f}  conf {c:.2f}")
+    if overlay is not None:
+        typer.echo(f"overlay written to {overlay}", err=True)
+
+
+@app.command("cache")
+def cache_cmd(
+    data: Path = typer.Option(..., help="Two-domain dataset folder (manifest.jsonl)."),
+    weights: Path | None = typer.Option(None, help="Weights (.safetensors); default: the shipped ones."),
+    batch_size: int = typer.Option(8, min=1, help="Photos per forward pass."),
+) -> None:
+    """Precompute DATA/landmarks.jsonl (one line per manifest record) so GAN training never runs this network."""
+    from tqdm import tqdm
+
+    from designgan.io import load_image
+    from designgan.landmarks.labels import read_manifest, write_jsonl
+    from designgan.landmarks.predict import LandmarkPredictor
+
+    records = read_manifest(data)
+    predictor = LandmarkPredictor.load(weights)
+
+    def lines():
+        bar = tqdm(total=len(records), desc="landmarks")
+        for start in range(0, len(records), batch_size):
+            chunk = records[start:start + batch_size]
+            results = predictor.predict_many([load_image(data / r["image"]) for r in chunk])
+            for rec, res in zip(chunk, results, strict=True):
+                js = res.to_json()
+                yield {"key": rec["key"], "person_found": js["person_found"],
+                       "person_confidence": js["person_confidence"], "points": js["points"]}
+            bar.update(len(chunk))
+        bar.close()
+
+    n = write_jsonl(data / "landmarks.jsonl", lines())
+    typer.echo(f"wrote {n} records to {data / 'landmarks.jsonl'}")
+
+
+@app.command("bench")
+def bench_cmd(
+    image: Path | None = typer.Option(None, help="Photo to time (default: a synthetic 550x825 image)."),
+    weights: Path | None = typer.Option(None, help="Weights (.safetensors); default: the shipped ones."),
+    runs: int = typer.Option(20, min=1, help="Timed runs after 3 warm-up runs."),
+    flip_test: bool = typer.Option(True, "--flip-test/--no-flip-test", help="Include the mirrored pass."),
+    bf16: bool = typer.Option(True, "--bf16/--fp32", help="bfloat16 autocast."),
+    threads: int = typer.Option(0, help="torch threads (0 = torch's default)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the timings as JSON."),
+) -> None:
+    """Latency of predict on one 550x825 photo: letterbox, network (+ flip), decoding, back to pixels."""
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from designgan.io import load_image
+    from designgan.landmarks.predict import LandmarkPredictor
+
+    if threads:
+        torch.set_num_threads(threads)
+    if image is not None:
+        img = load_image(image)
+    else:
+        rng = np.random.default_rng(0)
+        img = Image.fromarray(rng.integers(0, 256, (825, 550, 3), dtype=np.uint8))
+    predictor = LandmarkPredictor.load(weights, flip_test=flip_test, bf16=bf16)
+    for _ in range(3):
+        predictor.predict(img)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        predictor.predict(img)
+        times.append((time.perf_counter() - t0) * 1e3)
+    result = {"image_size": list(img.size), "input_size": list(predictor.input_size), "flip_test": flip_test,
+              "bf16": bf16, "threads": torch.get_num_threads(), "runs": runs,
+              "median_ms": round(float(np.median(times)), 2), "mean_ms": round(float(np.mean(times)), 2),
+              "min_ms": round(float(np.min(times)), 2)}
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(f"landmarks on one {img.size[0]}x{img.size[1]} photo: median {result['median_ms']} ms, "
+                   f"min {result['min_ms']} ms ({runs} runs, {result['threads']} threads, "
+                   f"{'bf16' if bf16 else 'fp32'}, flip test {'on' if flip_test else 'off'})")
+
+
+def main() -> None:
+    """Entry point for ``python -m designgan.landmarks.cli`` with the project's one-line user errors."""
+    import sys
+
+    try:
+        app()
+    except DesignGANError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

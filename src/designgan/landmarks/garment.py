@@ -33,6 +33,7 @@ ONE_PIECE_LABELS = ("dress", "romper")  # cover both halves: landmarks of the ha
 
 MIN_AREA_FRACTION = 0.002  # garments smaller than this share of the photo count as absent (occluded scraps)
 BAND_FRACTION = 0.04  # height of the waist / hem bands, as a share of the garment's height
+SLEEVE_MIN_FRACTION = 0.33  # of the upper arm's length
 
 
 @dataclass
@@ -254,12 +255,11 @@ def upper_garment_landmarks(mask: np.ndarray, body: dict[str, np.ndarray] | None
         xi = np.clip(np.round(samples[:, 0]).astype(int), 0, width - 1)
         yi = np.clip(np.round(samples[:, 1]).astype(int), 0, height - 1)
         on = covered[yi, xi]
-        # the garment must cover the first stretch of the arm, else the garment is sleeveless
-        lead = max(1, len(on) // 10)
-        if not on[:lead].all():
-            continue
         off = np.flatnonzero(~on)
         end = int(off[0]) - 1 if off.size else len(on) - 1
+        # a sleeve covers at least a third of the upper arm; less is the armhole of a sleeveless garment
+        if end < SLEEVE_MIN_FRACTION * np.linalg.norm(chain[1] - chain[0]):
+            continue
         points[f"{side}_sleeve_end"] = samples[end]
     return points
 

@@ -168,6 +168,8 @@ def read_labels(path: str | Path) -> list[dict]:
             missing = [k for k in ("key", "image", "points", "split") if k not in rec]
             if missing:
                 raise DataError(f"{path}:{n}: record lacks {', '.join(missing)}")
+            # relative image paths are relative to the label file (portable fixtures)
+            rec["image"] = str((path.parent / rec["image"]).resolve())
             out.append(rec)
     return out
 

@@ -116,7 +116,7 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
         start_epoch, history, trained_s = ckpt["epoch"] + 1, ckpt["history"], ckpt.get("trained_s", 0.0)
         log(f"resumed from {ckpt_path} at epoch {start_epoch}")
     metrics: dict = {}
-    done = bool(history) and history[-1].get("progress", 0.0) >= 1.0
+    done = config.max_minutes > 0 and trained_s >= 60 * config.max_minutes
     epoch = start_epoch
     while not done and epoch < config.epochs:
         model.train()
@@ -150,7 +150,7 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
         trained_s += time.time() - t0
         done = done or epoch + 1 == config.epochs
         entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "lr": opt.param_groups[0]["lr"],
-                 "progress": 1.0 if done else round(progress, 4), "seconds": round(time.time() - t0, 1)}
+                 "progress": round(min(1.0, progress), 4), "seconds": round(time.time() - t0, 1)}
         if held_set is not None and ((epoch + 1) % config.eval_every == 0 or done):
             metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
             entry["heldout"] = {g: {k: round(v, 4) for k, v in m.items()} for g, m in metrics.items()
