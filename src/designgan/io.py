@@ -41,6 +41,8 @@ def load_image(path: str | Path, *, max_pixels: int = MAX_PIXELS, min_side: int 
                     raise DataError(f"{path}: image is {w}x{h} = {w * h} pixels, above the limit of {max_pixels}")
                 orientation = exif_orientation(img)  # read before load(): PIL drops a TIFF's EXIF on load
                 img.load()
+                if img.format == "TIFF" and img.size == (w, h):
+                    orientation = 1  # PIL's TIFF reader already applied the orientation while loading
                 rgb = to_rgb(_upright(img, orientation))
     except DataError:
         raise
