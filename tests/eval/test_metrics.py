@@ -158,3 +158,15 @@ def test_mmd_zero_in_expectation_for_same_distribution_and_kid_detects_shift():
     assert all(math.isnan(v) for v in kid(x[:1], y))
     with pytest.raises(ValueError, match="same d"):
         kid(x, y[:, :3])
+
+
+def test_ssim_ignores_changes_just_outside_the_mask():
+    a = _stripes(48, 48, 8, vertical=True)
+    b = a.copy()
+    b[:, 24:] = 255 - b[:, 24:]
+    mask = np.zeros((48, 48), bool)
+    mask[:, :24] = True
+    assert masked_ssim(a, b, mask) == pytest.approx(1.0)
+    thin = np.zeros((48, 48), bool)
+    thin[:, 22:24] = True  # too thin for a whole window: falls back to all its pixels
+    assert masked_ssim(a, b, thin) < 1.0

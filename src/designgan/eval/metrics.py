@@ -56,12 +56,17 @@ def ssim_map(a: np.ndarray, b: np.ndarray, sigma: float = 1.5) -> np.ndarray:
     return s.mean(axis=-1)
 
 
+SSIM_RADIUS = 5  # of the Gaussian window (sigma 1.5, truncated at 3.5 sigma)
+
+
 def masked_ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
-    """Mean SSIM over the pixels where ``mask`` holds (windows are computed on the whole image)."""
+    """Mean SSIM over the pixels of ``mask`` whose whole window lies in ``mask`` (so changes just outside the
+    mask do not leak in); over all of ``mask`` when it is too thin to hold a window."""
     _check_pair(a, b, mask)
     if not mask.any():
         return math.nan
-    return float(ssim_map(a, b)[mask].mean())
+    inner = ndimage.binary_erosion(mask, structure=np.ones((2 * SSIM_RADIUS + 1,) * 2, bool), border_value=1)
+    return float(ssim_map(a, b)[inner if inner.any() else mask].mean())
 
 
 # ---------------------------------------------------------------------------------------------------------------

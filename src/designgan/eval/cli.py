@@ -1,0 +1,209 @@
+"""Command line of the evaluation suite: ``designgan judge ...``, ``designgan eval`` and ``designgan compare``.
+
+Mounted by :mod:`designgan.cli`: ``judge_app`` as a sub-app, ``eval_command`` and ``compare_command`` as commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from designgan.config import load_config
+from designgan.errors import DesignGANError
+
+DEFAULT_CCP = Path("../shared/datasets/ccp")
+
+judge_app = typer.Typer(help="The judge: a garment parser trained on CCP that scores translations.",
+                        no_args_is_help=True)
+
+CcpRoot = Annotated[Path, typer.Option("--ccp-root", help="CCP checkout (photos/, annotations/).")]
+Weights = Annotated[Path | None, typer.Option("--weights", help="Judge weights (default: the shipped ones).")]
+
+
+@judge_app.command("train")
+def judge_train_cmd(
+    ccp_root: CcpRoot = DEFAULT_CCP,
+    config: Annotated[Path | None, typer.Option(help="YAML config (see configs/judge.yaml).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Config override key=value (repeatable).")] = None,
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint, history, weights.")] = Path("runs/judge"),
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last.pt.")] = False,
+    export: Annotated[Path | None, typer.Option(help="Also write the final fp16 weights here.")] = None,
+) -> None:
+    """Train the judge on CCP's pixel-level photos (never the held-out split, never the image-level photos)."""
+    from designgan.eval.judge_train import JudgeTrainConfig, train_judge
+
+    cfg = load_config(JudgeTrainConfig, config, set_ or [])
+    scores = train_judge(ccp_root, out, cfg, resume=resume, export_to=export,
+                         log=lambda msg: typer.echo(msg, err=True))
+    typer.echo(json.dumps(scores, indent=2))
+
+
+@judge_app.command("eval")
+def judge_eval_cmd(
+    ccp_root: CcpRoot = DEFAULT_CCP,
+    weights: Weights = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """mIoU and per-class IoU of the judge on its held-out split of CCP (full resolution)."""
+    from designgan.data import CCP
+    from designgan.eval.judge import Judge, evaluate_on_ccp
+    from designgan.eval.judge_data import judge_split
+
+    ccp = CCP(ccp_root)
+    _, held = judge_split(ccp)
+    scores = evaluate_on_ccp(Judge.load(weights), ccp, held, progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps(scores, indent=2))
+        return
+    typer.echo(f"held-out photos: {scores['images']}  mIoU {scores['miou']:.3f}  "
+               f"pixel accuracy {scores['pixel_accuracy']:.3f}")
+    for name, iou in scores["per_class_iou"].items():
+        typer.echo(f"  {name:<12} {'n/a' if iou is None else f'{iou:.3f}'}")
+
+
+@judge_app.command("predict")
+def judge_predict_cmd(
+    image: Annotated[Path, typer.Argument(help="Photo of a person.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write: the photo beside its coloured parse.")],
+    weights: Weights = None,
+) -> None:
+    """Parse one photo and write the coloured label map beside it."""
+    from designgan.eval.judge import Judge
+    from designgan.eval.report import parse_picture
+    from designgan.io import load_image, save_png
+
+    if out.suffix.lower() != ".png":
+        raise DesignGANError(f"{out}: the output must be a .png file")
+    img = load_image(image)
+    parse = Judge.load(weights).parse(img)
+    save_png(parse_picture(img, parse.labels), out)
+    present = sorted({int(v) for v in set(parse.labels.ravel().tolist())})
+    from designgan.eval.classes import JUDGE_CLASSES
+
+    typer.echo(f"wrote {out} (classes found: {', '.join(JUDGE_CLASSES[i] for i in present)})")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# designgan eval / designgan compare
+# ---------------------------------------------------------------------------------------------------------------
+
+Data = Annotated[Path, typer.Option("--data", help="Two-domain dataset folder (its test split is evaluated).")]
+Direction = Annotated[str, typer.Option("--direction", help="a2b (domain A -> B, e.g. jeans -> skirt) or b2a.")]
+Limit = Annotated[int, typer.Option("--limit", help="Evaluate only N test photos, evenly spread (0 = all).")]
+JudgeWeights = Annotated[Path | None, typer.Option("--judge", help="Judge weights (default: the shipped ones).")]
+Texture = Annotated[Path | None, typer.Option("--texture", help="Fabric photo: the new garment should take its "
+                                                                  "texture; texture figures measure against it.")]
+
+
+def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, progress: bool):
+    from designgan.data import TwoDomainData
+    from designgan.eval.judge import Judge
+    from designgan.eval.runner import embed_photos
+
+    if direction not in ("a2b", "b2a"):
+        raise DesignGANError(f"--direction must be a2b or b2a, not {direction!r}")
+    dataset = TwoDomainData.open(data)
+    src, dst = ("a", "b") if direction == "a2b" else ("b", "a")
+    records = dataset.records(split="test", domain=src)
+    reals = dataset.records(split="test", domain=dst)
+    if not records:
+        raise DesignGANError(f"{data}: no test photos in domain {src}")
+    if limit and limit < len(records):
+        records = [records[round(i * (len(records) - 1) / max(1, limit - 1))] for i in range(limit)] \
+            if limit > 1 else records[:1]
+    domains = (dataset.domain_name("a"), dataset.domain_name("b"))
+    judge = Judge.load(judge_weights)
+    real_emb = embed_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress)
+    return domains, records, judge, real_emb, dataset.domain_name(dst)
+
+
+def _write_run(result, out: Path) -> None:
+    from designgan.eval.report import case_grid, save_picture, write_csv
+    from designgan.eval.runner import quality_score
+    from designgan.io import write_json_atomic
+
+    write_csv(result.rows, out / "per_image.csv")
+    write_json_atomic(out / "metrics.json", result.summary)
+    keys = [r["key"] for r in result.rows]
+    save_picture(case_grid(keys, [quality_score(r) for r in result.rows], result.thumbs), out / "grid.png")
+
+
+def eval_command(
+    model: Annotated[str, typer.Option("--model", help="Bundled model name, saved model or training run folder.")],
+    data: Data,
+    direction: Direction = "a2b",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Report folder (default outputs/eval/NAME_DIR).")]
+    = None,
+    texture: Texture = None,
+    limit: Limit = 0,
+    judge_weights: JudgeWeights = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
+    from designgan.eval.runner import evaluate
+    from designgan.eval.translators import load_translator
+    from designgan.io import load_image
+
+    domains, records, judge, real_emb, target = _setup(data, direction, limit, judge_weights, not as_json)
+    fabric = load_image(texture) if texture is not None else None
+    translator = load_translator(model, direction, domains, texture=fabric)
+    result = evaluate(translator.translate, records, target, judge, real_emb, fabric=fabric, progress=not as_json)
+    result.summary |= {"model": str(model), "data": str(data), "direction": direction,
+                       "texture": str(texture) if texture else None,
+                       "judge": judge.meta.get("heldout", {}).get("miou")}
+    out = out or Path("outputs/eval") / f"{Path(str(model)).name}_{direction}"
+    _write_run(result, out)
+    if as_json:
+        typer.echo(json.dumps(result.summary, indent=2))
+        return
+    from designgan.eval.report import markdown_table
+
+    typer.echo(markdown_table({Path(str(model)).name: result.summary}))
+    typer.echo(f"wrote {out}/metrics.json, per_image.csv, grid.png", err=True)
+
+
+def compare_command(
+    runs: Annotated[str, typer.Option("--runs", help="Comma-separated finished runs / saved models to compare.")],
+    data: Data,
+    direction: Direction = "a2b",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report folder.")] = Path("outputs/compare"),
+    limit: Limit = 0,
+    picture_rows: Annotated[int, typer.Option("--picture-rows", help="Input photos in the picture.")] = 4,
+    judge_weights: JudgeWeights = None,
+) -> None:
+    """Evaluate finished runs on the same test photos (trains nothing): a Markdown table and one picture."""
+    from designgan.eval.report import comparison_picture, markdown_table, save_picture
+    from designgan.eval.runner import evaluate
+    from designgan.eval.translators import load_translator
+    from designgan.io import write_text_atomic
+
+    names = [r.strip() for r in runs.split(",") if r.strip()]
+    if not names:
+        raise DesignGANError("--runs needs at least one run folder or model")
+    domains, records, judge, real_emb, target = _setup(data, direction, limit, judge_weights, True)
+    translators = {Path(n).name or n: load_translator(n, direction, domains) for n in names}  # fail before work
+    if len(translators) != len(names):
+        raise DesignGANError("two runs share a folder name; give distinct names")
+    summaries, results = {}, {}
+    for label, translator in translators.items():
+        typer.echo(f"evaluating {label} on {len(records)} photos", err=True)
+        result = evaluate(translator.translate, records, target, judge, real_emb)
+        result.summary |= {"model": translator.name, "data": str(data), "direction": direction}
+        _write_run(result, out / label)
+        summaries[label], results[label] = result.summary, result
+    table = markdown_table(summaries)
+    picked = [records[round(i * (len(records) - 1) / max(1, picture_rows - 1))].key
+              for i in range(min(picture_rows, len(records)))]
+    first = next(iter(results.values()))
+    picture = comparison_picture([first.thumbs[k][0] for k in picked],
+                                 {label: [r.thumbs[k][1] for k in picked] for label, r in results.items()})
+    header = (f"Test split of `{data}` ({direction}, {len(records)} photos; KID against "
+              f"{len(real_emb)} real {target} photos). Command: `designgan compare --runs {runs} --data {data}"
+              f" --direction {direction}{f' --limit {limit}' if limit else ''}`\n\n")
+    write_text_atomic(out / "comparison.md", header + table)
+    save_picture(picture, out / "comparison.png")
+    typer.echo(table)
+    typer.echo(f"wrote {out}/comparison.md, comparison.png and one folder per run", err=True)

@@ -1,0 +1,140 @@
+"""Evaluation outputs: per-image CSV, best / median / worst grid, comparison table and picture (all atomic)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from designgan.eval.judge import colorize
+from designgan.io import save_png, write_text_atomic
+
+LABEL_HEIGHT = 18
+
+
+def write_csv(rows: list[dict], path: str | Path) -> None:
+    """All rows (union of their keys, first-seen order) to CSV; NaN written as an empty cell."""
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if isinstance(v, float) and not math.isfinite(v) else
+                         (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()})
+    write_text_atomic(path, buffer.getvalue())
+
+
+def _labelled(img: Image.Image, text: str) -> Image.Image:
+    canvas = Image.new("RGB", (img.width, img.height + LABEL_HEIGHT), "white")
+    canvas.paste(img, (0, LABEL_HEIGHT))
+    ImageDraw.Draw(canvas).text((3, 3), text, fill="black")
+    return canvas
+
+
+def _row(cells: Sequence[Image.Image], gap: int = 4) -> Image.Image:
+    height = max(c.height for c in cells)
+    canvas = Image.new("RGB", (sum(c.width for c in cells) + gap * (len(cells) - 1), height), "white")
+    x = 0
+    for c in cells:
+        canvas.paste(c, (x, 0))
+        x += c.width + gap
+    return canvas
+
+
+def _stack(rows: Sequence[Image.Image], gap: int = 6) -> Image.Image:
+    width = max(r.width for r in rows)
+    canvas = Image.new("RGB", (width, sum(r.height for r in rows) + gap * (len(rows) - 1)), "white")
+    y = 0
+    for r in rows:
+        canvas.paste(r, (0, y))
+        y += r.height + gap
+    return canvas
+
+
+def pick_cases(scores: Sequence[float], per_group: int = 2) -> dict[str, list[int]]:
+    """Indices of the best, median and worst ``per_group`` items by score (groups overlap only when few items)."""
+    order = list(np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable"))
+    n = len(order)
+    k = min(per_group, n)
+    mid = max(0, min(n - k, n // 2 - k // 2))
+    return {"best": order[:k], "median": order[mid:mid + k], "worst": order[n - k:][::-1]}
+
+
+def case_grid(keys: Sequence[str], scores: Sequence[float], thumbs: dict[str, tuple[Image.Image, ...]],
+              per_group: int = 2) -> Image.Image:
+    """Rows best / median / worst; each case shows source, output and the judge's parse of the output."""
+    rows = []
+    for group, index in pick_cases(scores, per_group).items():
+        cells = []
+        for i in index:
+            src, out, parse = thumbs[keys[i]]
+            cells += [_labelled(src, f"{group}: {keys[i]}"), _labelled(out, f"score {scores[i]:.2f}"),
+                      _labelled(parse, "judge parse")]
+        rows.append(_row(cells))
+    return _stack(rows)
+
+
+def parse_picture(image: Image.Image, labels: np.ndarray) -> Image.Image:
+    """Photo, coloured parse and their blend side by side."""
+    parse = colorize(labels)
+    blend = Image.blend(image, parse, 0.5)
+    return _row([image, parse, blend])
+
+
+def comparison_picture(source_thumbs: Sequence[Image.Image], columns: dict[str, Sequence[Image.Image]]) -> Image.Image:
+    """One row per input photo: the input, then one column per model."""
+    header = ["input", *columns]
+    rows = []
+    for r, src in enumerate(source_thumbs):
+        cells = [src, *(col[r] for col in columns.values())]
+        if r == 0:
+            cells = [_labelled(c, name[-28:]) for c, name in zip(cells, header, strict=True)]
+        rows.append(_row(cells))
+    return _stack(rows)
+
+
+def _fmt(entry: dict | None, digits: int = 3, scale: float = 1.0) -> str:
+    if not entry or entry.get("mean") is None:
+        return "n/a"
+    text = f"{entry['mean'] * scale:.{digits}f}"
+    if entry.get("std") is not None:
+        text += f" ± {entry['std'] * scale:.{digits}f}"
+    return f"{text} (n={entry['n']})"
+
+
+TABLE_COLUMNS: list[tuple[str, str, int, float]] = [
+    # (summary key, column title, digits, scale)
+    ("success", "success rate ↑", 3, 1.0),
+    ("colour_distance", "colour dist. ↓", 3, 1.0),
+    ("texture_distance", "texture dist. ↓", 3, 1.0),
+    ("psnr_preserved", "PSNR outside garment zone ↑", 1, 1.0),
+    ("ssim_preserved", "SSIM outside garment zone ↑", 3, 1.0),
+    ("skin_delta_e", "skin ΔE00 ↓", 2, 1.0),
+    ("kid", "KID×10³ (judge features) ↓", 2, 1000.0),
+]
+
+
+def markdown_table(summaries: dict[str, dict]) -> str:
+    """One row per model: every figure as mean (n=sample size); KID as mean ± std over subsets."""
+    titles = ["model", *(c[1] for c in TABLE_COLUMNS)]
+    lines = ["| " + " | ".join(titles) + " |", "|" + "---|" * len(titles)]
+    for name, summary in summaries.items():
+        cells = [name] + [_fmt(summary.get(key), digits, scale) for key, _, digits, scale in TABLE_COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    reference = next(iter(summaries.values()), {}).get("kid_source_reference")
+    if reference:
+        lines.append("")
+        lines.append(f"Reference: KID×10³ of the untranslated source photos against the same real target photos: "
+                     f"{_fmt(reference, 2, 1000.0)}.")
+    return "\n".join(lines) + "\n"
+
+
+def save_picture(img: Image.Image, path: str | Path) -> None:
+    save_png(img, path)

@@ -1,0 +1,200 @@
+"""Evaluate a translator on a dataset's test split: per-image measurements, summary figures, kept thumbnails.
+
+Regions come from the judge's parse of the source photo and of the output (the test photos have no masks):
+
+- *garment zone*: the source's and the output's lower garments, leg coverings and shoes, plus skin below the
+  source garment's waist, dilated by 2% of the photo height. It does not depend on the model, so the
+  preservation figures compare models fairly: everything outside it (background, face, upper body) should be kept.
+- *success*: among the output's lower-garment pixels (jeans, pants, skirt, shorts, dress) in the zone, the share
+  labelled as the target category is above one half. No lower garment at all counts as a failure.
+- *texture*: the source garment (judge label = source category) against the output garment (= target category).
+- *skin*: output skin in the zone that was not skin in the source, against the person's other skin (face, arms).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+from tqdm import tqdm
+
+from designgan.data import Record
+from designgan.errors import DataError
+from designgan.eval import metrics
+from designgan.eval.classes import CCP_TO_JUDGE, JUDGE_CLASSES, class_id
+from designgan.eval.judge import Judge, Parse, colorize
+from designgan.eval.translators import Translate
+from designgan.io import load_image
+
+GARMENT_VOTE = ("jeans", "pants", "skirt", "shorts", "dress")
+ZONE_CLASSES = (*GARMENT_VOTE, "legwear", "shoes")
+ZONE_DILATE = 0.02  # of the photo height
+MIN_REGION = 0.001  # of the photo area: smaller garment / skin regions are "not found"
+THUMB_HEIGHT = 256
+
+# per-image columns whose mean / median / count make the summary (name -> lower is better?)
+FIGURES: dict[str, bool] = {
+    "success": False, "target_share": False, "colour_distance": True, "texture_distance": True,
+    "psnr_outside_edit": False, "ssim_outside_edit": False, "psnr_preserved": False, "ssim_preserved": False,
+    "skin_delta_e": True,
+}
+
+
+def judge_class_for(category: str) -> int:
+    """Judge class id of a dataset category name ('jeans', 'skirt', 'trousers' -> pants...)."""
+    name = CCP_TO_JUDGE.get(category, {"trousers": "pants"}.get(category, category))
+    try:
+        return class_id(name)
+    except KeyError as exc:
+        raise DataError(f"category '{category}' has no judge class ({exc.args[0]})") from None
+
+
+def _ids(names: Sequence[str]) -> list[int]:
+    return [JUDGE_CLASSES.index(n) for n in names]
+
+
+def garment_zone(source: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """bool (H, W): where a lower-garment translation may legitimately change pixels (see the module doc)."""
+    zone_ids = _ids(ZONE_CLASSES)
+    garment = np.isin(source, zone_ids) | np.isin(output, zone_ids)
+    src_lower = np.isin(source, _ids(GARMENT_VOTE))
+    skin = JUDGE_CLASSES.index("skin")
+    if src_lower.any():
+        waist = int(np.nonzero(src_lower.any(axis=1))[0][0])
+        legs = np.zeros_like(garment)
+        legs[waist:] = True
+        garment |= legs & ((source == skin) | (output == skin))
+    radius = max(1, round(ZONE_DILATE * source.shape[0]))
+    return ndimage.binary_dilation(garment, structure=np.ones((3, 3), bool), iterations=radius) if garment.any() \
+        else garment
+
+
+def _thumb(img: Image.Image) -> Image.Image:
+    w, h = img.size
+    return img.resize((max(1, round(w * THUMB_HEIGHT / h)), THUMB_HEIGHT), Image.BILINEAR)
+
+
+def measure_one(source_img: Image.Image, output_img: Image.Image, edit_region: np.ndarray, source_parse: Parse,
+                output_parse: Parse, source_class: int, target_class: int,
+                fabric: Image.Image | None = None) -> dict:
+    """Every per-image figure for one translation (NaN where a region is missing)."""
+    if output_img.size != source_img.size:
+        raise DataError(f"the translator returned a {output_img.size} image for a {source_img.size} photo")
+    if edit_region.shape != (source_img.size[1], source_img.size[0]):
+        raise DataError(f"the translator's edit region is {edit_region.shape}, the photo {source_img.size[::-1]}")
+    src, out = np.asarray(source_img), np.asarray(output_img)
+    s_lab, o_lab = source_parse.labels, output_parse.labels
+    min_px = MIN_REGION * s_lab.size
+    zone = garment_zone(s_lab, o_lab)
+    vote_region = zone if zone.any() else np.ones_like(zone)
+    share, vote_px = metrics.label_share(o_lab, vote_region, target_class, _ids(GARMENT_VOTE))
+    row: dict = {"target_share": share, "vote_pixels": vote_px,
+                 "success": float(vote_px >= min_px and share > 0.5)}
+
+    src_garment = s_lab == source_class
+    out_garment = (o_lab == target_class) & vote_region
+    row["source_garment_pixels"], row["output_garment_pixels"] = int(src_garment.sum()), int(out_garment.sum())
+    if fabric is not None:
+        ref_img, ref_mask = np.asarray(fabric), np.ones(fabric.size[::-1], dtype=bool)
+    else:
+        ref_img, ref_mask = src, src_garment if src_garment.sum() >= min_px else np.zeros_like(src_garment)
+    out_mask = out_garment if out_garment.sum() >= min_px else np.zeros_like(out_garment)
+    row["colour_distance"] = metrics.colour_distance(ref_img, ref_mask, out, out_mask)
+    row["texture_distance"] = metrics.texture_distance(ref_img, ref_mask, out, out_mask)
+
+    edit = edit_region.astype(bool)
+    row["edit_fraction"] = float(edit.mean())
+    row["psnr_outside_edit"] = metrics.masked_psnr(src, out, ~edit)
+    row["ssim_outside_edit"] = metrics.masked_ssim(src, out, ~edit)
+    row["psnr_preserved"] = metrics.masked_psnr(src, out, ~zone)
+    row["ssim_preserved"] = metrics.masked_ssim(src, out, ~zone)
+
+    skin = JUDGE_CLASSES.index("skin")
+    new_skin = (o_lab == skin) & (s_lab != skin) & zone
+    reference = (s_lab == skin) & ~zone
+    if reference.sum() < min_px:
+        reference = s_lab == skin
+    row["new_skin_pixels"] = int(new_skin.sum())
+    row["skin_delta_e"] = metrics.skin_delta_e(out, new_skin, metrics.mean_lab(src, reference)) \
+        if new_skin.sum() >= min_px and reference.sum() >= min_px else math.nan
+    return row
+
+
+@dataclass
+class EvalResult:
+    rows: list[dict]
+    summary: dict
+    thumbs: dict[str, tuple[Image.Image, Image.Image, Image.Image]] = field(repr=False)
+
+
+def _round(v: float, digits: int = 4) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(float(v), digits)
+
+
+def summarise(rows: list[dict], output_embeddings: np.ndarray, source_embeddings: np.ndarray,
+              real_target_embeddings: np.ndarray, kid_subsets: int = 100) -> dict:
+    """Mean, median and sample size of every figure; success rate; KID of outputs (and of the untouched
+    sources, as the do-nothing reference) against real target-domain photos."""
+    summary: dict = {"images": len(rows)}
+    for name, lower_better in FIGURES.items():
+        values = np.array([r[name] for r in rows], dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        summary[name] = {"mean": _round(finite.mean()) if finite.size else None,
+                         "median": _round(np.median(finite)) if finite.size else None,
+                         "n": int(finite.size), "lower_is_better": lower_better}
+    summary["success_rate"] = summary["success"]["mean"]
+    for key, emb in (("kid", output_embeddings), ("kid_source_reference", source_embeddings)):
+        mean, std = metrics.kid(emb, real_target_embeddings, subsets=kid_subsets) if len(emb) else (math.nan,) * 2
+        summary[key] = {"mean": _round(mean, 6), "std": _round(std, 6), "n": len(emb),
+                        "n_real": len(real_target_embeddings), "lower_is_better": True}
+    return summary
+
+
+def quality_score(row: dict) -> float:
+    """Ranking for the best / median / worst grid: the judge's target share, minus half the colour distance
+    (so among equally convincing outputs, the one that kept the garment's colours ranks higher)."""
+    share = row["target_share"] if math.isfinite(row["target_share"]) else 0.0
+    colour = row["colour_distance"] if math.isfinite(row["colour_distance"]) else 1.0
+    return share - 0.5 * colour
+
+
+def embed_photos(judge: Judge, records: Sequence[Record], desc: str, progress: bool = True,
+                 batch_size: int = 8) -> np.ndarray:
+    """Judge embeddings (for KID) of real photos."""
+    out = []
+    for start in tqdm(range(0, len(records), batch_size), desc=desc, disable=not progress, leave=False):
+        images = [load_image(r.path("image")) for r in records[start:start + batch_size]]
+        out += [p.embedding for p in judge.parse_many(images)]
+    return np.stack(out) if out else np.zeros((0, judge.model.embedding_dim), np.float32)
+
+
+def evaluate(translate: Translate, records: Sequence[Record], target_category: str, judge: Judge,
+             real_target_embeddings: np.ndarray, fabric: Image.Image | None = None, progress: bool = True,
+             kid_subsets: int = 100) -> EvalResult:
+    """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions)."""
+    if not records:
+        raise DataError("no test images to evaluate")
+    target_class = judge_class_for(target_category)
+    rows, thumbs, out_emb, src_emb = [], {}, [], []
+    for record in tqdm(records, desc="evaluating", disable=not progress):
+        image = load_image(record.path("image"))
+        tic = time.perf_counter()
+        output, edit_region = translate(image)
+        seconds = time.perf_counter() - tic
+        source_parse, output_parse = judge.parse_many([image, output.convert("RGB")])
+        row = {"key": record.key, "id": record.id, "source_category": record.category,
+               "target_category": target_category, "seconds": round(seconds, 3)}
+        row |= measure_one(image, output.convert("RGB"), np.asarray(edit_region, dtype=bool), source_parse,
+                           output_parse, judge_class_for(record.category), target_class, fabric)
+        rows.append(row)
+        thumbs[record.key] = (_thumb(image), _thumb(output), _thumb(colorize(output_parse.labels)))
+        out_emb.append(output_parse.embedding)
+        src_emb.append(source_parse.embedding)
+    summary = summarise(rows, np.stack(out_emb), np.stack(src_emb), real_target_embeddings, kid_subsets)
+    summary["target_category"] = target_category
+    return EvalResult(rows=rows, summary=summary, thumbs=thumbs)

@@ -1,0 +1,105 @@
+"""Translators as the evaluation sees them: ``translate(photo) -> (output photo, edit-region mask)``.
+
+A DesignGAN model (bundled name, saved model or training run) goes through :class:`DesignGANPipeline`; a CycleGAN
+baseline run (no mask head, so the pipeline refuses it) repaints the whole photo, as CycleGAN does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from designgan.errors import DataError
+
+Translate = Callable[[Image.Image], tuple[Image.Image, np.ndarray]]
+
+
+@dataclass
+class Translator:
+    """A named translate callable for one direction."""
+
+    name: str
+    source: str  # category names as the model knows them
+    target: str
+    translate: Translate
+    repaints_everything: bool = False  # True for CycleGAN: there is no untouched region to measure
+
+
+def _run_config(path: Path):
+    from designgan.train.config import load_train_config
+
+    config_path = path / "config.yaml"
+    return load_train_config(config_path) if path.is_dir() and config_path.is_file() else None
+
+
+def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None) -> Translator:
+    """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition)."""
+    from designgan.pipeline import DesignGANPipeline
+
+    pipe = DesignGANPipeline.from_pretrained(model)
+    _, source, target = pipe.direction(to)
+
+    def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
+        out = pipe(image, to=to, texture=texture)
+        return out.image, out.edit_region
+
+    return Translator(name=str(model), source=source, target=target, translate=translate)
+
+
+@torch.no_grad()
+def cyclegan_translator(run_dir: str | Path, direction: str, domains: tuple[str, str]) -> Translator:
+    """A CycleGAN baseline run: the whole photo resized to the model's size, translated, resized back."""
+    from safetensors.torch import load_file
+
+    from designgan.train.checkpoint import latest_checkpoint, load_model_state
+    from designgan.train.cycle import build_generator
+
+    run_dir = Path(run_dir)
+    config = _run_config(run_dir)
+    if config is None:
+        raise DataError(f"{run_dir}: not a training run (no config.yaml)")
+    checkpoint = latest_checkpoint(run_dir)
+    if checkpoint is None:
+        raise DataError(f"{run_dir}: the run has no checkpoint yet (checkpoints/latest is missing)")
+    key = "G_AB" if direction == "a2b" else "G_BA"
+    generator = build_generator(config).eval()
+    weights = checkpoint / "model.safetensors"
+    try:
+        flat = {k: v.float() for k, v in load_file(str(weights)).items()}
+    except Exception as exc:
+        raise DataError(f"{weights}: unreadable weights ({type(exc).__name__}: {exc})") from None
+    load_model_state({f"G.{key}": generator}, flat, str(weights))
+    h, w = config.data.size
+    bf16 = config.train.precision == "bf16"
+
+    def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
+        x = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
+        small = F.interpolate(x, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            y = generator(small).image.float()
+        full = F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        arr = ((full[0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0).numpy()
+        return Image.fromarray(arr), np.ones(arr.shape[:2], dtype=bool)
+
+    source, target = domains if direction == "a2b" else domains[::-1]
+    return Translator(name=str(run_dir), source=source, target=target, translate=translate,
+                      repaints_everything=True)
+
+
+def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
+                    texture: Image.Image | None = None) -> Translator:
+    """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
+    if direction not in ("a2b", "b2a"):
+        raise DataError(f"direction must be a2b or b2a, not {direction!r}")
+    config = _run_config(Path(model))
+    if config is not None and config.model.generator == "cyclegan_resnet":
+        if texture is not None:
+            raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
+        return cyclegan_translator(model, direction, domains)
+    return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture)

@@ -1,0 +1,34 @@
+"""Fixtures: a real, randomly initialised (untrained) CycleGAN baseline run folder, written with the translator
+package's own model factory and checkpoint writer; its outputs are meaningless pictures, never a quality claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from designgan.config import to_dict
+from designgan.train.checkpoint import save_checkpoint
+from designgan.train.config import TrainConfig
+from designgan.train.cycle import Discriminators, Generators
+
+
+@pytest.fixture(scope="session")
+def cyclegan_run(mini_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = TrainConfig()
+    config.data.root = mini_dataset
+    config.data.size = (48, 32)
+    config.data.landmarks = "none"
+    config.model.generator, config.model.discriminator = "cyclegan_resnet", "patchgan"
+    config.model.ngf, config.model.n_blocks, config.model.ndf = 8, 1, 8
+    config.loss.mask = config.loss.style = config.loss.skin = 0.0
+    config.loss.compose = False
+    config = config.validate()
+    torch.manual_seed(0)
+    run_dir = tmp_path_factory.mktemp("runs") / "cyclegan_tiny"
+    run_dir.mkdir()
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+    save_checkpoint(run_dir, 1, {"G": Generators(config), "D": Discriminators(config)}, {})
+    return run_dir

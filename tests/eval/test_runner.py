@@ -1,0 +1,139 @@
+"""Region logic and per-image figures of the evaluation, on synthetic photos with hand-made judge parses."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from designgan.errors import DataError
+from designgan.eval.classes import JUDGE_CLASSES
+from designgan.eval.judge import Parse
+from designgan.eval.runner import garment_zone, judge_class_for, measure_one, quality_score, summarise
+
+H, W = 120, 80
+C = {name: i for i, name in enumerate(JUDGE_CLASSES)}
+SKIN_RGB, JEANS_RGB, SKIRT_RGB, BG_RGB = (225, 175, 145), (40, 60, 140), (160, 40, 50), (90, 140, 90)
+
+
+def _parse(labels: np.ndarray) -> Parse:
+    return Parse(labels=labels.astype(np.uint8), embedding=np.zeros(4, np.float32),
+                 features=np.zeros((1, 1, 1), np.float32), box=(0, 0, W, H))
+
+
+def _person(lower: str) -> tuple[np.ndarray, np.ndarray]:
+    """A stick person: face skin at the top, an upper garment, then jeans (full legs) or a skirt + bare legs."""
+    img = np.zeros((H, W, 3), np.uint8)
+    img[:] = BG_RGB
+    labels = np.zeros((H, W), np.uint8)
+    img[5:20, 30:50], labels[5:20, 30:50] = SKIN_RGB, C["skin"]
+    img[20:55, 25:55], labels[20:55, 25:55] = (200, 200, 200), C["upper"]
+    if lower == "jeans":
+        img[55:110, 28:52], labels[55:110, 28:52] = JEANS_RGB, C["jeans"]
+    else:
+        img[55:80, 26:54], labels[55:80, 26:54] = SKIRT_RGB, C["skirt"]
+        img[80:110, 30:50], labels[80:110, 30:50] = SKIN_RGB, C["skin"]
+    return img, labels
+
+
+def test_judge_class_for_categories():
+    assert judge_class_for("skirt") == C["skirt"]
+    assert judge_class_for("tights") == C["legwear"]
+    assert judge_class_for("trousers") == C["pants"]
+    with pytest.raises(DataError, match="no judge class"):
+        judge_class_for("cape-coat")
+
+
+def test_garment_zone_covers_legs_not_face():
+    _, src = _person("jeans")
+    _, out = _person("skirt")
+    zone = garment_zone(src, out)
+    assert zone[60:110, 28:52].all() and zone[85:108, 30:50].all()
+    assert not zone[5:20, 30:50].any()  # face skin is above the waist: not part of the zone
+    assert not zone[:30].any()
+
+
+def test_successful_translation_figures():
+    src_img, src_lab = _person("jeans")
+    out_img, out_lab = _person("skirt")
+    edit = garment_zone(src_lab, out_lab)
+    row = measure_one(Image.fromarray(src_img), Image.fromarray(out_img), edit, _parse(src_lab), _parse(out_lab),
+                      C["jeans"], C["skirt"])
+    assert row["success"] == 1.0 and row["target_share"] == 1.0
+    assert row["psnr_preserved"] == 100.0 and row["ssim_preserved"] == pytest.approx(1.0, abs=1e-6)
+    assert row["psnr_outside_edit"] == 100.0
+    assert row["skin_delta_e"] == pytest.approx(0.0, abs=1e-6)  # legs painted in the face's colour
+    assert row["colour_distance"] > 0.9  # red skirt from blue jeans: texture not kept
+    assert row["new_skin_pixels"] == 30 * 20
+
+
+def test_kept_colours_and_unnatural_skin_and_changed_background():
+    src_img, src_lab = _person("jeans")
+    out_img, out_lab = _person("skirt")
+    out_img[55:80, 26:54] = JEANS_RGB  # the skirt keeps the jeans' denim colour
+    out_img[80:110, 30:50] = (120, 200, 120)  # green legs
+    out_img[0:4] = (255, 255, 255)  # a changed strip of background, outside every garment
+    row = measure_one(Image.fromarray(src_img), Image.fromarray(out_img), np.ones((H, W), bool), _parse(src_lab),
+                      _parse(out_lab), C["jeans"], C["skirt"])
+    assert row["colour_distance"] < 0.05
+    assert row["skin_delta_e"] > 20
+    assert row["psnr_preserved"] < 30
+    assert math.isnan(row["psnr_outside_edit"])  # the model claimed the whole photo: nothing left to measure
+
+
+def test_identity_fails_and_half_translation_is_judged_by_majority():
+    src_img, src_lab = _person("jeans")
+    row = measure_one(Image.fromarray(src_img), Image.fromarray(src_img), np.zeros((H, W), bool), _parse(src_lab),
+                      _parse(src_lab), C["jeans"], C["skirt"])
+    assert row["success"] == 0.0 and row["target_share"] == 0.0
+    assert math.isnan(row["skin_delta_e"]) and math.isnan(row["colour_distance"])
+    mixed = src_lab.copy()
+    mixed[55:90, 28:52] = C["skirt"]  # 35 of 55 rows
+    row = measure_one(Image.fromarray(src_img), Image.fromarray(src_img), np.zeros((H, W), bool), _parse(src_lab),
+                      _parse(mixed), C["jeans"], C["skirt"])
+    assert row["success"] == 1.0 and row["target_share"] == pytest.approx(35 / 55)
+    erased = src_lab.copy()
+    erased[55:110, 28:52] = C["background"]
+    row = measure_one(Image.fromarray(src_img), Image.fromarray(src_img), np.zeros((H, W), bool), _parse(src_lab),
+                      _parse(erased), C["jeans"], C["skirt"])
+    assert row["success"] == 0.0 and math.isnan(row["target_share"])
+
+
+def test_translator_output_must_match_the_photo():
+    src_img, src_lab = _person("jeans")
+    with pytest.raises(DataError, match="returned a"):
+        measure_one(Image.fromarray(src_img), Image.fromarray(src_img[:60]), np.zeros((H, W), bool),
+                    _parse(src_lab), _parse(src_lab), C["jeans"], C["skirt"])
+    with pytest.raises(DataError, match="edit region"):
+        measure_one(Image.fromarray(src_img), Image.fromarray(src_img), np.zeros((10, 10), bool),
+                    _parse(src_lab), _parse(src_lab), C["jeans"], C["skirt"])
+
+
+def test_fabric_texture_is_the_reference_when_given():
+    src_img, src_lab = _person("jeans")
+    out_img, out_lab = _person("skirt")
+    fabric = Image.new("RGB", (32, 32), SKIRT_RGB)
+    row = measure_one(Image.fromarray(src_img), Image.fromarray(out_img), np.ones((H, W), bool), _parse(src_lab),
+                      _parse(out_lab), C["jeans"], C["skirt"], fabric=fabric)
+    assert row["colour_distance"] < 0.05
+
+
+def test_summary_counts_only_measured_images_and_ranks():
+    rows = [
+        {"success": 1.0, "target_share": 0.9, "colour_distance": 0.2, "texture_distance": 0.1,
+         "psnr_outside_edit": 100.0, "ssim_outside_edit": 1.0, "psnr_preserved": 40.0, "ssim_preserved": 0.99,
+         "skin_delta_e": 3.0},
+        {"success": 0.0, "target_share": math.nan, "colour_distance": math.nan, "texture_distance": math.nan,
+         "psnr_outside_edit": math.nan, "ssim_outside_edit": math.nan, "psnr_preserved": 30.0,
+         "ssim_preserved": 0.9, "skin_delta_e": math.nan},
+    ]
+    rng = np.random.default_rng(0)
+    summary = summarise(rows, rng.normal(size=(2, 8)), rng.normal(size=(2, 8)), rng.normal(size=(5, 8)),
+                        kid_subsets=5)
+    assert summary["images"] == 2 and summary["success_rate"] == 0.5
+    assert summary["colour_distance"] == {"mean": 0.2, "median": 0.2, "n": 1, "lower_is_better": True}
+    assert summary["psnr_preserved"]["mean"] == 35.0 and summary["psnr_preserved"]["n"] == 2
+    assert summary["kid"]["n"] == 2 and summary["kid"]["n_real"] == 5
+    assert quality_score(rows[0]) > quality_score(rows[1])

@@ -1,0 +1,81 @@
+"""Translator adapters (a real untrained CycleGAN run), report files, and the grid / table / picture layout."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from designgan.data import TwoDomainData
+from designgan.errors import DataError
+from designgan.eval.report import (
+    case_grid,
+    comparison_picture,
+    markdown_table,
+    parse_picture,
+    pick_cases,
+    write_csv,
+)
+from designgan.eval.translators import load_translator
+from designgan.io import load_image
+
+
+def test_cyclegan_run_translates_the_whole_photo(cyclegan_run, mini_dataset):
+    record = TwoDomainData.open(mini_dataset).records(split="test", domain="a")[0]
+    photo = load_image(record.path("image"))
+    translator = load_translator(cyclegan_run, "a2b", ("jeans", "skirt"))
+    assert (translator.source, translator.target, translator.repaints_everything) == ("jeans", "skirt", True)
+    out, region = translator.translate(photo)
+    assert out.size == photo.size and out.mode == "RGB"
+    assert region.shape == (photo.size[1], photo.size[0]) and region.all()
+    assert np.asarray(out).std() > 0  # a real generator output, not a copy of a constant
+    with pytest.raises(DataError, match="direction"):
+        load_translator(cyclegan_run, "sideways", ("jeans", "skirt"))
+    with pytest.raises(DataError, match="fabric"):
+        load_translator(cyclegan_run, "a2b", ("jeans", "skirt"), texture=photo)
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="not found"):
+        load_translator(tmp_path / "nope", "a2b", ("jeans", "skirt"))
+
+
+def test_csv_blanks_nan_and_unions_columns(tmp_path):
+    path = tmp_path / "rows.csv"
+    write_csv([{"key": "a", "x": 1.234567891}, {"key": "b", "x": math.nan, "y": 2}], path)
+    rows = list(csv.DictReader(path.open()))
+    assert rows == [{"key": "a", "x": "1.23457", "y": ""}, {"key": "b", "x": "", "y": "2"}]
+    assert [p.name for p in tmp_path.iterdir()] == ["rows.csv"]  # no temporary file left behind
+
+
+def test_pick_cases_best_median_worst():
+    picks = pick_cases([0.1, 0.9, 0.5, 0.3, 0.7], per_group=1)
+    assert picks == {"best": [1], "median": [2], "worst": [0]}
+    picks = pick_cases([0.2], per_group=2)
+    assert picks == {"best": [0], "median": [0], "worst": [0]}
+
+
+def test_case_grid_and_comparison_picture_sizes():
+    thumbs = {k: tuple(Image.new("RGB", (20, 30), c) for c in ("red", "green", "blue")) for k in "abcdef"}
+    grid = case_grid(list("abcdef"), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], thumbs, per_group=2)
+    assert grid.height > 3 * 30 and grid.width >= 6 * 20
+    picture = comparison_picture([Image.new("RGB", (20, 30))] * 3,
+                                 {"m1": [Image.new("RGB", (20, 30))] * 3, "m2": [Image.new("RGB", (20, 30))] * 3})
+    assert picture.width >= 3 * 20 and picture.height >= 3 * 30
+    side = parse_picture(Image.new("RGB", (20, 30)), np.zeros((30, 20), np.uint8))
+    assert side.size[1] == 30 and side.size[0] >= 60
+
+
+def test_markdown_table_shows_sample_sizes_and_missing_figures():
+    summary = {"success": {"mean": 0.5, "n": 10}, "colour_distance": {"mean": None, "n": 0},
+               "kid": {"mean": 0.0021, "std": 0.0004, "n": 10, "n_real": 50},
+               "kid_source_reference": {"mean": 0.01, "std": 0.001, "n": 10, "n_real": 50}}
+    table = markdown_table({"run_a": summary})
+    lines = table.splitlines()
+    assert lines[0].startswith("| model | success rate")
+    assert "| run_a | 0.500 (n=10) | n/a |" in lines[2]
+    assert "2.10 ± 0.40 (n=10)" in lines[2]
+    assert "untranslated source photos" in table
