@@ -1,0 +1,335 @@
+"""``designgan translate`` and ``designgan bench translate``: the pipeline on files and folders, and its speed.
+
+Mount in the main CLI::
+
+    from designgan.pipeline_cli import bench_app, translate_command
+    app.command("translate")(translate_command)
+    app.add_typer(bench_app, name="bench")
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from PIL import Image
+
+from designgan.errors import DataError, DesignGANError
+from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, save_png
+
+bench_app = typer.Typer(help="Speed benchmarks.", no_args_is_help=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inputs and output names
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def collect_inputs(inputs: list[Path]) -> list[Path]:
+    """Files as given, and the image files (by suffix, sorted, not recursive) of each folder."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise DataError(f"{item}: folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            files += found
+        elif item.is_file():
+            files.append(item)
+        else:
+            raise DataError(f"{item}: not found")
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values())
+
+
+def safe_name(text: str) -> str:
+    """A file-name part made of letters, digits, '.', '_' and '-' only, never starting with '.'."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "image"
+    return cleaned[:100]
+
+
+def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
+    """``OUTDIR/<stem>_<to>.png`` per input (numbered on clashes); refuses any that would overwrite an input.
+
+    Names are built from sanitised stems, so no input name can place an output outside ``out_dir``.
+    """
+    out_root = out_dir.resolve()
+    inputs = {f.resolve() for f in files}
+    taken: set[str] = set()
+    paths = []
+    for f in files:
+        base = f"{safe_name(f.stem)}_{safe_name(to)}"
+        name, k = f"{base}.png", 2
+        while name.lower() in taken:
+            name, k = f"{base}_{k}.png", k + 1
+        taken.add(name.lower())
+        path = out_root / name
+        if path.parent != out_root:  # cannot happen with safe_name; checked because it is the security boundary
+            raise DesignGANError(f"{f}: output name escapes the output folder")
+        if path in inputs:
+            raise DesignGANError(f"{out_dir}: writing {name} there would overwrite the input {f}; choose another "
+                                 "output folder")
+        paths.append(path)
+    return paths
+
+
+def read_landmark_lines(path: Path) -> dict[Path, dict[str, Any]]:
+    """``{resolved image path: landmark record}`` from JSON lines with ``image`` and ``points`` (``person_found``
+    optional), e.g. collected from ``designgan landmarks predict --json``."""
+    if not path.is_file():
+        raise DataError(f"{path}: landmark file not found")
+    table: dict[Path, dict[str, Any]] = {}
+    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            image = Path(row["image"])
+            if not isinstance(row["points"], dict):
+                raise TypeError("points must be a mapping")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DataError(f"{path}:{lineno}: invalid landmark line ({type(exc).__name__}: {exc})") from None
+        if not image.is_absolute():
+            image = path.parent / image
+        table[image.resolve()] = row
+    return table
+
+
+def default_model() -> str:
+    from designgan.pipeline import bundled_models
+
+    models = bundled_models()
+    if len(models) == 1:
+        return models[0]
+    if not models:
+        raise DesignGANError("no bundled translator is shipped yet: pass --model RUN_DIR (a training run folder) "
+                             "or a saved model")
+    raise DesignGANError(f"several bundled models ({', '.join(models)}): choose one with --model")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# translate
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def translate_command(
+    inputs: Annotated[list[Path], typer.Argument(help="Photos and/or folders of photos.", show_default=False)],
+    to: Annotated[str, typer.Option("--to", help="Target garment category, e.g. skirt.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (never one that would overwrite an "
+                                      "input).", show_default=False)],
+    texture: Annotated[Path | None, typer.Option(help="Fabric image: the new garment takes its texture.")] = None,
+    model: Annotated[str | None, typer.Option(help="Bundled model name, saved model, or training run folder "
+                                              "(default: the bundled model).")] = None,
+    side_by_side: Annotated[bool, typer.Option("--side-by-side", help="Write input | result pairs.")] = False,
+    all_people: Annotated[bool, typer.Option("--all-people", help="Edit every person found, not only the "
+                                             "most prominent one.")] = False,
+    landmarks: Annotated[Path | None, typer.Option(help="JSON lines of landmarks ({'image', 'points'}) to use "
+                                                   "instead of the landmark network.")] = None,
+    refine_steps: Annotated[int | None, typer.Option(min=0, help="Test-time texture refinement steps (with "
+                                                     "--texture).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Photos per generator batch.")] = 4,
+    compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator: about a minute once, "
+                                          "then faster; worth it for large folders.")] = False,
+) -> None:
+    """Change the garment of every photo into category --to and write PNGs marked as AI edits."""
+    from tqdm import tqdm
+
+    from designgan.io import load_image
+    from designgan.pipeline import DesignGANPipeline
+
+    files = collect_inputs(inputs)
+    paths = output_paths(files, out, to)
+    if texture is not None and texture.resolve() in {p.resolve() for p in paths}:
+        raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
+    table = read_landmark_lines(landmarks) if landmarks is not None else None
+    name = model or default_model()
+    pipe = DesignGANPipeline.from_pretrained(name, compile=compile)
+    pipe.direction(to)  # a wrong category fails before any work
+    fabric = load_image(texture) if texture is not None else None
+    out.mkdir(parents=True, exist_ok=True)
+
+    failures = 0
+    bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True)
+    for start in range(0, len(files), batch_size):
+        chunk, targets = files[start:start + batch_size], paths[start:start + batch_size]
+        given = None
+        if table is not None:
+            given = [table.get(f.resolve()) for f in chunk]
+        results = pipe.translate_batch(chunk, to, fabric, landmarks=given, all_people=all_people,
+                                       refine_steps=refine_steps, return_errors=True)
+        for f, target, result in zip(chunk, targets, results, strict=True):
+            if isinstance(result, DesignGANError):
+                failures += 1
+                message = str(result)
+                bar.write(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
+                continue
+            for warning in result.warnings:
+                bar.write(f"warning: {f}: {warning}")
+            extra = {"DesignGAN-Source-File": f.name}
+            if texture is not None:
+                extra["DesignGAN-Texture"] = texture.name
+            picture = result.side_by_side() if side_by_side else result.image
+            save_png(picture, target, ai_edit_metadata(result.model, result.source_category, result.target_category,
+                                                       extra))
+        bar.update(len(chunk))
+    bar.close()
+    done = len(files) - failures
+    typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""))
+    if failures:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# bench translate
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _bench_pipeline(model: str | None, compile: bool) -> tuple[Any, str]:
+    """The pipeline to time: the given or bundled model, else an untrained generator of the default config."""
+    from designgan.pipeline import DesignGANPipeline, TranslatorSpec, bundled_models
+
+    if model is not None or bundled_models():
+        name = model or default_model()
+        return DesignGANPipeline.from_pretrained(name, compile=compile), name
+    import torch
+
+    from designgan.train.config import TrainConfig
+    from designgan.train.cycle import build_generator
+
+    config = TrainConfig().validate()  # the production defaults: 300x200, ngf 32, 6 blocks, 17 heatmaps
+    torch.manual_seed(0)
+    generators = {"G_AB": build_generator(config), "G_BA": build_generator(config)}
+    spec = TranslatorSpec("untrained-default", ("jeans", "skirt"), config)
+    pipe = DesignGANPipeline(spec, generators, compile=compile)
+    return pipe, "untrained designgan_generator, default config (timing only)"
+
+
+def _bench_landmarks() -> tuple[Any, str]:
+    from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
+
+    if DEFAULT_WEIGHTS.is_file():
+        return LandmarkPredictor.load(), str(DEFAULT_WEIGHTS.name)
+    from designgan.landmarks.model import create_landmark_model
+
+    return (LandmarkPredictor(create_landmark_model(input_height=288, input_width=192), sigma=2.0),
+            "untrained hrnet_w18_small 288x192 (timing only: weights not shipped)")
+
+
+def bench_photo(size: tuple[int, int] = (550, 825)) -> Path:
+    """A bundled example photo at ``size`` (CCP's 550x825)."""
+    from designgan.showcase import example_photos
+
+    for p in example_photos():
+        with Image.open(p) as img:
+            if img.size == size:
+                return p
+    return example_photos()[0]
+
+
+@bench_app.command("translate")
+def bench_translate(
+    model: Annotated[str | None, typer.Option(help="Model to time (default: the bundled one, else an untrained "
+                                              "generator of the default config).")] = None,
+    photo: Annotated[Path | None, typer.Option(help="Photo to time (default: a bundled 550x825 example).")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Timed single-photo runs.")] = 10,
+    folder_size: Annotated[int, typer.Option(min=1, help="Photos in the folder-throughput run.")] = 16,
+    batch_size: Annotated[int, typer.Option(min=1, help="Batch size of the folder run.")] = 4,
+    threads: Annotated[int | None, typer.Option(help="torch threads (default: torch's choice).")] = None,
+    compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator and landmark network "
+                                          "(slow once, cached on disk).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """End-to-end latency for one photo (decode, landmarks, generator, compose, PNG encode) and folder throughput.
+
+    bf16 on the CPU (landmarks: bf16 autocast, channels_last; generator: bf16 weights, see DesignGANPipeline).
+    Goals: <= 0.5 s per photo, >= 4 photos/s in folder mode.
+    """
+    import io
+    import tempfile
+
+    import torch
+
+    from designgan.io import load_image
+
+    if threads:
+        torch.set_num_threads(threads)
+    pipe, model_name = _bench_pipeline(model, compile)
+    predictor, landmark_name = _bench_landmarks()
+    if compile:
+        predictor.model = torch.compile(predictor.model, dynamic=False)
+    pipe._landmarks = predictor
+    photo = photo or bench_photo()
+    size = load_image(photo).size
+    to = pipe.categories[1]
+
+    # Untrained landmarks find nobody; then a fixed central region stands in for the garment so the rest of the
+    # pipeline still runs at its real cost.
+    probe = predictor.predict(load_image(photo))
+    masks = None
+    if not probe.person_found:
+        region = np.zeros((size[1], size[0]), dtype=bool)
+        region[size[1] // 2: size[1] * 9 // 10, size[0] // 4: size[0] * 3 // 4] = True
+        masks = region
+
+    def one(path: Path) -> dict[str, float]:
+        tic = time.perf_counter()
+        image = load_image(path)
+        t_decode = time.perf_counter() - tic
+        result = pipe(image, to=to, garment_masks=[masks] if masks is not None else None)
+        tic = time.perf_counter()
+        buf = io.BytesIO()
+        result.image.save(buf, format="PNG", compress_level=1)
+        t_encode = time.perf_counter() - tic
+        return {"decode": t_decode, **{k: v for k, v in result.timings.items() if k != "decode"}, "encode": t_encode}
+
+    tic = time.perf_counter()
+    for _ in range(2):  # warm-up: kernel selection, allocator, compilation
+        one(photo)
+    warmup_s = time.perf_counter() - tic
+    cpu = time.process_time()
+    runs = [one(photo) for _ in range(repeats)]
+    cpu_per_photo = (time.process_time() - cpu) / repeats
+    totals = [sum(r.values()) for r in runs]
+    stages = {k: round(statistics.median(r[k] for r in runs), 4) for k in runs[0]}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        src = load_image(photo)
+        for i in range(folder_size):
+            src.save(folder / f"photo_{i:03d}.jpg", quality=92)
+        files = sorted(folder.glob("*.jpg"))
+        tic = time.perf_counter()
+        for start in range(0, len(files), batch_size):
+            chunk = files[start:start + batch_size]
+            results = pipe.translate_batch(chunk, to, garment_masks=[masks] * len(chunk) if masks is not None
+                                           else None)
+            for f, r in zip(chunk, results, strict=True):
+                save_png(r.image, folder / "out" / f"{f.stem}.png", r.metadata())
+        folder_s = time.perf_counter() - tic
+
+    report = {
+        "device": "cpu", "threads": torch.get_num_threads(), "generator_dtype": str(pipe.dtype).replace("torch.", ""),
+        "channels_last": pipe.memory_format == torch.channels_last, "compiled": compile, "model": model_name,
+        "landmarks": landmark_name,
+        "model_resolution": list(pipe.model_size), "photo": photo.name, "photo_size": list(size),
+        "latency_s": {"median": round(statistics.median(totals), 4), "min": round(min(totals), 4),
+                      "max": round(max(totals), 4), "repeats": repeats, "stages_median": stages,
+                      "cpu_s_per_photo": round(cpu_per_photo, 4), "warmup_s": round(warmup_s, 2)},
+        "folder": {"photos": folder_size, "batch_size": batch_size, "seconds": round(folder_s, 3),
+                   "photos_per_s": round(folder_size / folder_s, 3)},
+        "goals": {"latency_s": 0.5, "photos_per_s": 4.0,
+                  "latency_met": statistics.median(totals) <= 0.5, "throughput_met": folder_size / folder_s >= 4.0},
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"latency {report['latency_s']['median']:.3f} s/photo (median of {repeats}; stages {stages})")
+    typer.echo(f"folder  {report['folder']['photos_per_s']:.2f} photos/s ({folder_size} photos, batch {batch_size})")

@@ -1,0 +1,272 @@
+"""DesignGANPipeline on real CCP photos with a real (untrained) translator: loading, composition, odd inputs."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from designgan.errors import DataError, DesignGANError
+from designgan.io import load_image
+from designgan.landmarks.model import create_landmark_model
+from designgan.landmarks.predict import LandmarkPredictor
+from designgan.losses.style import garment_patches
+from designgan.pipeline import (
+    DesignGANPipeline,
+    NoPersonError,
+    crop_box,
+    fabric_patch,
+    garment_polygon,
+    polygon_mask,
+    tile_texture,
+)
+
+from .conftest import tiny_translator_config, write_run
+
+
+@pytest.fixture(scope="module")
+def pipe(run_dir):
+    return DesignGANPipeline.from_pretrained(run_dir)
+
+
+def scaled(points: dict, sx: float, sy: float, dx: float = 0.0, dy: float = 0.0) -> dict:
+    return {k: ((x + 0.5) * sx - 0.5 + dx, (y + 0.5) * sy - 0.5 + dy, c) for k, (x, y, c) in points.items()}
+
+
+def assert_only_edit_region_changed(out, source: Image.Image, require_outside: bool = True) -> None:
+    before, after = np.asarray(source), np.asarray(out.image)
+    assert after.shape == before.shape and after.dtype == np.uint8
+    outside = ~out.edit_region
+    assert out.edit_region.any() and (outside.any() or not require_outside)
+    assert np.array_equal(before[outside], after[outside])  # bit-identical outside the feathered region
+    assert (before[out.edit_region] != after[out.edit_region]).any()
+
+
+def test_loads_run_folder_and_translates_at_full_resolution(pipe, jeans_photo):
+    path, points, _ = jeans_photo
+    photo = load_image(path)
+    out = pipe(photo, to="skirt", landmarks=[points])
+    assert pipe.categories == ("jeans", "skirt")
+    assert out.source_category == "jeans" and out.target_category == "skirt"
+    assert out.image.size == photo.size and out.source_mask.shape == (photo.height, photo.width)
+    assert_only_edit_region_changed(out, photo)
+    # The source garment outline comes from the garment landmarks and lies inside the edit region.
+    assert out.source_mask.any() and out.edit_region[out.source_mask].all()
+    assert len(out.people) == 1 and out.people[0].source_polygon is not None
+    assert set(out.timings) == {"decode", "landmarks", "prepare", "generator", "compose"}
+    meta = out.metadata()
+    assert meta["AI-Edit"] == "true" and meta["DesignGAN-Edit"] == "jeans -> skirt"
+
+
+def test_other_direction_and_unknown_category(pipe, jeans_photo):
+    path, points, _ = jeans_photo
+    assert pipe.direction("jeans") == ("G_BA", "skirt", "jeans")
+    with pytest.raises(DesignGANError, match=r"between 'jeans' and 'skirt'.*'dress'"):
+        pipe(path, to="dress", landmarks=[points])
+
+
+def test_large_photo_other_aspect_and_exif(pipe, jeans_photo, tmp_path):
+    path, points, _ = jeans_photo
+    photo = load_image(path)
+    big = photo.resize((photo.width * 3, photo.height * 3), Image.BICUBIC)
+    out = pipe(big, to="skirt", landmarks=[scaled(points, 3, 3)])
+    assert out.image.size == big.size
+    assert_only_edit_region_changed(out, big)
+    # A wide canvas: the person crop keeps the model's aspect and the rest of the photo is untouched.
+    wide = Image.new("RGB", (photo.width * 3, photo.height), (20, 120, 40))
+    wide.paste(photo, (photo.width, 0))
+    out = pipe(wide, to="skirt", landmarks=[scaled(points, 1, 1, dx=photo.width)])
+    assert_only_edit_region_changed(out, wide)
+    assert not out.edit_region[:, :photo.width // 2].any()
+    # EXIF orientation 6 (rotate 90 CW to view): stored sideways, loaded upright, same result as the upright file.
+    upright_file, rotated_file = tmp_path / "up.png", tmp_path / "rot.jpg"
+    photo.save(upright_file)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo.transpose(Image.Transpose.ROTATE_90).save(rotated_file, exif=exif, quality=100)
+    out = pipe(rotated_file, to="skirt", landmarks=[points])
+    assert out.image.size == photo.size
+    assert_only_edit_region_changed(out, load_image(rotated_file))
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "L", "I;16", "CMYK", "P"])
+def test_any_pixel_mode(pipe, jeans_photo, tmp_path, mode):
+    path, points, _ = jeans_photo
+    photo = load_image(path)
+    if mode == "I;16":
+        converted = Image.fromarray(np.asarray(photo.convert("L")).astype(np.uint16) * 257)
+        assert converted.mode == "I;16"
+    else:
+        converted = photo.convert(mode)
+    file = tmp_path / f"photo_{mode.replace(';', '')}.{'jpg' if mode == 'CMYK' else 'png'}"
+    converted.save(file)
+    out = pipe(file, to="skirt", landmarks=[points])
+    assert out.image.mode == "RGB" and out.image.size == photo.size
+    assert_only_edit_region_changed(out, load_image(file))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(w=st.integers(24, 400), h=st.integers(24, 400), mode=st.sampled_from(["RGB", "RGBA", "L", "LA"]))
+def test_property_sizes_and_modes(pipe, w, h, mode):
+    """Any size and mode: the result has the input's size, and only the edit region differs."""
+    rng = np.random.default_rng(w * 1000 + h)
+    photo = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).convert(mode)
+    points = {"left_hip": (0.6 * w, 0.45 * h, 0.9), "right_hip": (0.4 * w, 0.45 * h, 0.9),
+              "left_knee": (0.6 * w, 0.65 * h, 0.9), "right_knee": (0.4 * w, 0.65 * h, 0.9),
+              "left_ankle": (0.6 * w, 0.85 * h, 0.9), "right_ankle": (0.4 * w, 0.85 * h, 0.9)}
+    out = pipe(photo, to="skirt", landmarks=[points])
+    assert out.image.size == (w, h)
+    rgb = np.asarray(out.source)
+    assert np.array_equal(rgb[~out.edit_region], np.asarray(out.image)[~out.edit_region])
+
+
+def test_no_person_is_a_clear_error(pipe, jeans_photo):
+    path, _, mask = jeans_photo
+    # A real landmark network, untrained: its heatmaps are flat, so it finds nobody.
+    untrained = LandmarkPredictor(create_landmark_model(input_height=64, input_width=64), sigma=2.0,
+                                  flip_test=False)
+    pipe_nl = DesignGANPipeline(pipe.spec, pipe.generators, landmarks=untrained)
+    with pytest.raises(NoPersonError, match="no person found"):
+        pipe_nl(path, to="skirt")
+    results = pipe_nl.translate_batch([path, path], to="skirt", return_errors=True)
+    assert all(isinstance(r, NoPersonError) for r in results)
+    # A given garment mask is still edited, without landmark attention, with a warning.
+    out = pipe_nl(path, to="skirt", garment_masks=[mask])
+    assert out.warnings and "no person found" in out.warnings[0]
+    assert np.array_equal(out.source_mask, mask)
+    # The untrained mask head may claim the whole photo, so the region outside can be empty here.
+    assert_only_edit_region_changed(out, load_image(path), require_outside=False)
+
+
+def test_unreadable_inputs_fail_per_photo(pipe, jeans_photo, tmp_path):
+    path, points, _ = jeans_photo
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not an image at all")
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(path.read_bytes()[:300])
+    results = pipe.translate_batch([bad, path, truncated], to="skirt", landmarks=[None, points, None],
+                                   return_errors=True)
+    assert isinstance(results[0], DataError) and str(results[0]).startswith(str(bad))
+    assert isinstance(results[2], DataError) and str(results[2]).startswith(str(truncated))
+    assert results[1].image.size == load_image(path).size
+    with pytest.raises(DataError, match=r"bad\.jpg"):
+        pipe(bad, to="skirt", landmarks=[points])
+
+
+def test_all_people(pipe, jeans_photo):
+    path, points, _ = jeans_photo
+    photo = load_image(path)
+    two = Image.new("RGB", (photo.width * 2, photo.height))
+    two.paste(photo, (0, 0))
+    small = photo.resize((photo.width // 2, photo.height // 2))
+    two.paste(small, (photo.width, photo.height // 2))
+    people = [points, scaled(points, 0.5, 0.5, dx=photo.width, dy=photo.height // 2)]
+    one = pipe(two, to="skirt", landmarks=[people])
+    assert len(one.people) == 1 and one.people[0].box[0] < photo.width  # the larger person
+    both = pipe(two, to="skirt", landmarks=[people], all_people=True)
+    assert len(both.people) == 2
+    assert both.edit_region[:, photo.width:].any() and not one.edit_region[:, photo.width + 5:].any()
+    assert_only_edit_region_changed(both, two)
+
+
+def test_save_pretrained_round_trip(pipe, jeans_photo, tmp_path):
+    path, points, _ = jeans_photo
+    saved = pipe.save_pretrained(tmp_path / "model")
+    assert saved.name == "translator.safetensors" and saved.with_suffix(".json").is_file()
+    again = DesignGANPipeline.from_pretrained(tmp_path / "model")
+    assert again.categories == pipe.categories
+    a = pipe(path, to="skirt", landmarks=[points]).image
+    b = again(path, to="skirt", landmarks=[points]).image
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_bad_model_folders(tmp_path, run_dir):
+    with pytest.raises(DesignGANError, match="bundled models: none shipped yet"):
+        DesignGANPipeline.from_pretrained("jeans2skirt")
+    with pytest.raises(DataError, match="neither a training run"):
+        DesignGANPipeline.from_pretrained(tmp_path)
+    (tmp_path / "translator.safetensors").write_bytes(b"\x00" * 64)
+    (tmp_path / "translator.json").write_text('{"format": "designgan-translator", "domains": ["a", "b"], '
+                                              '"config": {}}')
+    with pytest.raises(DataError, match="unreadable weights"):
+        DesignGANPipeline.from_pretrained(tmp_path)
+    pickled = tmp_path / "model.pt"
+    pickled.write_bytes(b"\x80\x04")
+    with pytest.raises(DataError, match=r"unexpected model file type '\.pt'"):
+        DesignGANPipeline.from_pretrained(pickled)
+
+
+def test_shape_mismatch_is_refused(tmp_path, mini_dataset, run_dir):
+    other = tmp_path / "run"
+    write_run(other, tiny_translator_config(mini_dataset, ngf=4))
+    (other / "checkpoints").rename(other / "own")
+    (run_dir / "checkpoints").resolve()
+    import shutil
+
+    shutil.copytree(run_dir / "checkpoints", other / "checkpoints")
+    with pytest.raises(DataError, match="do not fit the configured model"):
+        DesignGANPipeline.from_pretrained(other)
+
+
+def test_texture_conditioned_generator(mini_dataset, jeans_photo, tmp_path):
+    path, points, _ = jeans_photo
+    run = write_run(tmp_path / "tex", tiny_translator_config(mini_dataset, texture_channels=3))
+    pipe = DesignGANPipeline.from_pretrained(run)
+    assert pipe.texture_channels == 3
+    stripes = np.zeros((64, 64, 3), dtype=np.uint8)
+    stripes[::8] = (200, 30, 30)
+    fabric = Image.fromarray(stripes)
+    red = pipe(path, to="skirt", texture=fabric, landmarks=[points])
+    plain = pipe(path, to="skirt", texture=Image.new("RGB", (64, 64), (30, 30, 200)), landmarks=[points])
+    assert not np.array_equal(np.asarray(red.image), np.asarray(plain.image))
+    with pytest.raises(ValueError, match="texture-conditioned"):
+        pipe(path, to="skirt", landmarks=[points])
+
+
+def test_texture_refinement_moves_garment_towards_fabric(pipe, jeans_photo):
+    path, points, _ = jeans_photo
+    fabric = Image.new("RGB", (80, 80), (220, 40, 40))
+    base = pipe(path, to="skirt", landmarks=[points])
+    refined = pipe(path, to="skirt", texture=fabric, landmarks=[points], refine_steps=15, refine_lr=0.1)
+    import torch
+
+    def distance(out) -> float:
+        image = torch.from_numpy(np.asarray(out.image).copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
+        mask = torch.from_numpy(out.target_mask)[None, None].float()
+        patch, _ = garment_patches(image, mask, (16, 12))
+        return float((patch - fabric_patch(fabric, (16, 12))).abs().mean())
+
+    assert distance(refined) < distance(base) - 0.05
+    assert_only_edit_region_changed(refined, load_image(path))
+
+
+def test_geometry_helpers():
+    body = {"left_hip": (60.0, 100.0, 0.9), "right_hip": (40.0, 100.0, 0.9), "left_knee": (60.0, 150.0, 0.9),
+            "right_knee": (40.0, 150.0, 0.9), "left_ankle": (60.0, 200.0, 0.9), "right_ankle": (40.0, 200.0, 0.9)}
+    trousers = polygon_mask(garment_polygon(body, "jeans"), (100, 220))
+    skirt = polygon_mask(garment_polygon(body, "skirt"), (100, 220))
+    assert trousers[190, 40] and trousers[190, 60] and not trousers[190, 50]  # two legs down to the ankles
+    assert skirt[120, 50] and not skirt[190, 50]  # a skirt ends near the knees
+    assert garment_polygon({"left_hip": (1, 1, 0.1)}, "skirt") is None
+    with pytest.raises(DesignGANError, match="no garment outline"):
+        garment_polygon(body, "hat")
+    x0, y0, x1, y1 = crop_box((10, 10, 50, 200), (400, 400), (300, 200))
+    assert abs((x1 - x0) / (y1 - y0) - 2 / 3) < 0.02
+    tex = tile_texture(Image.new("RGB", (30, 50), (255, 0, 0)), (48, 32))
+    assert tex.shape == (3, 48, 32) and float(tex[0].min()) == 1.0 and float(tex[1].max()) == -1.0
+
+
+def test_side_by_side_and_overlay(pipe, jeans_photo):
+    path, points, _ = jeans_photo
+    out = pipe(path, to="skirt", landmarks=[points])
+    sheet = out.side_by_side(overlay=True)
+    assert sheet.size == (out.image.width * 2, out.image.height)
+    overlay = np.asarray(out.landmark_overlay())
+    assert not np.array_equal(overlay, np.asarray(out.source))
+    buf = io.BytesIO()
+    sheet.save(buf, format="PNG")
+    assert buf.tell() > 0
