@@ -137,3 +137,34 @@ def test_summary_counts_only_measured_images_and_ranks():
     assert summary["psnr_preserved"]["mean"] == 35.0 and summary["psnr_preserved"]["n"] == 2
     assert summary["kid"]["n"] == 2 and summary["kid"]["n_real"] == 5
     assert quality_score(rows[0]) > quality_score(rows[1])
+
+
+def test_failed_translations_count_as_failures_not_crashes(mini_dataset):
+    import torch
+
+    from designgan.data import TwoDomainData
+    from designgan.errors import DesignGANError
+    from designgan.eval.judge import Judge
+    from designgan.eval.judge_model import JudgeModelConfig, create_judge_model
+    from designgan.eval.runner import evaluate
+
+    torch.manual_seed(0)
+    judge = Judge(create_judge_model(JudgeModelConfig(backbone="regnetx_002", fpn_channels=16, input_height=64,
+                                                      input_width=44)), bf16=False)
+    records = TwoDomainData.open(mini_dataset).records(split="test", domain="a")[:2]
+    assert len(records) == 2
+
+    calls = []
+
+    def translate(image):  # the first photo has "no person"; the second comes back unchanged
+        calls.append(image.size)
+        if len(calls) == 1:
+            raise DesignGANError("no person found")
+        return image, np.zeros(image.size[::-1], bool)
+
+    reals = np.random.default_rng(0).normal(size=(4, judge.model.embedding_dim))
+    result = evaluate(translate, records, "skirt", judge, reals, progress=False, kid_subsets=2)
+    assert result.summary["failed_translations"] == 1
+    assert result.rows[0]["error"] == "no person found" and result.rows[0]["success"] == 0.0
+    assert result.summary["success"]["n"] == 2 and result.summary["kid"]["n"] == 1
+    assert result.summary["psnr_outside_edit"] == {"mean": 100.0, "median": 100.0, "n": 1, "lower_is_better": False}

@@ -24,7 +24,7 @@ from scipy import ndimage
 from tqdm import tqdm
 
 from designgan.data import Record
-from designgan.errors import DataError
+from designgan.errors import DataError, DesignGANError
 from designgan.eval import metrics
 from designgan.eval.classes import CCP_TO_JUDGE, JUDGE_CLASSES, class_id
 from designgan.eval.judge import Judge, Parse, colorize
@@ -181,20 +181,34 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         raise DataError("no test images to evaluate")
     target_class = judge_class_for(target_category)
     rows, thumbs, out_emb, src_emb = [], {}, [], []
+    failures = 0
     for record in tqdm(records, desc="evaluating", disable=not progress):
         image = load_image(record.path("image"))
-        tic = time.perf_counter()
-        output, edit_region = translate(image)
-        seconds = time.perf_counter() - tic
-        source_parse, output_parse = judge.parse_many([image, output.convert("RGB")])
         row = {"key": record.key, "id": record.id, "source_category": record.category,
-               "target_category": target_category, "seconds": round(seconds, 3)}
-        row |= measure_one(image, output.convert("RGB"), np.asarray(edit_region, dtype=bool), source_parse,
-                           output_parse, judge_class_for(record.category), target_class, fabric)
+               "target_category": target_category}
+        tic = time.perf_counter()
+        try:
+            output, edit_region = translate(image)
+        except DesignGANError as exc:  # e.g. no person found: a failed translation, not a failed evaluation
+            failures += 1
+            rows.append(row | {"seconds": round(time.perf_counter() - tic, 3), "error": str(exc)}
+                        | {name: math.nan for name in FIGURES} | {"success": 0.0})
+            blank = Image.new("RGB", _thumb(image).size, "white")
+            thumbs[record.key] = (_thumb(image), blank, blank)
+            continue
+        row["seconds"] = round(time.perf_counter() - tic, 3)
+        output = output.convert("RGB")
+        source_parse, output_parse = judge.parse_many([image, output])
+        row |= measure_one(image, output, np.asarray(edit_region, dtype=bool), source_parse, output_parse,
+                           judge_class_for(record.category), target_class, fabric)
         rows.append(row)
         thumbs[record.key] = (_thumb(image), _thumb(output), _thumb(colorize(output_parse.labels)))
         out_emb.append(output_parse.embedding)
         src_emb.append(source_parse.embedding)
-    summary = summarise(rows, np.stack(out_emb), np.stack(src_emb), real_target_embeddings, kid_subsets)
+    dim = judge.model.embedding_dim
+    out_arr = np.stack(out_emb) if out_emb else np.zeros((0, dim), np.float32)
+    src_arr = np.stack(src_emb) if src_emb else np.zeros((0, dim), np.float32)
+    summary = summarise(rows, out_arr, src_arr, real_target_embeddings, kid_subsets)
+    summary["failed_translations"] = failures
     summary["target_category"] = target_category
     return EvalResult(rows=rows, summary=summary, thumbs=thumbs)
