@@ -77,6 +77,16 @@ def test_predict_json_and_overlay(tiny_run: Path, tmp_path: Path):
     assert overlay.stat().st_size > 1000
 
 
+def test_overlays_picture(tiny_run: Path, tmp_path: Path):
+    out = tmp_path / "ov.png"
+    run("overlays", "--labels", str(FIXTURE_LABELS), "--weights", str(tiny_run / "landmarks.safetensors"),
+        "--count", "2", "--height", "96", "--out", str(out))
+    from PIL import Image
+
+    with Image.open(out) as img:
+        assert img.height == 96 and img.width > 96
+
+
 def test_cache_writes_one_line_per_manifest_record(tiny_run: Path, mini_dataset: Path):
     run("cache", "--data", str(mini_dataset), "--weights", str(tiny_run / "landmarks.safetensors"))
     manifest = [json.loads(x) for x in (mini_dataset / "manifest.jsonl").read_text().splitlines() if x.strip()]

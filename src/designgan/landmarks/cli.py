@@ -220,6 +220,38 @@ def bench_cmd(
                    f"{'bf16' if bf16 else 'fp32'}, flip test {'on' if flip_test else 'off'})")
 
 
+@app.command("overlays")
+def overlays_cmd(
+    out: Path = typer.Option(..., help="PNG to write: the photos side by side with their predicted landmarks."),
+    data: Path | None = typer.Option(None, help="Dataset folder holding landmark_labels.jsonl."),
+    ccp_root: Path | None = typer.Option(None, help="Use the CCP labels made by pseudo-label --ccp-root."),
+    labels: Path | None = typer.Option(None, help="Explicit label file."),
+    weights: Path | None = typer.Option(None, help="Weights (.safetensors); default: the shipped ones."),
+    split: str = typer.Option("heldout", help="heldout, train or all."),
+    count: int = typer.Option(5, min=1, help="How many photos."),
+    seed: int = typer.Option(0, help="Which photos: a seeded random choice from the split."),
+    height: int = typer.Option(480, min=64, help="Height of each photo in the picture."),
+) -> None:
+    """Predicted landmarks drawn on a few photos of a split (a visual check of held-out quality)."""
+    import random
+
+    from designgan.io import load_image, save_png
+    from designgan.landmarks.labels import read_labels
+    from designgan.landmarks.predict import LandmarkPredictor
+    from designgan.landmarks.viz import draw_landmarks, tile
+
+    path = _labels_path(data, ccp_root, labels)
+    records = [r for r in read_labels(path) if split == "all" or r["split"] == split]
+    if not records:
+        raise DataError(f"{path}: no records in split '{split}'")
+    chosen = sorted(random.Random(seed).sample(records, min(count, len(records))), key=lambda r: r["key"])
+    predictor = LandmarkPredictor.load(weights)
+    images = [load_image(r["image"]) for r in chosen]
+    drawn = [draw_landmarks(img, res.array()) for img, res in zip(images, predictor.predict_many(images), strict=True)]
+    save_png(tile(drawn, height), out)
+    typer.echo(f"wrote {out} ({', '.join(r['key'] for r in chosen)})")
+
+
 def main() -> None:
     """Entry point for ``python -m designgan.landmarks.cli`` with the project's one-line user errors."""
     import sys

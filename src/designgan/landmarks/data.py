@@ -8,6 +8,7 @@ rotation, shift, brightness/contrast) is one affine warp per batch in torch.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -15,7 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
-from designgan.io import load_image
+from designgan.io import atomic_path, load_image
 from designgan.landmarks.heatmaps import render_gaussians, to_heatmap_coords
 from designgan.landmarks.labels import label_arrays
 from designgan.landmarks.schema import FLIP_INDEX
@@ -57,17 +58,25 @@ def normalize(images_uint8: torch.Tensor) -> torch.Tensor:
 class LandmarkSamples:
     """In-memory training / evaluation samples built from label records (see :mod:`designgan.landmarks.labels`)."""
 
-    def __init__(self, records: list[dict], height: int, width: int, progress: bool = True):
+    def __init__(self, records: list[dict], height: int, width: int, progress: bool = True,
+                 cache: Path | None = None, tag: str = ""):
         self.records = records
         self.height, self.width = height, width
         n = len(records)
-        self.images = torch.empty((n, 3, height, width), dtype=torch.uint8)
         pts, self.weights_np = label_arrays(records)
-        self.affines = np.zeros((n, 2, 3))
-        for i, rec in enumerate(tqdm(records, desc="loading photos", disable=not progress, leave=False)):
-            canvas, affine = letterbox(load_image(rec["image"]), height, width)
-            self.images[i] = torch.from_numpy(canvas).permute(2, 0, 1)
-            self.affines[i] = affine
+        keys = [rec["key"] for rec in records]
+        cached = _read_cache(cache, tag, keys)
+        if cached is not None:
+            self.images, self.affines = cached
+        else:
+            self.images = torch.empty((n, 3, height, width), dtype=torch.uint8)
+            self.affines = np.zeros((n, 2, 3))
+            for i, rec in enumerate(tqdm(records, desc="loading photos", disable=not progress, leave=False)):
+                canvas, affine = letterbox(load_image(rec["image"]), height, width)
+                self.images[i] = torch.from_numpy(canvas).permute(2, 0, 1)
+                self.affines[i] = affine
+            if cache is not None:
+                _write_cache(cache, tag, keys, self.images, self.affines)
         self.points = torch.from_numpy(np.einsum("nkj,nij->nki", pts[..., :2].astype(np.float64),
                                                  self.affines[:, :, :2]) + self.affines[:, None, :, 2]).float()
         self.visible = torch.from_numpy(pts[..., 2] >= 0.5).float()
@@ -75,6 +84,23 @@ class LandmarkSamples:
 
     def __len__(self) -> int:
         return len(self.records)
+
+
+def _read_cache(path: Path | None, tag: str, keys: list[str]) -> tuple[torch.Tensor, np.ndarray] | None:
+    """Letterboxed photos saved by an earlier run with the same records (decoding 2,000 JPEGs is slow)."""
+    if path is None or not path.is_file():
+        return None
+    saved = torch.load(path, map_location="cpu", weights_only=False).get(tag)
+    if saved is None or saved["keys"] != keys:
+        return None
+    return saved["images"], saved["affines"]
+
+
+def _write_cache(path: Path, tag: str, keys: list[str], images: torch.Tensor, affines: np.ndarray) -> None:
+    data = torch.load(path, map_location="cpu", weights_only=False) if path.is_file() else {}
+    data[tag] = {"keys": keys, "images": images, "affines": affines}
+    with atomic_path(path) as tmp:
+        torch.save(data, tmp)
 
 
 def random_affines(

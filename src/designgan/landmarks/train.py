@@ -43,6 +43,7 @@ class LandmarkTrainConfig:
     bf16: bool = True
     threads: int = 2
     max_images: int = 0  # use only the first N train / held-out photos (0 = all): for smoke tests
+    checkpoint_minutes: float = 10.0  # also save mid-epoch this often
     max_minutes: float = 0.0  # time budget: the LR schedule ends (and training stops) by then (0 = none)
 
 
@@ -89,8 +90,10 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
     ckpt_path = out_dir / "last.pt"
     train_recs, held_recs = split_records(read_labels(labels_path), config.max_images)
     log(f"{len(train_recs)} training photos, {len(held_recs)} held out")
-    train_set = LandmarkSamples(train_recs, config.input_height, config.input_width)
-    held_set = LandmarkSamples(held_recs, config.input_height, config.input_width) if held_recs else None
+    cache = out_dir / f"photos_{config.input_height}x{config.input_width}.pt"
+    train_set = LandmarkSamples(train_recs, config.input_height, config.input_width, cache=cache, tag="train")
+    held_set = (LandmarkSamples(held_recs, config.input_height, config.input_width, cache=cache, tag="heldout")
+                if held_recs else None)
 
     torch.manual_seed(config.seed)
     model = create_landmark_model(config.model, input_height=config.input_height,
@@ -106,31 +109,41 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
         return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
     gen = torch.Generator().manual_seed(config.seed)
-    start_epoch, history, trained_s = 0, [], 0.0
+    epoch, next_step, order, history, trained_s = 0, 0, None, [], 0.0
     if resume and ckpt_path.is_file():
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         model.load_state_dict(ckpt["model"])
         ema.load_state_dict(ckpt["ema"])
         opt.load_state_dict(ckpt["opt"])
         gen.set_state(ckpt["generator"])
-        start_epoch, history, trained_s = ckpt["epoch"] + 1, ckpt["history"], ckpt.get("trained_s", 0.0)
-        log(f"resumed from {ckpt_path} at epoch {start_epoch}")
+        epoch, next_step, order = ckpt["epoch"], ckpt["next_step"], ckpt["order"]
+        history, trained_s = ckpt["history"], ckpt["trained_s"]
+        log(f"resumed from {ckpt_path} at epoch {epoch + 1}, step {next_step}")
+
+    def save_checkpoint() -> None:
+        with atomic_path(ckpt_path) as tmp:
+            torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                        "generator": gen.get_state(), "epoch": epoch, "next_step": next_step, "order": order,
+                        "history": history, "trained_s": trained_s, "config": to_dict(config)}, tmp)
+
     metrics: dict = {}
     done = config.max_minutes > 0 and trained_s >= 60 * config.max_minutes
-    epoch = start_epoch
+    last_save = time.time()
     while not done and epoch < config.epochs:
         model.train()
-        t0 = time.time()
-        order = torch.randperm(len(train_set), generator=gen)
+        if order is None or next_step >= steps_per_epoch:
+            order, next_step = torch.randperm(len(train_set), generator=gen), 0
+        t0, epoch_trained0 = time.time(), trained_s
         losses = []
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False)
+        bar = tqdm(range(next_step, steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False)
         for step in bar:
+            t_step = time.time()
             global_step = epoch * steps_per_epoch + step
             # progress is by steps, or by wall time when max_minutes is set and the CPU turns out slower than
             # planned: the cosine schedule then still completes instead of being cut off at a high rate
             progress = global_step / total
             if config.max_minutes > 0:
-                progress = max(progress, (trained_s + time.time() - t0) / (60 * config.max_minutes))
+                progress = max(progress, trained_s / (60 * config.max_minutes))
             for group in opt.param_groups:
                 group["lr"] = config.lr * lr_factor(global_step, progress)
             index = order[step * config.batch_size:(step + 1) * config.batch_size]
@@ -144,24 +157,29 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
             _ema_update(ema, model, config.ema_decay)
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-20:]) * 1e3:.3f}e-3")
+            trained_s += time.time() - t_step
+            next_step = step + 1
             if progress >= 1.0:
                 done = True
                 break
-        trained_s += time.time() - t0
+            if time.time() - last_save > 60 * config.checkpoint_minutes:
+                save_checkpoint()  # mid-epoch too: a slow, shared CPU can make one epoch take long
+                last_save = time.time()
         done = done or epoch + 1 == config.epochs
-        entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "lr": opt.param_groups[0]["lr"],
-                 "progress": round(min(1.0, progress), 4), "seconds": round(time.time() - t0, 1)}
+        entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else None,
+                 "lr": opt.param_groups[0]["lr"], "progress": round(min(1.0, progress), 4),
+                 "seconds": round(trained_s - epoch_trained0, 1), "wall_seconds": round(time.time() - t0, 1)}
         if held_set is not None and ((epoch + 1) % config.eval_every == 0 or done):
             metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
             entry["heldout"] = {g: {k: round(v, 4) for k, v in m.items()} for g, m in metrics.items()
                                 if g != "per_landmark_pck@0.1"}
         history.append(entry)
         log(json.dumps(entry))
-        with atomic_path(ckpt_path) as tmp:
-            torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                        "generator": gen.get_state(), "epoch": epoch, "history": history,
-                        "trained_s": trained_s, "config": to_dict(config)}, tmp)
-        epoch += 1
+        if next_step >= steps_per_epoch:  # a finished epoch; a time-budget stop mid-epoch stays in it
+            epoch += 1
+            order = None
+        save_checkpoint()
+        last_save = time.time()
     if held_set is not None and not metrics:
         metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
     meta = {"sigma": config.sigma, "train_config": to_dict(config), "heldout_metrics": metrics,
