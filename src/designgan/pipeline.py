@@ -37,7 +37,6 @@ from designgan.io import atomic_path, load_image, to_rgb, write_json_atomic
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
 from designgan.losses.style import inverse_centre_weight, reference_style_loss
-from designgan.models import edit_alpha
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 TRANSLATOR_FORMAT = "designgan-translator"
@@ -299,6 +298,27 @@ def crop_padded(array: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
     if any(p for pair in pads for p in pair):
         inner = np.pad(inner, pads + ((0, 0),) * (array.ndim - 2), mode="edge" if inner.size else "constant")
     return inner
+
+
+def separable_edit_alpha(source_mask: torch.Tensor, target_mask: torch.Tensor | None = None, dilate: int = 3,
+                         feather: int = 3, threshold: float = 0.5) -> torch.Tensor:
+    """:func:`designgan.models.edit_alpha` with separable pooling: the same values, O(k) instead of O(k^2) per
+    pixel, which matters at full resolution where the margins are tens of pixels wide."""
+    with torch.no_grad():
+        region = source_mask.float() > threshold
+        if target_mask is not None:
+            region = region | (target_mask.float() > threshold)
+        alpha = region.float()
+        if dilate > 0:
+            k = 2 * dilate + 1
+            alpha = F.max_pool2d(alpha, (k, 1), stride=1, padding=(dilate, 0))
+            alpha = F.max_pool2d(alpha, (1, k), stride=1, padding=(0, dilate))
+        if feather > 0:
+            k = 2 * feather + 1
+            # A box filter is separable, and so is its border count (the valid window is a rectangle).
+            alpha = F.avg_pool2d(alpha, (k, 1), stride=1, padding=(feather, 0), count_include_pad=False)
+            alpha = F.avg_pool2d(alpha, (1, k), stride=1, padding=(0, feather), count_include_pad=False)
+        return alpha
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -804,8 +824,8 @@ class DesignGANPipeline:
             out, pred = out[:, iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0], pred[:, iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
             src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
             scale = ch / mh  # the composition margins are set at model resolution
-            alpha = edit_alpha(src_mask[None], pred[None], dilate=max(1, round(loss_cfg.dilate * scale)),
-                               feather=max(1, round(loss_cfg.feather * scale)))[0, 0].numpy()
+            alpha = separable_edit_alpha(src_mask[None], pred[None], dilate=max(1, round(loss_cfg.dilate * scale)),
+                                         feather=max(1, round(loss_cfg.feather * scale)))[0, 0].numpy()
             region = alpha > 0
             src = result[iy0:iy1, ix0:ix1].astype(np.float32)
             new = ((out.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255)

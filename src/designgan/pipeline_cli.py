@@ -240,6 +240,7 @@ def bench_translate(
                                               "generator of the default config).")] = None,
     photo: Annotated[Path | None, typer.Option(help="Photo to time (default: a bundled 550x825 example).")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Timed single-photo runs.")] = 10,
+    warmup: Annotated[int, typer.Option(min=0, help="Untimed runs first (kernel choice, compilation).")] = 2,
     folder_size: Annotated[int, typer.Option(min=1, help="Photos in the folder-throughput run.")] = 16,
     batch_size: Annotated[int, typer.Option(min=1, help="Batch size of the folder run.")] = 4,
     threads: Annotated[int | None, typer.Option(help="torch threads (default: torch's choice).")] = None,
@@ -291,7 +292,7 @@ def bench_translate(
         return {"decode": t_decode, **{k: v for k, v in result.timings.items() if k != "decode"}, "encode": t_encode}
 
     tic = time.perf_counter()
-    for _ in range(2):  # warm-up: kernel selection, allocator, compilation
+    for _ in range(warmup):  # kernel selection, allocator, compilation
         one(photo)
     warmup_s = time.perf_counter() - tic
     cpu = time.process_time()

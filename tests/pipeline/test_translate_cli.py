@@ -1,0 +1,108 @@
+"""``designgan translate`` / ``bench translate`` through typer, on real photos and hostile inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import typer
+from PIL import Image
+from typer.testing import CliRunner
+
+from designgan.errors import DesignGANError
+from designgan.pipeline_cli import bench_app, output_paths, safe_name, translate_command
+
+app = typer.Typer()
+app.command("translate")(translate_command)
+app.add_typer(bench_app, name="bench")
+
+
+@pytest.fixture
+def photos(tmp_path, jeans_photo):
+    """A folder with two copies of a jeans photo, a landmark file, and the landmarks as JSON lines."""
+    path, points, _ = jeans_photo
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(path, folder / "a.jpg")
+    shutil.copy(path, folder / "b c.jpg")
+    lines = [{"image": str(folder / n), "person_found": True, "points": points} for n in ("a.jpg", "b c.jpg")]
+    landmarks = tmp_path / "landmarks.jsonl"
+    landmarks.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return folder, landmarks
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=True)
+
+
+def test_translate_folder_writes_marked_pngs(photos, run_dir, tmp_path):
+    folder, landmarks = photos
+    out = tmp_path / "out"
+    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", out, "--landmarks", landmarks,
+                 "--side-by-side")
+    assert result.exit_code == 0, result.output
+    assert "translated 2 of 2 photos" in result.output
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["a_skirt.png", "b_c_skirt.png"]
+    with Image.open(out / "a_skirt.png") as img:
+        src = Image.open(folder / "a.jpg")
+        assert img.size == (src.width * 2, src.height)
+        assert img.text["AI-Edit"] == "true" and img.text["DesignGAN-Edit"] == "jeans -> skirt"
+        assert img.text["DesignGAN-Model"] == str(run_dir) and img.text["DesignGAN-Source-File"] == "a.jpg"
+        assert img.text["Software"].startswith("DesignGAN ")
+
+
+def test_bad_files_get_one_line_and_no_output(photos, run_dir, tmp_path):
+    folder, landmarks = photos
+    (folder / "broken.jpg").write_bytes((folder / "a.jpg").read_bytes()[:200])
+    (folder / "text.png").write_text("hello")
+    out = tmp_path / "out"
+    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", out, "--landmarks", landmarks)
+    assert result.exit_code == 1
+    # The progress bar shares the captured stream; each error is still one line of its own.
+    errors = [line[line.index("error:"):] for line in result.output.replace("\r", "\n").splitlines()
+              if "error:" in line]
+    assert len(errors) == 2 and any("broken.jpg" in e for e in errors) and any("text.png" in e for e in errors)
+    assert sorted(p.name for p in out.iterdir()) == ["a_skirt.png", "b_c_skirt.png"]  # no partial or temp files
+
+
+def test_refuses_an_outdir_that_would_overwrite_an_input(tmp_path, run_dir, jeans_photo):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(jeans_photo[0], folder / "x.jpg")
+    shutil.copy(jeans_photo[0], folder / "x_skirt.png")
+    before = (folder / "x_skirt.png").read_bytes()
+    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", folder)
+    assert result.exit_code != 0 and isinstance(result.exception, DesignGANError)
+    assert "would overwrite the input" in str(result.exception)
+    assert (folder / "x_skirt.png").read_bytes() == before
+
+
+def test_output_names_cannot_escape(tmp_path):
+    assert safe_name("../../etc/passwd") == "etc_passwd"
+    assert safe_name("..") == "image" and safe_name(".hidden") == "hidden"
+    files = [tmp_path / "../a/..x.jpg", tmp_path / "a.jpg", tmp_path / "b" / "a.jpg"]
+    paths = output_paths(files, tmp_path / "out", "../skirt")
+    assert all(p.parent == (tmp_path / "out").resolve() for p in paths)
+    assert len({p.name for p in paths}) == 3
+
+
+def test_unknown_category_and_missing_model(photos, run_dir, tmp_path):
+    folder, _ = photos
+    result = run("translate", folder, "--to", "hat", "--model", run_dir, "-o", tmp_path / "o")
+    assert "cannot translate to 'hat'" in str(result.exception)
+    result = run("translate", folder, "--to", "skirt", "-o", tmp_path / "o")
+    assert "no bundled translator" in str(result.exception)
+    assert not (tmp_path / "o").exists()
+
+
+def test_bench_translate_json(run_dir):
+    result = run("bench", "translate", "--model", run_dir, "--repeats", "1", "--warmup", "0", "--folder-size", "1",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["photo_size"] == [550, 825] or report["photo_size"][0] == 550
+    assert set(report["latency_s"]["stages_median"]) == {"decode", "landmarks", "prepare", "generator", "compose",
+                                                         "encode"}
+    assert report["folder"]["photos_per_s"] > 0
