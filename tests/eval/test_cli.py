@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from designgan.eval.cli import compare_command, eval_command, judge_app
 from designgan.eval.judge import DEFAULT_WEIGHTS, export_weights
 from designgan.eval.judge_model import JudgeModelConfig, create_judge_model
-from tests.conftest import CCP_MINI
+from tests.conftest import CCP_FULL, CCP_MINI, needs_ccp
 
 app = typer.Typer()
 app.add_typer(judge_app, name="judge")
@@ -80,3 +80,30 @@ def test_judge_predict_writes_a_coloured_parse(tmp_path):
     result = runner.invoke(app, ["judge", "predict", str(CCP_MINI / "photos" / "1005.jpg"), "-o",
                                  str(tmp_path / "parse.jpg")])
     assert "must be a .png" in str(result.exception)
+
+
+def test_judge_eval_needs_heldout_photos(tiny_judge):
+    result = runner.invoke(app, ["judge", "eval", "--ccp-root", str(CCP_MINI), "--weights", str(tiny_judge)])
+    assert "no held-out photos" in str(result.exception)
+
+
+@needs_ccp
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="judge weights not shipped in this checkout")
+def test_judge_eval_on_two_heldout_photos(tmp_path):
+    """A CCP layout holding two held-out photos of the full dataset: scores as JSON, plus the picture."""
+    import shutil
+
+    root = tmp_path / "ccp"
+    for sub in ("photos", "annotations/pixel-level", "annotations/image-level"):
+        (root / sub).mkdir(parents=True)
+    shutil.copy(CCP_FULL / "label_list.mat", root)
+    for i in ("0010", "0500"):
+        shutil.copy(CCP_FULL / "photos" / f"{i}.jpg", root / "photos")
+        shutil.copy(CCP_FULL / "annotations/pixel-level" / f"{i}.mat", root / "annotations/pixel-level")
+    picture = tmp_path / "judge.png"
+    result = runner.invoke(app, ["judge", "eval", "--ccp-root", str(root), "--json", "--picture", str(picture)])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["images"] == 2 and set(scores["per_class_iou"]) >= {"skin", "skirt", "jeans"}
+    assert scores["pixel_accuracy"] > 0.7 and scores["miou"] > 0.3
+    assert picture.is_file()

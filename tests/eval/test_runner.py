@@ -146,7 +146,7 @@ def test_failed_translations_count_as_failures_not_crashes(mini_dataset):
     from designgan.errors import DesignGANError
     from designgan.eval.judge import Judge
     from designgan.eval.judge_model import JudgeModelConfig, create_judge_model
-    from designgan.eval.runner import evaluate
+    from designgan.eval.runner import RealPhotos, evaluate
 
     torch.manual_seed(0)
     judge = Judge(create_judge_model(JudgeModelConfig(backbone="regnetx_002", fpn_channels=16, input_height=64,
@@ -162,9 +162,10 @@ def test_failed_translations_count_as_failures_not_crashes(mini_dataset):
             raise DesignGANError("no person found")
         return image, np.zeros(image.size[::-1], bool)
 
-    reals = np.random.default_rng(0).normal(size=(4, judge.model.embedding_dim))
+    reals = RealPhotos(np.random.default_rng(0).normal(size=(4, judge.model.embedding_dim)), np.array([1.0, 0, 0, 0]))
     result = evaluate(translate, records, "skirt", judge, reals, progress=False, kid_subsets=2)
     assert result.summary["failed_translations"] == 1
+    assert result.summary["real_target_recognised"] == {"mean": 0.25, "n": 4, "lower_is_better": False}
     assert result.rows[0]["error"] == "no person found" and result.rows[0]["success"] == 0.0
     assert result.summary["success"]["n"] == 2 and result.summary["kid"]["n"] == 1
     assert result.summary["psnr_outside_edit"] == {"mean": 100.0, "median": 100.0, "n": 1, "lower_is_better": False}

@@ -46,15 +46,33 @@ def judge_eval_cmd(
     ccp_root: CcpRoot = DEFAULT_CCP,
     weights: Weights = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    picture: Annotated[Path | None, typer.Option(help="Also write a PNG of held-out photos: photo, CCP labels, "
+                                                      "judge parse.")] = None,
+    picture_photos: Annotated[int, typer.Option(help="Photos in the picture (evenly spread).")] = 5,
 ) -> None:
     """mIoU and per-class IoU of the judge on its held-out split of CCP (full resolution)."""
     from designgan.data import CCP
+    from designgan.eval.classes import ccp_lookup
     from designgan.eval.judge import Judge, evaluate_on_ccp
     from designgan.eval.judge_data import judge_split
+    from designgan.eval.report import judge_examples_picture, save_picture
+    from designgan.io import load_image
 
+    if picture is not None and picture.suffix.lower() != ".png":
+        raise DesignGANError(f"{picture}: the picture must be a .png file")
     ccp = CCP(ccp_root)
     _, held = judge_split(ccp)
-    scores = evaluate_on_ccp(Judge.load(weights), ccp, held, progress=not as_json)
+    if not held:
+        raise DesignGANError(f"{ccp_root}: no held-out photos (pixel-level ids divisible by 10) found")
+    judge = Judge.load(weights)
+    scores = evaluate_on_ccp(judge, ccp, held, progress=not as_json)
+    if picture is not None:
+        step = max(1, len(held) // max(1, picture_photos))
+        ids = held[::step][:picture_photos]
+        photos = [load_image(ccp.photo_path(i)) for i in ids]
+        table = ccp_lookup(ccp.label_names)
+        truths = [table[ccp.load_label_map(i, size=p.size)] for i, p in zip(ids, photos, strict=True)]
+        save_picture(judge_examples_picture(photos, truths, [p.labels for p in judge.parse_many(photos)]), picture)
     if as_json:
         typer.echo(json.dumps(scores, indent=2))
         return
@@ -101,7 +119,7 @@ Texture = Annotated[Path | None, typer.Option("--texture", help="Fabric photo: t
 def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, progress: bool):
     from designgan.data import TwoDomainData
     from designgan.eval.judge import Judge
-    from designgan.eval.runner import embed_photos
+    from designgan.eval.runner import judge_real_photos
 
     if direction not in ("a2b", "b2a"):
         raise DesignGANError(f"--direction must be a2b or b2a, not {direction!r}")
@@ -116,8 +134,8 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
             if limit > 1 else records[:1]
     domains = (dataset.domain_name("a"), dataset.domain_name("b"))
     judge = Judge.load(judge_weights)
-    real_emb = embed_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress)
-    return domains, records, judge, real_emb, dataset.domain_name(dst)
+    real = judge_real_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress)
+    return domains, records, judge, real, dataset.domain_name(dst)
 
 
 def _write_run(result, out: Path) -> None:
@@ -147,10 +165,10 @@ def eval_command(
     from designgan.eval.translators import load_translator
     from designgan.io import load_image
 
-    domains, records, judge, real_emb, target = _setup(data, direction, limit, judge_weights, not as_json)
+    domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, not as_json)
     fabric = load_image(texture) if texture is not None else None
     translator = load_translator(model, direction, domains, texture=fabric)
-    result = evaluate(translator.translate, records, target, judge, real_emb, fabric=fabric, progress=not as_json)
+    result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction,
                        "texture": str(texture) if texture else None,
                        "judge": judge.meta.get("heldout", {}).get("miou")}
@@ -183,14 +201,14 @@ def compare_command(
     names = [r.strip() for r in runs.split(",") if r.strip()]
     if not names:
         raise DesignGANError("--runs needs at least one run folder or model")
-    domains, records, judge, real_emb, target = _setup(data, direction, limit, judge_weights, True)
+    domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, True)
     translators = {Path(n).name or n: load_translator(n, direction, domains) for n in names}  # fail before work
     if len(translators) != len(names):
         raise DesignGANError("two runs share a folder name; give distinct names")
     summaries, results = {}, {}
     for label, translator in translators.items():
         typer.echo(f"evaluating {label} on {len(records)} photos", err=True)
-        result = evaluate(translator.translate, records, target, judge, real_emb)
+        result = evaluate(translator.translate, records, target, judge, real)
         result.summary |= {"model": translator.name, "data": str(data), "direction": direction}
         _write_run(result, out / label)
         summaries[label], results[label] = result.summary, result
@@ -200,9 +218,10 @@ def compare_command(
     first = next(iter(results.values()))
     picture = comparison_picture([first.thumbs[k][0] for k in picked],
                                  {label: [r.thumbs[k][1] for k in picked] for label, r in results.items()})
+    command = f"designgan compare --runs {runs} --data {data} --direction {direction}"
+    command += f" --limit {limit}" if limit else ""
     header = (f"Test split of `{data}` ({direction}, {len(records)} photos; KID against "
-              f"{len(real_emb)} real {target} photos). Command: `designgan compare --runs {runs} --data {data}"
-              f" --direction {direction}{f' --limit {limit}' if limit else ''}`\n\n")
+              f"{len(real.recognised)} real {target} photos). Command: `{command}`\n\n")
     write_text_atomic(out / "comparison.md", header + table)
     save_picture(picture, out / "comparison.png")
     typer.echo(table)

@@ -88,6 +88,18 @@ def parse_picture(image: Image.Image, labels: np.ndarray) -> Image.Image:
     return _row([image, parse, blend])
 
 
+def judge_examples_picture(photos: Sequence[Image.Image], truths: Sequence[np.ndarray],
+                           predictions: Sequence[np.ndarray], height: int = 256) -> Image.Image:
+    """One column triple per photo: photo, ground-truth parse, the judge's parse (all ``height`` px high)."""
+    cells = []
+    for photo, truth, pred in zip(photos, truths, predictions, strict=True):
+        size = (max(1, round(photo.width * height / photo.height)), height)
+        cells += [_labelled(photo.resize(size, Image.BILINEAR), "photo"),
+                  _labelled(colorize(truth).resize(size, Image.NEAREST), "CCP labels"),
+                  _labelled(colorize(pred).resize(size, Image.NEAREST), "judge")]
+    return _row(cells)
+
+
 def comparison_picture(source_thumbs: Sequence[Image.Image], columns: dict[str, Sequence[Image.Image]]) -> Image.Image:
     """One row per input photo: the input, then one column per model."""
     header = ["input", *columns]
@@ -128,11 +140,16 @@ def markdown_table(summaries: dict[str, dict]) -> str:
     for name, summary in summaries.items():
         cells = [name] + [_fmt(summary.get(key), digits, scale) for key, _, digits, scale in TABLE_COLUMNS]
         lines.append("| " + " | ".join(cells) + " |")
-    reference = next(iter(summaries.values()), {}).get("kid_source_reference")
-    if reference:
-        lines.append("")
-        lines.append(f"Reference: KID×10³ of the untranslated source photos against the same real target photos: "
-                     f"{_fmt(reference, 2, 1000.0)}.")
+    first = next(iter(summaries.values()), {})
+    notes = []
+    if first.get("kid_source_reference"):
+        notes.append("KID×10³ of the untranslated source photos against the same real target photos (the do-nothing "
+                     f"reference): {_fmt(first['kid_source_reference'], 2, 1000.0)}.")
+    if first.get("real_target_recognised", {}).get("mean") is not None:
+        notes.append("Success test applied to real target-domain photos (the judge's ceiling): "
+                     f"{_fmt(first['real_target_recognised'], 3)}.")
+    if notes:
+        lines += ["", *(f"Reference: {note}" for note in notes)]
     return "\n".join(lines) + "\n"
 
 

@@ -163,18 +163,39 @@ def quality_score(row: dict) -> float:
     return share - 0.5 * colour
 
 
-def embed_photos(judge: Judge, records: Sequence[Record], desc: str, progress: bool = True,
-                 batch_size: int = 8) -> np.ndarray:
-    """Judge embeddings (for KID) of real photos."""
-    out = []
+@dataclass
+class RealPhotos:
+    """The judge's view of real photos of one domain: embeddings (for KID) and, per photo, whether the judge
+    names the photo's own category as the majority of its lower-garment pixels (the success test, on real
+    photos: the ceiling a translator's success rate can be read against)."""
+
+    embeddings: np.ndarray  # (n, D)
+    recognised: np.ndarray  # (n,) float, 1.0 or 0.0
+
+    def summary(self) -> dict:
+        n = len(self.recognised)
+        return {"mean": _round(float(self.recognised.mean())) if n else None, "n": n, "lower_is_better": False}
+
+
+def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judging real photos",
+                      progress: bool = True, batch_size: int = 8) -> RealPhotos:
+    embeddings, recognised = [], []
+    vote = _ids(GARMENT_VOTE)
     for start in tqdm(range(0, len(records), batch_size), desc=desc, disable=not progress, leave=False):
-        images = [load_image(r.path("image")) for r in records[start:start + batch_size]]
-        out += [p.embedding for p in judge.parse_many(images)]
-    return np.stack(out) if out else np.zeros((0, judge.model.embedding_dim), np.float32)
+        chunk = records[start:start + batch_size]
+        images = [load_image(r.path("image")) for r in chunk]
+        for record, parse in zip(chunk, judge.parse_many(images), strict=True):
+            embeddings.append(parse.embedding)
+            share, n = metrics.label_share(parse.labels, np.ones_like(parse.labels, bool),
+                                           judge_class_for(record.category), vote)
+            recognised.append(float(n >= MIN_REGION * parse.labels.size and share > 0.5))
+    dim = judge.model.embedding_dim
+    return RealPhotos(np.stack(embeddings) if embeddings else np.zeros((0, dim), np.float32),
+                      np.array(recognised, dtype=np.float64))
 
 
 def evaluate(translate: Translate, records: Sequence[Record], target_category: str, judge: Judge,
-             real_target_embeddings: np.ndarray, fabric: Image.Image | None = None, progress: bool = True,
+             real_target: RealPhotos, fabric: Image.Image | None = None, progress: bool = True,
              kid_subsets: int = 100) -> EvalResult:
     """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions)."""
     if not records:
@@ -208,7 +229,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
     dim = judge.model.embedding_dim
     out_arr = np.stack(out_emb) if out_emb else np.zeros((0, dim), np.float32)
     src_arr = np.stack(src_emb) if src_emb else np.zeros((0, dim), np.float32)
-    summary = summarise(rows, out_arr, src_arr, real_target_embeddings, kid_subsets)
+    summary = summarise(rows, out_arr, src_arr, real_target.embeddings, kid_subsets)
+    summary["real_target_recognised"] = real_target.summary()
     summary["failed_translations"] = failures
     summary["target_category"] = target_category
     return EvalResult(rows=rows, summary=summary, thumbs=thumbs)
