@@ -59,14 +59,16 @@ def ssim_map(a: np.ndarray, b: np.ndarray, sigma: float = 1.5) -> np.ndarray:
 SSIM_RADIUS = 5  # of the Gaussian window (sigma 1.5, truncated at 3.5 sigma)
 
 
-def masked_ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+def masked_ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray, precomputed: np.ndarray | None = None) -> float:
     """Mean SSIM over the pixels of ``mask`` whose whole window lies in ``mask`` (so changes just outside the
-    mask do not leak in); over all of ``mask`` when it is too thin to hold a window."""
+    mask do not leak in); over all of ``mask`` when it is too thin to hold a window. ``precomputed``: the
+    :func:`ssim_map` of ``a`` and ``b``, when several masks are measured on one pair."""
     _check_pair(a, b, mask)
     if not mask.any():
         return math.nan
     inner = ndimage.binary_erosion(mask, structure=np.ones((2 * SSIM_RADIUS + 1,) * 2, bool), border_value=1)
-    return float(ssim_map(a, b)[inner if inner.any() else mask].mean())
+    full = ssim_map(a, b) if precomputed is None else precomputed
+    return float(full[inner if inner.any() else mask].mean())
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -109,10 +109,11 @@ def measure_one(source_img: Image.Image, output_img: Image.Image, edit_region: n
 
     edit = edit_region.astype(bool)
     row["edit_fraction"] = float(edit.mean())
+    ssim = metrics.ssim_map(src, out) if (~edit).any() or (~zone).any() else None
     row["psnr_outside_edit"] = metrics.masked_psnr(src, out, ~edit)
-    row["ssim_outside_edit"] = metrics.masked_ssim(src, out, ~edit)
+    row["ssim_outside_edit"] = metrics.masked_ssim(src, out, ~edit, ssim)
     row["psnr_preserved"] = metrics.masked_psnr(src, out, ~zone)
-    row["ssim_preserved"] = metrics.masked_ssim(src, out, ~zone)
+    row["ssim_preserved"] = metrics.masked_ssim(src, out, ~zone, ssim)
 
     skin = JUDGE_CLASSES.index("skin")
     new_skin = (o_lab == skin) & (s_lab != skin) & zone
