@@ -1,0 +1,46 @@
+"""The web demo (``designgan demo``): a Gradio app around :class:`designgan.pipeline.DesignGANPipeline`.
+
+Mount in the main CLI::
+
+    from designgan.app import demo_command
+    app.command("demo")(demo_command)
+
+Needs the ``app`` extra (``pip install 'designgan[app]'``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from designgan.errors import DesignGANError
+
+
+def demo_command(
+    model: Annotated[str | None, typer.Option(help="Bundled model name, saved model, or training run folder "
+                                              "(default: the bundled model).")] = None,
+    landmarks: Annotated[Path | None, typer.Option(help="Landmark weights (.safetensors); default: the shipped "
+                                                   "ones.")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind. The default serves this machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 7860,
+    max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest accepted upload.")] = 10.0,
+    queue_size: Annotated[int, typer.Option(min=1, help="Requests that may wait; more are refused.")] = 64,
+    compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator at start-up.")] = False,
+) -> None:
+    """Start the web demo: upload a photo, pick the new garment (and a fabric), download the AI-edited result."""
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        raise DesignGANError("the web demo needs Gradio: pip install 'designgan[app]'") from None
+    from designgan.app.demo import DemoLimits, launch
+    from designgan.pipeline import DesignGANPipeline
+    from designgan.pipeline_cli import default_model
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(f"warning: binding {host} exposes the demo to other machines", err=True)
+    pipe = DesignGANPipeline.from_pretrained(model or default_model(), landmarks=landmarks, compile=compile)
+    pipe.landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
+    typer.echo(f"DesignGAN demo on http://{host}:{port} (model: {pipe.spec.name}; Ctrl+C stops it)", err=True)
+    launch(pipe, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size))

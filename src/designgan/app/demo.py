@@ -1,0 +1,151 @@
+"""The Gradio web demo: upload a photo, pick the target garment, optionally a fabric; see before/after.
+
+Safety: the server binds 127.0.0.1 unless told otherwise; uploads are limited in size (by the server, before the
+handler runs) and in type (suffix, then :func:`designgan.io.load_image` with its pixel limit); requests wait in a
+bounded queue and run one at a time, so memory does not grow with the number of users; result files get names
+made by the server inside its own output folder, and old ones are deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from designgan.errors import DesignGANError
+from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_png
+
+# Gradio phones home for analytics and version checks unless told not to; this demo must work offline.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@dataclass
+class DemoLimits:
+    max_upload_mb: float = 10.0
+    max_pixels: int = 25_000_000
+    queue_size: int = 64  # requests waiting beyond this are refused with "queue full", never silently dropped
+    concurrency: int = 1  # requests processed at once (the CPU is the bottleneck; more would only add memory)
+    keep_results: int = 200  # result files kept on disk; older ones are deleted
+
+
+class DemoBackend:
+    """The request handler, independent of Gradio so it can be tested and reused."""
+
+    def __init__(self, pipe: Any, out_dir: Path | None = None, limits: DemoLimits | None = None) -> None:
+        self.pipe = pipe
+        self.limits = limits or DemoLimits()
+        self.out_dir = Path(out_dir or tempfile.mkdtemp(prefix="designgan-demo-")).resolve()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.pipe.categories)
+
+    def _check_upload(self, path: str | Path | None, what: str) -> Path:
+        if path is None:
+            raise DesignGANError(f"upload a {what}")
+        path = Path(path)
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            raise DesignGANError(f"{what} '{path.name}': unsupported file type (use {', '.join(IMAGE_SUFFIXES)})")
+        size_mb = path.stat().st_size / 1e6
+        if size_mb > self.limits.max_upload_mb:
+            raise DesignGANError(f"{what} '{path.name}' is {size_mb:.1f} MB, above the {self.limits.max_upload_mb:g} "
+                                 "MB limit")
+        return path
+
+    def _load(self, path: Path, what: str) -> Image.Image:
+        try:
+            return load_image(path, max_pixels=self.limits.max_pixels)
+        except DesignGANError as exc:
+            # The message names the server's temp path; the user knows the file by its own name.
+            raise DesignGANError(f"{what} '{path.name}': {str(exc).split(': ', 1)[-1]}") from None
+
+    def translate(self, photo: str | Path | None, target: str, fabric: str | Path | None = None,
+                  landmarks: Any = None) -> tuple[Image.Image, Path, str]:
+        """(before|after picture with the landmark overlay, downloadable PNG path, status line).
+
+        ``landmarks`` (Python callers only) replaces the landmark network, as in the pipeline.
+        """
+        photo_path = self._check_upload(photo, "photo")
+        fabric_path = self._check_upload(fabric, "fabric") if fabric is not None else None
+        if target not in self.categories:
+            raise DesignGANError(f"unknown target '{target}' (choose one of {', '.join(self.categories)})")
+        image = self._load(photo_path, "photo")
+        texture = self._load(fabric_path, "fabric") if fabric_path is not None else None
+        tic = time.perf_counter()
+        result = self.pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None)
+        seconds = time.perf_counter() - tic
+        extra = {"DesignGAN-Texture": "user fabric"} if texture is not None else {}
+        meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
+        out = self.out_dir / f"designgan_{target}_{uuid.uuid4().hex[:12]}.png"  # a name the user cannot choose
+        save_png(result.image, out, meta)
+        self._prune()
+        status = f"{result.source_category} → {result.target_category} in {seconds:.2f} s. AI-edited image."
+        for warning in result.warnings:
+            status += f" Note: {warning}."
+        return result.side_by_side(overlay=True), out, status
+
+    def _prune(self) -> None:
+        with self._lock:
+            files = sorted(self.out_dir.glob("designgan_*.png"), key=lambda p: p.stat().st_mtime)
+            for old in files[:-self.limits.keep_results] if self.limits.keep_results > 0 else []:
+                old.unlink(missing_ok=True)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.out_dir, ignore_errors=True)
+
+
+def build_demo(backend: DemoBackend) -> Any:
+    """The Gradio Blocks app around ``backend`` (queue configured; call ``.launch``)."""
+    import gradio as gr
+
+    types = list(IMAGE_SUFFIXES)
+
+    def run(photo: str | None, target: str, fabric: str | None) -> tuple[Any, Any, str]:
+        try:
+            picture, path, status = backend.translate(photo, target, fabric)
+        except DesignGANError as exc:
+            # A user error is an answer, not a crash: shown in the status line, no result.
+            return None, None, f"**Error:** {exc}"
+        return picture, str(path), status
+
+    with gr.Blocks(title="DesignGAN demo", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        gr.Markdown("# DesignGAN: change the garment category\nUpload a photo of a person, choose the new garment "
+                    "and, optionally, a fabric for it. Results are AI-edited images and carry metadata saying so.")
+        with gr.Row():
+            photo = gr.File(label=f"Photo ({', '.join(types)}; at most {backend.limits.max_upload_mb:g} MB)",
+                            file_types=types, type="filepath", elem_id="photo")
+            fabric = gr.File(label="Fabric (optional)", file_types=types, type="filepath", elem_id="fabric")
+        with gr.Row():
+            target = gr.Dropdown(choices=backend.categories, value=backend.categories[-1], label="Target garment",
+                                 elem_id="target")
+            button = gr.Button("Translate", variant="primary", elem_id="translate")
+        result = gr.Image(label="Before (with landmarks) | After", type="pil", format="png", interactive=False,
+                          elem_id="result")
+        status = gr.Markdown(elem_id="status")
+        download = gr.File(label="Download the result (PNG with AI-edit metadata)", interactive=False,
+                           elem_id="download")
+        button.click(run, [photo, target, fabric], [result, download, status], api_name="translate",
+                     concurrency_limit=backend.limits.concurrency)
+    demo.queue(max_size=backend.limits.queue_size, default_concurrency_limit=backend.limits.concurrency)
+    return demo
+
+
+def launch(pipe: Any, host: str = "127.0.0.1", port: int = 7860, limits: DemoLimits | None = None,
+           out_dir: Path | None = None, block: bool = True) -> tuple[Any, DemoBackend]:
+    """Start the demo server; with ``block=False`` return (demo, backend) while it serves in a thread."""
+    backend = DemoBackend(pipe, out_dir, limits)
+    demo = build_demo(backend)
+    demo.launch(server_name=host, server_port=port, max_file_size=f"{backend.limits.max_upload_mb:g}mb",
+                allowed_paths=[str(backend.out_dir)], prevent_thread_lock=not block, show_error=False,
+                ssr_mode=False, quiet=not block, inbrowser=False, share=False)
+    return demo, backend

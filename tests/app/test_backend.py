@@ -1,0 +1,59 @@
+"""The demo's request handler: limits, naming, metadata, pruning (no browser, no server)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from designgan.app.demo import DemoBackend, DemoLimits
+from designgan.errors import DesignGANError
+from designgan.pipeline import DesignGANPipeline, NoPersonError
+
+
+@pytest.fixture(scope="module")
+def pipe(run_dir, untrained_landmarks):
+    return DesignGANPipeline.from_pretrained(run_dir, landmarks=untrained_landmarks)
+
+
+def test_translate_writes_a_marked_png_with_a_server_chosen_name(pipe, jeans_photo, tmp_path):
+    path, points, _ = jeans_photo
+    backend = DemoBackend(pipe, tmp_path / "results", DemoLimits(keep_results=2))
+    sheet, out, status = backend.translate(str(path), "skirt", landmarks=points)
+    assert out.parent == backend.out_dir and out.name.startswith("designgan_skirt_") and out.suffix == ".png"
+    with Image.open(out) as img, Image.open(path) as src:
+        assert img.size == src.size and img.text["AI-Edit"] == "true"
+        assert img.text["DesignGAN-Edit"] == "jeans -> skirt"
+        assert sheet.size == (src.width * 2, src.height)
+    assert "jeans → skirt" in status and "AI-edited" in status
+    # Texture upload, and pruning: only the newest ``keep_results`` files stay.
+    fabric = tmp_path / "fabric.png"
+    Image.new("RGB", (40, 40), (200, 20, 20)).save(fabric)
+    for _ in range(3):
+        backend.translate(str(path), "skirt", str(fabric), landmarks=points)
+    assert len(list(backend.out_dir.glob("designgan_*.png"))) == 2
+
+
+def test_limits(pipe, jeans_photo, tmp_path):
+    path, points, _ = jeans_photo
+    backend = DemoBackend(pipe, tmp_path / "r", DemoLimits(max_upload_mb=0.01, max_pixels=10_000))
+    with pytest.raises(DesignGANError, match=r"above the 0\.01 MB limit"):
+        big = tmp_path / "big.png"
+        Image.effect_noise((200, 200), 60).convert("RGB").save(big)
+        backend.translate(str(big), "skirt", landmarks=points)
+    svg = tmp_path / "x.svg"
+    svg.write_text("<svg/>")
+    with pytest.raises(DesignGANError, match="unsupported file type"):
+        backend.translate(str(svg), "skirt")
+    with pytest.raises(DesignGANError, match="upload a photo"):
+        backend.translate(None, "skirt")
+    with pytest.raises(DesignGANError, match=r"above the limit of 10000"):
+        backend.translate(str(path), "skirt", landmarks=points)  # 137x206 pixels > 10,000
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("not a jpeg")
+    with pytest.raises(DesignGANError, match=r"^photo 'fake\.jpg': not a readable image"):
+        DemoBackend(pipe, tmp_path / "r2").translate(str(fake), "skirt")
+    with pytest.raises(DesignGANError, match="unknown target 'hat'"):
+        DemoBackend(pipe, tmp_path / "r3").translate(str(path), "hat")
+    with pytest.raises(NoPersonError):
+        DemoBackend(pipe, tmp_path / "r4").translate(str(path), "skirt")  # the untrained network finds nobody
+    assert not list((tmp_path / "r4").glob("*"))
