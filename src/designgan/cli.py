@@ -9,16 +9,31 @@ from typing import Annotated
 import typer
 
 import designgan
+from designgan.app import demo_command
 from designgan.data.cli import app as data_app
 from designgan.errors import DesignGANError
+from designgan.eval.cli import compare_command, eval_command, judge_app
 from designgan.landmarks.cli import app as landmarks_app
+from designgan.pipeline_cli import bench_translate, translate_command
+from designgan.train.cli import bench_train_command, train_command
 
 app = typer.Typer(
     help="DesignGAN: change the category of a garment in a photo (jeans -> skirt, skirt -> trousers).",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
+bench_app = typer.Typer(help="Speed benchmarks that print figures (training step, translation).", no_args_is_help=True)
+bench_app.command("train")(bench_train_command)
+bench_app.command("translate")(bench_translate)
+
 app.add_typer(data_app, name="data")
 app.add_typer(landmarks_app, name="landmarks")
+app.command("train")(train_command)
+app.command("translate")(translate_command)
+app.command("demo")(demo_command)
+app.add_typer(judge_app, name="judge")
+app.command("eval")(eval_command)
+app.command("compare")(compare_command)
+app.add_typer(bench_app, name="bench")
 
 _state = {"debug": False}
 

@@ -61,3 +61,30 @@ def test_debug_shows_traceback(tmp_path):
 def test_check_reports_problems_with_exit_1(tmp_path):
     proc = run("data", "check", str(tmp_path), check=False)
     assert proc.returncode == 1 and "dataset.json" in proc.stdout
+
+
+def _all_command_paths():
+    import typer
+
+    from designgan.cli import app
+
+    def walk(command, prefix):
+        yield prefix
+        if hasattr(command, "commands"):  # a group (typer vendors its own click, so no isinstance check)
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*prefix, name])
+
+    return list(walk(typer.main.get_command(app), []))
+
+
+def test_every_command_has_help():
+    from typer.testing import CliRunner
+
+    from designgan.cli import app
+
+    paths = _all_command_paths()
+    assert len(paths) > 20
+    runner = CliRunner()
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output, (path, result.output)
