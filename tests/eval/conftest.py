@@ -1,5 +1,5 @@
-"""Fixtures: a real, randomly initialised (untrained) CycleGAN baseline run folder, written with the translator
-package's own model factory and checkpoint writer; its outputs are meaningless pictures, never a quality claim."""
+"""Fixtures: real, randomly initialised (untrained) DesignGAN and CycleGAN run folders, written with the translator
+package's own model factory and checkpoint writer; their outputs are meaningless pictures, never a quality claim."""
 
 from __future__ import annotations
 
@@ -15,6 +15,24 @@ from designgan.train.config import TrainConfig
 from designgan.train.cycle import Discriminators, Generators
 
 
+def _write_run(run_dir: Path, config: TrainConfig) -> Path:
+    torch.manual_seed(0)
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+    save_checkpoint(run_dir, 1, {"G": Generators(config), "D": Discriminators(config)}, {})
+    return run_dir
+
+
+@pytest.fixture(scope="session")
+def designgan_run(mini_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = TrainConfig()
+    config.data.root = mini_dataset
+    config.data.size = (48, 32)
+    config.data.heatmap_names = ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
+    config.model.ngf, config.model.n_blocks, config.model.ndf = 8, 1, 8
+    return _write_run(tmp_path_factory.mktemp("runs") / "designgan_tiny", config.validate())
+
+
 @pytest.fixture(scope="session")
 def cyclegan_run(mini_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = TrainConfig()
@@ -25,10 +43,4 @@ def cyclegan_run(mini_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -
     config.model.ngf, config.model.n_blocks, config.model.ndf = 8, 1, 8
     config.loss.mask = config.loss.style = config.loss.skin = 0.0
     config.loss.compose = False
-    config = config.validate()
-    torch.manual_seed(0)
-    run_dir = tmp_path_factory.mktemp("runs") / "cyclegan_tiny"
-    run_dir.mkdir()
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
-    save_checkpoint(run_dir, 1, {"G": Generators(config), "D": Discriminators(config)}, {})
-    return run_dir
+    return _write_run(tmp_path_factory.mktemp("runs") / "cyclegan_tiny", config.validate())

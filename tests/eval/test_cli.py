@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from designgan.eval.cli import compare_command, eval_command, judge_app
 from designgan.eval.judge import DEFAULT_WEIGHTS, export_weights
 from designgan.eval.judge_model import JudgeModelConfig, create_judge_model
+from designgan.landmarks.predict import DEFAULT_WEIGHTS as LANDMARK_WEIGHTS
 from tests.conftest import CCP_FULL, CCP_MINI, needs_ccp
 
 app = typer.Typer()
@@ -107,3 +108,24 @@ def test_judge_eval_on_two_heldout_photos(tmp_path):
     assert scores["images"] == 2 and set(scores["per_class_iou"]) >= {"skin", "skirt", "jeans"}
     assert scores["pixel_accuracy"] > 0.7 and scores["miou"] > 0.3
     assert picture.is_file()
+
+
+@pytest.mark.skipif(not LANDMARK_WEIGHTS.is_file(), reason="landmark network not shipped in this checkout")
+def test_eval_through_the_pipeline(designgan_run, mini_dataset, tiny_judge, tmp_path):
+    """An untrained DesignGAN run through the real inference pipeline and the shipped landmark network."""
+    result = runner.invoke(app, ["eval", "--model", str(designgan_run), "--data", str(mini_dataset), "--limit", "2",
+                                 "--out", str(tmp_path / "r"), "--judge", str(tiny_judge), "--json"])
+    if result.exception is not None:  # no person found in every photo is a clear error, not a score of zero
+        assert "every translation failed" in str(result.exception)
+        return
+    summary = json.loads(result.stdout)
+    assert summary["images"] == 2 and summary["success"]["n"] == 2
+    assert summary["kid"]["n"] == 2 - summary["failed_translations"]
+
+
+def test_missing_landmark_weights_stop_before_any_photo(designgan_run, mini_dataset, tiny_judge, tmp_path):
+    result = runner.invoke(app, ["eval", "--model", str(designgan_run), "--data", str(mini_dataset),
+                                 "--landmarks", str(tmp_path / "none.safetensors"), "--judge", str(tiny_judge),
+                                 "--out", str(tmp_path / "r")])
+    assert "landmark weights not found" in str(result.exception)
+    assert not (tmp_path / "r").exists()

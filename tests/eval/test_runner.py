@@ -162,6 +162,9 @@ def test_failed_translations_count_as_failures_not_crashes(mini_dataset):
             raise DesignGANError("no person found")
         return image, np.zeros(image.size[::-1], bool)
 
+    def always_fails(image):
+        raise DesignGANError("no person found")
+
     reals = RealPhotos(np.random.default_rng(0).normal(size=(4, judge.model.embedding_dim)), np.array([1.0, 0, 0, 0]))
     result = evaluate(translate, records, "skirt", judge, reals, progress=False, kid_subsets=2)
     assert result.summary["failed_translations"] == 1
@@ -169,3 +172,5 @@ def test_failed_translations_count_as_failures_not_crashes(mini_dataset):
     assert result.rows[0]["error"] == "no person found" and result.rows[0]["success"] == 0.0
     assert result.summary["success"]["n"] == 2 and result.summary["kid"]["n"] == 1
     assert result.summary["psnr_outside_edit"] == {"mean": 100.0, "median": 100.0, "n": 1, "lower_is_better": False}
+    with pytest.raises(DataError, match="every translation failed; the first error: no person found"):
+        evaluate(always_fails, records, "skirt", judge, reals, progress=False)

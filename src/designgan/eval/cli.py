@@ -111,6 +111,8 @@ def judge_predict_cmd(
 Data = Annotated[Path, typer.Option("--data", help="Two-domain dataset folder (its test split is evaluated).")]
 Direction = Annotated[str, typer.Option("--direction", help="a2b (domain A -> B, e.g. jeans -> skirt) or b2a.")]
 Limit = Annotated[int, typer.Option("--limit", help="Evaluate only N test photos, evenly spread (0 = all).")]
+Landmarks = Annotated[Path | None, typer.Option("--landmarks", help="Landmark network weights for DesignGAN "
+                                                                  "models (default: the shipped ones).")]
 JudgeWeights = Annotated[Path | None, typer.Option("--judge", help="Judge weights (default: the shipped ones).")]
 Texture = Annotated[Path | None, typer.Option("--texture", help="Fabric photo: the new garment should take its "
                                                                   "texture; texture figures measure against it.")]
@@ -158,6 +160,7 @@ def eval_command(
     texture: Texture = None,
     limit: Limit = 0,
     judge_weights: JudgeWeights = None,
+    landmarks: Landmarks = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
@@ -167,7 +170,7 @@ def eval_command(
 
     domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, not as_json)
     fabric = load_image(texture) if texture is not None else None
-    translator = load_translator(model, direction, domains, texture=fabric)
+    translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks)
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction,
                        "texture": str(texture) if texture else None,
@@ -191,6 +194,7 @@ def compare_command(
     limit: Limit = 0,
     picture_rows: Annotated[int, typer.Option("--picture-rows", help="Input photos in the picture.")] = 4,
     judge_weights: JudgeWeights = None,
+    landmarks: Landmarks = None,
 ) -> None:
     """Evaluate finished runs on the same test photos (trains nothing): a Markdown table and one picture."""
     from designgan.eval.report import comparison_picture, markdown_table, save_picture
@@ -202,7 +206,8 @@ def compare_command(
     if not names:
         raise DesignGANError("--runs needs at least one run folder or model")
     domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, True)
-    translators = {Path(n).name or n: load_translator(n, direction, domains) for n in names}  # fail before work
+    translators = {Path(n).name or n: load_translator(n, direction, domains, landmarks=landmarks)
+                   for n in names}  # fail before work
     if len(translators) != len(names):
         raise DesignGANError("two runs share a folder name; give distinct names")
     summaries, results = {}, {}

@@ -227,6 +227,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         thumbs[record.key] = (_thumb(image), _thumb(output), _thumb(colorize(output_parse.labels)))
         out_emb.append(output_parse.embedding)
         src_emb.append(source_parse.embedding)
+    if failures == len(records):
+        raise DataError(f"every translation failed; the first error: {rows[0]['error']}")
     dim = judge.model.embedding_dim
     out_arr = np.stack(out_emb) if out_emb else np.zeros((0, dim), np.float32)
     src_arr = np.stack(src_emb) if src_emb else np.zeros((0, dim), np.float32)

@@ -38,12 +38,18 @@ def _run_config(path: Path):
     return load_train_config(config_path) if path.is_dir() and config_path.is_file() else None
 
 
-def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None) -> Translator:
-    """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition)."""
+def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
+                        landmarks: str | Path | None = None) -> Translator:
+    """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
+
+    ``landmarks``: landmark network weights (default: the shipped ones); loaded now, so missing weights stop the
+    evaluation before it starts instead of failing every photo.
+    """
     from designgan.pipeline import DesignGANPipeline
 
-    pipe = DesignGANPipeline.from_pretrained(model)
+    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks)
     _, source, target = pipe.direction(to)
+    _ = pipe.landmarks
 
     def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
         out = pipe(image, to=to, texture=texture)
@@ -93,7 +99,7 @@ def cyclegan_translator(run_dir: str | Path, direction: str, domains: tuple[str,
 
 
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
-                    texture: Image.Image | None = None) -> Translator:
+                    texture: Image.Image | None = None, landmarks: str | Path | None = None) -> Translator:
     """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
@@ -102,4 +108,5 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
         if texture is not None:
             raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
         return cyclegan_translator(model, direction, domains)
-    return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture)
+    return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture,
+                               landmarks=landmarks)
