@@ -41,7 +41,7 @@ class LandmarkTrainConfig:
     eval_every: int = 5
     seed: int = 0
     bf16: bool = True
-    threads: int = 2
+    threads: int = 0  # torch threads (0 = torch's default); 1 is fastest on a CPU shared with other jobs
     max_images: int = 0  # use only the first N train / held-out photos (0 = all): for smoke tests
     checkpoint_minutes: float = 10.0  # also save mid-epoch this often
     max_minutes: float = 0.0  # time budget: the LR schedule ends (and training stops) by then (0 = none)
@@ -84,7 +84,8 @@ def split_records(labels: list[dict], max_images: int = 0) -> tuple[list[dict], 
 def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainConfig, resume: bool = False,
           export_to: str | Path | None = None, log=print) -> dict:
     """Train on ``split == "train"`` records of ``labels_path``; returns the final held-out metrics."""
-    torch.set_num_threads(config.threads)
+    if config.threads:
+        torch.set_num_threads(config.threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = out_dir / "last.pt"
