@@ -48,6 +48,9 @@ TROUSER_CATEGORIES = ("jeans", "pants", "trousers", "leggings", "tights")
 SHORTS_CATEGORIES = ("shorts",)
 LOWER_CATEGORIES = SKIRT_CATEGORIES + TROUSER_CATEGORIES + SHORTS_CATEGORIES
 
+TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+STRIP_ASPECT = 0.7  # width / height of the strips a wide photo is searched in for more people
+WIDE_PHOTO = 0.9  # photos wider than this share of their height are searched in strips
 PERSON_MARGIN = 0.08  # crop margin around a person, as a share of their height (CCP-like framing)
 LANDMARK_CONFIDENCE = 0.3  # landmarks below this are treated as not seen
 
@@ -382,10 +385,54 @@ class Person:
         return cls({k: tuple(map(float, v)) for k, v in landmarks.points.items()},  # type: ignore[misc]
                    bool(landmarks.person_found), float(landmarks.person_confidence))
 
+    def shifted(self, dx: float, dy: float) -> Person:
+        return Person({k: (x + dx, y + dy, c) for k, (x, y, c) in self.points.items()}, self.found, self.confidence)
+
+    def torso(self, threshold: float = LANDMARK_CONFIDENCE) -> tuple[np.ndarray, float] | None:
+        """(centre, size) of the seen shoulders and hips, or None."""
+        pts = [self.points[n][:2] for n in TORSO_NAMES if n in self.points and self.points[n][2] >= threshold]
+        if len(pts) < 2:
+            return None
+        arr = np.array(pts, dtype=np.float64)
+        return arr.mean(axis=0), float(np.ptp(arr, axis=0).max())
+
     def size(self, threshold: float = LANDMARK_CONFIDENCE) -> float:
         """Area of the box around the seen landmarks (how prominent the person is)."""
         box = person_box(self.points, threshold)
         return 0.0 if box is None else (box[2] - box[0]) * (box[3] - box[1])
+
+
+def strip_offsets(width: int, height: int) -> list[int]:
+    """Left edges of the person-shaped strips a wide photo is also read in (none for a portrait photo)."""
+    strip = round(STRIP_ASPECT * height)
+    if width <= WIDE_PHOTO * height or strip >= width:
+        return []
+    stride = max(1, strip // 2)
+    offsets = list(range(0, width - strip + 1, stride))
+    if offsets[-1] != width - strip:
+        offsets.append(width - strip)
+    return offsets
+
+
+def _same_person(a: Person, b: Person) -> bool:
+    ta, tb = a.torso(), b.torso()
+    return ta is not None and tb is not None and \
+        float(np.linalg.norm(ta[0] - tb[0])) <= 0.5 * max(ta[1], tb[1], 1.0)
+
+
+def merge_people(people: list[Person], only_near: list[Person] | None = None) -> list[Person]:
+    """Found people, one per torso: of detections whose torso centres lie within half a torso of each other,
+    the most confident is kept (most confident first). With ``only_near``, a detection is kept only if it is the
+    same person as one of those. A photo where nobody is found keeps its first entry (with ``found=False``)."""
+    found = sorted((p for p in people if p.found and p.torso() is not None), key=lambda p: p.confidence,
+                   reverse=True)
+    kept: list[Person] = []
+    for person in found:
+        if only_near is not None and not any(_same_person(person, q) for q in only_near):
+            continue
+        if not any(_same_person(person, k) for k in kept):
+            kept.append(person)
+    return kept or people[:1]
 
 
 @dataclass
@@ -682,12 +729,8 @@ class DesignGANPipeline:
                     found[i] = [Person.from_landmarks(p) for p in (g if isinstance(g, list | tuple) else [g])]
         todo = [i for i, p in enumerate(photos) if p is not None and i not in failed and not found[i]]
         if todo:
-            predictions = self.landmarks.predict_many([photos[i] for i in todo])  # type: ignore[misc]
-            for i, p in zip(todo, predictions, strict=True):
-                found[i] = [Person.from_landmarks(p)]
-                if all_people:
-                    warnings[i].append("the landmark network locates one person per photo; only the most "
-                                       "prominent person was edited")
+            for i in todo:
+                found[i] = self.detect_people(photos[i])  # type: ignore[arg-type]
         people = []
         for i, candidates in enumerate(found):
             seen = sorted((p for p in candidates if p.found), key=lambda p: p.size(), reverse=True)
@@ -702,6 +745,26 @@ class DesignGANPipeline:
                 failed[i] = error
             people.append(seen if all_people else seen[:1])
         return people, warnings
+
+    def detect_people(self, photo: Image.Image) -> list[Person]:
+        """Every person the landmark network can find, most confident first.
+
+        The network regresses ONE person per input. A portrait photo is read whole; a wide photo (where people
+        stand side by side) is also read in overlapping person-shaped strips, and the people found are merged
+        (same torso centre = same person). People overlapping in depth within one strip are not separated.
+        """
+        w, h = photo.size
+        offsets = strip_offsets(w, h)
+        crops = [photo] + [photo.crop((x, 0, x + min(w, round(STRIP_ASPECT * h)), h)) for x in offsets]
+        predictions = self.landmarks.predict_many(crops)
+        whole = Person.from_landmarks(predictions[0])
+        strips = [Person.from_landmarks(p).shifted(x, 0) for x, p in zip(offsets, predictions[1:], strict=True)]
+        strips = merge_people(strips)
+        if not any(p.found for p in strips):
+            return [whole]
+        # Read whole, a wide photo of two people can give one chimera between them: trust the strips, and the
+        # whole-photo reading only where it agrees with one of them.
+        return merge_people([*strips, whole], only_near=strips)
 
     def _prepare(self, index: int, photo: Image.Image, people: list[Person], source_cat: str,
                  given_mask: np.ndarray | None, fabric: Image.Image | None) -> tuple[list[_Job], np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -285,3 +286,26 @@ def test_separable_alpha_matches_the_translator_composition():
         ref = edit_alpha(src, tgt, dilate=dilate, feather=feather)
         ours = separable_edit_alpha(src, tgt, dilate=dilate, feather=feather)
         assert torch.allclose(ours, ref, atol=1e-6) and torch.equal(ours > 0, ref > 0)
+
+
+def test_people_in_wide_photos_are_searched_in_strips_and_merged():
+    from designgan.pipeline import Person, merge_people, strip_offsets
+
+    assert strip_offsets(550, 825) == []  # a portrait photo is read whole
+    offsets = strip_offsets(1000, 400)
+    strip = round(0.7 * 400)
+    assert offsets[0] == 0 and offsets[-1] == 1000 - strip
+    assert all(0 < b - a <= strip for a, b in itertools.pairwise(offsets))
+
+    def person(cx: float, conf: float, found: bool = True) -> Person:
+        pts = {"left_shoulder": (cx + 20, 100, 0.9), "right_shoulder": (cx - 20, 100, 0.9),
+               "left_hip": (cx + 15, 200, 0.9), "right_hip": (cx - 15, 200, 0.9)}
+        return Person(pts, found, conf)
+
+    a, a2, b = person(200, 0.8), person(210, 0.9), person(700, 0.7)
+    merged = merge_people([a, b, a2, person(450, 0.95, found=False)])
+    assert merged == [a2, b]  # the two readings of person A merge into the more confident one
+    chimera = person(450, 0.99)
+    assert merge_people([a, b, chimera], only_near=[a, b]) == [a, b]
+    nobody = person(100, 0.1, found=False)
+    assert merge_people([nobody]) == [nobody]
