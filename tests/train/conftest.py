@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from designgan.data import TwoDomainData
 from designgan.io import load_mask
@@ -45,6 +46,15 @@ def write_landmark_cache(root: Path) -> None:
     (root / "landmarks.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models gain nothing from threads, and on a busy shared CPU thread barriers dominate their run time."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def train_data(mini_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("train_data") / "jeans_skirt"
@@ -70,6 +80,8 @@ def tiny_config(root: Path, out_dir: Path, **train: object) -> TrainConfig:
     config.train.image_every = 2
     config.train.checkpoint_every = 2
     config.train.progress = False
+    config.train.precision = "fp32"  # bf16 is covered by the model tests; fp32 keeps these tiny runs quick
+    config.train.channels_last = False
     for key, value in train.items():
         setattr(config.train, key, value)
     return config.validate()

@@ -10,13 +10,13 @@ import torch
 from torch import nn
 
 from designgan.models.generator import GeneratorOutput
-from designgan.models.layers import NormName, ResnetBlock, conv_norm_act, init_weights
+from designgan.models.layers import NormName, ResnetBlock, conv_norm_act, init_weights, make_norm
 
 
 class ResnetGenerator(nn.Module):
     """c7s1-ngf, d2ngf, d4ngf, ``n_blocks`` x R4ngf, u2ngf, u1ngf (transposed convs), c7s1-3 + tanh."""
 
-    def __init__(self, ngf: int = 64, n_blocks: int = 9, norm: NormName = "instance") -> None:
+    def __init__(self, ngf: int = 64, n_blocks: int = 9, norm: NormName = "torch_instance") -> None:
         super().__init__()
         self.attention_channels = 0
         self.texture_channels = 0
@@ -24,12 +24,12 @@ class ResnetGenerator(nn.Module):
         layers: list[nn.Module] = [conv_norm_act(3, ngf, 7, norm=norm)]
         ch = ngf
         for _ in range(2):
-            layers.append(conv_norm_act(ch, ch * 2, 3, stride=2, norm=norm, reflect=False))
+            layers.append(conv_norm_act(ch, ch * 2, 3, stride=2, norm=norm, pad="zeros"))
             ch *= 2
         layers += [ResnetBlock(ch, norm) for _ in range(n_blocks)]
         for _ in range(2):
             layers += [nn.ConvTranspose2d(ch, ch // 2, 3, stride=2, padding=1, output_padding=1, bias=True),
-                       nn.InstanceNorm2d(ch // 2), nn.ReLU(inplace=True)]
+                       make_norm(norm, ch // 2), nn.ReLU(inplace=True)]
             ch //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ch, 3, 7), nn.Tanh()]
         self.model = nn.Sequential(*layers)
@@ -46,7 +46,7 @@ class ResnetGenerator(nn.Module):
 class PatchDiscriminator(nn.Module):
     """The 70x70 PatchGAN (n_layers=3): C64-C128-C256-C512, then a 1-channel score map."""
 
-    def __init__(self, ndf: int = 64, n_layers: int = 3, norm: NormName = "instance") -> None:
+    def __init__(self, ndf: int = 64, n_layers: int = 3, norm: NormName = "torch_instance") -> None:
         super().__init__()
         self.attention_channels = 0
         layers: list[nn.Module] = [nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
@@ -54,7 +54,7 @@ class PatchDiscriminator(nn.Module):
         for i in range(1, n_layers + 1):
             out = ndf * min(2 ** i, 8)
             stride = 2 if i < n_layers else 1
-            layers += [nn.Conv2d(ch, out, 4, stride, 1), nn.InstanceNorm2d(out), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [nn.Conv2d(ch, out, 4, stride, 1), make_norm(norm, out), nn.LeakyReLU(0.2, inplace=True)]
             ch = out
         layers.append(nn.Conv2d(ch, 1, 4, 1, 1))
         self.model = nn.Sequential(*layers)

@@ -29,6 +29,8 @@ class DataConfig:
     heatmap_sigma: float = 0.02  # Gaussian sigma as a share of the image height
     min_confidence: float = 0.3  # landmarks below this confidence render as empty channels
     num_workers: int = 0
+    preload: bool = True  # decode every photo once and keep a small copy in memory (fast epochs, small sizes)
+    preload_scale: float = 1.25  # size of the kept copy relative to data.size
 
 
 @dataclass
@@ -43,7 +45,8 @@ class ModelConfig:
     ndf: int = 64
     d_layers: int = 3
     d_scales: int = 1
-    norm: Literal["instance", "batch", "group", "none"] = "instance"
+    norm: Literal["instance", "torch_instance", "batch", "group", "none"] = "instance"
+    padding: Literal["zeros", "reflect"] = "zeros"  # DesignGAN generator only; the CycleGAN models reflect-pad
 
 
 @dataclass

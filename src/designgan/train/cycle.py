@@ -47,7 +47,7 @@ def build_generator(config: TrainConfig) -> nn.Module:
     kwargs = {"ngf": m.ngf, "n_blocks": m.n_blocks, "norm": m.norm}
     if m.generator != "cyclegan_resnet":
         kwargs.update(attention_channels=config.attention_channels, n_down=m.n_down,
-                      shared_encoder=m.shared_encoder, texture_channels=m.texture_channels)
+                      shared_encoder=m.shared_encoder, texture_channels=m.texture_channels, pad=m.padding)
     return create_model(m.generator, **kwargs)
 
 

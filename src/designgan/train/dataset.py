@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
+from torchvision.transforms import v2
 
 from designgan.data import DomainImageDataset, Record, TwoDomainData
 from designgan.data.transforms import flip_index, train_transform
@@ -79,9 +80,16 @@ class DomainSamples(Dataset):
         names = config.heatmap_names if keypoints is not None else []
         self.config = config
         self.names = list(names)
-        transform = train_transform(tuple(config.size), flip_index(self.names) if self.names else None,
-                                    scale=tuple(config.scale), flip_p=0.5 if config.flip else 0.0)
-        self.base = DomainImageDataset(records, transform=transform, keypoints=keypoints)
+        self.transform = train_transform(tuple(config.size), flip_index(self.names) if self.names else None,
+                                         scale=tuple(config.scale), flip_p=0.5 if config.flip else 0.0)
+        self.base = DomainImageDataset(records, transform=None, keypoints=keypoints)
+        self.cache: list[dict[str, Any]] | None = None
+        if config.preload:
+            # Decoding a full-size photo and its masks costs far more than a training step at small sizes:
+            # decode each once, keep a copy at preload_scale x the training size (uint8), augment that.
+            h, w = (round(s * config.preload_scale) for s in config.size)
+            resize = v2.Resize((h, w), antialias=True)
+            self.cache = [resize(self.base[i]) for i in range(len(self.base))]
 
     def __len__(self) -> int:
         return len(self.base)
@@ -89,9 +97,10 @@ class DomainSamples(Dataset):
     def __getitem__(self, item: tuple[int, int]) -> dict[str, Any]:
         """``item = (index, seed)`` -> image [-1, 1] (3, H, W), garment/skin masks (1, H, W), heatmaps (K, H, W)."""
         index, seed = item
+        sample = self.cache[index] if self.cache is not None else self.base[index]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            sample = self.base[index]
+            sample = self.transform(sample)
         h, w = self.config.size
         image = sample["image"].as_subclass(torch.Tensor).float() * 2 - 1
         masks = sample["masks"].as_subclass(torch.Tensor).float()

@@ -71,6 +71,30 @@ def set_requires_grad(module: torch.nn.Module, flag: bool) -> None:
         p.requires_grad_(flag)
 
 
+def training_step(g_model: torch.nn.Module, d_model: torch.nn.Module, discriminators: Discriminators,
+                  opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, pool_a: ImagePool, pool_b: ImagePool,
+                  a: Side, b: Side, autocast: torch.autocast) -> tuple[torch.Tensor, dict, torch.Tensor, dict, dict]:
+    """One optimisation step of both generators, then both discriminators. Returns losses, terms and fakes."""
+    # Generator step: D frozen, so its weights get no gradient from the generator loss.
+    set_requires_grad(discriminators, False)
+    with autocast:
+        loss_g, terms, fakes = g_model(a, b, discriminators)
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+
+    # Discriminator step on real samples and fakes drawn from the history pools.
+    set_requires_grad(discriminators, True)
+    fake_a = pool_a.query(fakes["fake_a"].image, fakes["fake_a"].attention)
+    fake_b = pool_b.query(fakes["fake_b"].image, fakes["fake_b"].attention)
+    with autocast:
+        loss_d, d_terms = d_model(a, b, fake_a, fake_b)
+    opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    opt_d.step()
+    return loss_g, terms, loss_d, d_terms, fakes
+
+
 def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     """Train per ``config``; with ``resume`` continue exactly from the newest checkpoint in ``train.out_dir``."""
     cfg = config.train
@@ -144,7 +168,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                disable=not (info.is_main and cfg.progress))
     history: list[dict[str, float]] = []
     step = start
-    tic = time.perf_counter()
+    tic, tic_step = time.perf_counter(), start
 
     # ---- the loop --------------------------------------------------------------------------------------------
     for batch in loader:
@@ -153,23 +177,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
         a = to_side(batch["a"], device, cfg.channels_last)
         b = to_side(batch["b"], device, cfg.channels_last)
 
-        # Generator step: D frozen, so its weights get no gradient from the generator loss.
-        set_requires_grad(discriminators, False)
-        with autocast:
-            loss_g, terms, fakes = g_model(a, b, discriminators)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-
-        # Discriminator step on real samples and fakes drawn from the history pools.
-        set_requires_grad(discriminators, True)
-        fake_a = pool_a.query(fakes["fake_a"].image, fakes["fake_a"].attention)
-        fake_b = pool_b.query(fakes["fake_b"].image, fakes["fake_b"].attention)
-        with autocast:
-            loss_d, d_terms = d_model(a, b, fake_a, fake_b)
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
+        loss_g, terms, loss_d, d_terms, fakes = training_step(
+            g_model, d_model, discriminators, opt_g, opt_d, pool_a, pool_b, a, b, autocast)
         sched_g.step()
         sched_d.step()
         step += 1
@@ -181,9 +190,9 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                        **{f"loss/{k}": v.item() for k, v in d_terms.items()}}
             scalars = distributed.all_mean(scalars, info)
             elapsed = time.perf_counter() - tic
-            scalars["speed/step_s"] = elapsed / cfg.log_every
+            scalars["speed/step_s"] = elapsed / (step - tic_step)
             scalars["lr"] = sched_g.get_last_lr()[0]
-            tic = time.perf_counter()
+            tic, tic_step = time.perf_counter(), step
             history.append({"step": step, **scalars})
             if writer is not None:
                 for name, value in scalars.items():

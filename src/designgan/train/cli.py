@@ -1,0 +1,93 @@
+"""``designgan train`` and ``designgan bench train`` (typer; mounted by :mod:`designgan.cli`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from designgan.errors import ConfigError
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Training config YAML (see configs/).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a config key: --set train.steps=100.")]
+
+
+def train_command(
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    resume: Annotated[Path | None, typer.Option(
+        "--resume", help="Continue the run in this folder exactly where its newest checkpoint left off.")] = None,
+) -> None:
+    """Train a DesignGAN translator (or a baseline) from a YAML config; torchrun-ready."""
+    from designgan.train.config import load_train_config
+    from designgan.train.loop import CONFIG_NAME, train
+
+    overrides = list(set_ or [])
+    if resume is not None:
+        if config is None:
+            config = resume / CONFIG_NAME
+            if not config.is_file():
+                raise ConfigError(f"{config}: not found (is {resume} a training run folder?)")
+        overrides.append(f"train.out_dir={resume}")
+    elif config is None:
+        raise ConfigError("give --config FILE (or --resume RUN_DIR)")
+    cfg = load_train_config(config, overrides)
+    result = train(cfg, resume=resume is not None)
+    if result.history:
+        last = result.history[-1]
+        terms = ", ".join(f"{k.split('/')[-1]} {v:.3f}" for k, v in last.items() if k.startswith("loss/"))
+        typer.echo(f"step {result.step}: {terms}", err=True)
+    typer.echo(f"run folder: {result.run_dir}", err=True)
+
+
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+
+
+@bench_app.command("train")
+def bench_train_command(
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    steps: Annotated[int, typer.Option(help="Timed steps per model.")] = 3,
+    warmup: Annotated[int, typer.Option(help="Untimed warm-up steps per model.")] = 1,
+    batch: Annotated[int | None, typer.Option(help="Batch size (default: the config's).")] = None,
+    size: Annotated[str | None, typer.Option(help="Resolution HxW (default: the config's), e.g. 300x200.")] = None,
+    reference: Annotated[bool, typer.Option(help="Also time the reference CycleGAN step.")] = True,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Time training steps (step time, images/s, peak memory, TFLOP/s) against the reference CycleGAN step."""
+    from designgan.train.bench import bench_train
+    from designgan.train.config import load_train_config
+
+    overrides = list(set_ or [])
+    if batch is not None:
+        overrides.append(f"train.batch_size={batch}")
+    if size is not None:
+        try:
+            h, w = (int(v) for v in size.lower().split("x"))
+        except ValueError:
+            raise ConfigError(f"--size must look like 300x200, got {size!r}") from None
+        overrides.append(f"data.size=[{h}, {w}]")
+    if steps < 1 or warmup < 0:
+        raise ConfigError("--steps must be >= 1 and --warmup >= 0")
+    cfg = load_train_config(config, overrides)
+    result = bench_train(cfg, steps=steps, warmup=warmup, reference=reference, device=device)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    ours = result["designgan"]
+    typer.echo(f"DesignGAN  {ours['size_hw'][0]}x{ours['size_hw'][1]} batch {ours['batch']} {ours['precision']}: "
+               f"{ours['step_s']:.3f} s/step, {ours['images_per_s']:.2f} images/s, "
+               f"{ours['achieved_tflops']:.3f} TFLOP/s, peak {ours['peak_memory_mb']:.0f} MB")
+    if "reference_cyclegan" in result:
+        ref = result["reference_cyclegan"]
+        typer.echo(f"CycleGAN   300x200 batch 1 fp32: {ref['step_s']:.3f} s/step, {ref['images_per_s']:.2f} images/s, "
+                   f"{ref['achieved_tflops']:.3f} TFLOP/s")
+        typer.echo(f"speed-up per sample: {result['speedup_vs_reference']:.2f}x")
+
+
+app = typer.Typer(help="Translator training.", no_args_is_help=True)
+app.command("train")(train_command)
+app.add_typer(bench_app, name="bench")
