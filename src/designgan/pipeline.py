@@ -516,16 +516,16 @@ class DesignGANPipeline:
     """Garment translation of photos; build it with :meth:`from_pretrained`."""
 
     def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
-                 precision: str = "bf16", channels_last: bool = False, compile: bool = False,
+                 precision: str = "bf16", channels_last: bool = True, compile: bool = False,
                  threads: int | None = None) -> None:
-        """``precision="bf16"`` runs the generator with bf16 weights and activations. Measured on this project's
-        2-core AMX CPU, that is faster than bf16 autocast (whose instance norms run in fp32 behind a dtype
-        conversion each) and faster in contiguous layout than channels_last; ``compile`` (torch.compile, about a
-        minute once per batch shape, then cached on disk) fuses the norm/pad/activation chains for a further ~3x.
+        """``precision``: "bf16" runs the generator with bf16 weights and activations, "autocast" with fp32 weights
+        under bf16 autocast, "fp32" plainly. ``compile`` (torch.compile: about a minute once per batch shape,
+        cached on disk) fuses the norm/pad/activation chains. ``bench translate`` measures the choices.
         """
-        if precision not in ("bf16", "fp32"):
-            raise DesignGANError(f"precision must be 'bf16' or 'fp32', got {precision!r}")
+        if precision not in ("bf16", "autocast", "fp32"):
+            raise DesignGANError(f"precision must be 'bf16', 'autocast' or 'fp32', got {precision!r}")
         self.spec = spec
+        self.precision = precision
         self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.generators = {k: g.eval().requires_grad_(False).to(self.dtype).to(memory_format=self.memory_format)
@@ -835,10 +835,11 @@ class DesignGANPipeline:
         for start in range(0, len(jobs), batch_size):
             chunk = jobs[start:start + batch_size]
             image, attention = batch([j.image for j in chunk]), batch([j.attention for j in chunk])
-            if chunk[0].texture is not None:
-                out = g(image, attention, batch([j.texture for j in chunk]))  # type: ignore[misc]
-            else:
-                out = g(image, attention)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "autocast"):
+                if chunk[0].texture is not None:
+                    out = g(image, attention, batch([j.texture for j in chunk]))  # type: ignore[misc]
+                else:
+                    out = g(image, attention)
             mask = out.mask if out.mask is not None else attention[:, :1]
             for j, img, m in zip(chunk, out.image.float(), mask.float(), strict=True):
                 j.output, j.mask = img.clamp(-1, 1), m

@@ -192,13 +192,14 @@ def translate_command(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _bench_pipeline(model: str | None, compile: bool) -> tuple[Any, str]:
+def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_last: bool) -> tuple[Any, str]:
     """The pipeline to time: the given or bundled model, else an untrained generator of the default config."""
     from designgan.pipeline import DesignGANPipeline, TranslatorSpec, bundled_models
 
     if model is not None or bundled_models():
         name = model or default_model()
-        return DesignGANPipeline.from_pretrained(name, compile=compile), name
+        return DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision,
+                                                 channels_last=channels_last), name
     import torch
 
     from designgan.train.config import TrainConfig
@@ -208,7 +209,7 @@ def _bench_pipeline(model: str | None, compile: bool) -> tuple[Any, str]:
     torch.manual_seed(0)
     generators = {"G_AB": build_generator(config), "G_BA": build_generator(config)}
     spec = TranslatorSpec("untrained-default", ("jeans", "skirt"), config)
-    pipe = DesignGANPipeline(spec, generators, compile=compile)
+    pipe = DesignGANPipeline(spec, generators, compile=compile, precision=precision, channels_last=channels_last)
     return pipe, "untrained designgan_generator, default config (timing only)"
 
 
@@ -246,11 +247,14 @@ def bench_translate(
     threads: Annotated[int | None, typer.Option(help="torch threads (default: torch's choice).")] = None,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator and landmark network "
                                           "(slow once, cached on disk).")] = False,
+    precision: Annotated[str, typer.Option(help="Generator precision: bf16 (bf16 weights), autocast, fp32.")] = "bf16",
+    channels_last: Annotated[bool, typer.Option("--channels-last/--contiguous", help="Generator memory layout.")
+                             ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """End-to-end latency for one photo (decode, landmarks, generator, compose, PNG encode) and folder throughput.
 
-    bf16 on the CPU (landmarks: bf16 autocast, channels_last; generator: bf16 weights, see DesignGANPipeline).
+    bf16 and channels_last on the CPU (landmarks: bf16 autocast; generator: bf16 weights, see DesignGANPipeline).
     Goals: <= 0.5 s per photo, >= 4 photos/s in folder mode.
     """
     import io
@@ -262,7 +266,7 @@ def bench_translate(
 
     if threads:
         torch.set_num_threads(threads)
-    pipe, model_name = _bench_pipeline(model, compile)
+    pipe, model_name = _bench_pipeline(model, compile, precision, channels_last)
     predictor, landmark_name = _bench_landmarks()
     if compile:
         predictor.model = torch.compile(predictor.model, dynamic=False)
@@ -317,7 +321,7 @@ def bench_translate(
         folder_s = time.perf_counter() - tic
 
     report = {
-        "device": "cpu", "threads": torch.get_num_threads(), "generator_dtype": str(pipe.dtype).replace("torch.", ""),
+        "device": "cpu", "threads": torch.get_num_threads(), "generator_precision": pipe.precision,
         "channels_last": pipe.memory_format == torch.channels_last, "compiled": compile, "model": model_name,
         "landmarks": landmark_name,
         "model_resolution": list(pipe.model_size), "photo": photo.name, "photo_size": list(size),
