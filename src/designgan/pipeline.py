@@ -324,6 +324,46 @@ def separable_edit_alpha(source_mask: torch.Tensor, target_mask: torch.Tensor | 
         return alpha
 
 
+def _resample(t: torch.Tensor, box: tuple[int, int, int, int], window: tuple[int, int, int, int],
+              mode: str) -> torch.Tensor:
+    """``t`` (C, h, w), covering crop ``box``, resampled at the photo pixels of ``window`` (both photo
+    coordinates): the same values as upsampling it to the box's size and slicing, without the rest of the box."""
+    x0, y0, x1, y1 = box
+    wx0, wy0, wx1, wy1 = window
+    # align_corners=False: pixel v of the crop samples normalised position 2 * (v + 0.5) / size - 1.
+    gx = (torch.arange(wx0, wx1, dtype=torch.float32) - x0 + 0.5) * (2 / (x1 - x0)) - 1
+    gy = (torch.arange(wy0, wy1, dtype=torch.float32) - y0 + 0.5) * (2 / (y1 - y0)) - 1
+    grid = torch.stack(torch.meshgrid(gx, gy, indexing="xy"), dim=-1)[None]
+    return F.grid_sample(t[None].float(), grid, mode=mode, padding_mode="border", align_corners=False)[0]
+
+
+def _edit_window(job: _Job, source_mask: np.ndarray, bounds: tuple[int, int, int, int], margin: int
+                 ) -> tuple[int, int, int, int] | None:
+    """Photo-pixel box (within ``bounds``) holding the source and predicted garments plus ``margin``."""
+    assert job.mask is not None
+    x0, y0, x1, y1 = job.edit.box
+    mh, mw = job.mask.shape[-2:]
+    sy, sx = (y1 - y0) / mh, (x1 - x0) / mw
+    boxes = []
+    region = ((job.attention[0] > 0.5) | (job.mask[0] > 0.5)).numpy()
+    if region.any():
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        boxes.append((x0 + math.floor(cols[0] * sx), y0 + math.floor(rows[0] * sy),
+                      x0 + math.ceil((cols[-1] + 1) * sx), y0 + math.ceil((rows[-1] + 1) * sy)))
+    bx0, by0, bx1, by1 = bounds
+    inside = source_mask[by0:by1, bx0:bx1]
+    if inside.any():  # thin parts of the source garment may vanish at model resolution
+        rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+        boxes.append((bx0 + int(cols[0]), by0 + int(rows[0]), bx0 + int(cols[-1]) + 1, by0 + int(rows[-1]) + 1))
+    if not boxes:
+        return None
+    wx0 = max(bx0, min(b[0] for b in boxes) - margin)
+    wy0 = max(by0, min(b[1] for b in boxes) - margin)
+    wx1 = min(bx1, max(b[2] for b in boxes) + margin)
+    wy1 = min(by1, max(b[3] for b in boxes) + margin)
+    return (wx0, wy0, wx1, wy1) if wx0 < wx1 and wy0 < wy1 else None
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Texture
 # ---------------------------------------------------------------------------------------------------------------
@@ -878,18 +918,22 @@ class DesignGANPipeline:
         for job in jobs:
             assert job.output is not None and job.mask is not None
             x0, y0, x1, y1 = job.edit.box
-            ch, cw = y1 - y0, x1 - x0
+            ch = y1 - y0
             # Only the part of the crop inside the photo matters.
             ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
             if ix0 >= ix1 or iy0 >= iy1:
                 continue
-            out = F.interpolate(job.output[None], size=(ch, cw), mode="bicubic", align_corners=False)[0]
-            pred = F.interpolate(job.mask[None], size=(ch, cw), mode="bilinear", align_corners=False)[0]
-            out, pred = out[:, iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0], pred[:, iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
-            src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
             scale = ch / mh  # the composition margins are set at model resolution
-            alpha = separable_edit_alpha(src_mask[None], pred[None], dilate=max(1, round(loss_cfg.dilate * scale)),
-                                         feather=max(1, round(loss_cfg.feather * scale)))[0, 0].numpy()
+            dilate, feather = max(1, round(loss_cfg.dilate * scale)), max(1, round(loss_cfg.feather * scale))
+            # Work only in a window around the garments: the rest of the crop cannot change.
+            window = _edit_window(job, source_mask, (ix0, iy0, ix1, iy1), dilate + feather + math.ceil(2 * scale))
+            if window is None:
+                continue
+            ix0, iy0, ix1, iy1 = window
+            out = _resample(job.output, job.edit.box, window, "bicubic")
+            pred = _resample(job.mask, job.edit.box, window, "bilinear")
+            src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
+            alpha = separable_edit_alpha(src_mask[None], pred[None], dilate=dilate, feather=feather)[0, 0].numpy()
             region = alpha > 0
             src = result[iy0:iy1, ix0:ix1].astype(np.float32)
             new = ((out.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255)

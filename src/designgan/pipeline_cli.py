@@ -338,3 +338,60 @@ def bench_translate(
         return
     typer.echo(f"latency {report['latency_s']['median']:.3f} s/photo (median of {repeats}; stages {stages})")
     typer.echo(f"folder  {report['folder']['photos_per_s']:.2f} photos/s ({folder_size} photos, batch {batch_size})")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Example grid (for `make demo`)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def example_fabric(size: int = 256) -> Image.Image:
+    """A tartan swatch drawn in code (no third-party picture to license): the demo's bundled fabric."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    base = np.zeros((size, size, 3), dtype=np.float32)
+    base[:] = (34, 70, 40)  # dark green ground
+    for period, width, colour in ((64, 14, (150, 30, 40)), (64, 4, (230, 200, 80)), (32, 2, (20, 20, 60))):
+        band_x = ((xx % period) < width)[..., None]
+        band_y = ((yy % period) < width)[..., None]
+        # Woven look: vertical and horizontal bands each show through on alternate twill diagonals.
+        twill = (((xx + yy) // 2) % 2 == 0)[..., None]
+        base = np.where(band_x & twill, colour, base)
+        base = np.where(band_y & ~twill, colour, base)
+    return Image.fromarray(base.astype(np.uint8))
+
+
+def translate_examples(out_dir: Path, model: str | None = None, landmarks: Path | None = None,
+                       height: int = 412) -> Path:
+    """Translate the bundled example photos with and without the bundled fabric; write a grid PNG.
+
+    Rows: photos; columns: input with landmarks | result | result with the fabric. Raises DesignGANError when no
+    model or landmark network is available.
+    """
+    from designgan.pipeline import DesignGANPipeline
+    from designgan.showcase import example_photos
+
+    pipe = DesignGANPipeline.from_pretrained(model or default_model(), landmarks=landmarks)
+    to = pipe.categories[1]
+    fabric = example_fabric()
+    rows = []
+    for photo in example_photos():
+        plain = pipe.translate_batch([photo], to, None, return_errors=True)[0]
+        if isinstance(plain, DesignGANError):  # e.g. no person found: the grid shows the photos that worked
+            continue
+        textured = pipe(photo, to=to, texture=fabric)
+        cells = [plain.landmark_overlay(), plain.image, textured.image]
+        rows.append([c.resize((round(c.width * height / c.height), height), Image.BILINEAR) for c in cells])
+    if not rows:
+        raise DesignGANError("no example photo could be translated (no person found in any)")
+    width = max(sum(c.width for c in row) for row in rows)
+    sheet = Image.new("RGB", (width, height * len(rows)), (255, 255, 255))
+    for r, row in enumerate(rows):
+        x = 0
+        for cell in row:
+            sheet.paste(cell, (x, r * height))
+            x += cell.width
+    path = out_dir / f"translate_{to}_grid.png"
+    save_png(sheet, path, ai_edit_metadata(pipe.spec.name, pipe.categories[0], to,
+                                           {"Description": "Bundled example photos translated by DesignGAN "
+                                                           "(columns: input with landmarks, result, with fabric)"}))
+    return path

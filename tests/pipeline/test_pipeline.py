@@ -309,3 +309,19 @@ def test_people_in_wide_photos_are_searched_in_strips_and_merged():
     assert merge_people([a, b, chimera], only_near=[a, b]) == [a, b]
     nobody = person(100, 0.1, found=False)
     assert merge_people([nobody]) == [nobody]
+
+
+def test_windowed_resampling_matches_full_upsampling():
+    import torch
+    import torch.nn.functional as F
+
+    from designgan.pipeline import _resample
+
+    t = torch.rand(3, 12, 8)
+    box = (-5, 10, 35, 70)  # a crop 40x60 that starts left of the photo
+    for mode in ("bicubic", "bilinear"):
+        full = F.interpolate(t[None], size=(60, 40), mode=mode, align_corners=False)[0]
+        window = (3, 20, 30, 61)
+        part = _resample(t, box, window, mode)
+        ref = full[:, 20 - 10:61 - 10, 3 + 5:30 + 5]
+        assert part.shape == ref.shape and torch.allclose(part, ref, atol=1e-4)

@@ -106,3 +106,21 @@ def test_bench_translate_json(run_dir):
     assert set(report["latency_s"]["stages_median"]) == {"decode", "landmarks", "prepare", "generator", "compose",
                                                          "encode"}
     assert report["folder"]["photos_per_s"] > 0
+
+
+def test_example_fabric_is_a_pattern():
+    from designgan.pipeline_cli import example_fabric
+
+    fabric = example_fabric(128)
+    assert fabric.size == (128, 128) and len(set(fabric.getdata())) >= 4
+
+
+def test_example_grid(run_dir, tmp_path):
+    from designgan.landmarks.predict import DEFAULT_WEIGHTS
+    from designgan.pipeline_cli import translate_examples
+
+    if not DEFAULT_WEIGHTS.is_file():
+        pytest.skip(f"landmark weights not shipped yet ({DEFAULT_WEIGHTS})")
+    path = translate_examples(tmp_path, model=str(run_dir), height=100)
+    with Image.open(path) as grid:
+        assert grid.height % 100 == 0 and grid.text["AI-Edit"] == "true"
