@@ -126,3 +126,24 @@ def test_bf16_channels_last_forward_backward():
         out = g(image.contiguous(memory_format=torch.channels_last), attention)
     (out.image.float().mean() + out.mask_logits.float().mean()).backward()
     assert all(p.grad is not None for p in g.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_fast_instance_norm_matches_torch(batch, channels_last):
+    from torch import nn
+
+    from designgan.models.layers import InstanceNorm
+
+    x = torch.randn(batch, 8, 9, 7) * 3 + 1
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+    grad = torch.randn(batch, 8, 9, 7)  # contiguous, unlike x: the mixed-layout case
+    y1, y2 = InstanceNorm(8)(x1), nn.InstanceNorm2d(8)(x2)
+    assert torch.allclose(y1, y2, atol=1e-5)
+    if channels_last:
+        assert y1.is_contiguous(memory_format=torch.channels_last)
+    y1.backward(grad)
+    y2.backward(grad)
+    assert torch.allclose(x1.grad, x2.grad, atol=1e-4)

@@ -5,22 +5,50 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 NormName = Literal["instance", "torch_instance", "batch", "group", "none"]
 PadMode = Literal["reflect", "zeros"]
 
 
+class InstanceNorm(nn.Module):
+    """Instance normalisation (no affine): batch norm of each sample on its own, memory format kept.
+
+    Same numbers as ``nn.InstanceNorm2d``, which also runs batch norm on a ``(1, B*C, H, W)`` view but first
+    makes the input contiguous: under channels_last that is a layout copy there and back per layer. Per-sample
+    views of a channels_last tensor stay channels_last, and the batch-norm kernels are 5-10x faster on CPU bf16
+    than ``GroupNorm(C, C)`` or a ``var_mean`` formulation (measured forward + backward at 32x300x200).
+    """
+
+    def __init__(self, channels: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.channels = channels
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        if b == 1:
+            # Directly, not through a reshape: torch 2.x computes wrong input gradients for batch norm of a
+            # reshaped channels_last view when the incoming gradient is contiguous (tested).
+            return F.batch_norm(x, None, None, training=True, eps=self.eps)
+        if not x.is_contiguous(memory_format=torch.channels_last):
+            return F.batch_norm(x.reshape(1, b * c, h, w), None, None, training=True, eps=self.eps).reshape(b, c, h, w)
+        return torch.cat([F.batch_norm(s, None, None, training=True, eps=self.eps) for s in x.split(1)])
+
+    def extra_repr(self) -> str:
+        return f"{self.channels}, eps={self.eps}"
+
+
 def make_norm(name: NormName, channels: int) -> nn.Module:
     """A normalisation layer by name.
 
-    ``instance`` is instance normalisation (no affine, the CycleGAN default) computed as a GroupNorm with one
-    group per channel: the same numbers, but unlike ``nn.InstanceNorm2d`` it keeps bf16 and channels_last, which
-    avoids two layout/dtype copies per layer on CPU. ``torch_instance`` is ``nn.InstanceNorm2d`` itself (used by
-    the reference CycleGAN models, as published).
+    ``instance`` is instance normalisation (no affine, the CycleGAN default) as :class:`InstanceNorm` (fast
+    under CPU bf16 + channels_last); ``torch_instance`` is ``nn.InstanceNorm2d`` itself (used by the reference
+    CycleGAN models, as published).
     """
     if name == "instance":
-        return nn.GroupNorm(channels, channels, affine=False)
+        return InstanceNorm(channels)
     if name == "torch_instance":
         return nn.InstanceNorm2d(channels, affine=False)
     if name == "batch":

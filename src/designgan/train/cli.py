@@ -55,6 +55,7 @@ def bench_train_command(
     size: Annotated[str | None, typer.Option(help="Resolution HxW (default: the config's), e.g. 300x200.")] = None,
     reference: Annotated[bool, typer.Option(help="Also time the reference CycleGAN step.")] = True,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch (default: torch's choice).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Time training steps (step time, images/s, peak memory, TFLOP/s) against the reference CycleGAN step."""
@@ -73,6 +74,10 @@ def bench_train_command(
     if steps < 1 or warmup < 0:
         raise ConfigError("--steps must be >= 1 and --warmup >= 0")
     cfg = load_train_config(config, overrides)
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(max(1, threads))
     result = bench_train(cfg, steps=steps, warmup=warmup, reference=reference, device=device)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
