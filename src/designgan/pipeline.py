@@ -303,24 +303,37 @@ def crop_padded(array: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
     return inner
 
 
+def _box_mean(x: torch.Tensor, radius: int, dim: int) -> torch.Tensor:
+    """Mean over a window of ``2 * radius + 1`` along ``dim``, counting only positions inside the tensor (like
+    ``avg_pool2d(count_include_pad=False)``), via a cumulative sum: O(1) per element whatever the radius."""
+    n = x.shape[dim]
+    c = F.pad(x.double().cumsum(dim).movedim(dim, -1), (1, 0)).movedim(-1, dim)  # c[i] = sum of x[:i]
+    idx = torch.arange(n, device=x.device)
+    hi, lo = (idx + radius + 1).clamp(max=n), (idx - radius).clamp(min=0)
+    total = c.index_select(dim, hi) - c.index_select(dim, lo)
+    shape = [1] * x.dim()
+    shape[dim] = n
+    return (total / (hi - lo).to(total.dtype).view(shape)).to(x.dtype)
+
+
 def separable_edit_alpha(source_mask: torch.Tensor, target_mask: torch.Tensor | None = None, dilate: int = 3,
                          feather: int = 3, threshold: float = 0.5) -> torch.Tensor:
-    """:func:`designgan.models.edit_alpha` with separable pooling: the same values, O(k) instead of O(k^2) per
-    pixel, which matters at full resolution where the margins are tens of pixels wide."""
+    """:func:`designgan.models.edit_alpha` computed with running sums: the same values, O(1) instead of
+    O(k^2) per pixel, which matters at full resolution where the margins are tens of pixels wide.
+
+    Dilating a binary mask by a square is "any pixel of the square set", i.e. a box sum above zero; a box filter
+    is separable, and so is its border count (the valid window is a rectangle).
+    """
     with torch.no_grad():
         region = source_mask.float() > threshold
         if target_mask is not None:
             region = region | (target_mask.float() > threshold)
         alpha = region.float()
         if dilate > 0:
-            k = 2 * dilate + 1
-            alpha = F.max_pool2d(alpha, (k, 1), stride=1, padding=(dilate, 0))
-            alpha = F.max_pool2d(alpha, (1, k), stride=1, padding=(0, dilate))
+            alpha = (_box_mean(_box_mean(alpha, dilate, -2), dilate, -1) > 0).float()
         if feather > 0:
-            k = 2 * feather + 1
-            # A box filter is separable, and so is its border count (the valid window is a rectangle).
-            alpha = F.avg_pool2d(alpha, (k, 1), stride=1, padding=(feather, 0), count_include_pad=False)
-            alpha = F.avg_pool2d(alpha, (1, k), stride=1, padding=(0, feather), count_include_pad=False)
+            alpha = _box_mean(_box_mean(alpha, feather, -2), feather, -1)
+            alpha = torch.where(alpha > 1e-6, alpha, 0.0)  # running sums leave ~1e-16 where the box is empty
         return alpha
 
 
@@ -524,6 +537,22 @@ class PipelineOutput:
                     colour = (255, 60, 60) if name in LANDMARK_NAMES[:17] else (60, 255, 60)
                     draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour)
         return canvas
+
+    def explain(self, height: int = 412) -> Image.Image:
+        """One strip showing the steps: input with landmarks and outline | source garment | predicted garment |
+        blend weight (edit region) | result."""
+        def grey(arr: np.ndarray) -> Image.Image:
+            return Image.fromarray((np.clip(arr, 0, 1) * 255).astype(np.uint8)).convert("RGB")
+
+        panels = [self.landmark_overlay(), grey(self.source_mask.astype(np.float32)),
+                  grey(self.target_mask.astype(np.float32)), grey(self.alpha), self.image]
+        panels = [p.resize((round(p.width * height / p.height), height), Image.BILINEAR) for p in panels]
+        sheet = Image.new("RGB", (sum(p.width for p in panels), height), (255, 255, 255))
+        x = 0
+        for p in panels:
+            sheet.paste(p, (x, 0))
+            x += p.width
+        return sheet
 
     def side_by_side(self, overlay: bool = False) -> Image.Image:
         """Input (optionally with the landmark overlay) and result next to each other."""
@@ -935,11 +964,12 @@ class DesignGANPipeline:
             src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
             alpha = separable_edit_alpha(src_mask[None], pred[None], dilate=dilate, feather=feather)[0, 0].numpy()
             region = alpha > 0
-            src = result[iy0:iy1, ix0:ix1].astype(np.float32)
-            new = ((out.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255)
-            blended = np.rint(alpha[..., None] * new + (1 - alpha[..., None]) * src).clip(0, 255).astype(np.uint8)
-            patch = result[iy0:iy1, ix0:ix1]
-            patch[region] = blended[region]  # outside the region the input's bytes stay untouched
+            patch = torch.from_numpy(result[iy0:iy1, ix0:ix1])  # a view: writing it writes the result
+            a = torch.from_numpy(alpha)[..., None]
+            new = (out.permute(1, 2, 0) + 1) * 127.5
+            blended = (a * new + (1 - a) * patch).round_().clamp_(0, 255).to(torch.uint8)
+            # Where the weight is 0 the input's bytes are kept as they are, not recomputed.
+            patch.copy_(torch.where(torch.from_numpy(region)[..., None], blended, patch))
             target_mask[iy0:iy1, ix0:ix1] |= pred[0].numpy() > 0.5
             alpha_full[iy0:iy1, ix0:ix1] = np.maximum(alpha_full[iy0:iy1, ix0:ix1], alpha)
         return Image.fromarray(result), target_mask, alpha_full

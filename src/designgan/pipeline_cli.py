@@ -218,10 +218,16 @@ def _bench_landmarks() -> tuple[Any, str]:
 
     if DEFAULT_WEIGHTS.is_file():
         return LandmarkPredictor.load(), str(DEFAULT_WEIGHTS.name)
+    import yaml
+
     from designgan.landmarks.model import create_landmark_model
 
-    return (LandmarkPredictor(create_landmark_model(input_height=288, input_width=192), sigma=2.0),
-            "untrained hrnet_w18_small 288x192 (timing only: weights not shipped)")
+    # The architecture the shipped weights will have: what configs/landmarks.yaml trains (192x128 if absent).
+    config_path = Path(__file__).resolve().parents[2] / "configs" / "landmarks.yaml"
+    config = yaml.safe_load(config_path.read_text()) if config_path.is_file() else {}
+    name, h, w = config.get("model", "hrnet_w18_small"), config.get("input_height", 192), config.get("input_width", 128)
+    return (LandmarkPredictor(create_landmark_model(name, input_height=h, input_width=w), sigma=2.0),
+            f"untrained {name} {h}x{w} (timing only: weights not shipped)")
 
 
 def bench_photo(size: tuple[int, int] = (550, 825)) -> Path:

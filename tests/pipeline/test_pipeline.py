@@ -266,6 +266,7 @@ def test_side_by_side_and_overlay(pipe, jeans_photo):
     out = pipe(path, to="skirt", landmarks=[points])
     sheet = out.side_by_side(overlay=True)
     assert sheet.size == (out.image.width * 2, out.image.height)
+    assert out.explain(height=103).height == 103
     overlay = np.asarray(out.landmark_overlay())
     assert not np.array_equal(overlay, np.asarray(out.source))
     buf = io.BytesIO()
