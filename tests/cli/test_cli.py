@@ -2,38 +2,60 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
 from tests.conftest import CCP_MINI, FIXTURES
 
 
-def run(*args, check=True):
-    env = {**os.environ, "COLUMNS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "designgan.cli", *args], capture_output=True, text=True, env=env)
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args, check=True, capsys=None):
+    """Run ``designgan ARGS`` through the real entry point (in-process: importing torch once is enough)."""
+    import pytest
+
+    from designgan import cli
+
+    old_argv = sys.argv
+    sys.argv = ["designgan", *args]
+    cli._state["debug"] = False
+    try:
+        with pytest.raises(SystemExit) as info:
+            cli.main()
+            raise SystemExit(0)
+    finally:
+        sys.argv = old_argv
+    captured = capsys.readouterr()
+    code = info.value.code if isinstance(info.value.code, int) else (0 if info.value.code is None else 1)
+    result = Result(code, captured.out, captured.err)
     if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+        assert result.returncode == 0, result.stderr
+    return result
 
 
-def test_version():
-    assert run("--version").stdout.startswith("designgan ")
+def run_subprocess(*args):
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "designgan.cli", *args], capture_output=True, text=True, env=env)
 
 
-@pytest.mark.parametrize("command", [[], ["data"], ["data", "build"], ["data", "build", "ccp"],
-                                     ["data", "build", "folders"], ["data", "build", "deepfashion2"],
-                                     ["data", "check"], ["data", "preview"]])
-def test_help_everywhere(command):
-    assert "Usage" in run(*command, "--help").stdout
+def test_version_as_installed_command():
+    proc = run_subprocess("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("designgan ")
 
 
-def test_build_json_check_preview(tmp_path):
+def test_build_json_check_preview(tmp_path, capsys):
     out = tmp_path / "ds"
     proc = run("data", "build", "ccp", "--root", str(CCP_MINI), "--a", "jeans", "--b", "skirt", "--out", str(out),
-               "--json")
+               "--json", capsys=capsys)
     assert json.loads(proc.stdout) == {"train_a": 3, "train_b": 2, "test_a": 2, "test_b": 2}
-    assert run("data", "check", str(out)).returncode == 0
-    run("data", "preview", str(out), "--out", str(tmp_path / "p.png"))
+    assert run("data", "check", str(out), "--json", capsys=capsys).stdout.strip() == "[]"
+    run("data", "preview", str(out), "--out", str(tmp_path / "p.png"), capsys=capsys)
     assert (tmp_path / "p.png").stat().st_size > 1000
 
 
@@ -43,23 +65,25 @@ def test_build_json_check_preview(tmp_path):
      "unknown CCP label 'jorts'"),
     (["data", "build", "folders", "--root", str(FIXTURES / "ccp_mini"), "--out", "X"], "no trainA/trainB"),
 ])
-def test_bad_input_is_one_line_exit_2(tmp_path, args, needle):
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, args, needle):
     args = [a if a != "X" else str(tmp_path / "out") for a in args]
-    proc = run(*args, check=False)
+    proc = run(*args, check=False, capsys=capsys)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], proc.stderr
     assert not (tmp_path / "out").exists()
 
 
-def test_debug_shows_traceback(tmp_path):
-    proc = run("--debug", "data", "build", "ccp", "--root", "/nope", "--a", "jeans", "--b", "skirt",
-               "--out", str(tmp_path / "o"), check=False)
-    assert proc.returncode != 0 and "Traceback" in proc.stderr
+def test_debug_shows_traceback_and_plain_errors_exit_2(tmp_path):
+    args = ["data", "build", "ccp", "--root", "/nope", "--a", "jeans", "--b", "skirt", "--out", str(tmp_path / "o")]
+    plain = run_subprocess(*args)
+    assert plain.returncode == 2 and plain.stderr.strip().count("\n") == 0 and "Traceback" not in plain.stderr
+    debug = run_subprocess("--debug", *args)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
 
 
-def test_check_reports_problems_with_exit_1(tmp_path):
-    proc = run("data", "check", str(tmp_path), check=False)
+def test_check_reports_problems_with_exit_1(tmp_path, capsys):
+    proc = run("data", "check", str(tmp_path), check=False, capsys=capsys)
     assert proc.returncode == 1 and "dataset.json" in proc.stdout
 
 
