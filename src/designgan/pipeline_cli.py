@@ -136,15 +136,20 @@ def translate_command(
     refine_steps: Annotated[int | None, typer.Option(min=0, help="Test-time texture refinement steps (with "
                                                      "--texture).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Photos per generator batch.")] = 4,
-    compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator: about a minute once, "
-                                          "then faster; worth it for large folders.")] = False,
+    compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator (about a minute once; "
+                                          "measure with 'bench translate --compile' first).")] = False,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads; 1 is fastest on a CPU other jobs "
+                                                "share.")] = None,
 ) -> None:
     """Change the garment of every photo into category --to and write PNGs marked as AI edits."""
+    import torch
     from tqdm import tqdm
 
     from designgan.io import load_image
     from designgan.pipeline import DesignGANPipeline
 
+    if threads:
+        torch.set_num_threads(threads)
     files = collect_inputs(inputs)
     paths = output_paths(files, out, to)
     if texture is not None and texture.resolve() in {p.resolve() for p in paths}:

@@ -28,6 +28,8 @@ def demo_command(
     max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest accepted upload.")] = 10.0,
     queue_size: Annotated[int, typer.Option(min=1, help="Requests that may wait; more are refused.")] = 64,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator at start-up.")] = False,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads; 1 is fastest on a CPU other jobs "
+                                                "share.")] = None,
 ) -> None:
     """Start the web demo: upload a photo, pick the new garment (and a fabric), download the AI-edited result."""
     try:
@@ -40,7 +42,8 @@ def demo_command(
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: binding {host} exposes the demo to other machines", err=True)
-    pipe = DesignGANPipeline.from_pretrained(model or default_model(), landmarks=landmarks, compile=compile)
+    pipe = DesignGANPipeline.from_pretrained(model or default_model(), landmarks=landmarks, compile=compile,
+                                             threads=threads)
     pipe.landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
     typer.echo(f"DesignGAN demo on http://{host}:{port} (model: {pipe.spec.name}; Ctrl+C stops it)", err=True)
     launch(pipe, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size))
