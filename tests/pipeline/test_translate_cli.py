@@ -57,13 +57,18 @@ def test_bad_files_get_one_line_and_no_output(photos, run_dir, tmp_path):
     folder, landmarks = photos
     (folder / "broken.jpg").write_bytes((folder / "a.jpg").read_bytes()[:200])
     (folder / "text.png").write_text("hello")
+    Image.new("RGB", (1, 1)).save(folder / "tiny.png")
+    Image.new("1", (9000, 6000)).save(folder / "bomb.png")  # 54 MP: over the pixel limit, a few KB on disk
     out = tmp_path / "out"
     result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", out, "--landmarks", landmarks)
     assert result.exit_code == 1
     # The progress bar shares the captured stream; each error is still one line of its own.
     errors = [line[line.index("error:"):] for line in result.output.replace("\r", "\n").splitlines()
               if "error:" in line]
-    assert len(errors) == 2 and any("broken.jpg" in e for e in errors) and any("text.png" in e for e in errors)
+    assert len(errors) == 4
+    for name, why in (("broken.jpg", "not a readable image"), ("text.png", "not a readable image"),
+                      ("tiny.png", "smaller than"), ("bomb.png", "above the limit")):
+        assert any(name in e and why in e for e in errors), (name, errors)
     assert sorted(p.name for p in out.iterdir()) == ["a_skirt.png", "b_c_skirt.png"]  # no partial or temp files
 
 
