@@ -23,7 +23,7 @@ from designgan.landmarks.loss import heatmap_mse
 from designgan.landmarks.metrics import pck_by_group
 from designgan.landmarks.model import LandmarkNet, create_landmark_model
 from designgan.landmarks.predict import export_weights, predict_letterboxed
-from designgan.landmarks.schema import LANDMARK_NAMES
+from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
 
 
 @dataclass
@@ -43,6 +43,8 @@ class LandmarkTrainConfig:
     bf16: bool = True
     threads: int = 0  # torch threads (0 = torch's default); 1 is fastest on a CPU shared with other jobs
     max_images: int = 0  # use only the first N train / held-out photos (0 = all): for smoke tests
+    garment_loss_weight: float = 1.0  # loss weight of garment landmarks relative to body keypoints
+    garment_oversample: int = 1  # photos with garment labels appear this many times per epoch
     checkpoint_minutes: float = 10.0  # also save mid-epoch this often
     max_minutes: float = 0.0  # time budget: the LR schedule ends (and training stops) by then (0 = none)
 
@@ -101,7 +103,13 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
                                   input_width=config.input_width).to(memory_format=torch.channels_last)
     ema = copy.deepcopy(model).eval()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = max(1, len(train_set) // config.batch_size)
+    # garment labels exist for the pixel-level photos only (about half): show those more often
+    has_garment = (train_set.weights[:, len(BODY_NAMES):] > 0).any(dim=1)
+    pool = torch.cat([torch.arange(len(train_set))]
+                     + [torch.nonzero(has_garment).flatten()] * (config.garment_oversample - 1))
+    channel_weight = torch.ones(len(LANDMARK_NAMES))
+    channel_weight[len(BODY_NAMES):] = config.garment_loss_weight
+    steps_per_epoch = max(1, len(pool) // config.batch_size)
     total = steps_per_epoch * config.epochs
 
     def lr_factor(step: int, progress: float) -> float:
@@ -132,8 +140,8 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
     last_save = time.time()
     while not done and epoch < config.epochs:
         model.train()
-        if order is None or next_step >= steps_per_epoch:
-            order, next_step = torch.randperm(len(train_set), generator=gen), 0
+        if order is None or next_step >= steps_per_epoch or len(order) != len(pool):
+            order, next_step = pool[torch.randperm(len(pool), generator=gen)], 0
         t0, epoch_trained0 = time.time(), trained_s
         losses = []
         bar = tqdm(range(next_step, steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False)
@@ -151,7 +159,7 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
             batch = make_batch(train_set, index, model.stride, config.sigma, gen, augment=True)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
                 pred = model(batch["images"])
-            loss = heatmap_mse(pred, batch["targets"], batch["weights"])
+            loss = heatmap_mse(pred, batch["targets"], batch["weights"] * channel_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
