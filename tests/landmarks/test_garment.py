@@ -136,3 +136,36 @@ def test_label_ids_match_ccp_label_list():
     names = [str(np.asarray(c).ravel()[0]) if np.asarray(c).size else "" for c in cells]
     for name, idx in CCP_LABEL_IDS.items():
         assert names[idx] == name
+
+
+def test_real_ccp_label_maps_give_plausible_landmarks():
+    """On the committed CCP slice: families match the labels and the geometry is ordered top to bottom."""
+    from designgan.data.ccp import CCP
+
+    ccp = CCP(CCP_MINI)
+    families = {}
+    for image_id in ccp.pixel_level_ids():
+        label_map = ccp.load_label_map(image_id)
+        result = garment_landmarks_from_label_map(label_map)
+        families[image_id] = result.lower_family
+        p = dict(zip(GARMENT_NAMES, result.points, strict=True))
+        if result.lower_family is not None:
+            assert p["left_waistline"][2] == p["left_hem"][2] == 1
+            assert p["left_waistline"][1] < p["left_hem"][1] and p["right_waistline"][1] < p["right_hem"][1]
+            assert p["left_waistline"][0] > p["right_waistline"][0]  # frontal: person's left on image right
+            if p["crotch"][2]:
+                assert p["left_waistline"][1] < p["crotch"][1] < p["left_hem"][1]
+        if result.upper_present:
+            assert p["left_collar"][2] == 1 and p["left_collar"][1] < p["left_upper_hem"][1]
+    skirt_id = CCP_LABEL_IDS["skirt"]
+    trouser_ids = {CCP_LABEL_IDS[n] for n in ("jeans", "pants", "shorts")}
+    checked = 0
+    for image_id, family in families.items():
+        ids = set(np.unique(ccp.load_label_map(image_id)).tolist())
+        if skirt_id in ids and not ids & trouser_ids:
+            assert family == "skirt"
+            checked += 1
+        elif ids & trouser_ids and skirt_id not in ids:
+            assert family == "trousers"
+            checked += 1
+    assert checked >= 2
