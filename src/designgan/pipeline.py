@@ -16,6 +16,7 @@ paper's style loss against the fabric on the garment region.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -211,12 +212,9 @@ def _xy(points: dict[str, tuple[float, float, float]], name: str) -> np.ndarray:
 
 def garment_polygon(points: dict[str, tuple[float, float, float]], category: str,
                     threshold: float = LANDMARK_CONFIDENCE) -> list[tuple[float, float]] | None:
-    """Outline of the garment of ``category`` worn by the person, in image pixels, or None if not locatable.
-
-    Garment landmarks (waistline, hems, crotch) give the outline when they are all seen; otherwise it is
-    estimated from the body keypoints (hips, knees, ankles) with leg widths proportional to the hip width.
-    Order: the person's right waist (image left), left waist, then down the left side and back up the right.
-    """
+    """Outline of the garment of ``category`` from its garment landmarks (waistline, hems, crotch), in image
+    pixels, or None unless all of them are seen. Order: the person's right waist (image left), left waist, then
+    down the left side and back up the right."""
     family = garment_family(category)
     if family == "skirt":
         names = ["right_waistline", "left_waistline", "left_hem", "right_hem"]
@@ -225,29 +223,66 @@ def garment_polygon(points: dict[str, tuple[float, float, float]], category: str
                  "right_hem"]
     if _seen(points, names, threshold):
         return [tuple(_xy(points, n)) for n in names]  # type: ignore[misc]
+    return None
+
+
+def body_garment_mask(points: dict[str, tuple[float, float, float]], category: str, size: tuple[int, int],
+                      threshold: float = LANDMARK_CONFIDENCE) -> np.ndarray | None:
+    """Where a garment of ``category`` would be, estimated from the body keypoints alone (hips and knees needed;
+    ankles for trousers), as a bool (H, W) mask; ``size`` is (w, h).
+
+    Trousers and shorts: a pelvis band from above the hips to the crotch plus a capsule along each thigh (and
+    shin). Skirt: a trapezoid from the waist to just below the knees. Widths grow with the hip width and, for
+    people seen side-on (narrow hips), with the torso length.
+    """
+    family = garment_family(category)
     if not _seen(points, ["left_hip", "right_hip", "left_knee", "right_knee"], threshold):
         return None
     lh, rh, lk, rk = (_xy(points, n) for n in ("left_hip", "right_hip", "left_knee", "right_knee"))
     have_ankles = _seen(points, ["left_ankle", "right_ankle"], threshold)
     la = _xy(points, "left_ankle") if have_ankles else lk + (lk - lh)
     ra = _xy(points, "right_ankle") if have_ankles else rk + (rk - rh)
-    across = lh - rh  # points from the person's right hip to their left hip
-    hip_width = max(float(np.linalg.norm(across)), 1.0)
-    side = across / hip_width
-    down = np.array([-side[1], side[0]])
-    if down[1] < 0:
-        down = -down
-    thigh = max(float(np.linalg.norm((lk + rk) / 2 - (lh + rh) / 2)), hip_width)
-    above = 0.25 * thigh * down  # the waistband sits above the hip joints
-    waist_l, waist_r = lh + 0.3 * hip_width * side - above, rh - 0.3 * hip_width * side - above
-    leg = 0.4 * hip_width  # half the width of a trouser leg at the hem
+    hips, knees = (lh + rh) / 2, (lk + rk) / 2
+    thigh = max(float(np.linalg.norm(knees - hips)), 1.0)
+    torso = thigh  # when the shoulders are not seen, a thigh is about a torso long
+    if _seen(points, ["left_shoulder", "right_shoulder"], threshold):
+        torso = float(np.linalg.norm((_xy(points, "left_shoulder") + _xy(points, "right_shoulder")) / 2 - hips))
+    hip_width = float(np.linalg.norm(lh - rh))
+    down = (knees - hips) / thigh
+    side = np.array([down[1], -down[0]])  # perpendicular; sign fixed below so it points to the person's left
+    if np.dot(side, lh - rh) < 0:
+        side = -side
+    radius = max(0.45 * hip_width, 0.16 * torso, 2.0)  # half a thigh's width
+    up = -0.18 * torso * down  # the waistband sits above the hip joints
+    canvas = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(canvas)
     if family == "skirt":
-        hem_l, hem_r = lk + 0.5 * hip_width * side, rk - 0.5 * hip_width * side
-        return [tuple(waist_r), tuple(waist_l), tuple(hem_l), tuple(hem_r)]  # type: ignore[list-item]
-    end_l, end_r = (la, ra) if family == "trousers" else ((lh + lk) / 2, (rh + rk) / 2)
-    crotch = (lh + rh) / 2 + 0.35 * thigh * down
-    return [tuple(p) for p in (waist_r, waist_l, end_l + leg * side, end_l - leg * side, crotch,  # type: ignore[misc]
-                                end_r + leg * side, end_r - leg * side)]
+        flare = 1.25 * radius
+        quad = [rh - radius * side + up, lh + radius * side + up, lk + flare * side + 0.1 * thigh * down,
+                rk - flare * side + 0.1 * thigh * down]
+        draw.polygon([tuple(p) for p in quad], fill=255)
+        return np.asarray(canvas) > 127
+    pelvis = [rh - radius * side + up, lh + radius * side + up, lh + radius * side + 0.35 * thigh * down,
+              rh - radius * side + 0.35 * thigh * down]
+    draw.polygon([tuple(p) for p in pelvis], fill=255)
+    legs = ((lh, lk, la), (rh, rk, ra)) if family == "trousers" else ((lh, (lh + lk) / 2), (rh, (rh + rk) / 2))
+    for joints in legs:
+        for (a, b), r in zip(itertools.pairwise(joints), (radius, 0.75 * radius), strict=False):
+            draw.line([tuple(a), tuple(b)], fill=255, width=max(1, round(2 * r)))
+            for p in (a, b):
+                draw.ellipse([p[0] - r, p[1] - r, p[0] + r, p[1] + r], fill=255)
+    return np.asarray(canvas) > 127
+
+
+def garment_region(points: dict[str, tuple[float, float, float]], category: str, size: tuple[int, int],
+                   threshold: float = LANDMARK_CONFIDENCE
+                   ) -> tuple[np.ndarray | None, list[tuple[float, float]] | None]:
+    """(bool mask, outline) of the garment: from the garment landmarks when all are seen, else from the body
+    keypoints (outline None), else (None, None)."""
+    polygon = garment_polygon(points, category, threshold)
+    if polygon is not None:
+        return polygon_mask(polygon, size), polygon
+    return body_garment_mask(points, category, size, threshold), None
 
 
 def polygon_mask(polygon: Sequence[tuple[float, float]], size: tuple[int, int]) -> np.ndarray:
@@ -848,14 +883,11 @@ class DesignGANPipeline:
         source_mask = np.zeros((h, w), dtype=bool)
         jobs = []
         for person in people:
-            polygon = garment_polygon(person.points, source_cat)
             if given_mask is not None:
-                mask = given_mask
-            elif polygon is not None:
-                mask = polygon_mask(polygon, (w, h))
+                mask, polygon = given_mask, None
             else:
-                continue
-            if not mask.any():
+                mask, polygon = garment_region(person.points, source_cat, (w, h))
+            if mask is None or not mask.any():
                 continue
             source_mask |= mask
             box = crop_box(person_box(person.points), (w, h), (mh, mw))
@@ -869,7 +901,7 @@ class DesignGANPipeline:
             if cfg.data.landmarks != "none":
                 channels.append(self._heatmaps(person, box))
             texture = tile_texture(fabric, (mh, mw)) if fabric is not None and self.texture_channels else None
-            jobs.append(_Job(index, PersonEdit(person, box, polygon if given_mask is None else None),
+            jobs.append(_Job(index, PersonEdit(person, box, polygon),
                              image.clamp(-1, 1), torch.cat(channels), texture))
             if given_mask is not None:
                 break  # one given mask describes the photo's garment; it is edited once

@@ -22,7 +22,7 @@ from designgan.pipeline import (
     crop_box,
     fabric_patch,
     garment_polygon,
-    polygon_mask,
+    garment_region,
     tile_texture,
 )
 
@@ -248,11 +248,20 @@ def test_texture_refinement_moves_garment_towards_fabric(pipe, jeans_photo):
 def test_geometry_helpers():
     body = {"left_hip": (60.0, 100.0, 0.9), "right_hip": (40.0, 100.0, 0.9), "left_knee": (60.0, 150.0, 0.9),
             "right_knee": (40.0, 150.0, 0.9), "left_ankle": (60.0, 200.0, 0.9), "right_ankle": (40.0, 200.0, 0.9)}
-    trousers = polygon_mask(garment_polygon(body, "jeans"), (100, 220))
-    skirt = polygon_mask(garment_polygon(body, "skirt"), (100, 220))
+    body["left_shoulder"], body["right_shoulder"] = (62.0, 20.0, 0.9), (38.0, 20.0, 0.9)
+    assert garment_polygon(body, "jeans") is None  # no garment landmarks: the body keypoints are used
+    trousers, outline = garment_region(body, "jeans", (100, 220))
+    skirt, _ = garment_region(body, "skirt", (100, 220))
+    shorts, _ = garment_region(body, "shorts", (100, 220))
+    assert outline is None and trousers[90, 50] and not trousers[60, 50]  # from just above the hips
     assert trousers[190, 40] and trousers[190, 60] and not trousers[190, 50]  # two legs down to the ankles
     assert skirt[120, 50] and not skirt[190, 50]  # a skirt ends near the knees
-    assert garment_polygon({"left_hip": (1, 1, 0.1)}, "skirt") is None
+    assert shorts[115, 40] and not shorts[150, 40]  # shorts end mid-thigh
+    assert garment_region({"left_hip": (1, 1, 0.1)}, "skirt", (10, 10)) == (None, None)
+    square = {"left_waistline": (60.0, 90.0, 1), "right_waistline": (40.0, 90.0, 1), "left_hem": (65.0, 150.0, 1),
+              "right_hem": (35.0, 150.0, 1)}
+    mask, outline = garment_region(square, "skirt", (100, 220))
+    assert outline is not None and len(outline) == 4 and mask[120, 50] and not mask[160, 50]
     with pytest.raises(DesignGANError, match="no garment outline"):
         garment_polygon(body, "hat")
     x0, y0, x1, y1 = crop_box((10, 10, 50, 200), (400, 400), (300, 200))
