@@ -120,6 +120,82 @@ def default_model() -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _decode(files: list[Path]) -> list[Image.Image | DesignGANError]:
+    from designgan.io import load_image
+
+    out: list[Image.Image | DesignGANError] = []
+    for f in files:
+        try:
+            out.append(load_image(f))
+        except DesignGANError as exc:
+            out.append(exc)
+    return out
+
+
+def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, *, fabric: Image.Image | None = None,
+                    fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
+                    side_by_side: bool = False, all_people: bool = False, refine_steps: int | None = None,
+                    batch_size: int = 4, garment_mask: np.ndarray | None = None,
+                    log: Any = print, progress: Any = None) -> int:
+    """Translate ``files`` into ``targets`` (PNG with AI-edit metadata) in batches; returns the number that failed.
+
+    Decoding the next batch and encoding the last one run in background threads while the models run (PIL
+    releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
+    ``garment_mask`` (the benchmark's stand-in when no landmark network is shipped) is used for every photo.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    failures = 0
+
+    def report(f: Path, exc: Exception) -> None:
+        nonlocal failures
+        failures += 1
+        message = str(exc)
+        log(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
+
+    def write(picture: Image.Image, target: Path, meta: dict[str, str]) -> None:
+        save_png(picture, target, meta)
+
+    chunks = [(files[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(files), batch_size)]
+    writes: list[tuple[Path, Future]] = []
+    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
+        upcoming = reader.submit(_decode, chunks[0][0]) if chunks else None
+        for k, (chunk, chunk_targets) in enumerate(chunks):
+            assert upcoming is not None
+            decoded = upcoming.result()
+            upcoming = reader.submit(_decode, chunks[k + 1][0]) if k + 1 < len(chunks) else None
+            good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
+            for i, d in enumerate(decoded):
+                if isinstance(d, DesignGANError):
+                    report(chunk[i], d)
+            given = [table.get(chunk[i].resolve()) for i in good] if table is not None else None
+            masks = [garment_mask] * len(good) if garment_mask is not None else None
+            results = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
+                                           garment_masks=masks, all_people=all_people, refine_steps=refine_steps,
+                                           return_errors=True) if good else []
+            for i, result in zip(good, results, strict=True):
+                f = chunk[i]
+                if isinstance(result, DesignGANError):
+                    report(f, result)
+                    continue
+                for warning in result.warnings:
+                    log(f"warning: {f}: {warning}")
+                extra = {"DesignGAN-Source-File": f.name}
+                if fabric_name is not None:
+                    extra["DesignGAN-Texture"] = fabric_name
+                picture = result.side_by_side() if side_by_side else result.image
+                meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
+                writes.append((f, writer.submit(write, picture, chunk_targets[i], meta)))
+            if progress is not None:
+                progress(len(chunk))
+        for f, future in writes:
+            try:
+                future.result()
+            except (OSError, DesignGANError) as exc:  # e.g. disk full: the atomic write left no partial file
+                report(f, exc)
+    return failures
+
+
 def translate_command(
     inputs: Annotated[list[Path], typer.Argument(help="Photos and/or folders of photos.", show_default=False)],
     to: Annotated[str, typer.Option("--to", help="Target garment category, e.g. skirt.", show_default=False)],
@@ -161,30 +237,10 @@ def translate_command(
     fabric = load_image(texture) if texture is not None else None
     out.mkdir(parents=True, exist_ok=True)
 
-    failures = 0
     bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True)
-    for start in range(0, len(files), batch_size):
-        chunk, targets = files[start:start + batch_size], paths[start:start + batch_size]
-        given = None
-        if table is not None:
-            given = [table.get(f.resolve()) for f in chunk]
-        results = pipe.translate_batch(chunk, to, fabric, landmarks=given, all_people=all_people,
-                                       refine_steps=refine_steps, return_errors=True)
-        for f, target, result in zip(chunk, targets, results, strict=True):
-            if isinstance(result, DesignGANError):
-                failures += 1
-                message = str(result)
-                bar.write(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
-                continue
-            for warning in result.warnings:
-                bar.write(f"warning: {f}: {warning}")
-            extra = {"DesignGAN-Source-File": f.name}
-            if texture is not None:
-                extra["DesignGAN-Texture"] = texture.name
-            picture = result.side_by_side() if side_by_side else result.image
-            save_png(picture, target, ai_edit_metadata(result.model, result.source_category, result.target_category,
-                                                       extra))
-        bar.update(len(chunk))
+    failures = translate_files(pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None,
+                               table=table, side_by_side=side_by_side, all_people=all_people,
+                               refine_steps=refine_steps, batch_size=batch_size, log=bar.write, progress=bar.update)
     bar.close()
     done = len(files) - failures
     typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""))
@@ -323,12 +379,10 @@ def bench_translate(
             src.save(folder / f"photo_{i:03d}.jpg", quality=92)
         files = sorted(folder.glob("*.jpg"))
         tic = time.perf_counter()
-        for start in range(0, len(files), batch_size):
-            chunk = files[start:start + batch_size]
-            results = pipe.translate_batch(chunk, to, garment_masks=[masks] * len(chunk) if masks is not None
-                                           else None)
-            for f, r in zip(chunk, results, strict=True):
-                save_png(r.image, folder / "out" / f"{f.stem}.png", r.metadata())
+        failed = translate_files(pipe, files, output_paths(files, folder / "out", to), to, batch_size=batch_size,
+                                 garment_mask=masks, log=lambda line: None)
+        if failed:
+            raise DesignGANError(f"bench: {failed} of {len(files)} photos failed in the folder run")
         folder_s = time.perf_counter() - tic
 
     report = {
