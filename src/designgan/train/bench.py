@@ -28,10 +28,10 @@ BF16_PEAK_TFLOPS = {"H100 SXM": 989.0, "H100 PCIe": 756.0, "H100": 989.0, "H200"
                     "L40S": 362.0, "L4": 121.0, "A10": 125.0, "RTX 4090": 165.0}
 
 
-def reference_config(config: TrainConfig) -> TrainConfig:
+def reference_config(config: TrainConfig, size: tuple[int, int] = (300, 200)) -> TrainConfig:
     """The public CycleGAN training setting on CCP, derived from ``config`` (same data keys, other model/loss)."""
     ref = copy.deepcopy(config)
-    ref.data.size = (300, 200)
+    ref.data.size = size
     ref.data.landmarks = "none"
     ref.model.generator, ref.model.discriminator = "cyclegan_resnet", "patchgan"
     ref.model.ngf, ref.model.n_blocks, ref.model.ndf, ref.model.d_layers = 64, 9, 64, 3
@@ -126,8 +126,8 @@ def _summary(runner: _Runner, times: list[float], flops: int, peak_mb: float) ->
     }
 
 
-def bench_train(config: TrainConfig, steps: int = 3, warmup: int = 1, reference: bool = True,
-                device: str = "auto") -> dict[str, Any]:
+def bench_train(config: TrainConfig, steps: int = 3, warmup: int = 2, reference: bool = True,
+                device: str = "auto", reference_size: tuple[int, int] = (300, 200)) -> dict[str, Any]:
     """Time ``steps`` training steps of ``config`` (and of the reference CycleGAN); return the figures."""
     dev = torch.device("cuda" if (device == "cuda" or (device == "auto" and torch.cuda.is_available())) else "cpu")
     result: dict[str, Any] = {"device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
@@ -136,19 +136,20 @@ def bench_train(config: TrainConfig, steps: int = 3, warmup: int = 1, reference:
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
     ours = _Runner(config, dev)
-    for _ in range(warmup):
-        ours.step()
+    # FLOPs are counted on the first (warm-up) step; it is never timed.
     ours_flops = ours.flops()
+    for _ in range(warmup - 1):
+        ours.step()
     ours_peak = _peak_memory_mb(dev)
     runners = [ours]
     ref = None
     if reference:
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats(dev)
-        ref = _Runner(reference_config(config), dev)
-        for _ in range(warmup):
-            ref.step()
+        ref = _Runner(reference_config(config, reference_size), dev)
         ref_flops = ref.flops()
+        for _ in range(warmup - 1):
+            ref.step()
         ref_peak = _peak_memory_mb(dev)
         runners.append(ref)
     times: list[list[float]] = [[] for _ in runners]

@@ -50,7 +50,7 @@ def bench_train_command(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     steps: Annotated[int, typer.Option(help="Timed steps per model.")] = 3,
-    warmup: Annotated[int, typer.Option(help="Untimed warm-up steps per model.")] = 1,
+    warmup: Annotated[int, typer.Option(help="Untimed warm-up steps per model (the first counts FLOPs).")] = 2,
     batch: Annotated[int | None, typer.Option(help="Batch size (default: the config's).")] = None,
     size: Annotated[str | None, typer.Option(help="Resolution HxW (default: the config's), e.g. 300x200.")] = None,
     reference: Annotated[bool, typer.Option(help="Also time the reference CycleGAN step.")] = True,
@@ -71,8 +71,8 @@ def bench_train_command(
         except ValueError:
             raise ConfigError(f"--size must look like 300x200, got {size!r}") from None
         overrides.append(f"data.size=[{h}, {w}]")
-    if steps < 1 or warmup < 0:
-        raise ConfigError("--steps must be >= 1 and --warmup >= 0")
+    if steps < 1 or warmup < 1:
+        raise ConfigError("--steps and --warmup must be >= 1")
     cfg = load_train_config(config, overrides)
     if threads is not None:
         import torch
@@ -88,7 +88,8 @@ def bench_train_command(
                f"{ours['achieved_tflops']:.3f} TFLOP/s, peak {ours['peak_memory_mb']:.0f} MB")
     if "reference_cyclegan" in result:
         ref = result["reference_cyclegan"]
-        typer.echo(f"CycleGAN   300x200 batch 1 fp32: {ref['step_s']:.3f} s/step, {ref['images_per_s']:.2f} images/s, "
+        typer.echo(f"CycleGAN   {ref['size_hw'][0]}x{ref['size_hw'][1]} batch 1 fp32: {ref['step_s']:.3f} s/step, "
+                   f"{ref['images_per_s']:.2f} images/s, "
                    f"{ref['achieved_tflops']:.3f} TFLOP/s")
         typer.echo(f"speed-up per sample: {result['speedup_vs_reference']:.2f}x")
 
