@@ -147,3 +147,33 @@ def test_fast_instance_norm_matches_torch(batch, channels_last):
     y1.backward(grad)
     y2.backward(grad)
     assert torch.allclose(x1.grad, x2.grad, atol=1e-4)
+
+
+def test_texture_tile_matches_the_pipeline_format():
+    import numpy as np
+    from PIL import Image
+
+    from designgan.models import tile
+    from designgan.pipeline import tile_texture
+
+    rng = np.random.default_rng(0)
+    fabric = rng.integers(0, 256, (10, 10, 3), dtype=np.uint8)  # one tile for a 40-px-high canvas (0.25)
+    patch = torch.from_numpy(fabric).permute(2, 0, 1).float()[None] / 127.5 - 1
+    for offset in [(0.0, 0.0), (0.3, 0.7)]:
+        ours = tile(patch, (40, 26), offset)[0]
+        theirs = tile_texture(Image.fromarray(fabric), (40, 26), offset=offset)
+        assert torch.allclose(ours, theirs, atol=1e-6)
+
+
+def test_garment_texture_comes_from_the_garment():
+    from designgan.models import garment_texture
+
+    image = -torch.ones(1, 3, 40, 30)
+    mask = torch.zeros(1, 1, 40, 30)
+    mask[:, :, 10:38, 6:24] = 1  # trousers: fabric colour 0.5, with a gap between the legs below the hips
+    image[:, :, 10:38, 6:24] = 0.5
+    mask[:, :, 20:38, 13:17] = 0
+    image[:, :, 20:38, 13:17] = -1
+    texture, valid = garment_texture(image, mask)
+    assert valid.all() and texture.shape == (1, 3, 40, 30)
+    assert torch.allclose(texture, torch.full_like(texture, 0.5), atol=1e-5)

@@ -153,3 +153,22 @@ def test_two_process_ddp_ends_with_identical_weights(train_data, tmp_path):
     from designgan.train.cycle import Generators
     fresh = model_state({"G": Generators(tiny_config(train_data, tmp_path))})
     assert any(not torch.equal(fresh[k], r0[k]) for k in fresh)
+
+
+def test_training_without_landmarks_uses_the_mask_alone(train_data, tmp_path):
+    config = tiny_config(train_data, tmp_path / "nolm", steps=1)
+    config.data.landmarks = "none"
+    assert config.attention_channels == 1
+    sample = build_dataset(config.data)[(0, 0, 1)]["a"]
+    assert sample["heatmaps"].shape[0] == 0
+    result = train(config)
+    assert result.generators.G_AB.attention_channels == 1 and math.isfinite(result.history[-1]["loss/g_total"])
+
+
+def test_texture_conditioned_training(train_data, tmp_path):
+    config = tiny_config(train_data, tmp_path / "tex", steps=2)
+    config.model.texture_channels = 3
+    config.loss.texture_prob = 1.0
+    result = train(config)
+    assert result.generators.G_AB.texture_channels == 3
+    assert all(math.isfinite(result.history[-1][k]) for k in ("loss/style", "loss/cycle", "loss/g_total"))

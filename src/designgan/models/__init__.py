@@ -12,6 +12,7 @@ from designgan.models.cyclegan import PatchDiscriminator, ResnetGenerator
 from designgan.models.discriminator import LandmarkPatchDiscriminator, MultiScaleDiscriminator
 from designgan.models.generator import DesignGANGenerator, GeneratorOutput
 from designgan.models.registry import create_model, list_models, register_model
+from designgan.models.texture import garment_texture, tile
 
 
 @register_model
@@ -52,6 +53,8 @@ __all__ = [
     "compose",
     "create_model",
     "edit_alpha",
+    "garment_texture",
     "list_models",
     "register_model",
+    "tile",
 ]

@@ -41,7 +41,7 @@ class ModelConfig:
     n_blocks: int = 6
     n_down: int = 2
     shared_encoder: bool = False
-    texture_channels: int = 0
+    texture_channels: int = 0  # 3: feed-forward texture customisation (fabric tile as an extra input)
     ndf: int = 64
     d_layers: int = 3
     d_scales: int = 1
@@ -62,6 +62,7 @@ class LossConfig:
     gram: float = 0.0  # optional shape-free texture term on the same patches
     skin: float = 1.0
     skin_swatch: tuple[float, float, float] | None = None  # fallback skin colour (RGB in [0, 1]) when none is visible
+    texture_prob: float = 0.5  # texture-conditioned models: share of translations given another garment's fabric
     compose: bool = True  # copy the input outside the edit region
     dilate: int = 2
     feather: int = 2

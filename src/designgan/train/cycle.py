@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from designgan import losses as L
-from designgan.models import compose, create_model, edit_alpha
+from designgan.models import compose, create_model, edit_alpha, garment_texture
+from designgan.models.texture import garment_square_boxes
 from designgan.train.config import LossConfig, TrainConfig
 
 
@@ -69,14 +70,15 @@ class Generators(nn.Module):
         self.loss_config = config.loss
         self.uses_attention = self.G_AB.attention_channels > 0
         self.has_masks = self.G_AB.has_mask_head
+        self.texture_channels = getattr(self.G_AB, "texture_channels", 0)
         self.register_buffer("style_weight", L.inverse_centre_weight(
             tuple(config.loss.style_size), config.loss.style_floor, config.loss.style_power), persistent=False)
 
     def translate(self, g: nn.Module, image: torch.Tensor, mask: torch.Tensor | None,
-                  heatmaps: torch.Tensor) -> Translation:
+                  heatmaps: torch.Tensor, texture: torch.Tensor | None = None) -> Translation:
         """Run ``g`` on (image, mask, heatmaps) and compose the result into the input outside the edit region."""
         attention = torch.cat([mask, heatmaps], dim=1) if self.uses_attention else None
-        out = g(image, attention)
+        out = g(image, attention, texture) if self.texture_channels else g(image, attention)
         if not self.has_masks:
             return Translation(out.image, None, None)
         pred = out.mask.to(image.dtype)
@@ -89,10 +91,12 @@ class Generators(nn.Module):
     def forward(self, a: Side, b: Side, discriminators: Discriminators) -> tuple[torch.Tensor, dict, dict]:
         """Generator loss, its terms (floats for logging) and the fakes the discriminator step needs."""
         cfg: LossConfig = self.loss_config
-        fake_b = self.translate(self.G_AB, a.image, a.garment, a.heatmaps)
-        fake_a = self.translate(self.G_BA, b.image, b.garment, b.heatmaps)
-        rec_a = self.translate(self.G_BA, fake_b.image, fake_b.mask, a.heatmaps)
-        rec_b = self.translate(self.G_AB, fake_a.image, fake_a.mask, b.heatmaps)
+        tex = self._textures(a, b) if self.texture_channels else {}
+        fake_b = self.translate(self.G_AB, a.image, a.garment, a.heatmaps, tex.get("ab"))
+        fake_a = self.translate(self.G_BA, b.image, b.garment, b.heatmaps, tex.get("ba"))
+        # Reconstruction and identity keep each image's own fabric.
+        rec_a = self.translate(self.G_BA, fake_b.image, fake_b.mask, a.heatmaps, tex.get("own_a"))
+        rec_b = self.translate(self.G_AB, fake_a.image, fake_a.mask, b.heatmaps, tex.get("own_b"))
         masks = self.has_masks
         terms: dict[str, torch.Tensor] = {}
         terms["gan"] = (L.lsgan_g_loss(discriminators.D_B(fake_b.image, fake_b.attention))
@@ -100,15 +104,13 @@ class Generators(nn.Module):
         terms["cycle"] = (L.cycle_loss(rec_a.image, a.image, rec_a.mask, a.garment if masks else None, cfg.mask)
                           + L.cycle_loss(rec_b.image, b.image, rec_b.mask, b.garment if masks else None, cfg.mask))
         if cfg.identity > 0:
-            idt_b = self.translate(self.G_AB, b.image, b.garment, b.heatmaps)
-            idt_a = self.translate(self.G_BA, a.image, a.garment, a.heatmaps)
+            idt_b = self.translate(self.G_AB, b.image, b.garment, b.heatmaps, tex.get("own_b"))
+            idt_a = self.translate(self.G_BA, a.image, a.garment, a.heatmaps, tex.get("own_a"))
             terms["identity"] = (
                 L.identity_loss(idt_b.image, b.image, idt_b.mask, b.garment if masks else None, cfg.mask)
                 + L.identity_loss(idt_a.image, a.image, idt_a.mask, a.garment if masks else None, cfg.mask))
         if masks and (cfg.style > 0 or cfg.gram > 0):
-            size = tuple(cfg.style_size)
-            terms["style"] = (L.style_loss(a.image, a.garment, fake_b.image, fake_b.mask, size, self.style_weight)
-                              + L.style_loss(b.image, b.garment, fake_a.image, fake_a.mask, size, self.style_weight))
+            terms["style"] = self._style(a, b, fake_b, tex.get("use_ab")) + self._style(b, a, fake_a, tex.get("use_ba"))
             if cfg.gram > 0:
                 terms["gram"] = self._gram(a.image, a.garment, fake_b) + self._gram(b.image, b.garment, fake_a)
         if masks and cfg.skin > 0:
@@ -118,6 +120,37 @@ class Generators(nn.Module):
         total = sum(weights[name] * value for name, value in terms.items())
         fakes = {"fake_a": fake_a, "fake_b": fake_b, "rec_a": rec_a, "rec_b": rec_b}
         return total, terms, fakes
+
+    def _textures(self, a: Side, b: Side) -> dict[str, torch.Tensor]:
+        """Texture inputs: each image's own fabric, and for the translations, with probability
+        ``loss.texture_prob`` per sample, the other domain's fabric instead (trained with random fabric crops)."""
+        offset = tuple(torch.rand(2).tolist())
+        own_a, valid_a = garment_texture(a.image, a.garment, offset=offset)
+        own_b, valid_b = garment_texture(b.image, b.garment, offset=offset)
+        n = a.image.shape[0]
+        use_ab = (torch.rand(n) < self.loss_config.texture_prob).to(a.image.device) & valid_b
+        use_ba = (torch.rand(n) < self.loss_config.texture_prob).to(a.image.device) & valid_a
+        cl = a.image.is_contiguous(memory_format=torch.channels_last)
+        fmt = torch.channels_last if cl else torch.contiguous_format
+
+        def pick(use: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return torch.where(use[:, None, None, None], x, y).contiguous(memory_format=fmt)
+
+        return {"own_a": own_a.contiguous(memory_format=fmt), "own_b": own_b.contiguous(memory_format=fmt),
+                "ab": pick(use_ab, own_b, own_a), "ba": pick(use_ba, own_a, own_b), "use_ab": use_ab, "use_ba": use_ba}
+
+    def _style(self, source: Side, other: Side, fake: Translation, use_other: torch.Tensor | None) -> torch.Tensor:
+        """L_style of one direction; where ``use_other``, the reference is the other sample's fabric."""
+        size = tuple(self.loss_config.style_size)
+        if use_other is None:
+            return L.style_loss(source.image, source.garment, fake.image, fake.mask, size, self.style_weight)
+        own, valid_own = L.garment_patches(source.image.detach(), source.garment, size)
+        squares, valid_other = garment_square_boxes(other.garment)
+        fabric = L.crop_resize(other.image.detach(), squares, size)
+        out, valid_out = L.garment_patches(fake.image, fake.mask, size)
+        reference = torch.where(use_other[:, None, None, None], fabric, own)
+        valid = valid_out & torch.where(use_other, valid_other, valid_own)
+        return L.weighted_patch_loss(reference, out, self.style_weight, valid)
 
     def _gram(self, source: torch.Tensor, source_mask: torch.Tensor, fake: Translation) -> torch.Tensor:
         size = tuple(self.loss_config.style_size)

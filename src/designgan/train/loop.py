@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from designgan.config import to_dict
-from designgan.errors import ConfigError, DataError
+from designgan.errors import DataError
 from designgan.io import save_png, write_text_atomic
 from designgan.train import distributed
 from designgan.train.checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -98,8 +98,6 @@ def training_step(g_model: torch.nn.Module, d_model: torch.nn.Module, discrimina
 def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     """Train per ``config``; with ``resume`` continue exactly from the newest checkpoint in ``train.out_dir``."""
     cfg = config.train
-    if config.model.texture_channels:
-        raise ConfigError("config key 'model.texture_channels': texture-conditioned training is not implemented yet")
     info = distributed.setup(cfg.device)
     device = info.device
     run_dir = Path(cfg.out_dir)
