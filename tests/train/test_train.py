@@ -172,3 +172,20 @@ def test_texture_conditioned_training(train_data, tmp_path):
     result = train(config)
     assert result.generators.G_AB.texture_channels == 3
     assert all(math.isfinite(result.history[-1][k]) for k in ("loss/style", "loss/cycle", "loss/g_total"))
+
+
+def test_garment_attention_drawn_from_landmarks_like_the_pipeline(train_data, tmp_path):
+    config = tiny_config(train_data, tmp_path / "lm", steps=1)
+    config.data.garment_attention = "landmarks"
+    config.data.flip = False
+    dataset = build_dataset(config.data)
+    config_mask = tiny_config(train_data, tmp_path / "m")
+    config_mask.data.flip = False
+    drawn = dataset[(0, 0, 3)]["a"]["garment"]
+    gt = build_dataset(config_mask.data)[(0, 0, 3)]["a"]["garment"]
+    assert drawn.shape == gt.shape and drawn.sum() > 0 and not torch.equal(drawn, gt)
+    # The drawn region covers most of the real garment (the cache's hips/knees/ankles sit on it).
+    assert (drawn * gt).sum() / gt.sum() > 0.5
+    assert math.isfinite(train(config).history[-1]["loss/g_total"])
+    with pytest.raises(ConfigError, match="garment_attention"):
+        load_train_config(None, ["data.garment_attention=landmarks", "data.landmarks=none"])

@@ -25,6 +25,9 @@ class DataConfig:
     # the same lines given in landmarks_file); "none" trains with the garment mask as the only attention channel.
     landmarks: Literal["cache", "none"] = "cache"
     landmarks_file: Path | None = None  # default: <root>/landmarks.jsonl
+    # Garment attention channel: the dataset's pixel-level garment mask, or the region the inference pipeline
+    # draws from the landmarks (designgan.pipeline.garment_region), so training sees what inference will give.
+    garment_attention: Literal["mask", "landmarks"] = "mask"
     heatmap_names: list[str] = field(default_factory=lambda: list(BODY_NAMES))
     heatmap_sigma: float = 0.02  # Gaussian sigma as a share of the image height
     min_confidence: float = 0.3  # landmarks below this confidence render as empty channels
@@ -110,6 +113,8 @@ class TrainConfig:
             raise ConfigError("config keys 'train.steps' and 'train.batch_size' must be >= 1")
         if not 0.0 <= self.optim.decay_start <= 1.0:
             raise ConfigError("config key 'optim.decay_start' must be in [0, 1]")
+        if self.data.garment_attention == "landmarks" and self.data.landmarks == "none":
+            raise ConfigError("config key 'data.garment_attention': 'landmarks' needs data.landmarks=cache")
         if min(self.data.size) < 16:
             raise ConfigError(f"config key 'data.size' is too small: {list(self.data.size)}")
         return self

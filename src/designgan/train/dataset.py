@@ -24,6 +24,7 @@ from designgan.data import DomainImageDataset, Record, TwoDomainData
 from designgan.data.transforms import flip_index, train_transform
 from designgan.errors import DataError
 from designgan.landmarks.heatmaps import render_gaussians
+from designgan.landmarks.schema import LANDMARK_NAMES
 from designgan.train.config import DataConfig
 
 LANDMARK_CACHE = "landmarks.jsonl"
@@ -77,9 +78,10 @@ class DomainSamples(Dataset):
     """One domain's training samples as float tensors ready for the models (see :meth:`__getitem__`)."""
 
     def __init__(self, records: Sequence[Record], config: DataConfig, keypoints: dict[str, np.ndarray] | None):
-        names = config.heatmap_names if keypoints is not None else []
         self.config = config
-        self.names = list(names)
+        self.names = point_names(config) if keypoints is not None else []
+        self.heat_index = [self.names.index(n) for n in config.heatmap_names] if self.names else []
+        self.categories = {r.key: r.category for r in records}
         self.transform = train_transform(tuple(config.size), flip_index(self.names) if self.names else None,
                                          scale=tuple(config.scale), flip_p=0.5 if config.flip else 0.0)
         self.base = DomainImageDataset(records, transform=None, keypoints=keypoints)
@@ -104,15 +106,37 @@ class DomainSamples(Dataset):
         h, w = self.config.size
         image = sample["image"].as_subclass(torch.Tensor).float() * 2 - 1
         masks = sample["masks"].as_subclass(torch.Tensor).float()
+        garment = masks[0:1]
         if self.names:
             xy = sample["keypoints"].as_subclass(torch.Tensor).float()
             conf = sample["visibility"].float()
-            heat = render_gaussians(xy, h, w, sigma=max(1.0, self.config.heatmap_sigma * h))
-            heat = heat * (conf >= self.config.min_confidence).float()[:, None, None]
+            heat = render_gaussians(xy[self.heat_index], h, w, sigma=max(1.0, self.config.heatmap_sigma * h))
+            heat = heat * (conf[self.heat_index] >= self.config.min_confidence).float()[:, None, None]
+            if self.config.garment_attention == "landmarks":
+                garment = self._landmark_garment(xy, conf, self.categories[sample["key"]], garment)
         else:
             heat = torch.zeros(0, h, w)
-        return {"image": image, "garment": masks[0:1], "skin": masks[1:2], "heatmaps": heat,
+        return {"image": image, "garment": garment, "skin": masks[1:2], "heatmaps": heat,
                 "has_masks": sample["has_masks"], "key": sample["key"]}
+
+
+    def _landmark_garment(self, xy: torch.Tensor, conf: torch.Tensor, category: str,
+                          fallback: torch.Tensor) -> torch.Tensor:
+        """The garment region drawn from the landmarks exactly as the inference pipeline draws it."""
+        from designgan.pipeline import garment_region  # the pipeline's own function: train = inference
+
+        points = {name: (float(x), float(y), float(c))
+                  for name, (x, y), c in zip(self.names, xy.tolist(), conf.tolist(), strict=True)}
+        h, w = self.config.size
+        mask, _ = garment_region(points, category, (w, h))
+        if mask is None or not mask.any():
+            return fallback
+        return torch.from_numpy(mask.astype(np.float32))[None]
+
+
+def point_names(config: DataConfig) -> list[str]:
+    """Landmarks read from the cache: the heatmap names, or all of them when the garment region is drawn from them."""
+    return list(LANDMARK_NAMES) if config.garment_attention == "landmarks" else list(config.heatmap_names)
 
 
 class UnpairedDataset(Dataset):
@@ -182,7 +206,7 @@ def build_dataset(config: DataConfig, split: str = "train") -> UnpairedDataset:
     keypoints: list[dict[str, np.ndarray] | None] = [None, None]
     if config.landmarks == "cache":
         path = config.landmarks_file or Path(config.root) / LANDMARK_CACHE
-        table = read_landmark_file(Path(path), config.heatmap_names)
+        table = read_landmark_file(Path(path), point_names(config))
         keypoints = [keypoints_for(records, table, Path(path)) for records in domains]
     return UnpairedDataset(DomainSamples(domains[0], config, keypoints[0]),
                            DomainSamples(domains[1], config, keypoints[1]))
