@@ -130,6 +130,12 @@ def test_resume_without_checkpoint_is_a_clear_error(train_data, tmp_path):
         train(tiny_config(train_data, tmp_path / "empty"), resume=True)
 
 
+def test_a_fresh_run_never_overwrites_an_existing_one(train_data, tmp_path):
+    train(tiny_config(train_data, tmp_path / "run", steps=1))
+    with pytest.raises(DataError, match="--resume"):
+        train(tiny_config(train_data, tmp_path / "run", steps=1))
+
+
 def test_cyclegan_baseline_runs_on_the_same_loop(train_data, tmp_path):
     config = tiny_config(train_data, tmp_path / "cg", steps=1)
     config.model.generator, config.model.discriminator = "cyclegan_resnet", "patchgan"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,8 @@ def train_command(
         raise ConfigError("give --config FILE (or --resume RUN_DIR)")
     cfg = load_train_config(config, overrides)
     result = train(cfg, resume=resume is not None)
+    if os.environ.get("RANK", "0") != "0":
+        return
     if result.history:
         last = result.history[-1]
         terms = ", ".join(f"{k.split('/')[-1]} {v:.3f}" for k, v in last.items() if k.startswith("loss/"))

@@ -103,6 +103,10 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     run_dir = Path(cfg.out_dir)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
 
+    if not resume and (run_dir / "checkpoints" / "latest").exists():
+        raise DataError(f"{run_dir}: already holds a training run; continue it with --resume {run_dir} "
+                        "or choose another train.out_dir")
+
     # ---- data ------------------------------------------------------------------------------------------------
     dataset = build_dataset(config.data)
 
@@ -145,8 +149,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     d_model: torch.nn.Module = discriminators
     if info.enabled:
         # One forward per backward for each wrapper; inputs are moved by us, so no device_ids.
-        g_model = DistributedDataParallel(generators, broadcast_buffers=False)
-        d_model = DistributedDataParallel(discriminators, broadcast_buffers=False)
+        g_model = DistributedDataParallel(generators)
+        d_model = DistributedDataParallel(discriminators)
     if cfg.compile:
         g_model = torch.compile(g_model)
         d_model = torch.compile(d_model)
