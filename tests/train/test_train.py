@@ -164,11 +164,13 @@ def test_two_process_ddp_ends_with_identical_weights(train_data, tmp_path):
 def test_training_without_landmarks_uses_the_mask_alone(train_data, tmp_path):
     config = tiny_config(train_data, tmp_path / "nolm", steps=1)
     config.data.landmarks = "none"
+    config.loss.gram = 0.5
     assert config.attention_channels == 1
     sample = build_dataset(config.data)[(0, 0, 1)]["a"]
     assert sample["heatmaps"].shape[0] == 0
     result = train(config)
     assert result.generators.G_AB.attention_channels == 1 and math.isfinite(result.history[-1]["loss/g_total"])
+    assert result.history[-1]["loss/gram"] >= 0
 
 
 def test_texture_conditioned_training(train_data, tmp_path):

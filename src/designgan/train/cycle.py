@@ -109,10 +109,10 @@ class Generators(nn.Module):
             terms["identity"] = (
                 L.identity_loss(idt_b.image, b.image, idt_b.mask, b.garment if masks else None, cfg.mask)
                 + L.identity_loss(idt_a.image, a.image, idt_a.mask, a.garment if masks else None, cfg.mask))
-        if masks and (cfg.style > 0 or cfg.gram > 0):
+        if masks and cfg.style > 0:
             terms["style"] = self._style(a, b, fake_b, tex.get("use_ab")) + self._style(b, a, fake_a, tex.get("use_ba"))
-            if cfg.gram > 0:
-                terms["gram"] = self._gram(a.image, a.garment, fake_b) + self._gram(b.image, b.garment, fake_a)
+        if masks and cfg.gram > 0:
+            terms["gram"] = self._gram(a.image, a.garment, fake_b) + self._gram(b.image, b.garment, fake_a)
         if masks and cfg.skin > 0:
             terms["skin"] = self._skin(a, fake_b) + self._skin(b, fake_a)
         weights = {"gan": cfg.gan, "cycle": cfg.cycle, "identity": cfg.identity, "style": cfg.style,
