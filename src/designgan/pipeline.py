@@ -581,11 +581,15 @@ class PipelineOutput:
 
         panels = [self.landmark_overlay(), grey(self.source_mask.astype(np.float32)),
                   grey(self.target_mask.astype(np.float32)), grey(self.alpha), self.image]
+        titles = ["input + landmarks", "source garment", "predicted garment", "blend weight", "result"]
         panels = [p.resize((round(p.width * height / p.height), height), Image.BILINEAR) for p in panels]
         sheet = Image.new("RGB", (sum(p.width for p in panels), height), (255, 255, 255))
+        draw = ImageDraw.Draw(sheet)
         x = 0
-        for p in panels:
+        for p, title in zip(panels, titles, strict=True):
             sheet.paste(p, (x, 0))
+            draw.rectangle([x, 0, x + 6 * len(title) + 6, 14], fill=(255, 255, 255))
+            draw.text((x + 3, 2), title, fill=(0, 0, 0))
             x += p.width
         return sheet
 
