@@ -140,6 +140,7 @@ def test_label_share_counts_only_candidate_classes_in_region():
     assert (share, n) == (pytest.approx(3 / 5), 5)
     region[:, 3] = False
     assert label_share(labels, region, 6, [4, 6]) == (pytest.approx(3 / 4), 4)
+    assert label_share(labels, region, [4, 6], [4, 6]) == (1.0, 4)
     share, n = label_share(labels, region, 6, [9])
     assert math.isnan(share) and n == 0
 

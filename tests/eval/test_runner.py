@@ -38,6 +38,14 @@ def _person(lower: str) -> tuple[np.ndarray, np.ndarray]:
     return img, labels
 
 
+def test_same_shape_groups():
+    from designgan.eval.runner import same_shape
+
+    assert sorted(same_shape(C["skirt"])) == sorted([C["skirt"], C["dress"]])
+    assert sorted(same_shape(C["jeans"])) == sorted([C["jeans"], C["pants"]])
+    assert same_shape(C["shorts"]) == [C["shorts"]] and same_shape(C["legwear"]) == [C["legwear"]]
+
+
 def test_judge_class_for_categories():
     assert judge_class_for("skirt") == C["skirt"]
     assert judge_class_for("tights") == C["legwear"]
@@ -87,8 +95,13 @@ def test_identity_fails_and_half_translation_is_judged_by_majority():
     src_img, src_lab = _person("jeans")
     row = measure_one(Image.fromarray(src_img), Image.fromarray(src_img), np.zeros((H, W), bool), _parse(src_lab),
                       _parse(src_lab), C["jeans"], C["skirt"])
-    assert row["success"] == 0.0 and row["target_share"] == 0.0
+    assert row["success"] == 0.0 and row["target_share"] == 0.0 and row["shape_success"] == 0.0
     assert math.isnan(row["skin_delta_e"]) and math.isnan(row["colour_distance"])
+    dress = src_lab.copy()
+    dress[55:110, 28:52] = C["dress"]  # the judge calls the new garment a dress: right shape, wrong category
+    row = measure_one(Image.fromarray(src_img), Image.fromarray(src_img), np.zeros((H, W), bool), _parse(src_lab),
+                      _parse(dress), C["jeans"], C["skirt"])
+    assert row["success"] == 0.0 and row["shape_success"] == 1.0
     mixed = src_lab.copy()
     mixed[55:90, 28:52] = C["skirt"]  # 35 of 55 rows
     row = measure_one(Image.fromarray(src_img), Image.fromarray(src_img), np.zeros((H, W), bool), _parse(src_lab),
@@ -122,10 +135,11 @@ def test_fabric_texture_is_the_reference_when_given():
 
 def test_summary_counts_only_measured_images_and_ranks():
     rows = [
-        {"success": 1.0, "target_share": 0.9, "colour_distance": 0.2, "texture_distance": 0.1,
+        {"success": 1.0, "target_share": 0.9, "shape_success": 1.0, "colour_distance": 0.2, "texture_distance": 0.1,
          "psnr_outside_edit": 100.0, "ssim_outside_edit": 1.0, "psnr_preserved": 40.0, "ssim_preserved": 0.99,
          "skin_delta_e": 3.0},
-        {"success": 0.0, "target_share": math.nan, "colour_distance": math.nan, "texture_distance": math.nan,
+        {"success": 0.0, "target_share": math.nan, "shape_success": 0.0, "colour_distance": math.nan,
+         "texture_distance": math.nan,
          "psnr_outside_edit": math.nan, "ssim_outside_edit": math.nan, "psnr_preserved": 30.0,
          "ssim_preserved": 0.9, "skin_delta_e": math.nan},
     ]
@@ -165,10 +179,12 @@ def test_failed_translations_count_as_failures_not_crashes(mini_dataset):
     def always_fails(image):
         raise DesignGANError("no person found")
 
-    reals = RealPhotos(np.random.default_rng(0).normal(size=(4, judge.model.embedding_dim)), np.array([1.0, 0, 0, 0]))
+    reals = RealPhotos(np.random.default_rng(0).normal(size=(4, judge.model.embedding_dim)), np.array([1.0, 0, 0, 0]),
+                       np.array([1.0, 1, 0, 0]))
     result = evaluate(translate, records, "skirt", judge, reals, progress=False, kid_subsets=2)
     assert result.summary["failed_translations"] == 1
     assert result.summary["real_target_recognised"] == {"mean": 0.25, "n": 4, "lower_is_better": False}
+    assert result.summary["real_target_shape_recognised"]["mean"] == 0.5
     assert result.rows[0]["error"] == "no person found" and result.rows[0]["success"] == 0.0
     assert result.summary["success"]["n"] == 2 and result.summary["kid"]["n"] == 1
     assert result.summary["psnr_outside_edit"] == {"mean": 100.0, "median": 100.0, "n": 1, "lower_is_better": False}

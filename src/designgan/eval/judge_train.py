@@ -21,8 +21,9 @@ from tqdm import tqdm
 
 from designgan.config import to_dict
 from designgan.data import CCP
+from designgan.errors import ConfigError
 from designgan.eval.classes import JUDGE_CLASSES, NUM_CLASSES
-from designgan.eval.judge import Judge, evaluate_on_ccp, export_weights
+from designgan.eval.judge import Judge, evaluate_on_ccp, export_weights, load_weights
 from designgan.eval.judge_data import IGNORE, JudgeSamples, judge_split, make_batch
 from designgan.eval.judge_model import JudgeModelConfig, JudgeNet, create_judge_model
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
@@ -49,6 +50,7 @@ class JudgeTrainConfig:
     threads: int = 1
     max_images: int = 0  # first N train / held-out photos only (0 = all): for smoke tests
     max_minutes: float = 0.0  # wall-time budget: the LR schedule ends (and training stops) by then (0 = none)
+    init_weights: str = ""  # start from these judge weights (a fresh schedule: fine-tuning); "" = from scratch
 
 
 def class_weights(freq: np.ndarray, power: float) -> torch.Tensor:
@@ -106,6 +108,14 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
     model_config = JudgeModelConfig(backbone=config.backbone, fpn_channels=config.fpn_channels,
                                     input_height=config.input_height, input_width=config.input_width)
     model = create_judge_model(model_config).to(memory_format=torch.channels_last)
+    if config.init_weights:
+        start, _ = load_weights(config.init_weights)
+        try:
+            model.load_state_dict(start.state_dict())
+        except RuntimeError as exc:
+            raise ConfigError(f"config key 'init_weights': {config.init_weights} does not fit the configured model "
+                              f"({str(exc).splitlines()[0]})") from None
+        log(f"starting from {config.init_weights}")
     ema = copy.deepcopy(model).eval()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = max(1, len(train_set) // config.batch_size)

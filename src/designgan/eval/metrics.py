@@ -190,14 +190,15 @@ def skin_delta_e(image: np.ndarray, skin_mask: np.ndarray, reference_lab: np.nda
 # success and realism
 # ---------------------------------------------------------------------------------------------------------------
 
-def label_share(labels: np.ndarray, region: np.ndarray, target: int, candidates: list[int]) -> tuple[float, int]:
-    """Share of the ``candidates``-labelled pixels inside ``region`` that are labelled ``target``, and how many
-    candidate pixels there were (share is NaN when none)."""
+def label_share(labels: np.ndarray, region: np.ndarray, target: int | list[int],
+                candidates: list[int]) -> tuple[float, int]:
+    """Share of the ``candidates``-labelled pixels inside ``region`` that are labelled ``target`` (one class or
+    any of several), and how many candidate pixels there were (share is NaN when none)."""
     if labels.shape != region.shape:
         raise ValueError(f"labels {labels.shape} and region {region.shape} differ in shape")
     inside = labels[region]
     n = int(np.isin(inside, candidates).sum())
-    return (float((inside == target).sum() / n) if n else math.nan), n
+    return (float(np.isin(inside, target).sum() / n) if n else math.nan), n
 
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:

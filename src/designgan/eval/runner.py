@@ -7,6 +7,9 @@ Regions come from the judge's parse of the source photo and of the output (the t
   preservation figures compare models fairly: everything outside it (background, face, upper body) should be kept.
 - *success*: among the output's lower-garment pixels (jeans, pants, skirt, shorts, dress) in the zone, the share
   labelled as the target category is above one half. No lower garment at all counts as a failure.
+  *shape success* is the same vote over garment shapes (trousers = jeans, pants; skirt-like = skirt, dress;
+  shorts): did the garment take the target's shape, whatever its exact category (the judge often calls a skirt
+  the lower half of a dress).
 - *texture*: the source garment (judge label = source category) against the output garment (= target category).
 - *skin*: output skin in the zone that was not skin in the source, against the person's other skin (face, arms).
 """
@@ -32,6 +35,7 @@ from designgan.eval.translators import Translate
 from designgan.io import load_image
 
 GARMENT_VOTE = ("jeans", "pants", "skirt", "shorts", "dress")
+SHAPES = {"jeans": "trousers", "pants": "trousers", "skirt": "skirt-like", "dress": "skirt-like", "shorts": "shorts"}
 ZONE_CLASSES = (*GARMENT_VOTE, "legwear", "shoes")
 ZONE_DILATE = 0.02  # of the photo height
 MIN_REGION = 0.001  # of the photo area: smaller garment / skin regions are "not found"
@@ -39,7 +43,7 @@ THUMB_HEIGHT = 256
 
 # per-image columns whose mean / median / count make the summary (name -> lower is better?)
 FIGURES: dict[str, bool] = {
-    "success": False, "target_share": False, "colour_distance": True, "texture_distance": True,
+    "success": False, "target_share": False, "shape_success": False, "colour_distance": True, "texture_distance": True,
     "psnr_outside_edit": False, "ssim_outside_edit": False, "psnr_preserved": False, "ssim_preserved": False,
     "skin_delta_e": True,
 }
@@ -56,6 +60,12 @@ def judge_class_for(category: str) -> int:
 
 def _ids(names: Sequence[str]) -> list[int]:
     return [JUDGE_CLASSES.index(n) for n in names]
+
+
+def same_shape(class_index: int) -> list[int]:
+    """Judge classes of the same garment shape as ``class_index`` (itself only for non-garments)."""
+    shape = SHAPES.get(JUDGE_CLASSES[class_index])
+    return [JUDGE_CLASSES.index(n) for n, s in SHAPES.items() if s == shape] if shape else [class_index]
 
 
 def garment_zone(source: np.ndarray, output: np.ndarray) -> np.ndarray:
@@ -93,8 +103,10 @@ def measure_one(source_img: Image.Image, output_img: Image.Image, edit_region: n
     zone = garment_zone(s_lab, o_lab)
     vote_region = zone if zone.any() else np.ones_like(zone)
     share, vote_px = metrics.label_share(o_lab, vote_region, target_class, _ids(GARMENT_VOTE))
-    row: dict = {"target_share": share, "vote_pixels": vote_px,
-                 "success": float(vote_px >= min_px and share > 0.5)}
+    shape_share, _ = metrics.label_share(o_lab, vote_region, same_shape(target_class), _ids(GARMENT_VOTE))
+    found = vote_px >= min_px
+    row: dict = {"target_share": share, "vote_pixels": vote_px, "success": float(found and share > 0.5),
+                 "shape_success": float(found and shape_share > 0.5)}
 
     src_garment = s_lab == source_class
     out_garment = (o_lab == target_class) & vote_region
@@ -166,33 +178,39 @@ def quality_score(row: dict) -> float:
 
 @dataclass
 class RealPhotos:
-    """The judge's view of real photos of one domain: embeddings (for KID) and, per photo, whether the judge
-    names the photo's own category as the majority of its lower-garment pixels (the success test, on real
-    photos: the ceiling a translator's success rate can be read against)."""
+    """The judge's view of real photos of one domain: embeddings (for KID) and, per photo, whether the success
+    test (and the shape-success test) passes for the photo's own category: the ceiling a translator's success
+    rate can be read against."""
 
     embeddings: np.ndarray  # (n, D)
     recognised: np.ndarray  # (n,) float, 1.0 or 0.0
+    shape_recognised: np.ndarray  # (n,) float, 1.0 or 0.0
 
-    def summary(self) -> dict:
-        n = len(self.recognised)
-        return {"mean": _round(float(self.recognised.mean())) if n else None, "n": n, "lower_is_better": False}
+    def summary(self, shape: bool = False) -> dict:
+        values = self.shape_recognised if shape else self.recognised
+        n = len(values)
+        return {"mean": _round(float(values.mean())) if n else None, "n": n, "lower_is_better": False}
 
 
 def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judging real photos",
                       progress: bool = True, batch_size: int = 8) -> RealPhotos:
-    embeddings, recognised = [], []
+    embeddings, recognised, shape_recognised = [], [], []
     vote = _ids(GARMENT_VOTE)
     for start in tqdm(range(0, len(records), batch_size), desc=desc, disable=not progress, leave=False):
         chunk = records[start:start + batch_size]
         images = [load_image(r.path("image")) for r in chunk]
         for record, parse in zip(chunk, judge.parse_many(images), strict=True):
             embeddings.append(parse.embedding)
-            share, n = metrics.label_share(parse.labels, np.ones_like(parse.labels, bool),
-                                           judge_class_for(record.category), vote)
-            recognised.append(float(n >= MIN_REGION * parse.labels.size and share > 0.5))
+            everywhere = np.ones_like(parse.labels, bool)
+            own = judge_class_for(record.category)
+            share, n = metrics.label_share(parse.labels, everywhere, own, vote)
+            shape_share, _ = metrics.label_share(parse.labels, everywhere, same_shape(own), vote)
+            found = n >= MIN_REGION * parse.labels.size
+            recognised.append(float(found and share > 0.5))
+            shape_recognised.append(float(found and shape_share > 0.5))
     dim = judge.model.embedding_dim
     return RealPhotos(np.stack(embeddings) if embeddings else np.zeros((0, dim), np.float32),
-                      np.array(recognised, dtype=np.float64))
+                      np.array(recognised, dtype=np.float64), np.array(shape_recognised, dtype=np.float64))
 
 
 def evaluate(translate: Translate, records: Sequence[Record], target_category: str, judge: Judge,
@@ -214,7 +232,7 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         except DesignGANError as exc:  # e.g. no person found: a failed translation, not a failed evaluation
             failures += 1
             rows.append(row | {"seconds": round(time.perf_counter() - tic, 3), "error": str(exc)}
-                        | {name: math.nan for name in FIGURES} | {"success": 0.0})
+                        | {name: math.nan for name in FIGURES} | {"success": 0.0, "shape_success": 0.0})
             blank = Image.new("RGB", _thumb(image).size, "white")
             thumbs[record.key] = (_thumb(image), blank, blank)
             continue
@@ -234,6 +252,7 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
     src_arr = np.stack(src_emb) if src_emb else np.zeros((0, dim), np.float32)
     summary = summarise(rows, out_arr, src_arr, real_target.embeddings, kid_subsets)
     summary["real_target_recognised"] = real_target.summary()
+    summary["real_target_shape_recognised"] = real_target.summary(shape=True)
     summary["failed_translations"] = failures
     summary["target_category"] = target_category
     return EvalResult(rows=rows, summary=summary, thumbs=thumbs)
