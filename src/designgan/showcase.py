@@ -11,6 +11,9 @@ from rich.console import Console
 from designgan.io import load_image, save_png
 
 console = Console(stderr=True)
+ROW_HEIGHT = 412
+# what each bundled example wears (assets/examples/README.md), so the demo translates it to the other category
+EXAMPLE_GARMENTS = {"ccp_1005": "skirt", "ccp_1012": "skirt", "ccp_1045": "jeans", "ccp_1065": "jeans"}
 
 
 def example_photos() -> list[Path]:
@@ -18,18 +21,79 @@ def example_photos() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".jpg"))
 
 
+def example_fabrics() -> list[Path]:
+    folder = resources.files("designgan") / "assets" / "fabrics"
+    if not folder.is_dir():
+        return []
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".jpg", ".png")))
+
+
+def contact_sheet(rows: list[list[Image.Image]], height: int = ROW_HEIGHT) -> Image.Image:
+    """Rows of images scaled to one height, pasted left to right."""
+    scaled = [[im.resize((max(1, round(im.width * height / im.height)), height), Image.BILINEAR) for im in row]
+              for row in rows]
+    sheet = Image.new("RGB", (max(sum(t.width for t in row) for row in scaled), height * len(scaled)), (0, 0, 0))
+    for y, row in enumerate(scaled):
+        x = 0
+        for tile in row:
+            sheet.paste(tile, (x, y * height))
+            x += tile.width
+    return sheet
+
+
 def run_showcase(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     photos = example_photos()
     images = [load_image(p) for p in photos]
-    height = 412
-    tiles = [im.resize((round(im.width * height / im.height), height), Image.BILINEAR) for im in images]
-    sheet = Image.new("RGB", (sum(t.width for t in tiles), height), (0, 0, 0))
-    x = 0
-    for tile in tiles:
-        sheet.paste(tile, (x, 0))
-        x += tile.width
-    save_png(sheet, out / "examples.png")
-    console.print(f"[green]read {len(photos)} bundled example photos[/] -> {out / 'examples.png'}")
-    console.print("[yellow]landmark model: not shipped yet[/] (issue #3) - no landmark overlay")
-    console.print("[yellow]translator: not shipped yet[/] (issues #6, #7) - no garment translation")
+    console.print(f"[green]read {len(photos)} bundled example photos[/] ({', '.join(p.name for p in photos)})")
+    overlays = _landmarks(images, photos, out)
+    translations = _translations(images, photos, out)
+    rows = [images] + ([overlays] if overlays else []) + translations
+    save_png(contact_sheet(rows), out / "showcase.png")
+    console.print(f"[bold]wrote {out / 'showcase.png'}[/] (rows: photos"
+                  f"{', landmarks' if overlays else ''}{', translations' if translations else ''})")
+
+
+def _landmarks(images: list[Image.Image], photos: list[Path], out: Path) -> list[Image.Image]:
+    from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
+    from designgan.landmarks.viz import draw_landmarks
+
+    if not DEFAULT_WEIGHTS.is_file():
+        console.print("[yellow]landmark model: not shipped in this checkout[/] - no landmark overlay")
+        return []
+    predictor = LandmarkPredictor.load()
+    overlays = []
+    for photo, image, result in zip(photos, images, predictor.predict_many(images), strict=True):
+        overlay = draw_landmarks(image, result.array)
+        save_png(overlay, out / f"{photo.stem}_landmarks.png")
+        state = "person found" if result.person_found else "NO PERSON FOUND"
+        console.print(f"  landmarks {photo.name}: {state} (confidence {result.person_confidence:.2f})")
+        overlays.append(overlay)
+    console.print(f"[green]landmark network ran on {len(images)} photos[/] -> {out}/*_landmarks.png")
+    return overlays
+
+
+def _translations(images: list[Image.Image], photos: list[Path], out: Path) -> list[list[Image.Image]]:
+    from designgan.pipeline import DesignGANPipeline, bundled_models
+
+    models = bundled_models()
+    if not models:
+        console.print("[yellow]translator: no trained model is shipped yet[/] (issue #7) - no garment translation; "
+                      "train one with `designgan train --config configs/cpu_small.yaml` and run "
+                      "`designgan translate ... --model runs/cpu_small`")
+        return []
+    pipe = DesignGANPipeline.from_pretrained(models[0])
+    a, b = pipe.spec.domains
+    rows = []
+    for fabric_path in [None, *example_fabrics()[:1]]:
+        row = []
+        for photo, image in zip(photos, images, strict=True):
+            worn = EXAMPLE_GARMENTS.get(photo.stem)
+            target = b if worn == a or (worn not in (a, b) and worn != "skirt") else a
+            result = pipe(image, to=target, texture=fabric_path)
+            suffix = f"_{fabric_path.stem}" if fabric_path else ""
+            save_png(result.image, out / f"{photo.stem}_to_{target}{suffix}.png", result.metadata())
+            row.append(result.image)
+        rows.append(row)
+    console.print(f"[green]translated {len(images)} photos with '{models[0]}'[/] (with and without a fabric)")
+    return rows

@@ -1,0 +1,13 @@
+from designgan.landmarks.predict import DEFAULT_WEIGHTS
+from designgan.pipeline import bundled_models
+from designgan.showcase import example_photos, run_showcase
+
+
+def test_showcase_runs_every_shipped_part(tmp_path):
+    run_showcase(tmp_path)
+    assert (tmp_path / "showcase.png").stat().st_size > 10_000
+    stems = [p.stem for p in example_photos()]
+    assert len(stems) == 4
+    assert all((tmp_path / f"{s}_landmarks.png").is_file() for s in stems) == DEFAULT_WEIGHTS.is_file()
+    translated = list(tmp_path.glob("*_to_*.png"))
+    assert bool(translated) == bool(bundled_models())
