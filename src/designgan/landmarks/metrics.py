@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from designgan.landmarks.schema import BODY_NAMES, GROUPS, INDEX
@@ -14,7 +16,8 @@ def person_heights(gt: np.ndarray) -> np.ndarray:
     body = gt[:, [INDEX[n] for n in BODY_NAMES]]
     seen = body[..., 2] >= MIN_VISIBILITY
     ys = np.where(seen, body[..., 1], np.nan)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no body seen, handled below
         height = np.nanmax(ys, axis=1) - np.nanmin(ys, axis=1)
     height[seen.sum(axis=1) < 2] = np.nan
     return height
