@@ -197,3 +197,29 @@ def test_garment_attention_drawn_from_landmarks_like_the_pipeline(train_data, tm
     assert math.isfinite(train(config).history[-1]["loss/g_total"])
     with pytest.raises(ConfigError, match="garment_attention"):
         load_train_config(None, ["data.garment_attention=landmarks", "data.landmarks=none"])
+
+
+def test_ctrl_c_finishes_the_step_checkpoints_and_resume_continues(train_data, tmp_path):
+    import os
+    import signal
+    import threading
+    import time
+
+    run = tmp_path / "run"
+    config = tiny_config(train_data, run, steps=500, checkpoint_every=1, log_every=100, image_every=1000)
+
+    def interrupt_once_running() -> None:
+        deadline = time.time() + 60
+        while not (run / "checkpoints" / "latest").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt_once_running)
+    thread.start()
+    result = train(config)
+    thread.join()
+    assert 1 <= result.step < 500
+    assert latest_checkpoint(run).name == f"step_{result.step:08d}"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    resumed = train(tiny_config(train_data, run, steps=result.step + 1), resume=True)
+    assert resumed.step == result.step + 1

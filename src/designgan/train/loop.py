@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,55 +174,74 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     step = start
     tic, tic_step = time.perf_counter(), start
 
+    # Ctrl-C (single process): finish the current step, checkpoint it, stop; a second Ctrl-C aborts at once.
+    interrupted = threading.Event()
+    previous_handler = None
+    if not info.enabled and threading.current_thread() is threading.main_thread():
+        def on_interrupt(signum: int, frame: Any) -> None:
+            interrupted.set()
+            signal.signal(signal.SIGINT, previous_handler)
+
+        previous_handler = signal.signal(signal.SIGINT, on_interrupt)
+
     # ---- the loop --------------------------------------------------------------------------------------------
-    for batch in loader:
-        if step >= end:
-            break
-        a = to_side(batch["a"], device, cfg.channels_last)
-        b = to_side(batch["b"], device, cfg.channels_last)
+    try:
+        for batch in loader:
+            if step >= end:
+                break
+            a = to_side(batch["a"], device, cfg.channels_last)
+            b = to_side(batch["b"], device, cfg.channels_last)
 
-        loss_g, terms, loss_d, d_terms, fakes = training_step(
-            g_model, d_model, discriminators, opt_g, opt_d, pool_a, pool_b, a, b, autocast)
-        sched_g.step()
-        sched_d.step()
-        step += 1
+            loss_g, terms, loss_d, d_terms, fakes = training_step(
+                g_model, d_model, discriminators, opt_g, opt_d, pool_a, pool_b, a, b, autocast)
+            sched_g.step()
+            sched_d.step()
+            step += 1
 
-        # ---- logging -----------------------------------------------------------------------------------------
-        if step % cfg.log_every == 0 or step == end:
-            scalars = {"loss/g_total": loss_g.item(), "loss/d_total": loss_d.item(),
-                       **{f"loss/{k}": v.item() for k, v in terms.items()},
-                       **{f"loss/{k}": v.item() for k, v in d_terms.items()}}
-            scalars = distributed.all_mean(scalars, info)
-            elapsed = time.perf_counter() - tic
-            scalars["speed/step_s"] = elapsed / (step - tic_step)
-            scalars["lr"] = sched_g.get_last_lr()[0]
-            tic, tic_step = time.perf_counter(), step
-            history.append({"step": step, **scalars})
-            if writer is not None:
-                for name, value in scalars.items():
-                    writer.add_scalar(name, value, step)
-            bar.set_postfix({k.split("/")[-1]: f"{v:.3f}" for k, v in scalars.items()
-                             if k.startswith("loss/") and k != "loss/d_total"}, refresh=False)
-        if writer is not None and (step % cfg.image_every == 0 or step == end):
-            grid = translation_grid([
-                {"input": a.image[0], "attention": a.attention()[0] if generators.uses_attention else None,
-                 "output": fakes["fake_b"].image[0],
-                 "mask": None if fakes["fake_b"].mask is None else fakes["fake_b"].mask[0],
-                 "reconstruction": fakes["rec_a"].image[0]},
-                {"input": b.image[0], "attention": b.attention()[0] if generators.uses_attention else None,
-                 "output": fakes["fake_a"].image[0],
-                 "mask": None if fakes["fake_a"].mask is None else fakes["fake_a"].mask[0],
-                 "reconstruction": fakes["rec_b"].image[0]},
-            ])
-            writer.add_image("translation/a2b_b2a", grid, step)
-            save_png(grid.permute(1, 2, 0).numpy(), run_dir / "samples" / f"step_{step:08d}.png")
-        if step % cfg.checkpoint_every == 0 or step == end:
-            _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
-                        (pool_a, pool_b), info, cfg.keep_checkpoints)
-        if not math.isfinite(loss_g.item()) or not math.isfinite(loss_d.item()):
-            raise DataError(f"training diverged at step {step} (non-finite loss); lower optim.lr or use fp32")
-        bar.update(1)
-
+            # ---- logging -------------------------------------------------------------------------------------
+            if step % cfg.log_every == 0 or step == end:
+                scalars = {"loss/g_total": loss_g.item(), "loss/d_total": loss_d.item(),
+                           **{f"loss/{k}": v.item() for k, v in terms.items()},
+                           **{f"loss/{k}": v.item() for k, v in d_terms.items()}}
+                scalars = distributed.all_mean(scalars, info)
+                elapsed = time.perf_counter() - tic
+                scalars["speed/step_s"] = elapsed / (step - tic_step)
+                scalars["lr"] = sched_g.get_last_lr()[0]
+                tic, tic_step = time.perf_counter(), step
+                history.append({"step": step, **scalars})
+                if writer is not None:
+                    for name, value in scalars.items():
+                        writer.add_scalar(name, value, step)
+                bar.set_postfix({k.split("/")[-1]: f"{v:.3f}" for k, v in scalars.items()
+                                 if k.startswith("loss/") and k != "loss/d_total"}, refresh=False)
+            if writer is not None and (step % cfg.image_every == 0 or step == end):
+                grid = translation_grid([
+                    {"input": a.image[0], "attention": a.attention()[0] if generators.uses_attention else None,
+                     "output": fakes["fake_b"].image[0],
+                     "mask": None if fakes["fake_b"].mask is None else fakes["fake_b"].mask[0],
+                     "reconstruction": fakes["rec_a"].image[0]},
+                    {"input": b.image[0], "attention": b.attention()[0] if generators.uses_attention else None,
+                     "output": fakes["fake_a"].image[0],
+                     "mask": None if fakes["fake_a"].mask is None else fakes["fake_a"].mask[0],
+                     "reconstruction": fakes["rec_b"].image[0]},
+                ])
+                writer.add_image("translation/a2b_b2a", grid, step)
+                save_png(grid.permute(1, 2, 0).numpy(), run_dir / "samples" / f"step_{step:08d}.png")
+            if step % cfg.checkpoint_every == 0 or step == end:
+                _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
+                            (pool_a, pool_b), info, cfg.keep_checkpoints)
+            if not math.isfinite(loss_g.item()) or not math.isfinite(loss_d.item()):
+                raise DataError(f"training diverged at step {step} (non-finite loss); lower optim.lr or use fp32")
+            bar.update(1)
+            if interrupted.is_set():
+                if step % cfg.checkpoint_every != 0 and step != end:
+                    _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
+                                (pool_a, pool_b), info, cfg.keep_checkpoints)
+                bar.write(f"interrupted: checkpoint at step {step}; continue with --resume {run_dir}")
+                break
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
     bar.close()
     if writer is not None:
         writer.close()
