@@ -78,3 +78,13 @@ def test_png_carries_ai_edit_metadata(tmp_path):
     save_png(Image.new("RGB", (8, 8)), path, ai_edit_metadata("jeans2skirt", "jeans", "skirt"))
     text = Image.open(path).text
     assert text["AI-Edit"] == "true" and text["DesignGAN-Edit"] == "jeans -> skirt"
+
+
+def test_atomic_outputs_get_the_usual_file_mode(tmp_path):
+    import os
+
+    path = tmp_path / "mode.png"
+    save_png(Image.new("RGB", (8, 8)), path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)

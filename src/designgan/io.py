@@ -133,9 +133,16 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes files owner-only; outputs get the usual mode
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -160,12 +167,13 @@ def ai_edit_metadata(model: str, source: str, target: str, extra: dict[str, str]
     return meta
 
 
-def save_png(img: Image.Image | np.ndarray, path: str | Path, metadata: dict[str, str] | None = None) -> None:
-    """Write a PNG atomically, with optional text metadata."""
+def save_png(img: Image.Image | np.ndarray, path: str | Path, metadata: dict[str, str] | None = None,
+             compress_level: int = 6) -> None:
+    """Write a PNG atomically, with optional text metadata (``compress_level`` 0-9 trades size for speed)."""
     if isinstance(img, np.ndarray):
         img = Image.fromarray(img)
     info = PngImagePlugin.PngInfo()
     for key, value in (metadata or {}).items():
         info.add_text(key, str(value))
     with atomic_path(path) as tmp:
-        img.save(tmp, format="PNG", pnginfo=info)
+        img.save(tmp, format="PNG", pnginfo=info, compress_level=compress_level)
