@@ -9,7 +9,9 @@ Layout of a run folder::
     checkpoints/latest                  name of the newest complete checkpoint folder
 
 A checkpoint folder is written under a temporary name and renamed when complete, and ``latest`` is replaced
-atomically after that, so a crash at any moment leaves the previous checkpoint usable.
+atomically after that, so a crash at any moment (SIGKILL, a full disk) leaves the previous checkpoint usable;
+temporary folders a crash left behind are removed by the next save. ``state.pt`` holds only tensors and plain
+Python values, so it loads with ``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -35,7 +38,10 @@ STATE = "state.pt"
 
 
 def rng_state() -> dict[str, Any]:
-    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    # numpy's state holds an ndarray, which weights_only loading refuses: keep its key table as a tensor.
+    name, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    numpy_state = [name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached_gaussian)]
+    state = {"torch": torch.get_rng_state(), "numpy": numpy_state, "python": random.getstate()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -43,7 +49,8 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
+    name, keys, pos, has_gauss, cached_gaussian = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached_gaussian))
     random.setstate(state["python"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -74,19 +81,28 @@ def save_checkpoint(run_dir: Path, step: int, models: dict[str, nn.Module], stat
                     keep: int = 2) -> Path:
     """Write ``checkpoints/step_NNNNNNNN`` atomically, point ``latest`` at it, prune all but the newest ``keep``."""
     root = Path(run_dir) / CHECKPOINTS
-    root.mkdir(parents=True, exist_ok=True)
     final = root / f"step_{step:08d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
     try:
-        save_file(model_state(models), str(tmp / WEIGHTS), metadata={"step": str(step), "format": "designgan"})
-        torch.save({**state, "step": step}, tmp / STATE)
-        if final.exists():
-            shutil.rmtree(final)
-        tmp.rename(final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    write_text_atomic(root / LATEST, final.name + "\n")
+        root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob(".step_*"):  # left by a process killed while saving
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
+        try:
+            save_file(model_state(models), str(tmp / WEIGHTS), metadata={"step": str(step), "format": "designgan"})
+            torch.save({**state, "step": step}, tmp / STATE)
+            if final.exists():  # re-saving a step (e.g. after a crash between the rename and 'latest')
+                old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=root))
+                final.rename(old / final.name)
+                shutil.rmtree(old, ignore_errors=True)
+            tmp.rename(final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        write_text_atomic(root / LATEST, final.name + "\n")
+    except (OSError, RuntimeError, SafetensorError) as exc:  # disk full, file too large, permissions
+        previous = root / LATEST
+        kept = f"; the previous checkpoint ({previous.read_text().strip()}) is intact" if previous.is_file() else ""
+        raise DataError(f"{final}: could not write the checkpoint ({_one_line(exc)}){kept}") from None
     complete = sorted(p for p in root.glob("step_*") if p.is_dir())
     for old in complete[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
@@ -114,5 +130,12 @@ def load_checkpoint(path: Path, models: dict[str, nn.Module]) -> dict[str, Any]:
     state_path = path / STATE
     if not state_path.is_file():
         return {}
-    # Our own file: optimizer and RNG states need full unpickling (numpy RNG state is a tuple with an array).
-    return torch.load(state_path, map_location="cpu", weights_only=False)
+    try:
+        return torch.load(state_path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise DataError(f"{state_path}: unreadable training state ({_one_line(exc)})") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -36,6 +36,8 @@ def train_command(
         raise ConfigError("give --config FILE (or --resume RUN_DIR)")
     cfg = load_train_config(config, overrides)
     result = train(cfg, resume=resume is not None)
+    if result.interrupted_by is not None:  # checkpointed; the loop printed the one-line message
+        raise typer.Exit(128 + result.interrupted_by)
     if os.environ.get("RANK", "0") != "0":
         return
     if result.history:

@@ -95,6 +95,10 @@ class RunConfig:
     keep_checkpoints: int = 2
     stop_after: int | None = None  # end this invocation after this step (checkpointed); resume continues
     progress: bool = True
+    # A step whose loss is NaN/inf is skipped (no optimizer update); this many in a row stop the run.
+    max_nonfinite_steps: int = 5
+    # Fault injection for testing the above: the loss of these (1-based) steps is multiplied by NaN.
+    debug_nan_at_steps: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +115,10 @@ class TrainConfig:
             raise ConfigError(f"config key 'data.heatmap_names': unknown landmark '{unknown[0]}'")
         if self.train.steps < 1 or self.train.batch_size < 1:
             raise ConfigError("config keys 'train.steps' and 'train.batch_size' must be >= 1")
+        if self.train.max_nonfinite_steps < 1:
+            raise ConfigError("config key 'train.max_nonfinite_steps' must be >= 1")
+        if any(s < 1 for s in self.train.debug_nan_at_steps):
+            raise ConfigError("config key 'train.debug_nan_at_steps' holds steps, which count from 1")
         if not 0.0 <= self.optim.decay_start <= 1.0:
             raise ConfigError("config key 'optim.decay_start' must be in [0, 1]")
         if self.data.garment_attention == "landmarks" and self.data.landmarks == "none":

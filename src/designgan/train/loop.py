@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from designgan.config import to_dict
-from designgan.errors import DataError
+from designgan.errors import DataError, DesignGANError
 from designgan.io import save_png, write_text_atomic
 from designgan.train import distributed
 from designgan.train.checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -44,6 +45,8 @@ class TrainResult:
     generators: Generators
     discriminators: Discriminators
     history: list[dict[str, float]] = field(default_factory=list)
+    interrupted_by: int | None = None  # the signal (SIGINT/SIGTERM) that stopped the run early, after a checkpoint
+    skipped_steps: list[int] = field(default_factory=list)  # steps skipped for a non-finite loss
 
 
 def lr_lambda(total_steps: int, decay_start: float):
@@ -75,26 +78,47 @@ def set_requires_grad(module: torch.nn.Module, flag: bool) -> None:
 
 def training_step(g_model: torch.nn.Module, d_model: torch.nn.Module, discriminators: Discriminators,
                   opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, pool_a: ImagePool, pool_b: ImagePool,
-                  a: Side, b: Side, autocast: torch.autocast) -> tuple[torch.Tensor, dict, torch.Tensor, dict, dict]:
-    """One optimisation step of both generators, then both discriminators. Returns losses, terms and fakes."""
+                  a: Side, b: Side, autocast: torch.autocast, info: distributed.DistInfo | None = None,
+                  loss_scale: float = 1.0) -> tuple[torch.Tensor, dict, torch.Tensor, dict, dict] | None:
+    """One optimisation step of both generators, then both discriminators. Returns losses, terms and fakes.
+
+    Returns None, with no weight or optimizer state changed, when either loss is NaN/inf (on any rank).
+    ``loss_scale`` exists for fault injection (NaN) only.
+    """
     # Generator step: D frozen, so its weights get no gradient from the generator loss.
     set_requires_grad(discriminators, False)
     with autocast:
         loss_g, terms, fakes = g_model(a, b, discriminators)
+    if loss_scale != 1.0:
+        loss_g = loss_g * loss_scale
     opt_g.zero_grad(set_to_none=True)
+    if not _all_finite(loss_g, info):
+        return None
     loss_g.backward()
-    opt_g.step()
 
-    # Discriminator step on real samples and fakes drawn from the history pools.
+    # Discriminator losses on real samples and fakes drawn from the history pools. The fakes are detached, so
+    # computing this before the generator update gives the same numbers and lets a bad D loss veto both updates.
     set_requires_grad(discriminators, True)
     fake_a = pool_a.query(fakes["fake_a"].image, fakes["fake_a"].attention)
     fake_b = pool_b.query(fakes["fake_b"].image, fakes["fake_b"].attention)
     with autocast:
         loss_d, d_terms = d_model(a, b, fake_a, fake_b)
+    if not _all_finite(loss_d, info):
+        opt_g.zero_grad(set_to_none=True)
+        return None
+    opt_g.step()
     opt_d.zero_grad(set_to_none=True)
     loss_d.backward()
     opt_d.step()
     return loss_g, terms, loss_d, d_terms, fakes
+
+
+def _all_finite(loss: torch.Tensor, info: distributed.DistInfo | None) -> bool:
+    """Whether ``loss`` is finite on every rank (ranks must agree, or their collective calls would diverge)."""
+    finite = torch.isfinite(loss.detach()).all().to(torch.int32)
+    if info is not None and info.enabled:
+        torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
+    return bool(finite.item())
 
 
 def train(config: TrainConfig, resume: bool = False) -> TrainResult:
@@ -143,6 +167,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
         pool_b.load_state_dict(pools[1])
         set_rng_state(state["rng"][info.rank] if info.rank < len(state["rng"]) else state["rng"][0])
         start = int(state["step"])
+        if info.is_main:
+            tqdm.write(f"resuming {run_dir} from step {start} ({checkpoint.name})", file=sys.stderr)
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text_atomic(run_dir / CONFIG_NAME, yaml.safe_dump(to_dict(config), sort_keys=False))
@@ -174,15 +200,20 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     step = start
     tic, tic_step = time.perf_counter(), start
 
-    # Ctrl-C (single process): finish the current step, checkpoint it, stop; a second Ctrl-C aborts at once.
-    interrupted = threading.Event()
-    previous_handler = None
+    # SIGINT (Ctrl-C) and SIGTERM (single process): finish the current step, checkpoint it, stop; the same signal
+    # again aborts at once. Under torchrun the launcher owns signals.
+    stop_signal: list[int] = []
+    previous_handlers: dict[int, Any] = {}
     if not info.enabled and threading.current_thread() is threading.main_thread():
-        def on_interrupt(signum: int, frame: Any) -> None:
-            interrupted.set()
-            signal.signal(signal.SIGINT, previous_handler)
+        def on_stop_signal(signum: int, frame: Any) -> None:
+            stop_signal.append(signum)
+            signal.signal(signum, previous_handlers[signum])
 
-        previous_handler = signal.signal(signal.SIGINT, on_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous_handlers[signum] = signal.signal(signum, on_stop_signal)
+    nan_steps = set(cfg.debug_nan_at_steps)
+    skipped: list[int] = []
+    nonfinite_in_a_row = 0
 
     # ---- the loop --------------------------------------------------------------------------------------------
     try:
@@ -192,14 +223,30 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
             a = to_side(batch["a"], device, cfg.channels_last)
             b = to_side(batch["b"], device, cfg.channels_last)
 
-            loss_g, terms, loss_d, d_terms, fakes = training_step(
-                g_model, d_model, discriminators, opt_g, opt_d, pool_a, pool_b, a, b, autocast)
+            outcome = training_step(g_model, d_model, discriminators, opt_g, opt_d, pool_a, pool_b, a, b, autocast,
+                                    info, math.nan if step + 1 in nan_steps else 1.0)
             sched_g.step()
             sched_d.step()
             step += 1
+            if outcome is None:
+                # Non-finite loss: this step changed no weights; the next one starts from the same ones.
+                skipped.append(step)
+                nonfinite_in_a_row += 1
+                if writer is not None:
+                    writer.add_scalar("faults/nonfinite_loss", 1.0, step)
+                if info.is_main:
+                    tqdm.write(f"warning: non-finite loss at step {step}: step skipped, weights unchanged "
+                               f"({nonfinite_in_a_row} in a row, stop at {cfg.max_nonfinite_steps})", file=sys.stderr)
+                if nonfinite_in_a_row >= cfg.max_nonfinite_steps:
+                    raise DesignGANError(
+                        f"training stopped at step {step}: {nonfinite_in_a_row} steps in a row had a non-finite "
+                        f"loss (train.max_nonfinite_steps); lower optim.lr or use fp32, then --resume {run_dir}")
+            else:
+                nonfinite_in_a_row = 0
+                loss_g, terms, loss_d, d_terms, fakes = outcome
 
             # ---- logging -------------------------------------------------------------------------------------
-            if step % cfg.log_every == 0 or step == end:
+            if outcome is not None and (step % cfg.log_every == 0 or step == end):
                 scalars = {"loss/g_total": loss_g.item(), "loss/d_total": loss_d.item(),
                            **{f"loss/{k}": v.item() for k, v in terms.items()},
                            **{f"loss/{k}": v.item() for k, v in d_terms.items()}}
@@ -214,7 +261,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                         writer.add_scalar(name, value, step)
                 bar.set_postfix({k.split("/")[-1]: f"{v:.3f}" for k, v in scalars.items()
                                  if k.startswith("loss/") and k != "loss/d_total"}, refresh=False)
-            if writer is not None and (step % cfg.image_every == 0 or step == end):
+            if writer is not None and outcome is not None and (step % cfg.image_every == 0 or step == end):
                 grid = translation_grid([
                     {"input": a.image[0], "attention": a.attention()[0] if generators.uses_attention else None,
                      "output": fakes["fake_b"].image[0],
@@ -230,24 +277,24 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
             if step % cfg.checkpoint_every == 0 or step == end:
                 _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
                             (pool_a, pool_b), info, cfg.keep_checkpoints)
-            if not math.isfinite(loss_g.item()) or not math.isfinite(loss_d.item()):
-                raise DataError(f"training diverged at step {step} (non-finite loss); lower optim.lr or use fp32")
             bar.update(1)
-            if interrupted.is_set():
+            if stop_signal:
                 if step % cfg.checkpoint_every != 0 and step != end:
                     _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
                                 (pool_a, pool_b), info, cfg.keep_checkpoints)
-                bar.write(f"interrupted: checkpoint at step {step}; continue with --resume {run_dir}")
+                tqdm.write(f"interrupted by {signal.Signals(stop_signal[0]).name}: checkpoint at step {step}; "
+                           f"continue with --resume {run_dir}", file=sys.stderr)
                 break
     finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGINT, previous_handler)
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
     bar.close()
     if writer is not None:
         writer.close()
     with contextlib.suppress(Exception):
         distributed.cleanup()
-    return TrainResult(step, run_dir, generators, discriminators, history)
+    return TrainResult(step, run_dir, generators, discriminators, history,
+                       interrupted_by=stop_signal[0] if stop_signal else None, skipped_steps=skipped)
 
 
 def _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d, pools, info,
