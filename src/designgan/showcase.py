@@ -64,7 +64,7 @@ def _landmarks(images: list[Image.Image], photos: list[Path], out: Path) -> list
     predictor = LandmarkPredictor.load()
     overlays = []
     for photo, image, result in zip(photos, images, predictor.predict_many(images), strict=True):
-        overlay = draw_landmarks(image, result.array)
+        overlay = draw_landmarks(image, result.array())
         save_png(overlay, out / f"{photo.stem}_landmarks.png")
         state = "person found" if result.person_found else "NO PERSON FOUND"
         console.print(f"  landmarks {photo.name}: {state} (confidence {result.person_confidence:.2f})")
