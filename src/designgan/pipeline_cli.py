@@ -21,6 +21,7 @@ import typer
 from PIL import Image
 
 from designgan.errors import DataError, DesignGANError
+from designgan.imaging import contact_sheet
 from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, save_png
 
 bench_app = typer.Typer(help="Speed benchmarks.", no_args_is_help=True)
@@ -445,16 +446,10 @@ def translate_examples(out_dir: Path, model: str | None = None, landmarks: Path 
             continue
         textured = pipe(photo, to=to, texture=fabric)
         cells = [plain.landmark_overlay(), plain.image, textured.image]
-        rows.append([c.resize((round(c.width * height / c.height), height), Image.BILINEAR) for c in cells])
+        rows.append(cells)
     if not rows:
         raise DesignGANError("no example photo could be translated (no person found in any)")
-    width = max(sum(c.width for c in row) for row in rows)
-    sheet = Image.new("RGB", (width, height * len(rows)), (255, 255, 255))
-    for r, row in enumerate(rows):
-        x = 0
-        for cell in row:
-            sheet.paste(cell, (x, r * height))
-            x += cell.width
+    sheet = contact_sheet(rows, height, background=(255, 255, 255))
     path = out_dir / f"translate_{to}_grid.png"
     save_png(sheet, path, ai_edit_metadata(pipe.spec.name, pipe.categories[0], to,
                                            {"Description": "Bundled example photos translated by DesignGAN "

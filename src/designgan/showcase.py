@@ -8,6 +8,7 @@ from pathlib import Path
 from PIL import Image
 from rich.console import Console
 
+from designgan.imaging import contact_sheet
 from designgan.io import load_image, save_png
 
 console = Console(stderr=True)
@@ -28,19 +29,6 @@ def example_fabrics() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".jpg", ".png")))
 
 
-def contact_sheet(rows: list[list[Image.Image]], height: int = ROW_HEIGHT) -> Image.Image:
-    """Rows of images scaled to one height, pasted left to right."""
-    scaled = [[im.resize((max(1, round(im.width * height / im.height)), height), Image.BILINEAR) for im in row]
-              for row in rows]
-    sheet = Image.new("RGB", (max(sum(t.width for t in row) for row in scaled), height * len(scaled)), (0, 0, 0))
-    for y, row in enumerate(scaled):
-        x = 0
-        for tile in row:
-            sheet.paste(tile, (x, y * height))
-            x += tile.width
-    return sheet
-
-
 def run_showcase(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     photos = example_photos()
@@ -49,7 +37,7 @@ def run_showcase(out: Path) -> None:
     overlays = _landmarks(images, photos, out)
     translations = _translations(images, photos, out)
     rows = [images] + ([overlays] if overlays else []) + translations
-    save_png(contact_sheet(rows), out / "showcase.png")
+    save_png(contact_sheet(rows, ROW_HEIGHT), out / "showcase.png")
     console.print(f"[bold]wrote {out / 'showcase.png'}[/] (rows: photos"
                   f"{', landmarks' if overlays else ''}{', translations' if translations else ''})")
 

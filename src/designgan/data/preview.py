@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from designgan.data.manifest import Record, TwoDomainData
+from designgan.imaging import contact_sheet, fit_height
 from designgan.io import load_image, load_mask
 
 GARMENT_RGB = np.array([230, 40, 40], dtype=np.float32)
@@ -27,24 +28,13 @@ def record_tile(record: Record, height: int = 240) -> Image.Image:
     garment = load_mask(record.path("garment_mask"), image.size) if record.garment_mask else None
     skin = load_mask(record.path("skin_mask"), image.size) if record.skin_mask else None
     tile = overlay_masks(image, garment, skin)
-    tile = tile.resize((max(1, round(tile.width * height / tile.height)), height), Image.BILINEAR)
+    tile = fit_height(tile, height)
     ImageDraw.Draw(tile).text((4, 4), f"{record.key} ({record.category})", fill=(255, 255, 0))
     return tile
 
 
 def dataset_preview(data: TwoDomainData, per_row: int = 6, height: int = 240) -> Image.Image:
     """One row per split/domain with up to ``per_row`` records each."""
-    rows = []
-    for split in ("train", "test"):
-        for domain in ("a", "b"):
-            records = data.records(split, domain)[:per_row]
-            if records:
-                rows.append([record_tile(r, height) for r in records])
-    width = max(sum(t.width for t in row) for row in rows)
-    sheet = Image.new("RGB", (width, height * len(rows)), (20, 20, 20))
-    for y, row in enumerate(rows):
-        x = 0
-        for tile in row:
-            sheet.paste(tile, (x, y * height))
-            x += tile.width
-    return sheet
+    rows = [[record_tile(r, height) for r in data.records(split, domain)[:per_row]]
+            for split in ("train", "test") for domain in ("a", "b")]
+    return contact_sheet(rows, height, background=(20, 20, 20))
