@@ -129,7 +129,7 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
     gen = torch.Generator().manual_seed(config.seed)
     start_epoch, history, trained_s = 0, [], 0.0
     if resume and ckpt_path.is_file():
-        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         model.load_state_dict(ckpt["model"])
         ema.load_state_dict(ckpt["ema"])
         opt.load_state_dict(ckpt["opt"])

@@ -90,15 +90,23 @@ def _read_cache(path: Path | None, tag: str, keys: list[str]) -> tuple[torch.Ten
     """Letterboxed photos saved by an earlier run with the same records (decoding 2,000 JPEGs is slow)."""
     if path is None or not path.is_file():
         return None
-    saved = torch.load(path, map_location="cpu", weights_only=False).get(tag)
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True).get(tag)
+    except Exception:  # an old or foreign cache file is only a missed speed-up: rebuild it
+        return None
     if saved is None or saved["keys"] != keys:
         return None
-    return saved["images"], saved["affines"]
+    return saved["images"], saved["affines"].numpy()
 
 
 def _write_cache(path: Path, tag: str, keys: list[str], images: torch.Tensor, affines: np.ndarray) -> None:
-    data = torch.load(path, map_location="cpu", weights_only=False) if path.is_file() else {}
-    data[tag] = {"keys": keys, "images": images, "affines": affines}
+    data = {}
+    if path.is_file():
+        try:
+            data = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception:  # unreadable old cache: replace it
+            data = {}
+    data[tag] = {"keys": keys, "images": images, "affines": torch.from_numpy(np.asarray(affines))}
     with atomic_path(path) as tmp:
         torch.save(data, tmp)
 

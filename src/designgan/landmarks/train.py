@@ -120,7 +120,7 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
     gen = torch.Generator().manual_seed(config.seed)
     epoch, next_step, order, history, trained_s = 0, 0, None, [], 0.0
     if resume and ckpt_path.is_file():
-        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         model.load_state_dict(ckpt["model"])
         ema.load_state_dict(ckpt["ema"])
         opt.load_state_dict(ckpt["opt"])
