@@ -38,6 +38,7 @@ from designgan.io import atomic_path, load_image, to_rgb, write_json_atomic
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
 from designgan.losses.style import inverse_centre_weight, reference_style_loss
+from designgan.models.texture import garment_texture
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 TRANSLATOR_FORMAT = "designgan-translator"
@@ -904,7 +905,12 @@ class DesignGANPipeline:
             channels = [garment]
             if cfg.data.landmarks != "none":
                 channels.append(self._heatmaps(person, box))
-            texture = tile_texture(fabric, (mh, mw)) if fabric is not None and self.texture_channels else None
+            texture = None
+            if self.texture_channels:
+                # no user fabric: a texture-conditioned generator gets the source garment's own fabric (as in
+                # training), so the new garment keeps the old texture
+                texture = (tile_texture(fabric, (mh, mw)) if fabric is not None
+                           else garment_texture(image.clamp(-1, 1)[None], garment[None])[0][0])
             jobs.append(_Job(index, PersonEdit(person, box, polygon),
                              image.clamp(-1, 1), torch.cat(channels), texture))
             if given_mask is not None:

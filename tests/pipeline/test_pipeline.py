@@ -224,8 +224,10 @@ def test_texture_conditioned_generator(mini_dataset, jeans_photo, tmp_path):
     red = pipe(path, to="skirt", texture=fabric, landmarks=[points])
     plain = pipe(path, to="skirt", texture=Image.new("RGB", (64, 64), (30, 30, 200)), landmarks=[points])
     assert not np.array_equal(np.asarray(red.image), np.asarray(plain.image))
-    with pytest.raises(ValueError, match="texture-conditioned"):
-        pipe(path, to="skirt", landmarks=[points])
+    # no fabric: the generator is conditioned on the source garment's own fabric (keep the texture)
+    own = pipe(path, to="skirt", landmarks=[points])
+    assert own.image.size == red.image.size
+    assert not np.array_equal(np.asarray(own.image), np.asarray(red.image))
 
 
 def test_texture_refinement_moves_garment_towards_fabric(pipe, jeans_photo):
