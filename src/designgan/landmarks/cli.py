@@ -152,21 +152,22 @@ def cache_cmd(
     """Precompute DATA/landmarks.jsonl (one line per manifest record) so GAN training never runs this network."""
     from tqdm import tqdm
 
+    from designgan.data import TwoDomainData
     from designgan.io import load_image
-    from designgan.landmarks.labels import read_manifest, write_jsonl
+    from designgan.landmarks.labels import write_jsonl
     from designgan.landmarks.predict import LandmarkPredictor
 
-    records = read_manifest(data)
+    records = TwoDomainData.open(data).all_records
     predictor = LandmarkPredictor.load(weights)
 
     def lines():
         bar = tqdm(total=len(records), desc="landmarks")
         for start in range(0, len(records), batch_size):
             chunk = records[start:start + batch_size]
-            results = predictor.predict_many([load_image(data / r["image"]) for r in chunk])
+            results = predictor.predict_many([load_image(r.path("image")) for r in chunk])
             for rec, res in zip(chunk, results, strict=True):
                 js = res.to_json()
-                yield {"key": rec["key"], "person_found": js["person_found"],
+                yield {"key": rec.key, "person_found": js["person_found"],
                        "person_confidence": js["person_confidence"], "points": js["points"]}
             bar.update(len(chunk))
         bar.close()

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from designgan.data.manifest import TwoDomainData
 from designgan.errors import DataError
 from designgan.io import atomic_path, load_image
 from designgan.landmarks.garment import garment_landmarks_from_label_map
@@ -68,38 +69,14 @@ def ccp_sources(root: str | Path) -> list[LabelSource]:
 
 def dataset_sources(data_dir: str | Path) -> list[LabelSource]:
     """Every record of a two-domain dataset folder (``manifest.jsonl``); label maps where the record has one."""
-    data_dir = Path(data_dir)
     out = []
-    for record in read_manifest(data_dir):
+    for record in TwoDomainData.open(data_dir).all_records:
         loader = None
-        if record.get("label_map"):
-            label_path = data_dir / record["label_map"]
-
-            def loader(size: tuple[int, int], _p: Path = label_path) -> np.ndarray:
+        if record.label_map:
+            def loader(size: tuple[int, int], _p: Path = record.path("label_map")) -> np.ndarray:
                 return read_label_png(_p, size)
-        out.append(LabelSource(key=record["key"], id=str(record.get("id", record["key"])),
-                               image=data_dir / record["image"], load_label_map=loader))
+        out.append(LabelSource(key=record.key, id=record.id, image=record.path("image"), load_label_map=loader))
     return out
-
-
-def read_manifest(data_dir: Path) -> list[dict]:
-    path = data_dir / "manifest.jsonl"
-    if not path.is_file():
-        raise DataError(f"{path}: manifest not found (is {data_dir} a dataset folder made by 'designgan data build'?)")
-    records = []
-    with open(path) as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-            for key in ("key", "image"):
-                if key not in rec:
-                    raise DataError(f"{path}:{n}: record has no '{key}'")
-            records.append(rec)
-    return records
 
 
 def read_label_png(path: Path, size: tuple[int, int]) -> np.ndarray:
