@@ -19,7 +19,7 @@ from designgan.data.cli import app as data_app
 from designgan.errors import DesignGANError
 from designgan.eval.cli import compare_command, eval_command, judge_app
 from designgan.landmarks.cli import app as landmarks_app
-from designgan.pipeline_cli import bench_translate, translate_command
+from designgan.pipeline_cli import bench_translate, export_command, translate_command
 from designgan.train.cli import bench_train_command, train_command
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(landmarks_app, name="landmarks")
 app.command("train")(train_command)
 app.command("translate")(translate_command)
+app.command("export")(export_command)
 app.command("demo")(demo_command)
 app.add_typer(judge_app, name="judge")
 app.command("eval")(eval_command)

@@ -104,16 +104,20 @@ def read_landmark_lines(path: Path) -> dict[Path, dict[str, Any]]:
     return table
 
 
-def default_model() -> str:
-    from designgan.pipeline import bundled_models
+def default_model(to: str | None = None) -> str:
+    """The bundled model to use: the first (by name) whose categories include ``to``, else the first one."""
+    from designgan.pipeline import WEIGHTS_DIR, bundled_models
 
     models = bundled_models()
-    if len(models) == 1:
-        return models[0]
     if not models:
-        raise DesignGANError("no bundled translator is shipped yet: pass --model RUN_DIR (a training run folder) "
+        raise DesignGANError("no bundled translator is shipped: pass --model RUN_DIR (a training run folder) "
                              "or a saved model")
-    raise DesignGANError(f"several bundled models ({', '.join(models)}): choose one with --model")
+    if to is not None:
+        for name in models:
+            domains = json.loads((WEIGHTS_DIR / f"{name}.json").read_text()).get("domains", [])
+            if to.lower() in [str(d).lower() for d in domains]:
+                return name
+    return models[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -232,7 +236,7 @@ def translate_command(
     if texture is not None and texture.resolve() in {p.resolve() for p in paths}:
         raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
     table = read_landmark_lines(landmarks) if landmarks is not None else None
-    name = model or default_model()
+    name = model or default_model(to)
     pipe = DesignGANPipeline.from_pretrained(name, compile=compile)
     pipe.direction(to)  # a wrong category fails before any work
     fabric = load_image(texture) if texture is not None else None
@@ -247,6 +251,34 @@ def translate_command(
     typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""))
     if failures:
         raise typer.Exit(1)
+
+
+def export_command(
+    run: Annotated[str, typer.Argument(help="Training run folder (its newest checkpoint) or saved model.",
+                                       show_default=False)],
+    out: Annotated[Path, typer.Argument(help="Where to write: a folder, or NAME.safetensors (put it in "
+                                        "designgan/weights/ to bundle it as model NAME).", show_default=False)],
+    domains: Annotated[str | None, typer.Option(help="Category names of domains a,b, e.g. 'pants,skirt' "
+                                                "(default: the training dataset's names).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing model at OUT.")] = False,
+) -> None:
+    """Save a training run's generators as a small inference model (16-bit safetensors + JSON config)."""
+    from designgan.pipeline import SAVED_STEM, DesignGANPipeline
+
+    names = None
+    if domains is not None:
+        names = [d.strip() for d in domains.split(",")]
+        if len(names) != 2 or not all(names):
+            raise DesignGANError(f"--domains: expected two comma-separated category names, got '{domains}'")
+    target = out if out.suffix == ".safetensors" else out / f"{SAVED_STEM}.safetensors"
+    if target.exists() and not force:
+        raise DesignGANError(f"{target}: already exists (pass --force to replace it)")
+    # fp32 pipeline: the saved file is fp16 (save_pretrained keeps bf16 only for a bf16 pipeline).
+    pipe = DesignGANPipeline.from_pretrained(run, domains=names, precision="fp32", channels_last=False)
+    written = pipe.save_pretrained(out)
+    size_mb = written.stat().st_size / 2**20
+    typer.echo(f"wrote {written} ({size_mb:.1f} MB, {pipe.categories[0]} <-> {pipe.categories[1]}, "
+               f"{pipe.model_size[0]}x{pipe.model_size[1]})")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,10 +12,19 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from designgan.errors import DesignGANError
-from designgan.pipeline_cli import bench_app, output_paths, safe_name, translate_command
+from designgan.pipeline import bundled_models
+from designgan.pipeline_cli import (
+    bench_app,
+    default_model,
+    export_command,
+    output_paths,
+    safe_name,
+    translate_command,
+)
 
 app = typer.Typer()
 app.command("translate")(translate_command)
+app.command("export")(export_command)
 app.add_typer(bench_app, name="bench")
 
 
@@ -94,8 +103,9 @@ def test_output_names_cannot_escape(tmp_path):
     assert len({p.name for p in paths}) == 3
 
 
-def test_unknown_category_and_missing_model(photos, run_dir, tmp_path):
+def test_unknown_category_and_missing_model(photos, run_dir, tmp_path, monkeypatch):
     folder, _ = photos
+    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", tmp_path / "no_weights")  # a checkout shipping none
     result = run("translate", folder, "--to", "hat", "--model", run_dir, "-o", tmp_path / "o")
     assert "cannot translate to 'hat'" in str(result.exception)
     result = run("translate", folder, "--to", "skirt", "-o", tmp_path / "o")
@@ -131,3 +141,29 @@ def test_example_grid(run_dir, tmp_path):
     path = translate_examples(tmp_path, model=str(run_dir), height=100)
     with Image.open(path) as grid:
         assert grid.height % 100 == 0 and grid.text["AI-Edit"] == "true"
+
+
+def test_export_makes_a_bundled_model_chosen_by_category(run_dir, tmp_path, monkeypatch, jeans_photo):
+    weights = tmp_path / "weights"
+    result = run("export", run_dir, weights / "pants2skirt.safetensors", "--domains", "pants,skirt")
+    assert result.exit_code == 0, result.output
+    assert "pants <-> skirt" in result.output
+    result = run("export", run_dir, weights / "jeans2skirt.safetensors")
+    assert result.exit_code == 0, result.output
+    again = run("export", run_dir, weights / "jeans2skirt.safetensors")
+    assert again.exit_code != 0 and "already exists" in str(again.exception)
+    result = run("export", run_dir, weights / "x.safetensors", "--domains", "pants")
+    assert "two comma-separated" in str(result.exception) and not (weights / "x.safetensors").exists()
+    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", weights)
+    assert bundled_models() == ["jeans2skirt", "pants2skirt"]
+    assert default_model("pants") == "pants2skirt"
+    assert default_model("jeans") == "jeans2skirt"
+    assert default_model("skirt") == "jeans2skirt"  # the first by name among the ones that know the category
+    assert default_model() == "jeans2skirt"
+    path, points, _ = jeans_photo
+    landmarks = tmp_path / "lm.jsonl"
+    landmarks.write_text(json.dumps({"image": str(path), "person_found": True, "points": points}) + "\n")
+    result = run("translate", path, "--to", "skirt", "--landmarks", landmarks, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    written = next((tmp_path / "out").glob("*.png"))
+    assert "jeans2skirt" in Image.open(written).text["DesignGAN-Model"]
