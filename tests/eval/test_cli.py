@@ -45,7 +45,7 @@ def test_eval_writes_summary_csv_and_grid(cyclegan_run, mini_dataset, tiny_judge
     assert summary["kid"]["n"] == n_test and summary["kid"]["n_real"] >= 1
     assert summary["psnr_outside_edit"]["n"] == 0  # CycleGAN repaints everything: nothing to measure there
     assert summary["direction"] == "a2b" and summary["target_category"] == "skirt"
-    assert sorted(p.name for p in out.iterdir()) == ["grid.png", "metrics.json", "per_image.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["grid.png", "metrics.json", "per_image.csv", "random.png"]
     rows = list(csv.DictReader((out / "per_image.csv").open()))
     assert len(rows) == n_test and {"key", "success", "skin_delta_e", "psnr_preserved"} <= set(rows[0])
 

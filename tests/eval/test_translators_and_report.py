@@ -17,6 +17,7 @@ from designgan.eval.report import (
     markdown_table,
     parse_picture,
     pick_cases,
+    random_grid,
     write_csv,
 )
 from designgan.eval.translators import load_translator
@@ -81,3 +82,16 @@ def test_markdown_table_shows_sample_sizes_and_missing_figures():
     assert "| run_a | 0.500 (n=10) | n/a | n/a |" in lines[2]
     assert "2.10 ± 0.40 (n=10)" in lines[2]
     assert "untranslated source photos" in table and "0.900 (n=50) / 0.950 (n=50)" in table
+
+
+def test_random_grid_is_seeded_and_capped():
+    keys = [f"k{i}" for i in range(12)]
+    thumbs = {k: (Image.new("RGB", (20, 30), (i * 20, 0, 0)), Image.new("RGB", (20, 30), (0, i * 20, 0)))
+              for i, k in enumerate(keys)}
+    a = random_grid(keys, thumbs, count=10, seed=3)
+    assert a.tobytes() == random_grid(keys, thumbs, count=10, seed=3).tobytes()
+    assert a.tobytes() != random_grid(keys, thumbs, count=10, seed=4).tobytes()
+    two_rows = random_grid(keys, thumbs, count=10, per_row=5)
+    assert two_rows.width == 5 * 20 + 4 * 4  # 5 cells per row
+    small = random_grid(keys[:3], thumbs, count=10)  # fewer photos than asked: all of them, no error
+    assert small.width == 3 * 20 + 2 * 4

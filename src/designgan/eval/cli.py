@@ -141,7 +141,7 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
 
 
 def _write_run(result, out: Path) -> None:
-    from designgan.eval.report import case_grid, save_picture, write_csv
+    from designgan.eval.report import case_grid, random_grid, save_picture, write_csv
     from designgan.eval.runner import quality_score
     from designgan.io import write_json_atomic
 
@@ -149,6 +149,7 @@ def _write_run(result, out: Path) -> None:
     write_json_atomic(out / "metrics.json", result.summary)
     keys = [r["key"] for r in result.rows]
     save_picture(case_grid(keys, [quality_score(r) for r in result.rows], result.thumbs), out / "grid.png")
+    save_picture(random_grid(keys, result.thumbs), out / "random.png")
 
 
 def eval_command(
@@ -183,7 +184,8 @@ def eval_command(
     from designgan.eval.report import markdown_table
 
     typer.echo(markdown_table({Path(str(model)).name: result.summary}))
-    typer.echo(f"wrote {out}/metrics.json, per_image.csv, grid.png", err=True)
+    typer.echo(f"wrote {out}/metrics.json, per_image.csv, grid.png (best/median/worst), random.png (10 random)",
+               err=True)
 
 
 def compare_command(

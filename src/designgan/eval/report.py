@@ -81,6 +81,15 @@ def case_grid(keys: Sequence[str], scores: Sequence[float], thumbs: dict[str, tu
     return _stack(rows)
 
 
+def random_grid(keys: Sequence[str], thumbs: dict[str, tuple[Image.Image, ...]], count: int = 10, seed: int = 0,
+                per_row: int = 5) -> Image.Image:
+    """``count`` test photos drawn at random (seeded), each as source above output: the unpicked view of quality."""
+    rng = np.random.default_rng(seed)
+    chosen = sorted(rng.choice(len(keys), size=min(count, len(keys)), replace=False).tolist())
+    cells = [_stack([_labelled(thumbs[keys[i]][0], keys[i]), thumbs[keys[i]][1]], gap=2) for i in chosen]
+    return _stack([_row(cells[i:i + per_row]) for i in range(0, len(cells), per_row)])
+
+
 def parse_picture(image: Image.Image, labels: np.ndarray) -> Image.Image:
     """Photo, coloured parse and their blend side by side."""
     parse = colorize(labels)
