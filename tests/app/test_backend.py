@@ -57,3 +57,18 @@ def test_limits(pipe, jeans_photo, tmp_path):
     with pytest.raises(NoPersonError):
         DemoBackend(pipe, tmp_path / "r4").translate(str(path), "skirt")  # the untrained network finds nobody
     assert not list((tmp_path / "r4").glob("*"))
+
+
+def test_several_models_are_routed_by_target_category(run_dir, untrained_landmarks, jeans_photo, tmp_path):
+    path, points, _ = jeans_photo
+    jeans = DesignGANPipeline.from_pretrained(run_dir, landmarks=untrained_landmarks)
+    pants = DesignGANPipeline.from_pretrained(run_dir, landmarks=untrained_landmarks, domains=("pants", "skirt"))
+    backend = DemoBackend([jeans, pants], tmp_path / "r")
+    assert backend.categories == ["jeans", "skirt", "pants"]
+    assert backend.pipe_for("skirt") is jeans and backend.pipe_for("pants") is pants
+    _, out, status = backend.translate(str(path), "pants", landmarks=points)
+    assert "→ pants" in status
+    with Image.open(out) as img:
+        assert img.text["DesignGAN-Edit"].endswith("-> pants")
+    with pytest.raises(DesignGANError, match="at least one model"):
+        DemoBackend([], tmp_path / "r2")

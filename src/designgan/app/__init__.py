@@ -37,13 +37,16 @@ def demo_command(
     except ImportError:
         raise DesignGANError("the web demo needs Gradio: pip install 'designgan[app]'") from None
     from designgan.app.demo import DemoLimits, launch
-    from designgan.pipeline import DesignGANPipeline
+    from designgan.pipeline import DesignGANPipeline, bundled_models
     from designgan.pipeline_cli import default_model
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: binding {host} exposes the demo to other machines", err=True)
-    pipe = DesignGANPipeline.from_pretrained(model or default_model(), landmarks=landmarks, compile=compile,
-                                             threads=threads)
-    pipe.landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
-    typer.echo(f"DesignGAN demo on http://{host}:{port} (model: {pipe.spec.name}; Ctrl+C stops it)", err=True)
-    launch(pipe, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size))
+    # Without --model every bundled model is served (the target category picks one); they share one landmark network.
+    names = [model] if model is not None else (bundled_models() or [default_model()])
+    pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, compile=compile, threads=threads)]
+    pipes[0].landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
+    pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks, compile=compile) for n in names[1:]]
+    shown = ", ".join(p.spec.name for p in pipes)
+    typer.echo(f"DesignGAN demo on http://{host}:{port} (models: {shown}; Ctrl+C stops it)", err=True)
+    launch(pipes, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size))

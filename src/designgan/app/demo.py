@@ -40,7 +40,12 @@ class DemoBackend:
     """The request handler, independent of Gradio so it can be tested and reused."""
 
     def __init__(self, pipe: Any, out_dir: Path | None = None, limits: DemoLimits | None = None) -> None:
-        self.pipe = pipe
+        """``pipe``: one pipeline, or several (e.g. jeans<->skirt and pants<->skirt); a request goes to the first
+        that knows the target category."""
+        self.pipes = list(pipe) if isinstance(pipe, list | tuple) else [pipe]
+        if not self.pipes:
+            raise DesignGANError("the demo needs at least one model")
+        self.pipe = self.pipes[0]
         self.limits = limits or DemoLimits()
         self.out_dir = Path(out_dir or tempfile.mkdtemp(prefix="designgan-demo-")).resolve()
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -48,7 +53,10 @@ class DemoBackend:
 
     @property
     def categories(self) -> list[str]:
-        return list(self.pipe.categories)
+        return list(dict.fromkeys(c for p in self.pipes for c in p.categories))
+
+    def pipe_for(self, target: str) -> Any:
+        return next(p for p in self.pipes if target in p.categories)
 
     def _check_upload(self, path: str | Path | None, what: str) -> Path:
         if path is None:
@@ -82,7 +90,8 @@ class DemoBackend:
         image = self._load(photo_path, "photo")
         texture = self._load(fabric_path, "fabric") if fabric_path is not None else None
         tic = time.perf_counter()
-        result = self.pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None)
+        pipe = self.pipe_for(target)
+        result = pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None)
         seconds = time.perf_counter() - tic
         extra = {"DesignGAN-Texture": "user fabric"} if texture is not None else {}
         meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
@@ -126,7 +135,7 @@ def build_demo(backend: DemoBackend) -> Any:
                             file_types=types, type="filepath", elem_id="photo")
             fabric = gr.File(label="Fabric (optional)", file_types=types, type="filepath", elem_id="fabric")
         with gr.Row():
-            target = gr.Dropdown(choices=backend.categories, value=backend.categories[-1], label="Target garment",
+            target = gr.Dropdown(choices=backend.categories, value=backend.pipe.categories[-1], label="Target garment",
                                  elem_id="target")
             button = gr.Button("Translate", variant="primary", elem_id="translate")
         result = gr.Image(label="Before (with landmarks) | After", type="pil", format="png", interactive=False,
