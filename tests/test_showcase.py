@@ -1,3 +1,5 @@
+from PIL import Image
+
 from designgan.landmarks.predict import DEFAULT_WEIGHTS
 from designgan.pipeline import bundled_models
 from designgan.showcase import example_photos, run_showcase
@@ -11,3 +13,7 @@ def test_showcase_runs_every_shipped_part(tmp_path):
     assert all((tmp_path / f"{s}_landmarks.png").is_file() for s in stems) == DEFAULT_WEIGHTS.is_file()
     translated = list(tmp_path.glob("*_to_*.png"))
     assert bool(translated) == bool(bundled_models())
+    with Image.open(tmp_path / "showcase.png") as sheet:
+        assert (sheet.text.get("AI-Edit") == "true") == bool(bundled_models())
+    for name in bundled_models():
+        assert len(list(tmp_path.glob(f"*_{name}_to_*.png"))) >= len(stems)

@@ -9,7 +9,7 @@ from PIL import Image
 from rich.console import Console
 
 from designgan.imaging import contact_sheet
-from designgan.io import load_image, save_png
+from designgan.io import ai_edit_metadata, load_image, save_png
 
 console = Console(stderr=True)
 ROW_HEIGHT = 412
@@ -37,7 +37,9 @@ def run_showcase(out: Path) -> None:
     overlays = _landmarks(images, photos, out)
     translations = _translations(images, photos, out)
     rows = [images] + ([overlays] if overlays else []) + translations
-    save_png(contact_sheet(rows, ROW_HEIGHT), out / "showcase.png")
+    # The sheet holds AI edits as soon as it holds a translation, so it carries the same marking.
+    meta = ai_edit_metadata("bundled models", "example garments", "other categories") if translations else None
+    save_png(contact_sheet(rows, ROW_HEIGHT), out / "showcase.png", meta)
     console.print(f"[bold]wrote {out / 'showcase.png'}[/] (rows: photos"
                   f"{', landmarks' if overlays else ''}{', translations' if translations else ''})")
 
@@ -62,26 +64,33 @@ def _landmarks(images: list[Image.Image], photos: list[Path], out: Path) -> list
 
 
 def _translations(images: list[Image.Image], photos: list[Path], out: Path) -> list[list[Image.Image]]:
+    """One row per bundled model (each photo to the model's other category), plus the first model with a fabric."""
     from designgan.pipeline import DesignGANPipeline, bundled_models
+    from designgan.pipeline_cli import example_fabric
 
     models = bundled_models()
     if not models:
-        console.print("[yellow]translator: no trained model is shipped yet[/] (issue #7) - no garment translation; "
-                      "train one with `designgan train --config configs/cpu_small.yaml` and run "
-                      "`designgan translate ... --model runs/cpu_small`")
+        console.print("[yellow]translator: no trained model is shipped[/] - no garment translation; train one "
+                      "with `designgan train --config configs/cpu_compare/designgan.yaml` and run "
+                      "`designgan translate ... --model runs/cpu_compare/designgan`")
         return []
-    pipe = DesignGANPipeline.from_pretrained(models[0])
-    a, b = pipe.spec.domains
+    # A fabric photo from assets/fabrics if one is bundled, else the tartan swatch drawn in code.
+    fabric_files = example_fabrics()[:1]
+    fabric_name, fabric = (fabric_files[0].stem, load_image(fabric_files[0])) if fabric_files else \
+        ("tartan", example_fabric())
     rows = []
-    for fabric_path in [None, *example_fabrics()[:1]]:
-        row = []
-        for photo, image in zip(photos, images, strict=True):
-            worn = EXAMPLE_GARMENTS.get(photo.stem)
-            target = b if worn == a or (worn not in (a, b) and worn != "skirt") else a
-            result = pipe(image, to=target, texture=fabric_path)
-            suffix = f"_{fabric_path.stem}" if fabric_path else ""
-            save_png(result.image, out / f"{photo.stem}_to_{target}{suffix}.png", result.metadata())
-            row.append(result.image)
-        rows.append(row)
-    console.print(f"[green]translated {len(images)} photos with '{models[0]}'[/] (with and without a fabric)")
+    for k, name in enumerate(models):
+        pipe = DesignGANPipeline.from_pretrained(name)
+        a, b = pipe.spec.domains
+        for texture, suffix in [(None, "")] + ([(fabric, f"_{fabric_name}")] if k == 0 else []):
+            row = []
+            for photo, image in zip(photos, images, strict=True):
+                worn = EXAMPLE_GARMENTS.get(photo.stem)
+                target = a if worn == "skirt" else b  # skirts become trousers, everything else a skirt
+                result = pipe(image, to=target, texture=texture)
+                save_png(result.image, out / f"{photo.stem}_{name}_to_{target}{suffix}.png", result.metadata())
+                row.append(result.image)
+            rows.append(row)
+        console.print(f"[green]translated {len(images)} photos with '{name}'[/]"
+                      + (f" (with and without the {fabric_name} fabric)" if k == 0 else ""))
     return rows
