@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import typer
+from PIL import Image
 from typer.testing import CliRunner
 
 from designgan.eval.cli import compare_command, eval_command, judge_app
@@ -46,6 +47,9 @@ def test_eval_writes_summary_csv_and_grid(cyclegan_run, mini_dataset, tiny_judge
     assert summary["psnr_outside_edit"]["n"] == 0  # CycleGAN repaints everything: nothing to measure there
     assert summary["direction"] == "a2b" and summary["target_category"] == "skirt"
     assert sorted(p.name for p in out.iterdir()) == ["grid.png", "metrics.json", "per_image.csv", "random.png"]
+    for picture in ("grid.png", "random.png"):
+        with Image.open(out / picture) as img:
+            assert img.text["AI-Edit"] == "true"
     rows = list(csv.DictReader((out / "per_image.csv").open()))
     assert len(rows) == n_test and {"key", "success", "skin_delta_e", "psnr_preserved"} <= set(rows[0])
 

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from designgan.eval.judge import colorize
-from designgan.io import save_png, write_text_atomic
+from designgan.io import ai_edit_metadata, save_png, write_text_atomic
 
 LABEL_HEIGHT = 18
 
@@ -165,4 +165,7 @@ def markdown_table(summaries: dict[str, dict]) -> str:
 
 
 def save_picture(img: Image.Image, path: str | Path) -> None:
-    save_png(img, path)
+    """Evaluation pictures show translations, so they carry the AI-edit marking like every edited image."""
+    save_png(img, path, ai_edit_metadata("evaluation report", "test photos", "translations",
+                                         {"Description": "Evaluation picture made by DesignGAN: contains "
+                                                         "AI-edited images (garment category changed)"}))
