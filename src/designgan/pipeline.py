@@ -193,6 +193,12 @@ def load_translator(name_or_dir: str | Path, domains: Sequence[str] | None = Non
 
 
 def garment_family(category: str) -> str:
+    """'skirt', 'shorts' or 'trousers'; a group domain such as 'jeans+pants' has the family its members share."""
+    if "+" in category:
+        families = {garment_family(part) for part in category.split("+") if part}
+        if len(families) != 1:
+            raise DesignGANError(f"category group '{category}' mixes garment outlines ({', '.join(sorted(families))})")
+        return families.pop()
     c = category.lower()
     if c in SKIRT_CATEGORIES:
         return "skirt"
@@ -701,9 +707,13 @@ class DesignGANPipeline:
     def direction(self, to: str) -> tuple[str, str, str]:
         """(generator key, source category, target category) for translating into ``to``."""
         a, b = self.spec.domains
-        if to == b:
+
+        def names(domain: str) -> list[str]:  # a group domain ('jeans+pants') answers to each member's name too
+            return [domain, *domain.split("+")] if "+" in domain else [domain]
+
+        if to in names(b):
             return "G_AB", a, b
-        if to == a:
+        if to in names(a):
             return "G_BA", b, a
         raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")
 

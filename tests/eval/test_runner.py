@@ -54,6 +54,16 @@ def test_judge_class_for_categories():
         judge_class_for("cape-coat")
 
 
+def test_group_domains_count_every_member():
+    from designgan.eval.runner import judge_classes_for, same_shape
+
+    assert judge_classes_for("jeans+pants") == sorted([C["jeans"], C["pants"]])
+    assert judge_classes_for("skirt") == [C["skirt"]]
+    assert same_shape([C["skirt"], C["shorts"]]) == sorted([C["skirt"], C["dress"], C["shorts"]])
+    with pytest.raises(DataError, match="no judge class"):
+        judge_classes_for("jeans+cape-coat")
+
+
 def test_garment_zone_covers_legs_not_face():
     _, src = _person("jeans")
     _, out = _person("skirt")

@@ -21,6 +21,7 @@ from designgan.pipeline import (
     NoPersonError,
     crop_box,
     fabric_patch,
+    garment_family,
     garment_polygon,
     garment_region,
     tile_texture,
@@ -68,6 +69,19 @@ def test_other_direction_and_unknown_category(pipe, jeans_photo):
     assert pipe.direction("jeans") == ("G_BA", "skirt", "jeans")
     with pytest.raises(DesignGANError, match=r"between 'jeans' and 'skirt'.*'dress'"):
         pipe(path, to="dress", landmarks=[points])
+
+
+def test_group_domain_answers_to_its_members(run_dir, jeans_photo):
+    """A run trained on a grouped domain (data build --a jeans,pants) translates to 'pants' or 'jeans+pants'."""
+    path, points, _ = jeans_photo
+    pipe = DesignGANPipeline.from_pretrained(run_dir, domains=("jeans+pants", "skirt"))
+    assert pipe.direction("pants") == ("G_BA", "skirt", "jeans+pants")
+    assert pipe.direction("jeans+pants")[0] == "G_BA" and pipe.direction("skirt")[0] == "G_AB"
+    assert garment_family("jeans+pants") == "trousers"
+    with pytest.raises(DesignGANError, match="mixes garment outlines"):
+        garment_family("jeans+skirt")
+    out = pipe(path, to="skirt", landmarks=[points])
+    assert out.image.size == Image.open(path).size
 
 
 def test_large_photo_other_aspect_and_exif(pipe, jeans_photo, tmp_path):

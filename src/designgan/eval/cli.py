@@ -136,7 +136,8 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
             if limit > 1 else records[:1]
     domains = (dataset.domain_name("a"), dataset.domain_name("b"))
     judge = Judge.load(judge_weights)
-    real = judge_real_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress)
+    real = judge_real_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress,
+                             domain=dataset.domain_name(dst))
     return domains, records, judge, real, dataset.domain_name(dst)
 
 

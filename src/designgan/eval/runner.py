@@ -58,12 +58,20 @@ def judge_class_for(category: str) -> int:
         raise DataError(f"category '{category}' has no judge class ({exc.args[0]})") from None
 
 
+def judge_classes_for(category: str) -> list[int]:
+    """Judge class ids of a category or of a group domain ('jeans+pants': either counts as the target)."""
+    return sorted({judge_class_for(part) for part in category.split("+") if part})
+
+
 def _ids(names: Sequence[str]) -> list[int]:
     return [JUDGE_CLASSES.index(n) for n in names]
 
 
-def same_shape(class_index: int) -> list[int]:
-    """Judge classes of the same garment shape as ``class_index`` (itself only for non-garments)."""
+def same_shape(class_index: int | Sequence[int]) -> list[int]:
+    """Judge classes of the same garment shape as ``class_index`` (itself only for non-garments); a list of
+    classes gives the union."""
+    if not isinstance(class_index, int):
+        return sorted({c for i in class_index for c in same_shape(int(i))})
     shape = SHAPES.get(JUDGE_CLASSES[class_index])
     return [JUDGE_CLASSES.index(n) for n, s in SHAPES.items() if s == shape] if shape else [class_index]
 
@@ -90,9 +98,11 @@ def _thumb(img: Image.Image) -> Image.Image:
 
 
 def measure_one(source_img: Image.Image, output_img: Image.Image, edit_region: np.ndarray, source_parse: Parse,
-                output_parse: Parse, source_class: int, target_class: int,
+                output_parse: Parse, source_class: int | list[int], target_class: int | list[int],
                 fabric: Image.Image | None = None) -> dict:
-    """Every per-image figure for one translation (NaN where a region is missing)."""
+    """Every per-image figure for one translation (NaN where a region is missing).
+
+    ``source_class`` / ``target_class``: one judge class, or several when a domain groups categories."""
     if output_img.size != source_img.size:
         raise DataError(f"the translator returned a {output_img.size} image for a {source_img.size} photo")
     if edit_region.shape != (source_img.size[1], source_img.size[0]):
@@ -108,8 +118,8 @@ def measure_one(source_img: Image.Image, output_img: Image.Image, edit_region: n
     row: dict = {"target_share": share, "vote_pixels": vote_px, "success": float(found and share > 0.5),
                  "shape_success": float(found and shape_share > 0.5)}
 
-    src_garment = s_lab == source_class
-    out_garment = (o_lab == target_class) & vote_region
+    src_garment = np.isin(s_lab, source_class)
+    out_garment = np.isin(o_lab, target_class) & vote_region
     row["source_garment_pixels"], row["output_garment_pixels"] = int(src_garment.sum()), int(out_garment.sum())
     if fabric is not None:
         ref_img, ref_mask = np.asarray(fabric), np.ones(fabric.size[::-1], dtype=bool)
@@ -193,7 +203,9 @@ class RealPhotos:
 
 
 def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judging real photos",
-                      progress: bool = True, batch_size: int = 8) -> RealPhotos:
+                      progress: bool = True, batch_size: int = 8, domain: str | None = None) -> RealPhotos:
+    """Embeddings of real target photos and whether the judge recognises each one's category (with ``domain``,
+    e.g. 'jeans+pants', any category of the domain counts, as it does for translations into it)."""
     embeddings, recognised, shape_recognised = [], [], []
     vote = _ids(GARMENT_VOTE)
     for start in tqdm(range(0, len(records), batch_size), desc=desc, disable=not progress, leave=False):
@@ -202,7 +214,7 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
         for record, parse in zip(chunk, judge.parse_many(images), strict=True):
             embeddings.append(parse.embedding)
             everywhere = np.ones_like(parse.labels, bool)
-            own = judge_class_for(record.category)
+            own = judge_classes_for(domain or record.category)
             share, n = metrics.label_share(parse.labels, everywhere, own, vote)
             shape_share, _ = metrics.label_share(parse.labels, everywhere, same_shape(own), vote)
             found = n >= MIN_REGION * parse.labels.size
@@ -219,7 +231,7 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
     """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions)."""
     if not records:
         raise DataError("no test images to evaluate")
-    target_class = judge_class_for(target_category)
+    target_class = judge_classes_for(target_category)
     rows, thumbs, out_emb, src_emb = [], {}, [], []
     failures = 0
     for record in tqdm(records, desc="evaluating", disable=not progress):
@@ -240,7 +252,7 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         output = output.convert("RGB")
         source_parse, output_parse = judge.parse_many([image, output])
         row |= measure_one(image, output, np.asarray(edit_region, dtype=bool), source_parse, output_parse,
-                           judge_class_for(record.category), target_class, fabric)
+                           judge_classes_for(record.category), target_class, fabric)
         rows.append(row)
         thumbs[record.key] = (_thumb(image), _thumb(output), _thumb(colorize(output_parse.labels)))
         out_emb.append(output_parse.embedding)
