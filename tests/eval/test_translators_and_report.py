@@ -95,3 +95,13 @@ def test_random_grid_is_seeded_and_capped():
     assert two_rows.width == 5 * 20 + 4 * 4  # 5 cells per row
     small = random_grid(keys[:3], thumbs, count=10)  # fewer photos than asked: all of them, no error
     assert small.width == 3 * 20 + 2 * 4
+
+
+def test_model_category_matches_grouped_dataset_domains():
+    from designgan.eval.translators import _model_category
+
+    assert _model_category(("pants", "skirt"), "skirt") == "skirt"
+    assert _model_category(("pants", "skirt"), "jeans+pants") == "pants"
+    assert _model_category(("jeans+pants", "skirt"), "pants") == "pants"
+    with pytest.raises(DataError, match="does not match the dataset's category 'shorts'"):
+        _model_category(("pants", "skirt"), "shorts")

@@ -38,6 +38,19 @@ def _run_config(path: Path):
     return load_train_config(config_path) if path.is_dir() and config_path.is_file() else None
 
 
+def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
+    """The model's name for the dataset's category ``wanted``: itself, or the model domain sharing a member with it
+    (a model exported as 'pants' <-> 'skirt' evaluated on a 'jeans+pants' dataset translates to 'pants')."""
+    members = set(wanted.split("+"))
+    if wanted in model_domains or any(wanted in d.split("+") for d in model_domains):
+        return wanted
+    shared = [d for d in model_domains if members & set(d.split("+"))]
+    if len(shared) == 1:
+        return shared[0]
+    raise DataError(f"the model translates between '{model_domains[0]}' and '{model_domains[1]}', which does not "
+                    f"match the dataset's category '{wanted}'")
+
+
 def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
                         landmarks: str | Path | None = None) -> Translator:
     """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
@@ -48,6 +61,7 @@ def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None 
     from designgan.pipeline import DesignGANPipeline
 
     pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks)
+    to = _model_category(pipe.categories, to)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
 
