@@ -454,6 +454,20 @@ def fabric_patch(fabric: Image.Image, size: tuple[int, int]) -> torch.Tensor:
     return torch.from_numpy(np.asarray(patch, dtype=np.uint8).copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
 
 
+def source_texture_patch(image: torch.Tensor, garment: torch.Tensor, size: tuple[int, int]) -> torch.Tensor | None:
+    """The source garment's own texture as a style reference patch (1, 3, h, w): the central part of the garment
+    (rows and columns between the 30th and 70th percentile of its pixels, so mostly cloth and little background).
+    ``image``: (3, H, W) in [-1, 1]; ``garment``: (1, H, W) mask. None when the garment is too small to sample."""
+    ys, xs = torch.nonzero(garment[0] > 0.5, as_tuple=True)
+    if ys.numel() < 16:
+        return None
+    q = torch.tensor([0.3, 0.7])
+    y0, y1 = torch.quantile(ys.float(), q).round().int().tolist()
+    x0, x1 = torch.quantile(xs.float(), q).round().int().tolist()
+    patch = image[:, y0:y1 + 1, x0:x1 + 1][None].float()
+    return F.interpolate(patch, size=size, mode="bilinear", align_corners=False).clamp(-1, 1)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------------------------
@@ -734,6 +748,7 @@ class DesignGANPipeline:
         all_people: bool = False,
         refine_steps: int | None = None,
         refine_lr: float = 0.05,
+        keep_texture: bool = True,
         seed: int = 0,
         return_errors: bool = False,
     ) -> list[PipelineOutput]:
@@ -747,8 +762,11 @@ class DesignGANPipeline:
                 a ``{name: (x, y, conf)}`` dict, or a list of those (several people).
             garment_masks: per photo, a bool (H, W) source garment mask to use instead of the landmark outline.
             all_people: edit every person found, not only the most prominent one.
-            refine_steps: test-time refinement steps with the style loss against the fabric (default: 0 for a
-                texture-conditioned generator, 30 otherwise; only with ``texture``).
+            refine_steps: test-time refinement steps with the style loss against the fabric, or without one
+                against the source garment's own texture (default: 0 for a texture-conditioned generator, which
+                takes the texture as an input, 30 otherwise).
+            keep_texture: without ``texture``, refine the new garment towards the source garment's texture (the
+                paper's style loss at test time); False gives the generator's raw output.
             return_errors: put a photo's :class:`DesignGANError` (unreadable, no person...) in its place in the
                 returned list instead of raising, so one bad photo does not stop a batch.
         Raises:
@@ -794,7 +812,7 @@ class DesignGANPipeline:
 
         tic = time.perf_counter()
         self._generate(key, jobs)
-        if fabric is not None:
+        if fabric is not None or keep_texture:
             steps = refine_steps if refine_steps is not None else (0 if self.texture_channels else 30)
             if steps > 0:
                 self._refine(jobs, fabric, steps, refine_lr, seed)
@@ -965,16 +983,18 @@ class DesignGANPipeline:
             for j, img, m in zip(chunk, out.image.float(), mask.float(), strict=True):
                 j.output, j.mask = img.clamp(-1, 1), m
 
-    def _refine(self, jobs: list[_Job], fabric: Image.Image, steps: int, lr: float, seed: int) -> None:
-        """Few-step test-time refinement: a residual on the garment pixels, fitted with the style loss."""
+    def _refine(self, jobs: list[_Job], fabric: Image.Image | None, steps: int, lr: float, seed: int) -> None:
+        """Few-step test-time refinement: a residual on the garment pixels, fitted with the style loss against the
+        fabric, or (no fabric) against each person's own source garment."""
         size = tuple(self.spec.config.loss.style_size)
-        reference = fabric_patch(fabric, size)  # type: ignore[arg-type]
+        shared = fabric_patch(fabric, size) if fabric is not None else None  # type: ignore[arg-type]
         weight = inverse_centre_weight(size, self.spec.config.loss.style_floor, self.spec.config.loss.style_power)
         generator = torch.Generator().manual_seed(seed)
         for job in jobs:
             assert job.output is not None and job.mask is not None
-            base, mask = job.output[None], (job.mask[None] > 0.5).float()
-            if not mask.any():
+            base, mask = job.output[None].float(), (job.mask[None] > 0.5).float()
+            reference = shared if shared is not None else source_texture_patch(job.image, job.attention[:1], size)
+            if reference is None or not mask.any():
                 continue
             residual = (torch.randn(base.shape, generator=generator) * 1e-3).requires_grad_(True)
             opt = torch.optim.Adam([residual], lr=lr)

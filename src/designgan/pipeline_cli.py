@@ -140,7 +140,7 @@ def _decode(files: list[Path]) -> list[Image.Image | DesignGANError]:
 def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, *, fabric: Image.Image | None = None,
                     fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
                     side_by_side: bool = False, all_people: bool = False, refine_steps: int | None = None,
-                    batch_size: int = 4, garment_mask: np.ndarray | None = None,
+                    keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
                     log: Any = print, progress: Any = None) -> int:
     """Translate ``files`` into ``targets`` (PNG with AI-edit metadata) in batches; returns the number that failed.
 
@@ -177,7 +177,7 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             masks = [garment_mask] * len(good) if garment_mask is not None else None
             results = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
                                            garment_masks=masks, all_people=all_people, refine_steps=refine_steps,
-                                           return_errors=True) if good else []
+                                           keep_texture=keep_texture, return_errors=True) if good else []
             for i, result in zip(good, results, strict=True):
                 f = chunk[i]
                 if isinstance(result, DesignGANError):
@@ -214,8 +214,11 @@ def translate_command(
                                              "most prominent one.")] = False,
     landmarks: Annotated[Path | None, typer.Option(help="JSON lines of landmarks ({'image', 'points'}) to use "
                                                    "instead of the landmark network.")] = None,
-    refine_steps: Annotated[int | None, typer.Option(min=0, help="Test-time texture refinement steps (with "
-                                                     "--texture).")] = None,
+    refine_steps: Annotated[int | None, typer.Option(min=0, help="Test-time texture refinement steps (towards "
+                                                     "--texture, or the source garment).")] = None,
+    keep_texture: Annotated[bool, typer.Option("--keep-texture/--raw", help="Without --texture, refine the new "
+                                               "garment towards the source garment's texture; --raw shows the "
+                                               "generator's output as it is.")] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Photos per generator batch.")] = 4,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator (about a minute once; "
                                           "measure with 'bench translate --compile' first).")] = False,
@@ -245,7 +248,8 @@ def translate_command(
     bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True)
     failures = translate_files(pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None,
                                table=table, side_by_side=side_by_side, all_people=all_people,
-                               refine_steps=refine_steps, batch_size=batch_size, log=bar.write, progress=bar.update)
+                               refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size,
+                               log=bar.write, progress=bar.update)
     bar.close()
     done = len(files) - failures
     typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""))

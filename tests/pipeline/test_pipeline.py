@@ -24,6 +24,7 @@ from designgan.pipeline import (
     garment_family,
     garment_polygon,
     garment_region,
+    source_texture_patch,
     tile_texture,
 )
 
@@ -250,7 +251,7 @@ def test_texture_conditioned_generator(mini_dataset, jeans_photo, tmp_path):
 def test_texture_refinement_moves_garment_towards_fabric(pipe, jeans_photo):
     path, points, _ = jeans_photo
     fabric = Image.new("RGB", (80, 80), (220, 40, 40))
-    base = pipe(path, to="skirt", landmarks=[points])
+    base = pipe(path, to="skirt", landmarks=[points], keep_texture=False)
     refined = pipe(path, to="skirt", texture=fabric, landmarks=[points], refine_steps=15, refine_lr=0.1)
     import torch
 
@@ -262,6 +263,30 @@ def test_texture_refinement_moves_garment_towards_fabric(pipe, jeans_photo):
 
     assert distance(refined) < distance(base) - 0.05
     assert_only_edit_region_changed(refined, load_image(path))
+
+
+def test_keep_texture_moves_new_garment_towards_the_source_garment(pipe, jeans_photo):
+    """Without a fabric the new garment is refined towards the person's own garment (the style loss at test time)."""
+    import torch
+
+    path, points, mask = jeans_photo
+    source = load_image(path)
+    src = torch.from_numpy(np.asarray(source).copy()).permute(2, 0, 1).float() / 127.5 - 1
+    reference = source_texture_patch(src, torch.from_numpy(mask)[None].float(), (16, 12))
+    assert reference is not None and reference.shape == (1, 3, 16, 12)
+    assert source_texture_patch(src, torch.zeros(1, *mask.shape), (16, 12)) is None  # no garment: nothing to keep
+
+    def distance(out) -> float:
+        image = torch.from_numpy(np.asarray(out.image).copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
+        target = torch.from_numpy(out.target_mask)[None, None].float()
+        patch, _ = garment_patches(image, target, (16, 12))
+        return float((patch.mean(dim=(2, 3)) - reference.mean(dim=(2, 3))).abs().mean())  # colour statistics
+
+    raw = pipe(path, to="skirt", landmarks=[points], keep_texture=False)
+    kept = pipe(path, to="skirt", landmarks=[points], refine_steps=15, refine_lr=0.1)
+    assert distance(kept) < distance(raw)
+    assert not np.array_equal(np.asarray(kept.image), np.asarray(raw.image))
+    assert_only_edit_region_changed(kept, source)
 
 
 def test_geometry_helpers():

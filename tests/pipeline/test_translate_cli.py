@@ -167,3 +167,14 @@ def test_export_makes_a_bundled_model_chosen_by_category(run_dir, tmp_path, monk
     assert result.exit_code == 0, result.output
     written = next((tmp_path / "out").glob("*.png"))
     assert "jeans2skirt" in Image.open(written).text["DesignGAN-Model"]
+
+
+def test_raw_and_keep_texture_differ(photos, run_dir, tmp_path):
+    folder, landmarks = photos
+    for flag in ("--raw", "--keep-texture"):
+        result = run("translate", folder / "a.jpg", "--to", "skirt", "--model", run_dir, "--landmarks", landmarks,
+                     "-o", tmp_path / flag.strip("-"), flag)
+        assert result.exit_code == 0, result.output
+    raw = np.asarray(Image.open(tmp_path / "raw" / "a_skirt.png"))
+    kept = np.asarray(Image.open(tmp_path / "keep-texture" / "a_skirt.png"))
+    assert raw.shape == kept.shape and not np.array_equal(raw, kept)
