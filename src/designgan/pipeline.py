@@ -33,6 +33,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from designgan.config import from_dict, to_dict
+from designgan.data.builder import category_members
 from designgan.errors import DataError, DesignGANError
 from designgan.io import atomic_path, load_image, to_rgb, write_json_atomic
 from designgan.landmarks.heatmaps import render_gaussians
@@ -80,11 +81,12 @@ class TranslatorSpec:
         return int(h), int(w)
 
 
-def bundled_models() -> list[str]:
-    """Names of the translators shipped in ``designgan/weights`` (``NAME.safetensors`` + ``NAME.json``)."""
+def bundled_model_domains() -> dict[str, tuple[str, ...]]:
+    """The translators shipped in ``designgan/weights`` (``NAME.safetensors`` + ``NAME.json``), by name, with the
+    categories each translates between."""
     if not WEIGHTS_DIR.is_dir():
-        return []
-    names = []
+        return {}
+    found = {}
     for sidecar in sorted(WEIGHTS_DIR.glob("*.json")):
         try:
             meta = json.loads(sidecar.read_text())
@@ -92,8 +94,13 @@ def bundled_models() -> list[str]:
             continue
         if isinstance(meta, dict) and meta.get("format") == TRANSLATOR_FORMAT and \
                 sidecar.with_suffix(".safetensors").is_file():
-            names.append(sidecar.stem)
-    return names
+            found[sidecar.stem] = tuple(str(d) for d in meta.get("domains", []))
+    return found
+
+
+def bundled_models() -> list[str]:
+    """Names of the translators shipped in ``designgan/weights``."""
+    return list(bundled_model_domains())
 
 
 def _find_dataset_domains(root: Path, run_dir: Path) -> tuple[str, str] | None:
@@ -194,8 +201,9 @@ def load_translator(name_or_dir: str | Path, domains: Sequence[str] | None = Non
 
 def garment_family(category: str) -> str:
     """'skirt', 'shorts' or 'trousers'; a group domain such as 'jeans+pants' has the family its members share."""
-    if "+" in category:
-        families = {garment_family(part) for part in category.split("+") if part}
+    members = category_members(category)
+    if len(members) > 1:
+        families = {garment_family(part) for part in members}
         if len(families) != 1:
             raise DesignGANError(f"category group '{category}' mixes garment outlines ({', '.join(sorted(families))})")
         return families.pop()
@@ -722,12 +730,10 @@ class DesignGANPipeline:
         """(generator key, source category, target category) for translating into ``to``."""
         a, b = self.spec.domains
 
-        def names(domain: str) -> list[str]:  # a group domain ('jeans+pants') answers to each member's name too
-            return [domain, *domain.split("+")] if "+" in domain else [domain]
-
-        if to in names(b):
+        # a group domain ('jeans+pants') answers to each member's name too
+        if to == b or to in category_members(b):
             return "G_AB", a, b
-        if to in names(a):
+        if to == a or to in category_members(a):
             return "G_BA", b, a
         raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")
 

@@ -106,18 +106,17 @@ def read_landmark_lines(path: Path) -> dict[Path, dict[str, Any]]:
 
 def default_model(to: str | None = None) -> str:
     """The bundled model to use: the first (by name) whose categories include ``to``, else the first one."""
-    from designgan.pipeline import WEIGHTS_DIR, bundled_models
+    from designgan.pipeline import bundled_model_domains
 
-    models = bundled_models()
+    models = bundled_model_domains()
     if not models:
         raise DesignGANError("no bundled translator is shipped: pass --model RUN_DIR (a training run folder) "
                              "or a saved model")
     if to is not None:
-        for name in models:
-            domains = json.loads((WEIGHTS_DIR / f"{name}.json").read_text()).get("domains", [])
-            if to.lower() in [str(d).lower() for d in domains]:
+        for name, domains in models.items():
+            if to.lower() in [d.lower() for d in domains]:
                 return name
-    return models[0]
+    return next(iter(models))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -54,6 +54,15 @@ class SourceItem:
     domain: Literal["a", "b"] | None = None  # fixed by the source (CycleGAN folders) or None to assign
 
 
+GROUP_SEPARATOR = "+"  # joins a grouped domain's categories into its name: jeans,pants -> "jeans+pants"
+
+
+def category_members(name: str) -> list[str]:
+    """The categories a domain name stands for: ``"jeans+pants"`` -> ``["jeans", "pants"]``, ``"skirt"`` ->
+    ``["skirt"]``."""
+    return [part for part in name.split(GROUP_SEPARATOR) if part]
+
+
 @dataclass
 class DomainSpec:
     """A domain: a display name and the categories it groups (``jeans,pants`` -> ``["jeans", "pants"]``)."""
@@ -62,7 +71,7 @@ class DomainSpec:
 
     @property
     def name(self) -> str:
-        return "+".join(self.categories)
+        return GROUP_SEPARATOR.join(self.categories)
 
     @classmethod
     def parse(cls, text: str) -> DomainSpec:

@@ -26,7 +26,7 @@ from PIL import Image
 from scipy import ndimage
 from tqdm import tqdm
 
-from designgan.data import Record
+from designgan.data import Record, category_members
 from designgan.errors import DataError, DesignGANError
 from designgan.eval import metrics
 from designgan.eval.classes import CCP_TO_JUDGE, JUDGE_CLASSES, class_id
@@ -60,7 +60,7 @@ def judge_class_for(category: str) -> int:
 
 def judge_classes_for(category: str) -> list[int]:
     """Judge class ids of a category or of a group domain ('jeans+pants': either counts as the target)."""
-    return sorted({judge_class_for(part) for part in category.split("+") if part})
+    return sorted({judge_class_for(part) for part in category_members(category)})
 
 
 def _ids(names: Sequence[str]) -> list[int]:

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from designgan.data import category_members
 from designgan.errors import DataError
 
 Translate = Callable[[Image.Image], tuple[Image.Image, np.ndarray]]
@@ -41,10 +42,10 @@ def _run_config(path: Path):
 def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
     """The model's name for the dataset's category ``wanted``: itself, or the model domain sharing a member with it
     (a model exported as 'pants' <-> 'skirt' evaluated on a 'jeans+pants' dataset translates to 'pants')."""
-    members = set(wanted.split("+"))
-    if wanted in model_domains or any(wanted in d.split("+") for d in model_domains):
+    members = set(category_members(wanted))
+    if wanted in model_domains or any(wanted in category_members(d) for d in model_domains):
         return wanted
-    shared = [d for d in model_domains if members & set(d.split("+"))]
+    shared = [d for d in model_domains if members & set(category_members(d))]
     if len(shared) == 1:
         return shared[0]
     raise DataError(f"the model translates between '{model_domains[0]}' and '{model_domains[1]}', which does not "
