@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from designgan.eval.judge_data import IGNORE, JudgeSamples, judge_split, make_ba
 from designgan.eval.judge_model import JudgeModelConfig, JudgeNet, create_judge_model
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
 from designgan.io import atomic_path, write_json_atomic
+from designgan.train.schedule import budget_progress, ema_update, warmup_cosine
 
 
 @dataclass
@@ -59,15 +59,6 @@ def class_weights(freq: np.ndarray, power: float) -> torch.Tensor:
     median = float(np.median(present)) if present.size else 1.0
     w = np.where(freq > 0, (median / np.maximum(freq, 1e-12)) ** power, 1.0)
     return torch.tensor(np.clip(w, 0.25, 4.0), dtype=torch.float32)
-
-
-def _ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    with torch.no_grad():
-        for e, m in zip(ema.state_dict().values(), model.state_dict().values(), strict=True):
-            if e.is_floating_point():
-                e.lerp_(m, 1 - decay)
-            else:
-                e.copy_(m)
 
 
 @torch.no_grad()
@@ -121,11 +112,6 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
     steps_per_epoch = max(1, len(train_set) // config.batch_size)
     total = steps_per_epoch * config.epochs
 
-    def lr_factor(step: int, progress: float) -> float:
-        if step < config.warmup_steps:
-            return (step + 1) / config.warmup_steps
-        return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
     gen = torch.Generator().manual_seed(config.seed)
     start_epoch, history, trained_s = 0, [], 0.0
     if resume and ckpt_path.is_file():
@@ -147,12 +133,9 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False)
         for step in bar:
             global_step = epoch * steps_per_epoch + step
-            # progress by steps, or by wall time under max_minutes, so the cosine schedule always completes
-            progress = global_step / total
-            if config.max_minutes > 0:
-                progress = max(progress, (trained_s + time.time() - t0) / (60 * config.max_minutes))
+            progress = budget_progress(global_step, total, trained_s + time.time() - t0, config.max_minutes)
             for group in opt.param_groups:
-                group["lr"] = config.lr * lr_factor(global_step, progress)
+                group["lr"] = config.lr * warmup_cosine(global_step, progress, config.warmup_steps, floor=0.01)
             index = order[step * config.batch_size:(step + 1) * config.batch_size]
             images, labels = make_batch(train_set, index, config.input_height, config.input_width, gen)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
@@ -162,7 +145,7 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            _ema_update(ema, model, config.ema_decay)
+            ema_update(ema, model, config.ema_decay)
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
             if progress >= 1.0:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from designgan.landmarks.metrics import pck_by_group
 from designgan.landmarks.model import LandmarkNet, create_landmark_model
 from designgan.landmarks.predict import export_weights, predict_letterboxed
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
+from designgan.train.schedule import budget_progress, ema_update, warmup_cosine
 
 
 @dataclass
@@ -47,15 +47,6 @@ class LandmarkTrainConfig:
     garment_oversample: int = 1  # photos with garment labels appear this many times per epoch
     checkpoint_minutes: float = 10.0  # also save mid-epoch this often
     max_minutes: float = 0.0  # time budget: the LR schedule ends (and training stops) by then (0 = none)
-
-
-def _ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    with torch.no_grad():
-        for e, m in zip(ema.state_dict().values(), model.state_dict().values(), strict=True):
-            if e.is_floating_point():
-                e.lerp_(m, 1 - decay)
-            else:
-                e.copy_(m)
 
 
 def evaluate(model: LandmarkNet, samples: LandmarkSamples, sigma: float, batch_size: int = 32,
@@ -112,11 +103,6 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
     steps_per_epoch = max(1, len(pool) // config.batch_size)
     total = steps_per_epoch * config.epochs
 
-    def lr_factor(step: int, progress: float) -> float:
-        if step < config.warmup_steps:
-            return (step + 1) / config.warmup_steps
-        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
     gen = torch.Generator().manual_seed(config.seed)
     epoch, next_step, order, history, trained_s = 0, 0, None, [], 0.0
     if resume and ckpt_path.is_file():
@@ -148,13 +134,9 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
         for step in bar:
             t_step = time.time()
             global_step = epoch * steps_per_epoch + step
-            # progress is by steps, or by wall time when max_minutes is set and the CPU turns out slower than
-            # planned: the cosine schedule then still completes instead of being cut off at a high rate
-            progress = global_step / total
-            if config.max_minutes > 0:
-                progress = max(progress, trained_s / (60 * config.max_minutes))
+            progress = budget_progress(global_step, total, trained_s, config.max_minutes)
             for group in opt.param_groups:
-                group["lr"] = config.lr * lr_factor(global_step, progress)
+                group["lr"] = config.lr * warmup_cosine(global_step, progress, config.warmup_steps, floor=0.02)
             index = order[step * config.batch_size:(step + 1) * config.batch_size]
             batch = make_batch(train_set, index, model.stride, config.sigma, gen, augment=True)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
@@ -163,7 +145,7 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            _ema_update(ema, model, config.ema_decay)
+            ema_update(ema, model, config.ema_decay)
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-20:]) * 1e3:.3f}e-3")
             trained_s += time.time() - t_step
