@@ -15,7 +15,7 @@ def test_warmup_is_linear_then_cosine_falls_to_the_floor():
     assert warmup_cosine(999, 3.0, warmup_steps=10, floor=0.02) == pytest.approx(0.02)  # clamped past the end
 
 
-def test_budget_progress_follows_the_slower_of_steps_and_time():
+def test_budget_progress_follows_whichever_of_steps_and_time_is_further():
     assert budget_progress(50, 100, trained_seconds=0.0, max_minutes=0) == 0.5
     assert budget_progress(50, 100, trained_seconds=60.0, max_minutes=10) == 0.5  # time: 0.1, steps ahead
     assert budget_progress(10, 100, trained_seconds=300.0, max_minutes=10) == 0.5  # slow machine: time ahead

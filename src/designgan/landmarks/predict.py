@@ -25,7 +25,8 @@ from designgan.landmarks.schema import FLIP_INDEX, LANDMARK_NAMES
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "landmarks.safetensors"
 # A person is "found" when the torso keypoints are, on average, at least this confident. Calibrated on the shipped
-# network: every held-out CCP photo scores >= 0.27 (median 0.86), noise and plain-colour images <= 0.11.
+# network: every held-out CCP photo scores >= 0.27 (median 0.86), noise and plain-colour images <= 0.11
+# (scripts/person_confidence.py).
 PERSON_CONFIDENCE = 0.2
 TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
