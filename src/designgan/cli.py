@@ -20,7 +20,7 @@ from designgan.errors import DesignGANError
 from designgan.eval.cli import compare_command, eval_command, judge_app
 from designgan.landmarks.cli import app as landmarks_app
 from designgan.pipeline_cli import bench_translate, export_command, translate_command
-from designgan.train.cli import bench_train_command, train_command
+from designgan.train.cli import bench_train_command, pack_command, train_command
 
 app = typer.Typer(
     help="DesignGAN: change the category of a garment in a photo (jeans -> skirt, skirt -> trousers).",
@@ -30,6 +30,7 @@ bench_app = typer.Typer(help="Speed benchmarks that print figures (training step
 bench_app.command("train")(bench_train_command)
 bench_app.command("translate")(bench_translate)
 
+data_app.command("pack")(pack_command)  # lives with training: it packs what a training config reads
 app.add_typer(data_app, name="data")
 app.add_typer(landmarks_app, name="landmarks")
 app.command("train")(train_command)

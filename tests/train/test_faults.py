@@ -148,7 +148,7 @@ def test_sigint_and_sigterm_checkpoint_the_last_step_then_exit(train_data, tmp_p
         step = int(match.group(1))
         assert step >= seen and checkpoint_step(run) == step  # the step it was on when the signal came, saved
         state = load_checkpoint(latest_checkpoint(run), fresh_models(config))
-        assert state["step"] == step == state["sched_g"]["last_epoch"]  # the counter and the schedule agree
+        assert state["step"] == step and state["trained_seconds"] > 0  # the schedule's clock travels with it
 
 
 def test_nonfinite_loss_skips_the_step_logs_it_and_training_goes_on(train_data, tmp_path, capfd):

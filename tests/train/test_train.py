@@ -11,7 +11,7 @@ from designgan.errors import ConfigError, DataError
 from designgan.train.checkpoint import latest_checkpoint, model_state
 from designgan.train.config import load_train_config
 from designgan.train.dataset import StepSampler, build_dataset
-from designgan.train.loop import lr_lambda, train
+from designgan.train.loop import lr_factor, run_progress, train
 from designgan.train.pool import ImagePool
 
 from .conftest import tiny_config
@@ -40,10 +40,16 @@ def test_shipped_configs_load(name):
 
 
 def test_lr_schedule_constant_then_linear():
-    f = lr_lambda(100, 0.5)
-    assert f(0) == f(49) == 1.0
-    assert f(75) == pytest.approx(0.5)
-    assert f(100) == 0.0
+    assert lr_factor(0.0, 0.5) == lr_factor(0.49, 0.5) == 1.0
+    assert lr_factor(0.75, 0.5) == pytest.approx(0.5)
+    assert lr_factor(1.0, 0.5) == 0.0 and lr_factor(1.2, 0.5) == 0.0
+    assert lr_factor(0.9, 1.0) == 1.0  # decay_start 1: constant
+
+
+def test_run_progress_follows_the_time_budget_when_it_is_further_along():
+    assert run_progress(50, 100, 0.0, None) == 0.5
+    assert run_progress(10, 100, 30.0, 1.0) == pytest.approx(0.5)  # half the minute spent, a tenth of the steps
+    assert run_progress(90, 100, 6.0, 1.0) == pytest.approx(0.9)  # steps further along: they count
 
 
 def test_step_sampler_is_a_pure_function_of_step_and_splits_ranks():

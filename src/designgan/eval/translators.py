@@ -17,6 +17,7 @@ from PIL import Image
 
 from designgan.data import category_members
 from designgan.errors import DataError
+from designgan.hardware import resolve_precision
 
 Translate = Callable[[Image.Image], tuple[Image.Image, np.ndarray]]
 
@@ -97,7 +98,7 @@ def cyclegan_translator(run_dir: str | Path, direction: str, domains: tuple[str,
         raise DataError(f"{weights}: unreadable weights ({type(exc).__name__}: {exc})") from None
     load_model_state({f"G.{key}": generator}, flat, str(weights))
     h, w = config.data.size
-    bf16 = config.train.precision == "bf16"
+    bf16 = resolve_precision(config.train.precision, torch.device("cpu")) == "bf16"
 
     def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
         x = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)[None].float() / 127.5 - 1

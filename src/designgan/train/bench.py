@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from designgan.hardware import resolve_device, resolve_precision
 from designgan.train.config import TrainConfig
 from designgan.train.cycle import Discriminators, Generators, Side
 from designgan.train.loop import training_step
@@ -79,7 +80,8 @@ class _Runner:
         self.opt_g = torch.optim.Adam(self.generators.parameters(), lr=cfg.optim.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminators.parameters(), lr=cfg.optim.lr, betas=betas)
         self.pools = (ImagePool(cfg.optim.pool_size, 1), ImagePool(cfg.optim.pool_size, 2))
-        self.autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.train.precision == "bf16")
+        self.precision = resolve_precision(cfg.train.precision, self.device)
+        self.autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
         self.a = synthetic_side(cfg, cfg.train.batch_size, self.device, 1)
         self.b = synthetic_side(cfg, cfg.train.batch_size, self.device, 2)
 
@@ -116,7 +118,8 @@ def _summary(runner: _Runner, times: list[float], flops: int, peak_mb: float) ->
     cfg = runner.config
     batch = cfg.train.batch_size
     return {
-        "size_hw": list(cfg.data.size), "batch": batch, "precision": cfg.train.precision,
+        "size_hw": list(cfg.data.size), "batch": batch, "precision": runner.precision,
+        "precision_choice": cfg.train.precision,
         "channels_last": cfg.train.channels_last, "generator": cfg.model.generator,
         "generator_params_m": round(runner.params() / 1e6, 3),
         "step_s": round(step_s, 4), "step_s_all": [round(t, 4) for t in times],
@@ -129,11 +132,12 @@ def _summary(runner: _Runner, times: list[float], flops: int, peak_mb: float) ->
 def bench_train(config: TrainConfig, steps: int = 3, warmup: int = 2, reference: bool = True,
                 device: str = "auto", reference_size: tuple[int, int] = (300, 200)) -> dict[str, Any]:
     """Time ``steps`` training steps of ``config`` (and of the reference CycleGAN); return the figures."""
-    dev = torch.device("cuda" if (device == "cuda" or (device == "auto" and torch.cuda.is_available())) else "cpu")
+    dev = resolve_device(device)
     result: dict[str, Any] = {"device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
                               "threads": torch.get_num_threads(), "torch": torch.__version__,
                               "note": "synthetic inputs (data loading excluded); median step time"}
     if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # as in training: fixed shapes
         torch.cuda.reset_peak_memory_stats(dev)
     ours = _Runner(config, dev)
     # FLOPs are counted on the first (warm-up) step; it is never timed.

@@ -29,12 +29,13 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from designgan.errors import DataError
-from designgan.io import write_text_atomic
+from designgan.io import atomic_path, write_text_atomic
 
 CHECKPOINTS = "checkpoints"
 LATEST = "latest"
 WEIGHTS = "model.safetensors"
 STATE = "state.pt"
+DISCRIMINATORS_SUFFIX = ".discriminators.safetensors"  # beside an exported translator: what continuing needs
 
 
 def rng_state() -> dict[str, Any]:
@@ -139,3 +140,21 @@ def load_checkpoint(path: Path, models: dict[str, nn.Module]) -> dict[str, Any]:
 def _one_line(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def export_discriminators(run_dir: Path, out: Path) -> Path:
+    """Write the newest checkpoint's discriminators (D_A.*, D_B.*) as fp16 safetensors to ``out``, so a later run
+    can continue training from an exported translator (``train.init_from``) with its discriminators."""
+    checkpoint = latest_checkpoint(run_dir)
+    if checkpoint is None:
+        raise DataError(f"{run_dir}: no checkpoint to export discriminators from")
+    flat = load_file(str(checkpoint / WEIGHTS))
+    # Checkpoint keys are "D.D_A.*" (the Discriminators module saved under "D"); the file holds "D_A.*", "D_B.*".
+    state = {k[2:]: v.half().contiguous() for k, v in flat.items() if k.startswith(("D.D_A.", "D.D_B."))}
+    if not state:
+        raise DataError(f"{checkpoint / WEIGHTS}: holds no discriminators")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp:
+        save_file(state, str(tmp), metadata={"format": "designgan-discriminators"})
+    return out

@@ -47,6 +47,35 @@ def train_command(
     typer.echo(f"run folder: {result.run_dir}", err=True)
 
 
+def pack_command(
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Pack file to write (default: the config's "
+                                             "data.pack).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack file.")] = False,
+) -> None:
+    """Pack a dataset's training split (photos at training resolution, masks, landmarks) into one small file
+    that a training run holds on its device (data.pack), e.g. to carry to a GPU machine."""
+    from designgan.train.config import load_train_config
+    from designgan.train.pack import pack_dataset
+
+    if config is None:
+        raise ConfigError("give --config FILE (the training config whose data section says what to pack)")
+    cfg = load_train_config(config, list(set_ or []))
+    target = out or cfg.data.pack
+    if target is None:
+        raise ConfigError("give --out FILE, or set data.pack in the config")
+    target = Path(target)
+    if target.is_dir():
+        raise ConfigError(f"{target}: is a folder; --out names the pack file to write")
+    if target.exists() and not overwrite:
+        raise ConfigError(f"{target}: already exists (pass --overwrite to replace it)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    summary = pack_dataset(cfg.data, target)
+    typer.echo(f"wrote {summary['out']}: {summary['a']} + {summary['b']} photos at "
+               f"{summary['size_hw'][0]}x{summary['size_hw'][1]}, {summary['mib']} MiB")
+
+
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from designgan.config import load_config
 from designgan.errors import ConfigError
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
+from designgan.models.augment import parse_policy
 
 
 @dataclass
@@ -34,6 +35,9 @@ class DataConfig:
     num_workers: int = 0
     preload: bool = True  # decode every photo once and keep a small copy in memory (fast epochs, small sizes)
     preload_scale: float = 1.25  # size of the kept copy relative to data.size
+    # A file written by 'designgan data pack': the training split held on the training device and augmented
+    # there (no per-step decoding; the GPU path). Unset: samples are read from data.root by a DataLoader.
+    pack: Path | None = None
 
 
 @dataclass
@@ -67,6 +71,9 @@ class LossConfig:
     skin_swatch: tuple[float, float, float] | None = None  # fallback skin colour (RGB in [0, 1]) when none is visible
     texture_prob: float = 0.5  # texture-conditioned models: share of translations given another garment's fabric
     compose: bool = True  # copy the input outside the edit region
+    # Differentiable augmentation of every discriminator input: comma-separated subset of
+    # "color,translation,cutout" (designgan.models.augment); empty = off.
+    diffaug: str = ""
     dilate: int = 2
     feather: int = 2
 
@@ -85,7 +92,8 @@ class RunConfig:
     steps: int = 20000
     batch_size: int = 1
     seed: int = 0
-    precision: Literal["bf16", "fp32"] = "bf16"
+    # auto: bf16 where the hardware has native bf16 (CUDA; AMX/AVX512_BF16 CPUs), else fp32 (designgan.hardware)
+    precision: Literal["auto", "bf16", "fp32"] = "auto"
     channels_last: bool = True
     compile: bool = False
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -94,6 +102,13 @@ class RunConfig:
     checkpoint_every: int = 500
     keep_checkpoints: int = 2
     stop_after: int | None = None  # end this invocation after this step (checkpointed); resume continues
+    # Wall-clock budget of training time (all invocations of the run together): the run ends when it is spent,
+    # and the learning-rate decay follows whichever of steps and time is further along, so it always completes.
+    max_minutes: float | None = None
+    checkpoint_minutes: float | None = None  # also checkpoint every this many minutes of training time
+    # Start from these weights (a training checkpoint's model.safetensors, or a file with G_AB/G_BA[/D_A/D_B]
+    # tensors such as the device run's): each GPU run can continue the last one.
+    init_from: Path | None = None
     progress: bool = True
     # A step whose loss is NaN/inf is skipped (no optimizer update); this many in a row stop the run.
     max_nonfinite_steps: int = 5
@@ -123,6 +138,16 @@ class TrainConfig:
             raise ConfigError("config key 'optim.decay_start' must be in [0, 1]")
         if self.data.garment_attention == "landmarks" and self.data.landmarks == "none":
             raise ConfigError("config key 'data.garment_attention': 'landmarks' needs data.landmarks=cache")
+        if self.data.pack is not None and self.data.garment_attention == "landmarks":
+            raise ConfigError("config key 'data.pack': packed data supports data.garment_attention=mask only")
+        try:
+            parse_policy(self.loss.diffaug)
+        except ValueError as exc:
+            raise ConfigError(f"config key 'loss.diffaug': {exc}") from None
+        for key in ("max_minutes", "checkpoint_minutes"):
+            value = getattr(self.train, key)
+            if value is not None and not value > 0:
+                raise ConfigError(f"config key 'train.{key}' must be > 0 (or unset), got {value}")
         if min(self.data.size) < 16:
             raise ConfigError(f"config key 'data.size' is too small: {list(self.data.size)}")
         return self

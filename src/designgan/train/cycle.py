@@ -17,6 +17,7 @@ from torch import nn
 
 from designgan import losses as L
 from designgan.models import compose, create_model, edit_alpha, garment_texture
+from designgan.models.augment import diff_augment, parse_policy
 from designgan.models.texture import garment_square_boxes
 from designgan.train.config import LossConfig, TrainConfig
 
@@ -99,8 +100,8 @@ class Generators(nn.Module):
         rec_b = self.translate(self.G_AB, fake_a.image, fake_a.mask, b.heatmaps, tex.get("own_b"))
         masks = self.has_masks
         terms: dict[str, torch.Tensor] = {}
-        terms["gan"] = (L.lsgan_g_loss(discriminators.D_B(fake_b.image, fake_b.attention))
-                        + L.lsgan_g_loss(discriminators.D_A(fake_a.image, fake_a.attention)))
+        terms["gan"] = (L.lsgan_g_loss(discriminators.score("D_B", fake_b.image, fake_b.attention))
+                        + L.lsgan_g_loss(discriminators.score("D_A", fake_a.image, fake_a.attention)))
         terms["cycle"] = (L.cycle_loss(rec_a.image, a.image, rec_a.mask, a.garment if masks else None, cfg.mask)
                           + L.cycle_loss(rec_b.image, b.image, rec_b.mask, b.garment if masks else None, cfg.mask))
         if cfg.identity > 0:
@@ -178,9 +179,20 @@ class Discriminators(nn.Module):
         super().__init__()
         self.D_A = build_discriminator(config)
         self.D_B = build_discriminator(config)
+        self.augment = parse_policy(config.loss.diffaug)
+
+    def score(self, name: str, image: torch.Tensor, attention: torch.Tensor | None) -> torch.Tensor:
+        """Discriminator ``name``'s scores for (image, attention), after the differentiable augmentation that
+        every discriminator input gets (real and fake, in both steps) when ``loss.diffaug`` is set."""
+        if self.augment:
+            if attention is None:
+                image, _ = diff_augment(image, image[:, :0], self.augment)
+            else:
+                image, attention = diff_augment(image, attention, self.augment)
+        return getattr(self, name)(image, attention)
 
     def forward(self, a: Side, b: Side, fake_a: tuple[torch.Tensor, torch.Tensor | None],
                 fake_b: tuple[torch.Tensor, torch.Tensor | None]) -> tuple[torch.Tensor, dict]:
-        loss_a = L.lsgan_d_loss(self.D_A(a.image, a.attention()), self.D_A(*fake_a))
-        loss_b = L.lsgan_d_loss(self.D_B(b.image, b.attention()), self.D_B(*fake_b))
+        loss_a = L.lsgan_d_loss(self.score("D_A", a.image, a.attention()), self.score("D_A", *fake_a))
+        loss_b = L.lsgan_d_loss(self.score("D_B", b.image, b.attention()), self.score("D_B", *fake_b))
         return loss_a + loss_b, {"d_a": loss_a, "d_b": loss_b}

@@ -20,22 +20,34 @@ from typing import Any
 
 import torch
 import yaml
+from safetensors.torch import load_file
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from designgan.config import to_dict
 from designgan.errors import DataError, DesignGANError
-from designgan.io import save_png, write_text_atomic
+from designgan.hardware import describe, resolve_precision
+from designgan.io import save_png, write_json_atomic, write_text_atomic
 from designgan.train import distributed
-from designgan.train.checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from designgan.train.checkpoint import (
+    DISCRIMINATORS_SUFFIX,
+    latest_checkpoint,
+    load_checkpoint,
+    load_model_state,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
 from designgan.train.config import TrainConfig
 from designgan.train.cycle import Discriminators, Generators, Side
 from designgan.train.dataset import StepSampler, build_dataset
+from designgan.train.pack import PackedBatches
 from designgan.train.pool import ImagePool
 from designgan.train.visualize import translation_grid
 
 CONFIG_NAME = "config.yaml"
+RUN_INFO = "run.json"  # the device and the precision the run resolved, for the record
 
 
 @dataclass
@@ -49,21 +61,23 @@ class TrainResult:
     skipped_steps: list[int] = field(default_factory=list)  # steps skipped for a non-finite loss
 
 
-def lr_lambda(total_steps: int, decay_start: float):
-    """Constant lr for the first ``decay_start`` share of the steps, then linear decay to 0 at the last step."""
-    start = int(total_steps * decay_start)
-
-    def factor(step: int) -> float:
-        if step < start or total_steps <= start:
-            return 1.0
-        return max(0.0, (total_steps - step) / (total_steps - start))
-
-    return factor
+def lr_factor(progress: float, decay_start: float) -> float:
+    """CycleGAN's schedule: constant lr for the first ``decay_start`` share of the run, then linear decay to 0."""
+    if progress < decay_start or decay_start >= 1.0:
+        return 1.0
+    return max(0.0, (1.0 - progress) / (1.0 - decay_start))
 
 
-def to_side(batch: dict[str, Any], device: torch.device, channels_last: bool) -> Side:
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
+def run_progress(step: int, total_steps: int, trained_seconds: float, max_minutes: float | None) -> float:
+    """Share of the run done: by steps, or by training time under a ``max_minutes`` budget when that is further
+    along, so the schedule completes however fast the machine turns out to be."""
+    progress = step / total_steps
+    if max_minutes:
+        progress = max(progress, trained_seconds / (60 * max_minutes))
+    return progress
 
+
+def to_side(batch: dict[str, Any], device: torch.device, fmt: torch.memory_format) -> Side:
     def move(t: torch.Tensor) -> torch.Tensor:
         return t.to(device, non_blocking=True).contiguous(memory_format=fmt)
 
@@ -127,14 +141,25 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     info = distributed.setup(cfg.device)
     device = info.device
     run_dir = Path(cfg.out_dir)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+    precision = resolve_precision(cfg.precision, device)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution kernels
+    if info.is_main:
+        tqdm.write(f"train: {describe(device, precision)}", file=sys.stderr)
 
     if not resume and (run_dir / "checkpoints" / "latest").exists():
         raise DataError(f"{run_dir}: already holds a training run; continue it with --resume {run_dir} "
                         "or choose another train.out_dir")
 
-    # ---- data ------------------------------------------------------------------------------------------------
-    dataset = build_dataset(config.data)
+    # ---- data: packed on the device (GPU path), or read from the dataset folder by a DataLoader -------------------
+    if config.data.pack is not None:
+        packed = PackedBatches(config.data, device)
+        sizes, dataset_metadata = (len(packed.domain_a), len(packed.domain_b)), packed.metadata
+    else:
+        dataset = build_dataset(config.data)
+        sizes, dataset_metadata = (len(dataset.domain_a), len(dataset.domain_b)), None
 
     # ---- models, optimizers, schedules, pools (identical init on every rank) -----------------------------------
     torch.manual_seed(cfg.seed)
@@ -145,14 +170,13 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
         discriminators.to(memory_format=torch.channels_last)
     opt_g = torch.optim.Adam(generators.parameters(), lr=config.optim.lr, betas=tuple(config.optim.betas))
     opt_d = torch.optim.Adam(discriminators.parameters(), lr=config.optim.lr, betas=tuple(config.optim.betas))
-    schedule = lr_lambda(cfg.steps, config.optim.decay_start)
-    sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, schedule)
-    sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, schedule)
+    if cfg.init_from is not None:
+        _init_weights(cfg.init_from, generators, discriminators)
     pool_a = ImagePool(config.optim.pool_size, seed=cfg.seed * 1000 + 2 * info.rank)
     pool_b = ImagePool(config.optim.pool_size, seed=cfg.seed * 1000 + 2 * info.rank + 1)
     torch.manual_seed(cfg.seed + info.rank)  # per-rank stream for anything random after init
 
-    start = 0
+    start, trained_seconds = 0, 0.0
     if resume:
         checkpoint = latest_checkpoint(run_dir)
         if checkpoint is None:
@@ -160,8 +184,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
         state = load_checkpoint(checkpoint, {"G": generators, "D": discriminators})
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
-        sched_g.load_state_dict(state["sched_g"])
-        sched_d.load_state_dict(state["sched_d"])
+        trained_seconds = float(state.get("trained_seconds", 0.0))
         pools = state["pools"][info.rank] if info.rank < len(state["pools"]) else state["pools"][0]
         pool_a.load_state_dict(pools[0])
         pool_b.load_state_dict(pools[1])
@@ -172,6 +195,10 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text_atomic(run_dir / CONFIG_NAME, yaml.safe_dump(to_dict(config), sort_keys=False))
+        write_json_atomic(run_dir / RUN_INFO, {"hardware": describe(device, precision), "precision": precision,
+                                               "torch": torch.__version__, "world_size": info.world_size})
+        if dataset_metadata is not None:  # a packed run names its categories without the dataset folder
+            write_json_atomic(run_dir / "dataset.json", dataset_metadata)
 
     g_model: torch.nn.Module = generators
     d_model: torch.nn.Module = discriminators
@@ -183,10 +210,13 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
         g_model = torch.compile(g_model)
         d_model = torch.compile(d_model)
 
-    sampler = StepSampler(len(dataset.domain_a), len(dataset.domain_b), cfg.batch_size, cfg.steps, start,
-                          cfg.seed, info.rank, info.world_size)
-    loader = DataLoader(dataset, batch_sampler=sampler, num_workers=config.data.num_workers,
-                        pin_memory=device.type == "cuda", persistent_workers=False)
+    sampler = StepSampler(*sizes, cfg.batch_size, cfg.steps, start, cfg.seed, info.rank, info.world_size)
+    if config.data.pack is not None:
+        batches = (packed.batch(items, fmt) for items in sampler)
+    else:
+        loader = DataLoader(dataset, batch_sampler=sampler, num_workers=config.data.num_workers,
+                            pin_memory=device.type == "cuda", persistent_workers=False)
+        batches = ((to_side(batch["a"], device, fmt), to_side(batch["b"], device, fmt)) for batch in loader)
     end = min(cfg.steps, cfg.stop_after) if cfg.stop_after is not None else cfg.steps
 
     writer = None
@@ -199,6 +229,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     history: list[dict[str, float]] = []
     step = start
     tic, tic_step = time.perf_counter(), start
+    last_checkpoint_seconds = trained_seconds
 
     # SIGINT (Ctrl-C) and SIGTERM (single process): finish the current step, checkpoint it, stop; the same signal
     # again aborts at once. Under torchrun the launcher owns signals.
@@ -217,17 +248,18 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 
     # ---- the loop --------------------------------------------------------------------------------------------
     try:
-        for batch in loader:
-            if step >= end:
+        for a, b in batches:
+            if step >= end or _budget_spent(trained_seconds, cfg.max_minutes, info):
                 break
-            a = to_side(batch["a"], device, cfg.channels_last)
-            b = to_side(batch["b"], device, cfg.channels_last)
-
+            step_tic = time.perf_counter()
+            lr = config.optim.lr * lr_factor(run_progress(step, cfg.steps, trained_seconds, cfg.max_minutes),
+                                             config.optim.decay_start)
+            for group in (*opt_g.param_groups, *opt_d.param_groups):
+                group["lr"] = lr
             outcome = training_step(g_model, d_model, discriminators, opt_g, opt_d, pool_a, pool_b, a, b, autocast,
                                     info, math.nan if step + 1 in nan_steps else 1.0)
-            sched_g.step()
-            sched_d.step()
             step += 1
+            trained_seconds += time.perf_counter() - step_tic
             if outcome is None:
                 # Non-finite loss: this step changed no weights; the next one starts from the same ones.
                 skipped.append(step)
@@ -253,7 +285,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 scalars = distributed.all_mean(scalars, info)
                 elapsed = time.perf_counter() - tic
                 scalars["speed/step_s"] = elapsed / (step - tic_step)
-                scalars["lr"] = sched_g.get_last_lr()[0]
+                scalars["lr"] = lr
+                scalars["speed/pairs_per_s"] = cfg.batch_size * info.world_size / scalars["speed/step_s"]
                 tic, tic_step = time.perf_counter(), step
                 history.append({"step": step, **scalars})
                 if writer is not None:
@@ -274,13 +307,18 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 ])
                 writer.add_image("translation/a2b_b2a", grid, step)
                 save_png(grid.permute(1, 2, 0).numpy(), run_dir / "samples" / f"step_{step:08d}.png")
-            if step % cfg.checkpoint_every == 0 or step == end:
-                _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
+            budget_spent = _budget_spent(trained_seconds, cfg.max_minutes, info)
+            timed = cfg.checkpoint_minutes is not None and _agree(
+                trained_seconds - last_checkpoint_seconds >= 60 * cfg.checkpoint_minutes, info)
+            saved = step % cfg.checkpoint_every == 0 or step == end or budget_spent or timed
+            if saved:
+                _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, trained_seconds,
                             (pool_a, pool_b), info, cfg.keep_checkpoints)
+                last_checkpoint_seconds = trained_seconds
             bar.update(1)
             if stop_signal:
-                if step % cfg.checkpoint_every != 0 and step != end:
-                    _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d,
+                if not saved:
+                    _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, trained_seconds,
                                 (pool_a, pool_b), info, cfg.keep_checkpoints)
                 tqdm.write(f"interrupted by {signal.Signals(stop_signal[0]).name}: checkpoint at step {step}; "
                            f"continue with --resume {run_dir}", file=sys.stderr)
@@ -297,7 +335,39 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                        interrupted_by=stop_signal[0] if stop_signal else None, skipped_steps=skipped)
 
 
-def _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g, sched_d, pools, info,
+def _budget_spent(trained_seconds: float, max_minutes: float | None, info: distributed.DistInfo) -> bool:
+    return max_minutes is not None and _agree(trained_seconds >= 60 * max_minutes, info)
+
+
+def _agree(flag: bool, info: distributed.DistInfo) -> bool:
+    """A time-based decision every rank takes together (clocks differ a little between ranks)."""
+    if not info.enabled:
+        return flag
+    value = torch.tensor(int(flag), device=info.device)
+    torch.distributed.broadcast(value, src=0)
+    return bool(value.item())
+
+
+def _init_weights(path: Path, generators: Generators, discriminators: Discriminators) -> None:
+    """Start from saved weights: a checkpoint's model.safetensors (all four networks), or an exported translator
+    (generators) with its discriminators in ``<stem>.discriminators.safetensors`` beside it when that exists."""
+    path = Path(path)
+    flat: dict[str, torch.Tensor] = {}
+    for file in (path, path.with_name(path.stem + DISCRIMINATORS_SUFFIX)):
+        if file == path or file.is_file():
+            try:
+                # A checkpoint nests the networks under "G."/"D."; exported files name them directly.
+                flat.update({k[2:] if k.startswith(("G.", "D.")) else k: v.float()
+                             for k, v in load_file(str(file)).items()})
+            except Exception as exc:
+                raise DataError(f"{file}: unreadable weights for train.init_from ({type(exc).__name__})") from None
+    models: dict[str, torch.nn.Module] = {"G_AB": generators.G_AB, "G_BA": generators.G_BA}
+    if any(k.startswith("D_A.") for k in flat):
+        models.update(D_A=discriminators.D_A, D_B=discriminators.D_B)
+    load_model_state(models, flat, str(path))
+
+
+def _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, trained_seconds, pools, info,
                 keep) -> None:
     """Save on rank 0; every rank's pool and RNG state travel with it so resume is exact on all ranks."""
     local = {"pools": [pools[0].state_dict(), pools[1].state_dict()], "rng": rng_state()}
@@ -307,8 +377,8 @@ def _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, sched_g
     else:
         gathered = [local]
     if info.is_main:
-        state = {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "sched_g": sched_g.state_dict(),
-                 "sched_d": sched_d.state_dict(), "pools": [g["pools"] for g in gathered],
+        state = {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "trained_seconds": trained_seconds,
+                 "pools": [g["pools"] for g in gathered],
                  "rng": [g["rng"] for g in gathered]}
         save_checkpoint(run_dir, step, {"G": generators, "D": discriminators}, state, keep)
     if info.enabled:

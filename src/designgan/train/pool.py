@@ -25,12 +25,13 @@ class ImagePool:
         for i in range(images.shape[0]):
             image = images[i : i + 1].detach()
             att = attention[i : i + 1].detach() if attention is not None else None
+            # Items stay on the training device (a GPU step would otherwise copy every fake to the host and back).
             if len(self.items) < self.size:
-                self.items.append((image.cpu(), None if att is None else att.cpu()))
+                self.items.append((image, att))
             elif torch.rand((), generator=self.generator) < 0.5:
                 j = int(torch.randint(0, self.size, (), generator=self.generator))
                 old_image, old_att = self.items[j]
-                self.items[j] = (image.cpu(), None if att is None else att.cpu())
+                self.items[j] = (image, att)
                 image = old_image.to(images.device)
                 att = None if old_att is None else old_att.to(images.device)
             out_images.append(image)
@@ -39,7 +40,8 @@ class ImagePool:
         return torch.cat(out_images), merged_att
 
     def state_dict(self) -> dict[str, Any]:
-        return {"items": list(self.items), "rng": self.generator.get_state(), "size": self.size}
+        items = [(image.cpu(), None if att is None else att.cpu()) for image, att in self.items]
+        return {"items": items, "rng": self.generator.get_state(), "size": self.size}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.items = list(state["items"])

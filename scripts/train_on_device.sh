@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Train the shipped translators on one GPU machine in one call, within a wall budget (docs/translator.md, "GPU").
+#
+# Runs on the machine's Python as it is (no install): the code comes from src/ via PYTHONPATH, the data from the
+# packs in $PACK_DIR (designgan data pack; they travel with the checkout). Steps:
+#   1. preflight: torch, the GPU, the packs, the code imports (fails in seconds, with one line)
+#   2. bench: a few timed training steps of the production config (pair-steps/s, TFLOP/s, utilisation)
+#   3. train every run in $RUNS side by side on the one GPU for $MINUTES of training time each (checkpoint every
+#      minute; SIGTERM at the wall limit still checkpoints)
+#   4. export each run: NAME.safetensors (fp16 generators, the bundled-model format) and
+#      NAME.discriminators.safetensors (to continue training later: INIT=DIR), and results.tar.gz (the JSON
+#      sidecars, logs, bench figures, run configs, last sample grids) into $OUT: at most 8 files, each <= 16 MiB.
+#
+# Environment:
+#   OUT                 where to write the results (required)
+#   MINUTES             training minutes per run (default 6.5)
+#   STEPS               step cap per run (default 20000; the time budget normally ends the run first)
+#   RUNS                one run per line: NAME CONFIG [KEY=VALUE ...] (default below)
+#   INIT                folder holding NAME.safetensors (+ NAME.discriminators.safetensors) to continue from
+#   PACK_DIR            folder of the packs named in the configs (default data/packs)
+#   PYTHON              interpreter (default python3)
+#   DESIGNGAN_REHEARSAL=1  the same steps on the CPU with tiny sizes and step counts (<= 3 minutes), same files
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+export OMP_WAIT_POLICY=PASSIVE
+PY=${PYTHON:-python3}
+OUT=${OUT:?set OUT to the folder the results go to}
+PACK_DIR=${PACK_DIR:-data/packs}
+REHEARSAL=${DESIGNGAN_REHEARSAL:-0}
+DEFAULT_RUNS="jeans2skirt configs/gpu/jeans2skirt.yaml
+pants2skirt configs/gpu/pants2skirt.yaml
+jeans2skirt_nodiffaug configs/gpu/jeans2skirt.yaml loss.diffaug="
+RUNS=${RUNS:-$DEFAULT_RUNS}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/designgan_device.XXXXXX")
+mkdir -p "$OUT" "$WORK/results"
+log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$WORK/results/device.log" >&2; }
+
+if [ "$REHEARSAL" = 1 ]; then
+  DEVICE=cpu MINUTES=${MINUTES:-0.15} STEPS=${STEPS:-3}
+  SHAPE=(--set "data.size=[64, 48]" --set train.batch_size=2 --set train.checkpoint_minutes=0.05
+         --set train.log_every=1 --set train.image_every=2)
+  BENCH=(--size 64x48 --batch 2 --steps 1 --warmup 1 --no-reference)
+  export OMP_NUM_THREADS=1
+else
+  DEVICE=cuda MINUTES=${MINUTES:-6.5} STEPS=${STEPS:-20000}
+  SHAPE=()
+  BENCH=(--steps 15 --warmup 3)
+fi
+
+# ---- 1. preflight --------------------------------------------------------------------------------------------
+log "preflight: $DEVICE, $MINUTES min per run, packs in $PACK_DIR"
+"$PY" - "$DEVICE" <<'EOF' 2>&1 | tee -a "$WORK/results/device.log"
+import sys
+import torch
+device = sys.argv[1]
+major, minor = (int(v) for v in torch.__version__.split("+")[0].split(".")[:2])
+if (major, minor) < (2, 4):
+    sys.exit(f"preflight: torch {torch.__version__} is older than 2.4")
+if device == "cuda" and not torch.cuda.is_available():
+    sys.exit("preflight: no CUDA GPU visible to torch")
+import designgan.train.loop  # noqa: F401  (the whole training path imports)
+import designgan.pipeline  # noqa: F401  (and the export path)
+where = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+print(f"preflight: torch {torch.__version__}, {where}, python {sys.version.split()[0]}")
+EOF
+while read -r name config _; do
+  [ -n "$name" ] || continue
+  pack=$(sed -n 's/^ *pack: *//p' "$config")
+  [ -f "$PACK_DIR/$(basename "$pack")" ] || { log "preflight: $PACK_DIR/$(basename "$pack") missing (designgan data pack --config $config)"; exit 2; }
+done <<< "$RUNS"
+
+# ---- 2. bench (also the first real training step: a broken path stops here, within a minute) -----------------
+first_config=$(echo "$RUNS" | head -1 | awk '{print $2}')
+first_pack=$(sed -n 's/^ *pack: *//p' "$first_config")
+log "bench: $first_config"
+"$PY" -m designgan.cli bench train --config "$first_config" --device "$DEVICE" "${BENCH[@]}" --json \
+  --set "data.pack=$PACK_DIR/$(basename "$first_pack")" > "$WORK/results/bench_train.json" \
+  2> "$WORK/results/bench_train.log" || { log "bench failed:"; tail -20 "$WORK/results/bench_train.log" >&2; exit 1; }
+"$PY" -c "import json,sys; d=json.load(open(sys.argv[1]))['designgan']; print('bench:', {k: d.get(k) for k in ('step_s','pairs_per_s','achieved_tflops','utilisation','precision','peak_memory_mb')})" \
+  "$WORK/results/bench_train.json" | tee -a "$WORK/results/device.log"
+
+# ---- 3. train side by side ------------------------------------------------------------------------------------
+declare -A PIDS
+while read -r name config overrides; do
+  [ -n "$name" ] || continue
+  pack=$(sed -n 's/^ *pack: *//p' "$config")
+  args=(--config "$config" --set "train.out_dir=$WORK/runs/$name" --set "train.max_minutes=$MINUTES"
+        --set "train.steps=$STEPS" --set "train.device=$DEVICE" --set "data.pack=$PACK_DIR/$(basename "$pack")"
+        --set train.progress=false "${SHAPE[@]}")
+  for kv in $overrides; do args+=(--set "$kv"); done
+  base=${name%%_*}
+  if [ -n "${INIT:-}" ]; then args+=(--set "train.init_from=$INIT/$base.safetensors"); fi
+  cp "$config" "$WORK/results/$name.config.yaml"
+  log "train $name: ${args[*]}"
+  # The wall limit (training budget + start-up and checkpoints) sends SIGTERM: the loop checkpoints, then exits.
+  timeout --signal=TERM --kill-after=60 "$(awk "BEGIN {print int($MINUTES * 60 + 150)}")" \
+    "$PY" -m designgan.cli train "${args[@]}" > "$WORK/results/$name.log" 2>&1 &
+  PIDS[$name]=$!
+done <<< "$RUNS"
+failed=0
+for name in "${!PIDS[@]}"; do
+  if wait "${PIDS[$name]}"; then log "train $name: done"; else rc=$?; log "train $name: exit $rc"; tail -5 "$WORK/results/$name.log" >&2; failed=1; fi
+done
+
+# ---- 4. export and collect ------------------------------------------------------------------------------------
+for name in "${!PIDS[@]}"; do
+  run="$WORK/runs/$name"
+  [ -f "$run/checkpoints/latest" ] || { log "export $name: no checkpoint"; continue; }
+  "$PY" -m designgan.cli export "$run" "$OUT/$name.safetensors" --force >> "$WORK/results/device.log" 2>&1 \
+    && mv "$OUT/$name.json" "$WORK/results/$name.json"
+  "$PY" -c "import sys; from designgan.train.checkpoint import export_discriminators as e; e(sys.argv[1], sys.argv[2])" \
+    "$run" "$OUT/$name.discriminators.safetensors"
+  cp "$run/config.yaml" "$WORK/results/$name.run_config.yaml"
+  cp "$run/run.json" "$WORK/results/$name.run.json"
+  last=$(ls "$run/samples" 2>/dev/null | tail -1)
+  [ -z "$last" ] || cp "$run/samples/$last" "$WORK/results/$name.last_sample.png"
+  mkdir -p "$WORK/results/tb_$name" && cp -r "$run/tb/." "$WORK/results/tb_$name/"
+  log "export $name: $(grep -c . "$WORK/results/$name.log") log lines, last: $(tail -1 "$WORK/results/$name.log" | cut -c1-200)"
+done
+tar -czf "$OUT/results.tar.gz" -C "$WORK/results" .
+ls -l "$OUT" >&2
+rm -rf "$WORK"
+exit $failed
