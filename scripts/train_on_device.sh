@@ -81,6 +81,11 @@ log "bench: $first_config"
   "$WORK/results/bench_train.json" | tee -a "$WORK/results/device.log"
 
 # ---- 3. train side by side ------------------------------------------------------------------------------------
+MONITOR=""
+if [ "$DEVICE" = cuda ] && command -v nvidia-smi >/dev/null 2>&1; then  # GPU load every 10 s, for the record
+  nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 10 > "$WORK/results/gpu_load.csv" 2>&1 &
+  MONITOR=$!
+fi
 declare -A PIDS
 while read -r name config overrides; do
   [ -n "$name" ] || continue
@@ -102,6 +107,8 @@ failed=0
 for name in "${!PIDS[@]}"; do
   if wait "${PIDS[$name]}"; then log "train $name: done"; else rc=$?; log "train $name: exit $rc"; tail -5 "$WORK/results/$name.log" >&2; failed=1; fi
 done
+
+[ -z "$MONITOR" ] || kill "$MONITOR" 2>/dev/null || true
 
 # ---- 4. export and collect ------------------------------------------------------------------------------------
 for name in "${!PIDS[@]}"; do
