@@ -114,10 +114,12 @@ done
 for name in "${!PIDS[@]}"; do
   run="$WORK/runs/$name"
   [ -f "$run/checkpoints/latest" ] || { log "export $name: no checkpoint"; continue; }
-  "$PY" -m designgan.cli export "$run" "$OUT/$name.safetensors" --force >> "$WORK/results/device.log" 2>&1 \
-    && mv "$OUT/$name.json" "$WORK/results/$name.json"
+  # A failed export is logged and the rest still comes back (the checkpoint logs and grids are in the tarball).
+  { "$PY" -m designgan.cli export "$run" "$OUT/$name.safetensors" --force >> "$WORK/results/device.log" 2>&1 \
+    && mv "$OUT/$name.json" "$WORK/results/$name.json"; } || { log "export $name: generators failed"; failed=1; }
   "$PY" -c "import sys; from designgan.train.checkpoint import export_discriminators as e; e(sys.argv[1], sys.argv[2])" \
-    "$run" "$OUT/$name.discriminators.safetensors"
+    "$run" "$OUT/$name.discriminators.safetensors" 2>> "$WORK/results/device.log" \
+    || { log "export $name: discriminators failed"; failed=1; }
   cp "$run/config.yaml" "$WORK/results/$name.run_config.yaml"
   cp "$run/run.json" "$WORK/results/$name.run.json"
   last=$(ls "$run/samples" 2>/dev/null | tail -1)
