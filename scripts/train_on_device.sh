@@ -46,6 +46,7 @@ else
   DEVICE=cuda MINUTES=${MINUTES:-6.5} STEPS=${STEPS:-20000}
   SHAPE=()
   BENCH=(--steps 15 --warmup 3)
+  export OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}  # several runs share the host's cores; their CPU work is small
 fi
 
 # ---- 1. preflight --------------------------------------------------------------------------------------------
