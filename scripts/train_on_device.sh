@@ -19,6 +19,7 @@
 #   INIT                folder holding NAME.safetensors (+ NAME.discriminators.safetensors) to continue from
 #   PACK_DIR            folder of the packs named in the configs (default data/packs)
 #   PYTHON              interpreter (default python3)
+#   BENCH_STEPS=off     skip step 2 (when its figures are already known and every second counts)
 #   DESIGNGAN_REHEARSAL=1  the same steps on the CPU with tiny sizes and step counts (<= 3 minutes), same files
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +73,7 @@ while read -r name config _; do
 done <<< "$RUNS"
 
 # ---- 2. bench (also the first real training step: a broken path stops here, within a minute) -----------------
+if [ "${BENCH_STEPS:-on}" != off ]; then
 first_config=$(echo "$RUNS" | head -1 | awk '{print $2}')
 first_pack=$(sed -n 's/^ *pack: *//p' "$first_config")
 log "bench: $first_config"
@@ -80,6 +82,7 @@ log "bench: $first_config"
   2> "$WORK/results/bench_train.log" || { log "bench failed:"; tail -20 "$WORK/results/bench_train.log" >&2; exit 1; }
 "$PY" -c "import json,sys; d=json.load(open(sys.argv[1]))['designgan']; print('bench:', {k: d.get(k) for k in ('step_s','pairs_per_s','achieved_tflops','utilisation','precision','peak_memory_mb')})" \
   "$WORK/results/bench_train.json" | tee -a "$WORK/results/device.log"
+fi
 
 # ---- 3. train side by side ------------------------------------------------------------------------------------
 MONITOR=""

@@ -104,9 +104,12 @@ def bundled_models() -> list[str]:
 
 
 def _find_dataset_domains(root: Path, run_dir: Path) -> tuple[str, str] | None:
-    """Domain names from the training dataset's ``dataset.json``, looked up as written and beside the run."""
-    for base in (Path.cwd(), run_dir, run_dir.parent, run_dir.parent.parent):
-        meta_path = (root if root.is_absolute() else base / root) / "dataset.json"
+    """Domain names from the training dataset's ``dataset.json``: the copy a packed run keeps in its folder, or
+    the dataset's own, looked up as written and beside the run."""
+    candidates = [run_dir / "dataset.json"]
+    candidates += [(root if root.is_absolute() else base / root) / "dataset.json"
+                   for base in (Path.cwd(), run_dir, run_dir.parent, run_dir.parent.parent)]
+    for meta_path in candidates:
         if meta_path.is_file():
             try:
                 meta = json.loads(meta_path.read_text())

@@ -167,11 +167,17 @@ def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, pack
     packs.mkdir()
     shutil.copy(pack_file, packs / "jeans_skirt.pt")
     shutil.copy(pack_file, packs / "pants_skirt.pt")
+    # A checkout as the GPU machine gets it: no data/ folder (only the packs travel), nothing installed.
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    shutil.copytree(REPO / "scripts", checkout / "scripts")
+    shutil.copytree(REPO / "configs", checkout / "configs")
+    (checkout / "src").symlink_to(REPO / "src")
     out = tmp_path / "out"
     env = {**os.environ, "DESIGNGAN_REHEARSAL": "1", "OUT": str(out), "PACK_DIR": str(packs),
            "PYTHON": sys.executable}
-    proc = subprocess.run(["bash", str(REPO / "scripts" / "train_on_device.sh")], env=env, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(["bash", str(checkout / "scripts" / "train_on_device.sh")], env=env,
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = sorted(p.name for p in out.iterdir())
     assert files == sorted(["results.tar.gz"] + [f"{n}{s}" for n in ("jeans2skirt", "pants2skirt",
