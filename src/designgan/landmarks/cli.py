@@ -121,10 +121,12 @@ def predict_cmd(
     min_confidence: float = typer.Option(0.3, help="Points under this confidence are not drawn / listed."),
 ) -> None:
     """Named landmarks with confidences for one photo (person_found / low_confidence flags in the JSON)."""
-    from designgan.io import load_image, save_png
+    from designgan.io import check_output_file, load_image, save_png
     from designgan.landmarks.predict import LandmarkPredictor
     from designgan.landmarks.viz import draw_landmarks
 
+    if overlay is not None:
+        check_output_file(overlay, "overlay picture")
     img = load_image(image)
     result = LandmarkPredictor.load(weights).predict(img)
     if overlay is not None:

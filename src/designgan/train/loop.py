@@ -27,7 +27,7 @@ from tqdm import tqdm
 from designgan.config import to_dict
 from designgan.errors import DataError, DesignGANError
 from designgan.io import save_png, write_text_atomic
-from designgan.train import distributed
+from designgan.train import distributed, runlock
 from designgan.train.checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from designgan.train.config import TrainConfig
 from designgan.train.cycle import Discriminators, Generators, Side
@@ -127,6 +127,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     info = distributed.setup(cfg.device)
     device = info.device
     run_dir = Path(cfg.out_dir)
+    lock = runlock.acquire(run_dir) if info.is_main else None  # noqa: F841 (held until train() returns)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
 
     if not resume and (run_dir / "checkpoints" / "latest").exists():
