@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -157,9 +158,15 @@ def test_train_cli_into_a_folder_being_written_is_one_line(train_data, tmp_path)
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-    # With the writer gone, the same command runs.
-    result = train(config)
+    # With the writer gone, the same command runs; its checkpoint folders get the umask's mode, not 0700.
+    old = os.umask(0o022)
+    try:
+        result = train(config)
+    finally:
+        os.umask(old)
     assert result.step == config.train.steps
+    for folder in (run_dir / "checkpoints").glob("step_*"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755
 
 
 def test_runlock_error_is_a_designgan_error():
