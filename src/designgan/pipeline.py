@@ -748,10 +748,11 @@ class DesignGANPipeline:
         """(generator key, source category, target category) for translating into ``to``."""
         a, b = self.spec.domains
 
-        # a group domain ('jeans+pants') answers to each member's name too
-        if to == b or to in category_members(b):
+        # a group domain ('jeans+pants') answers to each member's name too; 'Skirt' is 'skirt'
+        wanted = to.strip().lower()
+        if wanted in [n.lower() for n in (b, *category_members(b))]:
             return "G_AB", a, b
-        if to == a or to in category_members(a):
+        if wanted in [n.lower() for n in (a, *category_members(a))]:
             return "G_BA", b, a
         raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")
 

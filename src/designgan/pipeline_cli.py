@@ -63,7 +63,7 @@ def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
     Names are built from sanitised stems, so no input name can place an output outside ``out_dir``.
     """
     out_root = out_dir.resolve()
-    inputs = {f.resolve() for f in files}
+    inputs = {f.resolve(): f for f in files}
     taken: set[str] = set()
     paths = []
     for f in files:
@@ -75,9 +75,9 @@ def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
         path = out_root / name
         if path.parent != out_root:  # cannot happen with safe_name; checked because it is the security boundary
             raise DesignGANError(f"{f}: output name escapes the output folder")
-        if path in inputs:
-            raise DesignGANError(f"{out_dir}: writing {name} there would overwrite the input {f}; choose another "
-                                 "output folder")
+        if path in inputs:  # name the input that would be lost (often another photo than f)
+            raise DesignGANError(f"{out_dir}: the output of {f} ({name}) would overwrite the input {inputs[path]}; "
+                                 "choose another output folder")
         paths.append(path)
     return paths
 
@@ -234,11 +234,20 @@ def translate_command(
     if threads:
         torch.set_num_threads(threads)
     files = collect_inputs(inputs)
+    if out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
+        raise DesignGANError(f"{out}: -o takes a folder (each output is named <photo>_{to}.png inside it), not a "
+                             "file name")
     check_output_dir(out)  # a file, /dev/null or an unwritable folder: one line before the model loads
     paths = output_paths(files, out, to)
     if texture is not None and texture.resolve() in {p.resolve() for p in paths}:
         raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
     table = read_landmark_lines(landmarks) if landmarks is not None else None
+    if table is not None:
+        given = {f.resolve() for f in files}
+        unused = [image for image in table if image not in given]
+        if unused:
+            typer.echo(f"warning: {landmarks}: {len(unused)} of {len(table)} landmark lines match no input photo "
+                       f"(first: {unused[0]}); those photos' landmarks come from the network", err=True)
     name = model or default_model(to)
     pipe = DesignGANPipeline.from_pretrained(name, compile=compile)
     pipe.direction(to)  # a wrong category fails before any work
