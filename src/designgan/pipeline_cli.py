@@ -294,10 +294,13 @@ def export_command(
         check_output_dir(out, "model folder")
     # fp32 pipeline: the saved file is fp16 (save_pretrained keeps bf16 only for a bf16 pipeline).
     pipe = DesignGANPipeline.from_pretrained(run, domains=names, precision="fp32", channels_last=False)
+    from safetensors import SafetensorError
+
     try:
         written = pipe.save_pretrained(out)
-    except OSError as exc:  # disk full, file-size limit (EFBIG): the atomic write left no partial file
-        raise DesignGANError(f"{target}: could not write the model ({exc.strerror or exc})") from None
+    except (OSError, SafetensorError) as exc:  # disk full, file-size limit (EFBIG): the atomic write left no file
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise DesignGANError(f"{target}: could not write the model ({reason})") from None
     size_mb = written.stat().st_size / 2**20
     typer.echo(f"wrote {written} ({size_mb:.1f} MB, {pipe.categories[0]} <-> {pipe.categories[1]}, "
                f"{pipe.model_size[0]}x{pipe.model_size[1]})")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +112,22 @@ def test_dataset_folder_gets_the_umask_mode(tmp_path, capsys):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "ds").stat().st_mode) == 0o755
     assert stat.S_IMODE((tmp_path / "ds" / "manifest.jsonl").stat().st_mode) == 0o644
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_file_size_limit_during_data_build_is_one_line_and_leaves_nothing(tmp_path):
+    out = tmp_path / "ds"
+    proc = subprocess.run([sys.executable, "-m", "designgan.cli", "data", "build", "ccp", "--root", str(CCP_MINI),
+                           "--a", "jeans", "--b", "skirt", "--out", str(out), "--json"], capture_output=True,
+                          text=True, timeout=120, preexec_fn=_limit_file_size(4096))  # the photos are ~8.8 KB
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0] == (f"error: {out}: could not write the dataset (File too large); nothing "
+                                            "was written"), lines
+    assert list(tmp_path.iterdir()) == []  # neither the dataset nor its temporary folder

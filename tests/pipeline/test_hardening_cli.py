@@ -73,3 +73,22 @@ def test_the_cli_starts_without_importing_torch():
                           env={**os.environ, "PYTHONPATH": str(REPO / "src")}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_file_size_limit_during_export_is_one_line(run_dir, tmp_path):
+    import resource
+    import signal
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))  # the tiny model's weights are larger
+
+    out = tmp_path / "model"
+    proc = subprocess.run([sys.executable, "-m", "designgan.cli", "export", str(run_dir), str(out)],
+                          capture_output=True, text=True, timeout=120, preexec_fn=limit,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {out / 'translator.safetensors'}: could not write "
+                                                   "the model"), lines
+    assert not any(p.is_file() for p in out.rglob("*"))  # no partial file
