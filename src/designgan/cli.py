@@ -15,6 +15,7 @@ import typer
 
 import designgan
 from designgan.app import demo_command
+from designgan.bench_memory import bench_memory
 from designgan.data.cli import app as data_app
 from designgan.errors import DesignGANError
 from designgan.eval.cli import compare_command, eval_command, judge_app
@@ -29,6 +30,7 @@ app = typer.Typer(
 bench_app = typer.Typer(help="Speed benchmarks that print figures (training step, translation).", no_args_is_help=True)
 bench_app.command("train")(bench_train_command)
 bench_app.command("translate")(bench_translate)
+bench_app.command("memory")(bench_memory)
 
 data_app.command("pack")(pack_command)  # lives with training: it packs what a training config reads
 app.add_typer(data_app, name="data")

@@ -79,7 +79,13 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}")
         try:
-            loaded = yaml.safe_load(path.read_text())
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not a YAML config file (not UTF-8 text)") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+        try:
+            loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: invalid YAML ({str(exc).splitlines()[0]})") from None
         if loaded is not None and not isinstance(loaded, dict):

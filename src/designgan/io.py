@@ -139,10 +139,59 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+def check_output_dir(path: str | Path, what: str = "output folder", create: bool = False) -> Path:
+    """Check, before any work, that ``path`` can be the folder outputs go into (``create``: make it now).
+
+    A :class:`DataError` naming the path when it is a file or a device, lies under a file, or cannot be written.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise DataError(f"{path}: exists and is not a folder (it cannot be the {what})")
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise DataError(f"{path}: cannot be the {what}: {existing} is a file, not a folder")
+    try:
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+        probe_dir = path if path.is_dir() else existing
+        if path.is_dir():
+            fd, probe = tempfile.mkstemp(prefix=".designgan-write-test.", dir=probe_dir)
+            os.close(fd)
+            os.unlink(probe)
+        elif not os.access(probe_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write the {what} there ({exc.strerror or exc})") from None
+    return path
+
+
+def check_output_file(path: str | Path, what: str = "output file") -> Path:
+    """Check, before any work, that a file can be written (atomically, by renaming) at ``path``.
+
+    Refuses a folder, a device or other special file (``/dev/null`` would be replaced), and an unwritable folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give a file name for the {what} (e.g. {path / 'out.png'})")
+    if path.exists() and not path.is_file():
+        raise DataError(f"{path}: not a regular file; give a file name for the {what}")
+    check_output_dir(path.parent, f"folder of the {what}")
+    return path
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def chmod_like_umask(path: str | Path) -> None:
+    """Give a folder made by ``tempfile.mkdtemp`` (always 0700) the mode a plain ``mkdir`` would have given it."""
+    os.chmod(path, 0o777 & ~_umask())
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -22,7 +22,7 @@ from PIL import Image
 
 from designgan.errors import DataError, DesignGANError
 from designgan.imaging import contact_sheet
-from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, save_png
+from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, check_output_dir, check_output_file, save_png
 
 bench_app = typer.Typer(help="Speed benchmarks.", no_args_is_help=True)
 
@@ -63,7 +63,7 @@ def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
     Names are built from sanitised stems, so no input name can place an output outside ``out_dir``.
     """
     out_root = out_dir.resolve()
-    inputs = {f.resolve() for f in files}
+    inputs = {f.resolve(): f for f in files}
     taken: set[str] = set()
     paths = []
     for f in files:
@@ -75,9 +75,9 @@ def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
         path = out_root / name
         if path.parent != out_root:  # cannot happen with safe_name; checked because it is the security boundary
             raise DesignGANError(f"{f}: output name escapes the output folder")
-        if path in inputs:
-            raise DesignGANError(f"{out_dir}: writing {name} there would overwrite the input {f}; choose another "
-                                 "output folder")
+        if path in inputs:  # name the input that would be lost (often another photo than f)
+            raise DesignGANError(f"{out_dir}: the output of {f} ({name}) would overwrite the input {inputs[path]}; "
+                                 "choose another output folder")
         paths.append(path)
     return paths
 
@@ -234,15 +234,25 @@ def translate_command(
     if threads:
         torch.set_num_threads(threads)
     files = collect_inputs(inputs)
+    if out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
+        raise DesignGANError(f"{out}: -o takes a folder (each output is named <photo>_{to}.png inside it), not a "
+                             "file name")
+    check_output_dir(out)  # a file, /dev/null or an unwritable folder: one line before the model loads
     paths = output_paths(files, out, to)
     if texture is not None and texture.resolve() in {p.resolve() for p in paths}:
         raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
     table = read_landmark_lines(landmarks) if landmarks is not None else None
+    if table is not None:
+        given = {f.resolve() for f in files}
+        unused = [image for image in table if image not in given]
+        if unused:
+            typer.echo(f"warning: {landmarks}: {len(unused)} of {len(table)} landmark lines match no input photo "
+                       f"(first: {unused[0]}); those photos' landmarks come from the network", err=True)
     name = model or default_model(to)
     pipe = DesignGANPipeline.from_pretrained(name, compile=compile)
     pipe.direction(to)  # a wrong category fails before any work
     fabric = load_image(texture) if texture is not None else None
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out, create=True)
 
     bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True)
     failures = translate_files(pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None,
@@ -273,12 +283,24 @@ def export_command(
         names = [d.strip() for d in domains.split(",")]
         if len(names) != 2 or not all(names):
             raise DesignGANError(f"--domains: expected two comma-separated category names, got '{domains}'")
+        if names[0].lower() == names[1].lower():
+            raise DesignGANError(f"--domains: the two categories must differ, got '{domains}'")
     target = out if out.suffix == ".safetensors" else out / f"{SAVED_STEM}.safetensors"
     if target.exists() and not force:
         raise DesignGANError(f"{target}: already exists (pass --force to replace it)")
+    if out.suffix == ".safetensors":
+        check_output_file(out, "model file")
+    else:
+        check_output_dir(out, "model folder")
     # fp32 pipeline: the saved file is fp16 (save_pretrained keeps bf16 only for a bf16 pipeline).
     pipe = DesignGANPipeline.from_pretrained(run, domains=names, precision="fp32", channels_last=False)
-    written = pipe.save_pretrained(out)
+    from safetensors import SafetensorError
+
+    try:
+        written = pipe.save_pretrained(out)
+    except (OSError, SafetensorError) as exc:  # disk full, file-size limit (EFBIG): the atomic write left no file
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise DesignGANError(f"{target}: could not write the model ({reason})") from None
     size_mb = written.stat().st_size / 2**20
     typer.echo(f"wrote {written} ({size_mb:.1f} MB, {pipe.categories[0]} <-> {pipe.categories[1]}, "
                f"{pipe.model_size[0]}x{pipe.model_size[1]})")

@@ -22,7 +22,7 @@ from rich.progress import track
 
 from designgan.data.manifest import FORMAT_NAME, FORMAT_VERSION, MANIFEST, METADATA, Record, folder_name
 from designgan.errors import DataError
-from designgan.io import exif_orientation, load_image, write_json_atomic
+from designgan.io import check_output_dir, chmod_like_umask, exif_orientation, load_image, write_json_atomic
 
 OverlapPolicy = Literal["dominant", "drop", "keep"]
 
@@ -116,8 +116,13 @@ def build_two_domain(
 ) -> dict[str, Any]:
     """Write the dataset to ``out`` and return its ``dataset.json`` metadata (which includes the counts)."""
     out = Path(out)
+    check_output_dir(out, "output dataset folder")  # a file, a device or an unwritable place: one line, no work
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise DataError(f"{out}: output folder exists and is not empty (pass --overwrite to replace it)")
+    shared = sorted(set(a.categories) & set(b.categories))
+    if shared:
+        raise DataError(f"category '{shared[0]}' is in both domain a ({a.name}) and domain b ({b.name}); "
+                        "a category can belong to one domain only")
     overlaps = {"train": 0, "test": 0}
     plan: list[tuple[SourceItem, str]] = []
     for item in items:
@@ -127,6 +132,10 @@ def build_two_domain(
         plan.extend((item, d) for d in domains)
     if not plan:
         raise DataError(f"no image matches domain a ({a.name}) or domain b ({b.name})")
+    for domain, spec in (("a", a), ("b", b)):
+        if not any(d == domain and item.split == "train" for item, d in plan):
+            raise DataError(f"domain {domain} ({spec.name}) would get no training image: nothing in the source "
+                            "matches it (check the category names and --overlap)")
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
@@ -148,7 +157,11 @@ def build_two_domain(
         }
         (tmp / MANIFEST).write_text("".join(r.to_json() + "\n" for r in records))
         write_json_atomic(tmp / METADATA, metadata)
+        chmod_like_umask(tmp)  # mkdtemp made it 0700; a dataset is shared like any folder
         _move_into_place(tmp, out)
+    except OSError as exc:  # disk full, file-size limit (EFBIG), permissions: one line, nothing left behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(f"{out}: could not write the dataset ({exc.strerror or exc}); nothing was written") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

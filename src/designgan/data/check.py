@@ -59,6 +59,12 @@ def check_dataset(root: str | Path, progress: bool = True) -> list[Problem]:
                 continue
             if name == "garment_mask" and not mask.any():
                 problems.append(Problem(str(mask_path), "empty garment mask"))
+    if not data.all_records:
+        problems.append(Problem(str(Path(root) / "manifest.jsonl"), "the manifest lists no images"))
+    for domain in ("a", "b"):
+        if data.all_records and not data.records(split="train", domain=domain):
+            problems.append(Problem(str(Path(root)), f"domain {domain} ({data.domain_name(domain)}) has no "
+                                                     "training images"))
     allowed_overlap = data.metadata.get("overlap_policy") == "keep"  # the user asked for the public protocol
     for split in ("train", "test") if not allowed_overlap else ():
         both = ids_by_split[(split, "a")] & ids_by_split[(split, "b")]

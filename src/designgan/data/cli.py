@@ -16,7 +16,8 @@ from designgan.data.deepfashion2 import deepfashion2_items
 from designgan.data.folders import folder_items
 from designgan.data.manifest import TwoDomainData
 from designgan.data.preview import dataset_preview
-from designgan.io import save_png
+from designgan.errors import DesignGANError
+from designgan.io import check_output_file, save_png
 
 app = typer.Typer(help="Build, check and preview two-domain datasets.", no_args_is_help=True)
 build_app = typer.Typer(help="Build a two-domain dataset from a source format.", no_args_is_help=True)
@@ -129,5 +130,8 @@ def preview(
     per_row: Annotated[int, typer.Option(help="Images per split/domain row.")] = 6,
 ) -> None:
     """Contact sheet of a dataset: photos with garment (red) and skin (green) masks."""
+    if per_row < 1:
+        raise DesignGANError(f"--per-row must be >= 1, got {per_row}")
+    check_output_file(out, "preview picture")
     save_png(dataset_preview(TwoDomainData.open(data), per_row=per_row), out)
     err.print(f"wrote {out}")

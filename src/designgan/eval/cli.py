@@ -91,10 +91,11 @@ def judge_predict_cmd(
     """Parse one photo and write the coloured label map beside it."""
     from designgan.eval.judge import Judge
     from designgan.eval.report import parse_picture
-    from designgan.io import load_image, save_png
+    from designgan.io import check_output_file, load_image, save_png
 
     if out.suffix.lower() != ".png":
         raise DesignGANError(f"{out}: the output must be a .png file")
+    check_output_file(out, "picture")
     img = load_image(image)
     parse = Judge.load(weights).parse(img)
     save_png(parse_picture(img, parse.labels), out)
@@ -125,6 +126,8 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
 
     if direction not in ("a2b", "b2a"):
         raise DesignGANError(f"--direction must be a2b or b2a, not {direction!r}")
+    if limit < 0:
+        raise DesignGANError(f"--limit must be >= 0 (0 = all test photos), got {limit}")
     dataset = TwoDomainData.open(data)
     src, dst = ("a", "b") if direction == "a2b" else ("b", "a")
     records = dataset.records(split="test", domain=src)
@@ -168,16 +171,17 @@ def eval_command(
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
     from designgan.eval.runner import evaluate
     from designgan.eval.translators import load_translator
-    from designgan.io import load_image
+    from designgan.io import check_output_dir, load_image
 
-    domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, not as_json)
+    out = out or Path("outputs/eval") / f"{Path(str(model)).name}_{direction}"
+    check_output_dir(out, "report folder")  # a bad -o is one line before the work, not after it
     fabric = load_image(texture) if texture is not None else None
+    domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, not as_json)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks)
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction,
                        "texture": str(texture) if texture else None,
                        "judge": judge.meta.get("heldout", {}).get("miou")}
-    out = out or Path("outputs/eval") / f"{Path(str(model)).name}_{direction}"
     _write_run(result, out)
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
@@ -203,11 +207,14 @@ def compare_command(
     from designgan.eval.report import comparison_picture, markdown_table, save_picture
     from designgan.eval.runner import evaluate
     from designgan.eval.translators import load_translator
-    from designgan.io import write_text_atomic
+    from designgan.io import check_output_dir, write_text_atomic
 
     names = [r.strip() for r in runs.split(",") if r.strip()]
     if not names:
         raise DesignGANError("--runs needs at least one run folder or model")
+    if picture_rows < 1:
+        raise DesignGANError(f"--picture-rows must be >= 1, got {picture_rows}")
+    check_output_dir(out, "report folder")
     domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, True)
     translators = {Path(n).name or n: load_translator(n, direction, domains, landmarks=landmarks)
                    for n in names}  # fail before work

@@ -118,26 +118,34 @@ def predict_cmd(
     weights: Path | None = typer.Option(None, help="Weights (.safetensors); default: the shipped ones."),
     as_json: bool = typer.Option(False, "--json", help="Print the landmarks as JSON."),
     overlay: Path | None = typer.Option(None, help="Write the photo with the landmarks drawn on it (PNG)."),
-    min_confidence: float = typer.Option(0.3, help="Points under this confidence are not drawn / listed."),
+    min_confidence: float | None = typer.Option(None, min=0.0, max=1.0, help="Points under this confidence are "
+                                                "not drawn / listed (default 0.3; --json lists every point "
+                                                "unless it is given)."),
 ) -> None:
     """Named landmarks with confidences for one photo (person_found / low_confidence flags in the JSON)."""
-    from designgan.io import load_image, save_png
+    from designgan.io import check_output_file, load_image, save_png
     from designgan.landmarks.predict import LandmarkPredictor
     from designgan.landmarks.viz import draw_landmarks
 
+    if overlay is not None:
+        check_output_file(overlay, "overlay picture")
     img = load_image(image)
     result = LandmarkPredictor.load(weights).predict(img)
+    threshold = 0.3 if min_confidence is None else min_confidence
     if overlay is not None:
-        save_png(draw_landmarks(img, result.array(), min_confidence), overlay)
+        save_png(draw_landmarks(img, result.array(), threshold), overlay)
     if as_json:
-        typer.echo(json.dumps({"image": str(image), **result.to_json()}, indent=2))
+        record = {"image": str(image), **result.to_json()}
+        if min_confidence is not None:
+            record["points"] = {n: p for n, p in record["points"].items() if p[2] >= min_confidence}
+        typer.echo(json.dumps(record, indent=2))
     else:
         for warning in result.warnings:
             typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"{image}: person {'found' if result.person_found else 'NOT found'} "
                    f"(confidence {result.person_confidence:.2f})")
         for name, (x, y, c) in result.points.items():
-            if c >= min_confidence:
+            if c >= threshold:
                 typer.echo(f"  {name:>18}  x {x:7.1f}  y {y:7.1f}  conf {c:.2f}")
     if overlay is not None:
         typer.echo(f"overlay written to {overlay}", err=True)

@@ -86,11 +86,16 @@ class LandmarkPredictor:
     def input_size(self) -> tuple[int, int]:
         return self.model.config.input_height, self.model.config.input_width
 
-    def predict_many(self, images: list[Image.Image]) -> list[LandmarkResult]:
+    def predict_many(self, images: list[Image.Image], batch_size: int = 16) -> list[LandmarkResult]:
+        """Landmarks of each image, run ``batch_size`` at a time (the network's activations for a batch are the
+        memory that grows: hundreds of images in one call would take many GB)."""
         h, w = self.input_size
         boxed = [letterbox(img, h, w) for img in images]
-        batch = torch.stack([torch.from_numpy(c).permute(2, 0, 1) for c, _ in boxed])
-        preds = predict_letterboxed(self.model, batch, self.sigma, self.flip_test, self.bf16).numpy()
+        chunks = []
+        for start in range(0, len(boxed), batch_size):
+            batch = torch.stack([torch.from_numpy(c).permute(2, 0, 1) for c, _ in boxed[start:start + batch_size]])
+            chunks.append(predict_letterboxed(self.model, batch, self.sigma, self.flip_test, self.bf16).numpy())
+        preds = np.concatenate(chunks) if chunks else np.zeros((0, len(LANDMARK_NAMES), 3), dtype=np.float32)
         out = []
         for img, (_, affine), pred in zip(images, boxed, preds, strict=True):
             xy = apply_affine(pred[:, :2].astype(np.float64), invert_affine(affine))

@@ -29,7 +29,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from designgan.errors import DataError
-from designgan.io import atomic_path, write_text_atomic
+from designgan.io import atomic_path, chmod_like_umask, write_text_atomic
 
 CHECKPOINTS = "checkpoints"
 LATEST = "latest"
@@ -89,6 +89,7 @@ def save_checkpoint(run_dir: Path, step: int, models: dict[str, nn.Module], stat
             shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
         try:
+            chmod_like_umask(tmp)  # mkdtemp made it 0700
             save_file(model_state(models), str(tmp / WEIGHTS), metadata={"step": str(step), "format": "designgan"})
             torch.save({**state, "step": step}, tmp / STATE)
             if final.exists():  # re-saving a step (e.g. after a crash between the rename and 'latest')

@@ -35,6 +35,7 @@ def train_command(
     elif config is None:
         raise ConfigError("give --config FILE (or --resume RUN_DIR)")
     cfg = load_train_config(config, overrides)
+    _check_device(cfg.train.device)
     result = train(cfg, resume=resume is not None)
     if result.interrupted_by is not None:  # checkpointed; the loop printed the one-line message
         raise typer.Exit(128 + result.interrupted_by)
@@ -74,6 +75,16 @@ def pack_command(
     summary = pack_dataset(cfg.data, target)
     typer.echo(f"wrote {summary['out']}: {summary['a']} + {summary['b']} photos at "
                f"{summary['size_hw'][0]}x{summary['size_hw'][1]}, {summary['mib']} MiB")
+
+
+def _check_device(name: str) -> None:
+    """``train.device=cuda`` on a machine without a GPU: one line naming the key, before any work."""
+    from designgan.hardware import resolve_device
+
+    try:
+        resolve_device(name)
+    except ConfigError as exc:
+        raise ConfigError(f"config key 'train.device': {exc}") from None
 
 
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)

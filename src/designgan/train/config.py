@@ -150,6 +150,52 @@ class TrainConfig:
                 raise ConfigError(f"config key 'train.{key}' must be > 0 (or unset), got {value}")
         if min(self.data.size) < 16:
             raise ConfigError(f"config key 'data.size' is too small: {list(self.data.size)}")
+        # Ranges of every numeric key, checked here so a bad value is one line naming the key before any work
+        # (rather than a ZeroDivisionError, a negative-size tensor or the OOM killer later).
+        max_side, max_batch = 2048, 512  # a 2048x2048 sample already needs tens of GB to train
+
+        def need(ok: bool, key: str, rule: str, value: object) -> None:
+            if not ok:
+                raise ConfigError(f"config key '{key}' must be {rule}, got {value!r}")
+
+        def finite(x: float) -> bool:
+            return x == x and abs(x) != float("inf")
+
+        d, m, loss, o, t = self.data, self.model, self.loss, self.optim, self.train
+        need(max(d.size) <= max_side, "data.size", f"at most {max_side} on a side", list(d.size))
+        need(0.0 < d.scale[0] <= d.scale[1] <= 1.0, "data.scale", "[min, max] with 0 < min <= max <= 1",
+             list(d.scale))
+        need(finite(d.heatmap_sigma) and d.heatmap_sigma > 0, "data.heatmap_sigma", "> 0", d.heatmap_sigma)
+        need(0.0 <= d.min_confidence <= 1.0, "data.min_confidence", "in [0, 1]", d.min_confidence)
+        need(d.num_workers >= 0, "data.num_workers", ">= 0", d.num_workers)
+        need(finite(d.preload_scale) and 1.0 <= d.preload_scale <= 4.0, "data.preload_scale", "in [1, 4]",
+             d.preload_scale)
+        for key in ("ngf", "ndf", "d_layers", "d_scales"):
+            need(1 <= getattr(m, key) <= 1024, f"model.{key}", "in [1, 1024]", getattr(m, key))
+        need(0 <= m.n_blocks <= 64, "model.n_blocks", "in [0, 64]", m.n_blocks)
+        need(0 <= m.n_down <= 6, "model.n_down", "in [0, 6]", m.n_down)
+        need(m.texture_channels in (0, 3), "model.texture_channels", "0 or 3", m.texture_channels)
+        for key in ("gan", "cycle", "identity", "mask", "style", "gram", "skin"):
+            value = getattr(loss, key)
+            need(finite(value) and value >= 0, f"loss.{key}", "a finite number >= 0", value)
+        need(min(loss.style_size) >= 1, "loss.style_size", ">= 1 on each side", list(loss.style_size))
+        need(finite(loss.style_floor) and loss.style_floor >= 0, "loss.style_floor", ">= 0", loss.style_floor)
+        need(finite(loss.style_power) and loss.style_power > 0, "loss.style_power", "> 0", loss.style_power)
+        need(loss.skin_swatch is None or all(0.0 <= c <= 1.0 for c in loss.skin_swatch), "loss.skin_swatch",
+             "RGB values in [0, 1]", loss.skin_swatch)
+        need(0.0 <= loss.texture_prob <= 1.0, "loss.texture_prob", "in [0, 1]", loss.texture_prob)
+        need(loss.dilate >= 0, "loss.dilate", ">= 0", loss.dilate)
+        need(loss.feather >= 0, "loss.feather", ">= 0", loss.feather)
+        need(finite(o.lr) and 0.0 < o.lr <= 1.0, "optim.lr", "in (0, 1]", o.lr)
+        need(all(0.0 <= b < 1.0 for b in o.betas), "optim.betas", "two values in [0, 1)", list(o.betas))
+        need(o.pool_size >= 0, "optim.pool_size", ">= 0", o.pool_size)
+        for key in ("log_every", "image_every", "checkpoint_every", "keep_checkpoints"):
+            need(getattr(t, key) >= 1, f"train.{key}", ">= 1", getattr(t, key))
+        need(t.stop_after is None or t.stop_after >= 1, "train.stop_after", ">= 1 (or null)", t.stop_after)
+        need(t.batch_size <= max_batch, "train.batch_size", f"at most {max_batch}", t.batch_size)
+        need(t.seed >= 0, "train.seed", ">= 0", t.seed)
+        need(t.out_dir.is_dir() or not t.out_dir.exists(), "train.out_dir", "a folder (it is a file)",
+             str(t.out_dir))
         return self
 
     @property

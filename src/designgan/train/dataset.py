@@ -22,7 +22,7 @@ from torchvision.transforms import v2
 
 from designgan.data import DomainImageDataset, Record, TwoDomainData
 from designgan.data.transforms import flip_index, train_transform
-from designgan.errors import DataError
+from designgan.errors import ConfigError, DataError
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import LANDMARK_NAMES
 from designgan.train.config import DataConfig
@@ -163,6 +163,9 @@ class StepSampler(Sampler[list[tuple[int, int, int]]]):
     def __init__(self, len_a: int, len_b: int, batch_size: int, steps: int, start: int = 0, seed: int = 0,
                  rank: int = 0, world_size: int = 1):
         self.len_a, self.len_b, self.n = len_a, len_b, max(len_a, len_b)
+        if batch_size * world_size > self.n:  # one batch would repeat photos (and 10000 of them exhaust memory)
+            raise ConfigError(f"config key 'train.batch_size' is {batch_size} (x {world_size} processes) but the "
+                              f"dataset's larger domain holds only {self.n} photos")
         self.batch_size, self.steps, self.start, self.seed = batch_size, steps, start, seed
         self.rank, self.world_size = rank, world_size
         self._perms: dict[tuple[int, str], torch.Tensor] = {}

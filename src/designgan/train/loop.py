@@ -29,7 +29,7 @@ from designgan.config import to_dict
 from designgan.errors import DataError, DesignGANError
 from designgan.hardware import describe, resolve_precision
 from designgan.io import save_png, write_json_atomic, write_text_atomic
-from designgan.train import distributed
+from designgan.train import distributed, runlock
 from designgan.train.checkpoint import (
     DISCRIMINATORS_SUFFIX,
     latest_checkpoint,
@@ -141,6 +141,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     info = distributed.setup(cfg.device)
     device = info.device
     run_dir = Path(cfg.out_dir)
+    lock = runlock.acquire(run_dir) if info.is_main else None  # noqa: F841 (held until train() returns)
     precision = resolve_precision(cfg.precision, device)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
     fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format

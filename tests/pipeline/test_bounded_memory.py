@@ -1,0 +1,69 @@
+"""Issue 19, defect 1: long thin photos sent every strip to the landmark network at once (15 GB for 60000x120).
+
+The landmark network now sees a bounded number of strips, a bounded number at a time. Peak memory and time on
+the extreme shapes are measured by ``designgan bench memory`` (figures in docs/reliability.md), not here.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+
+from designgan.landmarks.model import create_landmark_model
+from designgan.landmarks.predict import LandmarkPredictor
+from designgan.pipeline import (
+    MAX_STRIPS,
+    STRIP_ASPECT,
+    STRIP_BATCH,
+    DesignGANPipeline,
+    NoPersonError,
+    strip_offsets,
+    strips_cover,
+)
+
+
+def test_strips_are_capped_and_spread_over_the_whole_width():
+    strip = round(STRIP_ASPECT * 120)
+    offsets = strip_offsets(60000, 120)
+    assert len(offsets) == MAX_STRIPS  # not the ~1430 half-overlapping strips of before
+    assert offsets[0] == 0 and offsets[-1] == 60000 - strip
+    assert offsets == sorted(set(offsets))
+    assert not strips_cover(60000, 120)  # gaps on such a panorama: reported as a warning
+    # Ordinary wide photos keep full, half-overlapping coverage.
+    assert strips_cover(1000, 400) and strips_cover(1600, 200)
+    assert len(strip_offsets(1000, 400)) < MAX_STRIPS
+    assert strip_offsets(120, 60000) == []  # a tall photo is read whole
+
+
+class RecordingPredictor(LandmarkPredictor):
+    """A real (untrained, tiny) landmark network that records the batch sizes it is run on."""
+
+    def __init__(self) -> None:
+        super().__init__(create_landmark_model(input_height=32, input_width=32), sigma=2.0, flip_test=True)
+        self.calls: list[int] = []
+        self.model.register_forward_hook(lambda module, inputs, output: self.calls.append(inputs[0].shape[0]))
+
+
+def test_predict_many_runs_in_bounded_batches():
+    predictor = RecordingPredictor()
+    images = [Image.new("RGB", (20, 30), (i, 40, 90)) for i in range(37)]
+    with torch.no_grad():
+        results = predictor.predict_many(images, batch_size=8)
+    assert len(results) == 37 and all(r.width == 20 and r.height == 30 for r in results)
+    assert max(predictor.calls) <= 2 * 8  # flip test doubles each batch
+    assert sum(predictor.calls) == 2 * 37
+
+
+def test_a_long_thin_photo_reaches_the_landmark_network_a_few_strips_at_a_time(pipe_for_strips):
+    predictor = RecordingPredictor()
+    pipe = DesignGANPipeline(pipe_for_strips.spec, pipe_for_strips.generators, landmarks=predictor)
+    with pytest.raises(NoPersonError):
+        pipe(Image.new("RGB", (60000, 120)), to="skirt")
+    assert max(predictor.calls) <= 2 * STRIP_BATCH
+    assert sum(predictor.calls) == 2 * (MAX_STRIPS + 1)  # the strips and the whole photo, nothing more
+
+
+@pytest.fixture(scope="module")
+def pipe_for_strips(run_dir):
+    return DesignGANPipeline.from_pretrained(run_dir, precision="fp32", channels_last=False)
