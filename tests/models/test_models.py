@@ -177,3 +177,24 @@ def test_garment_texture_comes_from_the_garment():
     texture, valid = garment_texture(image, mask)
     assert valid.all() and texture.shape == (1, 3, 40, 30)
     assert torch.allclose(texture, torch.full_like(texture, 0.5), atol=1e-5)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_accelerator_instance_norm_path_matches_torch_in_values_and_gradients(channels_last):
+    """The path InstanceNorm takes off the CPU (a fixed number of kernels, whatever the batch)."""
+    from torch import nn
+
+    from designgan.models.layers import _instance_norm_stats
+
+    x = torch.randn(5, 8, 9, 7) * 3 + 1
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+    grad = torch.randn(5, 8, 9, 7)
+    y1, y2 = _instance_norm_stats(x1, 1e-5), nn.InstanceNorm2d(8)(x2)
+    assert torch.allclose(y1, y2, atol=1e-5)
+    y1.backward(grad)
+    y2.backward(grad)
+    assert torch.allclose(x1.grad, x2.grad, atol=1e-4)
+    # bf16 in, bf16 out (statistics in fp32).
+    assert _instance_norm_stats(x.bfloat16(), 1e-5).dtype == torch.bfloat16

@@ -28,6 +28,8 @@ class InstanceNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, h, w = x.shape
+        if x.device.type != "cpu":
+            return _instance_norm_stats(x, self.eps)
         if b == 1:
             # Directly, not through a reshape: torch 2.x computes wrong input gradients for batch norm of a
             # reshaped channels_last view when the incoming gradient is contiguous (tested).
@@ -38,6 +40,15 @@ class InstanceNorm(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.channels}, eps={self.eps}"
+
+
+def _instance_norm_stats(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """Instance norm from per-(sample, channel) statistics in fp32: a fixed handful of kernels whatever the batch
+    size and memory format. On a GPU the per-sample batch-norm calls above cost one launch per sample and layer
+    (about 1,200 per training step at batch 8), which left an H200 idle most of the time."""
+    xf = x.float()
+    var, mean = torch.var_mean(xf, dim=(2, 3), keepdim=True, correction=0)
+    return ((xf - mean) * torch.rsqrt(var + eps)).to(x.dtype)
 
 
 def make_norm(name: NormName, channels: int) -> nn.Module:
