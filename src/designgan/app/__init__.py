@@ -30,6 +30,9 @@ def demo_command(
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator at start-up.")] = False,
     threads: Annotated[int | None, typer.Option(min=1, help="torch threads; 1 is fastest on a CPU other jobs "
                                                 "share.")] = None,
+    precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
+                                           "fp32), bf16, autocast or fp32.")] = "auto",
+    device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
 ) -> None:
     """Start the web demo: upload a photo, pick the new garment (and a fabric), download the AI-edited result."""
     try:
@@ -44,9 +47,11 @@ def demo_command(
         typer.echo(f"warning: binding {host} exposes the demo to other machines", err=True)
     # Without --model every bundled model is served (the target category picks one); they share one landmark network.
     names = [model] if model is not None else (bundled_models() or [default_model()])
-    pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, compile=compile, threads=threads)]
+    options = {"compile": compile, "precision": precision, "device": device}
+    pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, threads=threads, **options)]
     pipes[0].landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
-    pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks, compile=compile) for n in names[1:]]
+    pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks, **options) for n in names[1:]]
     shown = ", ".join(p.spec.name for p in pipes)
+    typer.echo(f"DesignGAN demo: {pipes[0].describe()}", err=True)
     typer.echo(f"DesignGAN demo on http://{host}:{port} (models: {shown}; Ctrl+C stops it)", err=True)
     launch(pipes, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size))
