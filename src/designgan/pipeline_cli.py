@@ -32,6 +32,23 @@ bench_app = typer.Typer(help="Speed benchmarks.", no_args_is_help=True)
 OUTPUT_PNG_LEVEL = 1
 
 
+def inference_threads() -> int:
+    """torch threads for translate, bench translate and the demo when --threads is not given: half the CPUs this
+    process may use (one per physical core on a machine with 2-way SMT), at least 1; torch's own choice when
+    OMP_NUM_THREADS is set.
+
+    The networks are small (a 132x88 or 300x200 generator, a 192x128 landmark network) and scale poorly across
+    cores, while folder mode decodes and encodes in two background threads. On the project's 2-core CPU one thread
+    beat two both idle and shared (docs/pipeline.md, Speed).
+    """
+    import torch
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        return torch.get_num_threads()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cpus // 2)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs and output names
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,8 +243,8 @@ def translate_command(
     batch_size: Annotated[int, typer.Option(min=1, help="Photos per generator batch.")] = 4,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator (about a minute once; "
                                           "measure with 'bench translate --compile' first).")] = False,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads; 1 is fastest on a CPU other jobs "
-                                                "share.")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the physical cores, at "
+                                                "least 1; torch's choice when OMP_NUM_THREADS is set).")] = None,
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
                                            "fp32), bf16, autocast or fp32.")] = "auto",
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
@@ -239,8 +256,7 @@ def translate_command(
     from designgan.io import load_image
     from designgan.pipeline import DesignGANPipeline
 
-    if threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads or inference_threads())
     files = collect_inputs(inputs)
     paths = output_paths(files, out, to)
     if texture is not None and texture.resolve() in {p.resolve() for p in paths}:
@@ -381,7 +397,8 @@ def bench_translate(
     warmup: Annotated[int, typer.Option(min=0, help="Untimed runs first (kernel choice, compilation).")] = 2,
     folder_size: Annotated[int, typer.Option(min=1, help="Photos in the folder-throughput run.")] = 16,
     batch_size: Annotated[int, typer.Option(min=1, help="Batch size of the folder run.")] = 4,
-    threads: Annotated[int | None, typer.Option(help="torch threads (default: torch's choice).")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the physical cores, at "
+                                                "least 1; torch's choice when OMP_NUM_THREADS is set).")] = None,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator and landmark network "
                                           "(slow once, cached on disk).")] = False,
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else fp32), "
@@ -404,8 +421,7 @@ def bench_translate(
 
     from designgan.io import load_image
 
-    if threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads or inference_threads())
     pipe, model_name = _bench_pipeline(model, compile, precision, channels_last, device)
     typer.echo(f"bench translate: {pipe.describe()}", err=True)
     predictor, landmark_name = _bench_landmarks(pipe)

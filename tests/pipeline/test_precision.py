@@ -144,3 +144,14 @@ def test_refine_texture_matches_autograd_and_adam(saturated):
     outside = mask.expand_as(base) == 0
     assert torch.equal(got[outside], base.clamp(-1, 1)[outside])  # only the garment pixels move
     assert reference_style_loss(reference, got, mask, weight) < reference_style_loss(reference, base, mask, weight)
+
+
+def test_inference_thread_default(monkeypatch):
+    from designgan import pipeline_cli
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    for cpus, expected in ((1, 1), (2, 1), (16, 8), (32, 16)):
+        monkeypatch.setattr(pipeline_cli.os, "sched_getaffinity", lambda _pid, n=cpus: set(range(n)), raising=False)
+        assert pipeline_cli.inference_threads() == expected
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice wins
+    assert pipeline_cli.inference_threads() == torch.get_num_threads()
