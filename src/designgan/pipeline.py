@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import time
 import warnings
 from collections.abc import Sequence
@@ -776,6 +777,9 @@ class DesignGANPipeline:
         line = describe(self.device, self.precision)
         if self.precision_choice == "auto":
             line = line.replace(f"precision {self.precision}", f"precision auto -> {self.precision}")
+            forced = os.environ.get("DESIGNGAN_CPU_BF16")
+            if self.device.type == "cpu" and forced in ("0", "1"):
+                line += f" (forced by DESIGNGAN_CPU_BF16={forced})"
         return line
 
     # -- construction -------------------------------------------------------------------------------------------

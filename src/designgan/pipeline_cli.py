@@ -243,8 +243,8 @@ def translate_command(
     batch_size: Annotated[int, typer.Option(min=1, help="Photos per generator batch.")] = 4,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator (about a minute once; "
                                           "measure with 'bench translate --compile' first).")] = False,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the physical cores, at "
-                                                "least 1; torch's choice when OMP_NUM_THREADS is set).")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
+                                                "torch's choice when OMP_NUM_THREADS is set).")] = None,
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
                                            "fp32), bf16, autocast or fp32.")] = "auto",
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
@@ -397,8 +397,8 @@ def bench_translate(
     warmup: Annotated[int, typer.Option(min=0, help="Untimed runs first (kernel choice, compilation).")] = 2,
     folder_size: Annotated[int, typer.Option(min=1, help="Photos in the folder-throughput run.")] = 16,
     batch_size: Annotated[int, typer.Option(min=1, help="Batch size of the folder run.")] = 4,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the physical cores, at "
-                                                "least 1; torch's choice when OMP_NUM_THREADS is set).")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
+                                                "torch's choice when OMP_NUM_THREADS is set).")] = None,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator and landmark network "
                                           "(slow once, cached on disk).")] = False,
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else fp32), "

@@ -69,7 +69,8 @@ def test_pipeline_auto_precision(run_dir, jeans_photo, monkeypatch, override, pr
     pipe = DesignGANPipeline.from_pretrained(run_dir, device="cpu")
     assert pipe.precision_choice == "auto" and pipe.precision == precision
     assert all(p.dtype == dtype for g in pipe.generators.values() for p in g.parameters())
-    assert f"precision auto -> {precision}" in pipe.describe() and "device cpu" in pipe.describe()
+    assert f"precision auto -> {precision} (forced by DESIGNGAN_CPU_BF16={override})" in pipe.describe()
+    assert "device cpu" in pipe.describe()
     from designgan.landmarks.predict import DEFAULT_WEIGHTS
 
     if DEFAULT_WEIGHTS.is_file():

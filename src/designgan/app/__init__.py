@@ -28,8 +28,8 @@ def demo_command(
     max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest accepted upload.")] = 10.0,
     queue_size: Annotated[int, typer.Option(min=1, help="Requests that may wait; more are refused.")] = 64,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator at start-up.")] = False,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the physical cores, at "
-                                                "least 1; torch's choice when OMP_NUM_THREADS is set).")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
+                                                "torch's choice when OMP_NUM_THREADS is set).")] = None,
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
                                            "fp32), bf16, autocast or fp32.")] = "auto",
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
