@@ -19,7 +19,9 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +40,7 @@ from designgan.errors import DataError, DesignGANError
 from designgan.io import atomic_path, load_image, to_rgb, write_json_atomic
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
-from designgan.losses.style import inverse_centre_weight, reference_style_loss
+from designgan.losses.style import crop_grid, inverse_centre_weight, mask_boxes
 from designgan.models.texture import garment_texture
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -483,6 +485,93 @@ def source_texture_patch(image: torch.Tensor, garment: torch.Tensor, size: tuple
     return F.interpolate(patch, size=size, mode="bilinear", align_corners=False).clamp(-1, 1)
 
 
+def patch_operator(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """The garment patch of :func:`designgan.losses.style.garment_patches` as a sparse (h*w, H*W) COO matrix.
+
+    ``mask``: (1, 1, H, W). The patch is a fixed linear function of the image (the box comes from the mask alone):
+    bilinear samples (``grid_sample``, border padding, ``align_corners=False``) on a grid ``k`` times finer than
+    the patch, averaged over k x k. Row ``i`` holds the weights of patch pixel ``i`` over the image pixels
+    (row-major).
+    """
+    _, _, height, width = mask.shape
+    h, w = size
+    boxes, _ = mask_boxes(mask)
+    grid, k = crop_grid(boxes, (height, width), size)
+    gx, gy = grid[0, ..., 0].reshape(-1).cpu(), grid[0, ..., 1].reshape(-1).cpu()
+    # grid_sample's unnormalisation and border clamp, then its four bilinear taps (an out-of-range tap has weight 0)
+    ix = (((gx + 1) * width - 1) / 2).clamp(0, width - 1)
+    iy = (((gy + 1) * height - 1) / 2).clamp(0, height - 1)
+    x0, y0 = ix.floor(), iy.floor()
+    tx, ty = ix - x0, iy - y0
+    x0i, y0i = x0.long(), y0.long()
+    x1i, y1i = (x0i + 1).clamp(max=width - 1), (y0i + 1).clamp(max=height - 1)
+    cols = torch.cat([y0i * width + x0i, y0i * width + x1i, y1i * width + x0i, y1i * width + x1i])
+    values = torch.cat([(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty]) / (k * k)
+    # sample (r, c) of the fine grid belongs to patch pixel (r // k, c // k)
+    r = torch.arange(h * k).repeat_interleave(w * k) // k
+    c = torch.arange(w * k).repeat(h * k) // k
+    rows = (r * w + c).repeat(4)
+    return torch.sparse_coo_tensor(torch.stack([rows, cols]), values, (h * w, height * width),
+                                   check_invariants=False).coalesce()
+
+
+def refine_texture(base: torch.Tensor, mask: torch.Tensor, reference: torch.Tensor, weight: torch.Tensor,
+                   steps: int, lr: float, noise: torch.Tensor, betas: tuple[float, float] = (0.9, 0.999),
+                   eps: float = 1e-8) -> torch.Tensor:
+    """Test-time texture refinement of one output: ``clamp(base + residual * mask)`` with the residual (started at
+    ``noise``) fitted by ``steps`` Adam steps to the style loss
+    (:func:`designgan.losses.style.reference_style_loss`) against ``reference``.
+
+    The same optimisation as autograd + ``torch.optim.Adam`` on that loss (a test compares them), with the
+    gradient written out: the garment patch is a fixed sparse linear map of the image (:func:`patch_operator`),
+    and only the garment pixels move (elsewhere the residual is multiplied by 0, so its gradient is 0 and Adam
+    leaves it at the noise). Each step is two small sparse products and a few element-wise operations on the
+    garment pixels instead of a graph of small ops over the whole image.
+    ``base``: (1, 3, H, W) in [-1, 1]; ``mask``: (1, 1, H, W) in {0, 1}; ``reference``: (1, 3, h, w).
+    """
+    _, c, height, width = base.shape
+    h, w = reference.shape[-2:]
+    device = base.device
+    flat = base.reshape(c, -1).t()  # (H*W, C): the layout the sparse products want
+    inside_mask = mask.reshape(-1) > 0.5
+    where = torch.nonzero(inside_mask).squeeze(1)
+    op = patch_operator(mask, (h, w))
+    rows, cols = op.indices()
+    values = op.values()
+    # The pixels outside the garment are constant: their share of the patch is computed once.
+    position = torch.full((height * width,), -1, dtype=torch.long)
+    position[where.cpu()] = torch.arange(where.numel())
+    moving = position[cols] >= 0
+    fixed = torch.sparse_coo_tensor(torch.stack([rows[~moving], cols[~moving]]), values[~moving],
+                                    op.shape, check_invariants=False).to(device)
+    constant = fixed @ flat.clamp(-1, 1) if bool((~moving).any()) else torch.zeros(h * w, c, device=device)
+    op_m = torch.sparse_coo_tensor(torch.stack([rows[moving], position[cols[moving]]]), values[moving],
+                                   (h * w, where.numel()), check_invariants=False).coalesce()
+    with warnings.catch_warnings():  # CSR (25x faster products than COO here) is "beta" in torch and says so
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+        op_mt = op_m.t().coalesce().to_sparse_csr().to(device)
+        op_m = op_m.to_sparse_csr().to(device)
+    x0 = flat.index_select(0, where)
+    target = reference.float().reshape(c, -1).t().to(device) - constant
+    # d loss / d patch = weight * (patch - ref) / (h * w)  (the loss is 1/2 * sum_c mean_ij weight * diff^2)
+    scale = (weight.reshape(-1, 1) / (h * w)).float().to(device)
+    residual = noise.reshape(c, -1).t().index_select(0, where).to(device)
+    exp_avg, exp_avg_sq = torch.zeros_like(residual), torch.zeros_like(residual)
+    beta1, beta2 = betas
+    for step in range(1, steps + 1):
+        x = x0 + residual
+        inside = (x >= -1) & (x <= 1)  # clamp passes the gradient only here
+        grad = (op_mt @ (scale * (op_m @ x.clamp(-1, 1) - target))).mul_(inside)
+        # torch.optim.Adam's update (no weight decay, no amsgrad)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = (exp_avg_sq.sqrt() / math.sqrt(1 - beta2 ** step)).add_(eps)
+        residual.addcdiv_(exp_avg, denom, value=-lr / (1 - beta1 ** step))
+    out = base.reshape(c, -1).t().clone()
+    out[where] = x0 + residual
+    return out.clamp_(-1, 1).t().reshape(1, c, height, width)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------------------------
@@ -674,24 +763,45 @@ class DesignGANPipeline:
     """Garment translation of photos; build it with :meth:`from_pretrained`."""
 
     def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
-                 precision: str = "bf16", channels_last: bool = True, compile: bool = False,
-                 threads: int | None = None) -> None:
-        """``precision``: "bf16" runs the generator with bf16 weights and activations, "autocast" with fp32 weights
-        under bf16 autocast, "fp32" plainly. ``compile`` (torch.compile: about a minute once per batch shape,
-        cached on disk) fuses the norm/pad/activation chains. ``bench translate`` measures the choices.
+                 precision: str = "auto", channels_last: bool = True, compile: bool = False,
+                 threads: int | None = None, device: str | torch.device = "auto") -> None:
+        """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
+        AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
+        native bf16, bf16 was measured 2.4x slower). "bf16" runs the generator with bf16 weights and activations
+        and the landmark network under bf16 autocast, "autocast" the generator with fp32 weights under bf16
+        autocast, "fp32" both plainly. ``device``: "auto" (CUDA when available), "cpu", "cuda"; the networks run
+        there, landmark-to-mask geometry, texture refinement and composition on the CPU. ``compile``
+        (torch.compile: about a minute once per batch shape, cached on disk) fuses the norm/pad/activation chains.
+        ``bench translate`` measures the choices.
         """
-        if precision not in ("bf16", "autocast", "fp32"):
-            raise DesignGANError(f"precision must be 'bf16', 'autocast' or 'fp32', got {precision!r}")
+        from designgan.hardware import resolve_device, resolve_precision
+
+        if precision not in ("auto", "bf16", "autocast", "fp32"):
+            raise DesignGANError(f"precision must be 'auto', 'bf16', 'autocast' or 'fp32', got {precision!r}")
         self.spec = spec
-        self.precision = precision
-        self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        self.device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.precision_choice = precision
+        self.precision = precision if precision == "autocast" else resolve_precision(precision, self.device)
+        self.dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.generators = {k: g.eval().requires_grad_(False).to(self.dtype).to(memory_format=self.memory_format)
-                           for k, g in generators.items()}
-        self._run = {k: torch.compile(g, dynamic=False) if compile else g for k, g in self.generators.items()}
-        self._landmarks = landmarks
         if threads:
             torch.set_num_threads(threads)
+        self.generators = {k: g.eval().requires_grad_(False).to(self.device, self.dtype)
+                           .to(memory_format=self.memory_format) for k, g in generators.items()}
+        self._run = {k: torch.compile(g, dynamic=False) if compile else g for k, g in self.generators.items()}
+        self._landmarks = landmarks
+
+    def describe(self) -> str:
+        """One line for logs: device, threads, the precision chosen and why (``precision auto -> bf16``)."""
+        from designgan.hardware import describe
+
+        line = describe(self.device, self.precision)
+        if self.precision_choice == "auto":
+            line = line.replace(f"precision {self.precision}", f"precision auto -> {self.precision}")
+            forced = os.environ.get("DESIGNGAN_CPU_BF16")
+            if self.device.type == "cpu" and forced in ("0", "1"):
+                line += f" (forced by DESIGNGAN_CPU_BF16={forced})"
+        return line
 
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -712,7 +822,7 @@ class DesignGANPipeline:
         weights = path if path.suffix == ".safetensors" else path / f"{SAVED_STEM}.safetensors"
         # fp16 halves the file; a bf16 pipeline keeps bf16 (fp16 could overflow what bf16 holds).
         half = torch.bfloat16 if self.dtype == torch.bfloat16 else torch.float16
-        state = {f"{prefix}.{k}": v.detach().to(half).contiguous() if v.is_floating_point() else v
+        state = {f"{prefix}.{k}": v.detach().to("cpu", half).contiguous() if v.is_floating_point() else v.cpu()
                  for prefix, g in self.generators.items() for k, v in g.state_dict().items()}
         weights.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(weights) as tmp:
@@ -744,7 +854,8 @@ class DesignGANPipeline:
             if not path.is_file():
                 raise DesignGANError(f"{path}: landmark weights not found (the landmark network is not shipped "
                                      "yet; train one with 'designgan landmarks train --export', or pass landmarks)")
-            self._landmarks = LandmarkPredictor.load(path)
+            # the landmark network follows the pipeline's device and precision (bf16 autocast only where native)
+            self._landmarks = LandmarkPredictor.load(path, bf16=self.precision != "fp32", device=self.device)
         return self._landmarks
 
     def direction(self, to: str) -> tuple[str, str, str]:
@@ -1005,23 +1116,23 @@ class DesignGANPipeline:
         g = self._run[key]
 
         def batch(tensors: list[torch.Tensor]) -> torch.Tensor:
-            return torch.stack(tensors).to(self.dtype).contiguous(memory_format=self.memory_format)
+            return torch.stack(tensors).to(self.device, self.dtype).contiguous(memory_format=self.memory_format)
 
         for start in range(0, len(jobs), batch_size):
             chunk = jobs[start:start + batch_size]
             image, attention = batch([j.image for j in chunk]), batch([j.attention for j in chunk])
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "autocast"):
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "autocast"):
                 if chunk[0].texture is not None:
                     out = g(image, attention, batch([j.texture for j in chunk]))  # type: ignore[misc]
                 else:
                     out = g(image, attention)
             mask = out.mask if out.mask is not None else attention[:, :1]
-            for j, img, m in zip(chunk, out.image.float(), mask.float(), strict=True):
+            for j, img, m in zip(chunk, out.image.float().cpu(), mask.float().cpu(), strict=True):
                 j.output, j.mask = img.clamp(-1, 1), m
 
     def _refine(self, jobs: list[_Job], fabric: Image.Image | None, steps: int, lr: float, seed: int) -> None:
         """Few-step test-time refinement: a residual on the garment pixels, fitted with the style loss against the
-        fabric, or (no fabric) against each person's own source garment."""
+        fabric, or (no fabric) against each person's own source garment (see :func:`refine_texture`)."""
         size = tuple(self.spec.config.loss.style_size)
         shared = fabric_patch(fabric, size) if fabric is not None else None  # type: ignore[arg-type]
         weight = inverse_centre_weight(size, self.spec.config.loss.style_floor, self.spec.config.loss.style_power)
@@ -1032,15 +1143,8 @@ class DesignGANPipeline:
             reference = shared if shared is not None else source_texture_patch(job.image, job.attention[:1], size)
             if reference is None or not mask.any():
                 continue
-            residual = (torch.randn(base.shape, generator=generator) * 1e-3).requires_grad_(True)
-            opt = torch.optim.Adam([residual], lr=lr)
-            for _ in range(steps):
-                refined = (base + residual * mask).clamp(-1, 1)
-                loss = reference_style_loss(reference, refined, mask, weight)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            job.output = (base + residual.detach() * mask).clamp(-1, 1)[0]
+            noise = torch.randn(base.shape, generator=generator) * 1e-3
+            job.output = refine_texture(base, mask, reference, weight, steps, lr, noise)[0]
 
     def _compose(self, photo: Image.Image, source_mask: np.ndarray, jobs: list[_Job]
                  ) -> tuple[Image.Image, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ Mount in the main CLI::
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import time
@@ -25,6 +26,27 @@ from designgan.imaging import contact_sheet
 from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, check_output_dir, check_output_file, save_png
 
 bench_app = typer.Typer(help="Speed benchmarks.", no_args_is_help=True)
+# zlib level of the PNGs translate writes: lossless at any level; level 1 encodes a 550x825 result 3.5x faster than
+# PIL's default 6 (81 vs 285 ms on a busy 2-core CPU) for files about 13% larger, and in folder mode encoding
+# otherwise costs more CPU than the networks.
+OUTPUT_PNG_LEVEL = 1
+
+
+def inference_threads() -> int:
+    """torch threads for translate, bench translate and the demo when --threads is not given: half the CPUs this
+    process may use (one per physical core on a machine with 2-way SMT), at least 1; torch's own choice when
+    OMP_NUM_THREADS is set.
+
+    The networks are small (a 132x88 or 300x200 generator, a 192x128 landmark network) and scale poorly across
+    cores, while folder mode decodes and encodes in two background threads. On the project's 2-core CPU one thread
+    beat two both idle and shared (docs/pipeline.md, Speed).
+    """
+    import torch
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        return torch.get_num_threads()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cpus // 2)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -158,7 +180,7 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
         log(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
 
     def write(picture: Image.Image, target: Path, meta: dict[str, str]) -> None:
-        save_png(picture, target, meta)
+        save_png(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL)
 
     chunks = [(files[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(files), batch_size)]
     writes: list[tuple[Path, Future]] = []
@@ -221,8 +243,11 @@ def translate_command(
     batch_size: Annotated[int, typer.Option(min=1, help="Photos per generator batch.")] = 4,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator (about a minute once; "
                                           "measure with 'bench translate --compile' first).")] = False,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads; 1 is fastest on a CPU other jobs "
-                                                "share.")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
+                                                "torch's choice when OMP_NUM_THREADS is set).")] = None,
+    precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
+                                           "fp32), bf16, autocast or fp32.")] = "auto",
+    device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
 ) -> None:
     """Change the garment of every photo into category --to and write PNGs marked as AI edits."""
     import torch
@@ -231,8 +256,7 @@ def translate_command(
     from designgan.io import load_image
     from designgan.pipeline import DesignGANPipeline
 
-    if threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads or inference_threads())
     files = collect_inputs(inputs)
     if out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
         raise DesignGANError(f"{out}: -o takes a folder (each output is named <photo>_{to}.png inside it), not a "
@@ -249,8 +273,9 @@ def translate_command(
             typer.echo(f"warning: {landmarks}: {len(unused)} of {len(table)} landmark lines match no input photo "
                        f"(first: {unused[0]}); those photos' landmarks come from the network", err=True)
     name = model or default_model(to)
-    pipe = DesignGANPipeline.from_pretrained(name, compile=compile)
+    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device)
     pipe.direction(to)  # a wrong category fails before any work
+    typer.echo(f"translate: {pipe.describe()}", err=True)
     fabric = load_image(texture) if texture is not None else None
     check_output_dir(out, create=True)
 
@@ -311,14 +336,15 @@ def export_command(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_last: bool) -> tuple[Any, str]:
+def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_last: bool, device: str
+                    ) -> tuple[Any, str]:
     """The pipeline to time: the given or bundled model, else an untrained generator of the default config."""
     from designgan.pipeline import DesignGANPipeline, TranslatorSpec, bundled_models
 
     if model is not None or bundled_models():
         name = model or default_model()
         return DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision,
-                                                 channels_last=channels_last), name
+                                                 channels_last=channels_last, device=device), name
     import torch
 
     from designgan.train.config import TrainConfig
@@ -328,15 +354,18 @@ def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_l
     torch.manual_seed(0)
     generators = {"G_AB": build_generator(config), "G_BA": build_generator(config)}
     spec = TranslatorSpec("untrained-default", ("jeans", "skirt"), config)
-    pipe = DesignGANPipeline(spec, generators, compile=compile, precision=precision, channels_last=channels_last)
+    pipe = DesignGANPipeline(spec, generators, compile=compile, precision=precision, channels_last=channels_last,
+                             device=device)
     return pipe, "untrained designgan_generator, default config (timing only)"
 
 
-def _bench_landmarks() -> tuple[Any, str]:
+def _bench_landmarks(pipe: Any) -> tuple[Any, str]:
+    """The shipped landmark network (else an untrained one of its architecture) on the pipeline's device and
+    precision, as the pipeline would load it."""
     from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
 
     if DEFAULT_WEIGHTS.is_file():
-        return LandmarkPredictor.load(), str(DEFAULT_WEIGHTS.name)
+        return pipe.landmarks, str(DEFAULT_WEIGHTS.name)
     import yaml
 
     from designgan.landmarks.model import create_landmark_model
@@ -345,8 +374,29 @@ def _bench_landmarks() -> tuple[Any, str]:
     config_path = Path(__file__).resolve().parents[2] / "configs" / "landmarks.yaml"
     config = yaml.safe_load(config_path.read_text()) if config_path.is_file() else {}
     name, h, w = config.get("model", "hrnet_w18_small"), config.get("input_height", 192), config.get("input_width", 128)
-    return (LandmarkPredictor(create_landmark_model(name, input_height=h, input_width=w), sigma=2.0),
+    return (LandmarkPredictor(create_landmark_model(name, input_height=h, input_width=w), sigma=2.0,
+                              bf16=pipe.precision != "fp32", device=pipe.device),
             f"untrained {name} {h}x{w} (timing only: weights not shipped)")
+
+
+def describe_hardware(device: Any) -> dict[str, Any]:
+    """What the bench ran on: the CPU model and its native bf16 flags, the GPU when on CUDA."""
+    import torch
+
+    from designgan.hardware import BF16_CPU_FLAGS, cpu_flags
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info: dict[str, Any] = {"cpu": cpu, "cpu_native_bf16": [f for f in BF16_CPU_FLAGS if f in cpu_flags()]}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
 
 
 def bench_photo(size: tuple[int, int] = (550, 825)) -> Path:
@@ -369,18 +419,22 @@ def bench_translate(
     warmup: Annotated[int, typer.Option(min=0, help="Untimed runs first (kernel choice, compilation).")] = 2,
     folder_size: Annotated[int, typer.Option(min=1, help="Photos in the folder-throughput run.")] = 16,
     batch_size: Annotated[int, typer.Option(min=1, help="Batch size of the folder run.")] = 4,
-    threads: Annotated[int | None, typer.Option(help="torch threads (default: torch's choice).")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
+                                                "torch's choice when OMP_NUM_THREADS is set).")] = None,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator and landmark network "
                                           "(slow once, cached on disk).")] = False,
-    precision: Annotated[str, typer.Option(help="Generator precision: bf16 (bf16 weights), autocast, fp32.")] = "bf16",
+    precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else fp32), "
+                                           "bf16 (bf16 generator weights), autocast, fp32.")] = "auto",
+    device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
     channels_last: Annotated[bool, typer.Option("--channels-last/--contiguous", help="Generator memory layout.")
                              ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """End-to-end latency for one photo (decode, landmarks, generator, compose, PNG encode) and folder throughput.
 
-    bf16 and channels_last on the CPU (landmarks: bf16 autocast; generator: bf16 weights, see DesignGANPipeline).
-    Goals: <= 0.5 s per photo, >= 4 photos/s in folder mode.
+    Precision auto: bf16 where the hardware has it natively (landmarks under bf16 autocast, generator with bf16
+    weights), fp32 elsewhere (DESIGNGAN_CPU_BF16=0/1 forces the CPU answer); channels_last. The choice is printed
+    first (stderr) and recorded in the JSON. Goals: <= 0.5 s per photo, >= 4 photos/s in folder mode.
     """
     import io
     import tempfile
@@ -389,10 +443,10 @@ def bench_translate(
 
     from designgan.io import load_image
 
-    if threads:
-        torch.set_num_threads(threads)
-    pipe, model_name = _bench_pipeline(model, compile, precision, channels_last)
-    predictor, landmark_name = _bench_landmarks()
+    torch.set_num_threads(threads or inference_threads())
+    pipe, model_name = _bench_pipeline(model, compile, precision, channels_last, device)
+    typer.echo(f"bench translate: {pipe.describe()}", err=True)
+    predictor, landmark_name = _bench_landmarks(pipe)
     if compile:
         predictor.model = torch.compile(predictor.model, dynamic=False)
     pipe._landmarks = predictor
@@ -444,7 +498,10 @@ def bench_translate(
         folder_s = time.perf_counter() - tic
 
     report = {
-        "device": "cpu", "threads": torch.get_num_threads(), "generator_precision": pipe.precision,
+        "device": str(pipe.device), "hardware": describe_hardware(pipe.device), "threads": torch.get_num_threads(),
+        "precision_choice": pipe.precision_choice, "precision": pipe.precision,
+        "cpu_bf16_override": os.environ.get("DESIGNGAN_CPU_BF16"), "landmarks_bf16": bool(predictor.bf16),
+        "generator_precision": pipe.precision,
         "channels_last": pipe.memory_format == torch.channels_last, "compiled": compile, "model": model_name,
         "landmarks": landmark_name,
         "model_resolution": list(pipe.model_size), "photo": photo.name, "photo_size": list(size),

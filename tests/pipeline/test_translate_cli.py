@@ -113,11 +113,15 @@ def test_unknown_category_and_missing_model(photos, run_dir, tmp_path, monkeypat
     assert not (tmp_path / "o").exists()
 
 
-def test_bench_translate_json(run_dir):
+def test_bench_translate_json(run_dir, monkeypatch):
+    monkeypatch.setenv("DESIGNGAN_CPU_BF16", "0")  # a CPU without native bf16: auto must pick fp32, and say so
     result = run("bench", "translate", "--model", run_dir, "--repeats", "1", "--warmup", "0", "--folder-size", "1",
-                 "--json")
+                 "--json", "--device", "cpu")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    assert "precision auto -> fp32" in result.stderr  # printed at start
+    report = json.loads(result.stdout)
+    assert report["precision_choice"] == "auto" and report["precision"] == "fp32"
+    assert report["cpu_bf16_override"] == "0" and report["landmarks_bf16"] is False and report["device"] == "cpu"
     assert report["photo_size"] == [550, 825] or report["photo_size"][0] == 550
     assert set(report["latency_s"]["stages_median"]) == {"decode", "landmarks", "prepare", "generator", "compose",
                                                          "encode"}

@@ -28,8 +28,11 @@ def demo_command(
     max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest accepted upload.")] = 10.0,
     queue_size: Annotated[int, typer.Option(min=1, help="Requests that may wait; more are refused.")] = 64,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator at start-up.")] = False,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads; 1 is fastest on a CPU other jobs "
-                                                "share.")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
+                                                "torch's choice when OMP_NUM_THREADS is set).")] = None,
+    precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
+                                           "fp32), bf16, autocast or fp32.")] = "auto",
+    device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
 ) -> None:
     """Start the web demo: upload a photo, pick the new garment (and a fabric), download the AI-edited result."""
     try:
@@ -38,15 +41,18 @@ def demo_command(
         raise DesignGANError("the web demo needs Gradio: pip install 'designgan[app]'") from None
     from designgan.app.demo import DemoLimits, launch
     from designgan.pipeline import DesignGANPipeline, bundled_models
-    from designgan.pipeline_cli import default_model
+    from designgan.pipeline_cli import default_model, inference_threads
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: binding {host} exposes the demo to other machines", err=True)
     # Without --model every bundled model is served (the target category picks one); they share one landmark network.
     names = [model] if model is not None else (bundled_models() or [default_model()])
-    pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, compile=compile, threads=threads)]
+    options = {"compile": compile, "precision": precision, "device": device}
+    pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, threads=threads or inference_threads(),
+                                               **options)]
     pipes[0].landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
-    pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks, compile=compile) for n in names[1:]]
+    pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks, **options) for n in names[1:]]
     shown = ", ".join(p.spec.name for p in pipes)
+    typer.echo(f"DesignGAN demo: {pipes[0].describe()}", err=True)
     typer.echo(f"DesignGAN demo on http://{host}:{port} (models: {shown}; Ctrl+C stops it)", err=True)
     launch(pipes, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size))

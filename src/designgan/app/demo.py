@@ -22,6 +22,7 @@ from PIL import Image
 
 from designgan.errors import DesignGANError
 from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_png
+from designgan.pipeline_cli import OUTPUT_PNG_LEVEL
 
 # Gradio phones home for analytics and version checks unless told not to; this demo must work offline.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -96,7 +97,7 @@ class DemoBackend:
         extra = {"DesignGAN-Texture": "user fabric"} if texture is not None else {}
         meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
         out = self.out_dir / f"designgan_{target}_{uuid.uuid4().hex[:12]}.png"  # a name the user cannot choose
-        save_png(result.image, out, meta)
+        save_png(result.image, out, meta, compress_level=OUTPUT_PNG_LEVEL)
         self._prune()
         status = f"{result.source_category} → {result.target_category} in {seconds:.2f} s. AI-edited image."
         for warning in result.warnings:

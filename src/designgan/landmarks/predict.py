@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,13 +35,16 @@ TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 @torch.no_grad()
 def predict_letterboxed(model: LandmarkNet, images: torch.Tensor, sigma: float, flip_test: bool = True,
                         bf16: bool = True) -> torch.Tensor:
-    """uint8 (B, 3, H, W) letterboxed images -> (B, K, 3): x, y in input pixels and confidence."""
-    x = normalize(images).contiguous(memory_format=torch.channels_last)
+    """uint8 (B, 3, H, W) letterboxed images -> (B, K, 3): x, y in input pixels and confidence.
+
+    The network runs on the model's device (``bf16``: under bf16 autocast there); decoding on the CPU."""
+    device = next(model.parameters()).device
+    x = normalize(images).to(device).contiguous(memory_format=torch.channels_last)
     b = x.shape[0]
     if flip_test:
         x = torch.cat([x, x.flip(-1)])
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        heatmaps = model(x).float()
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        heatmaps = model(x).float().cpu()
     if flip_test:
         heatmaps = 0.5 * (heatmaps[:b] + flip_heatmaps(heatmaps[b:], FLIP_INDEX))
     coords, conf = decode_heatmaps(heatmaps, sigma=sigma)
@@ -71,14 +75,15 @@ class LandmarkResult:
 
 
 class LandmarkPredictor:
-    def __init__(self, model: LandmarkNet, sigma: float, flip_test: bool = True, bf16: bool = True):
-        self.model = model.eval().to(memory_format=torch.channels_last)
+    def __init__(self, model: LandmarkNet, sigma: float, flip_test: bool = True, bf16: bool = True,
+                 device: str | torch.device = "cpu"):
+        self.model = model.eval().to(device, memory_format=torch.channels_last)
         self.sigma = sigma
         self.flip_test = flip_test
         self.bf16 = bf16
 
     @classmethod
-    def load(cls, weights: str | Path | None = None, **kwargs: bool) -> LandmarkPredictor:
+    def load(cls, weights: str | Path | None = None, **kwargs: Any) -> LandmarkPredictor:
         model, meta = load_weights(weights)
         return cls(model, sigma=float(meta["sigma"]), **kwargs)
 

@@ -65,20 +65,27 @@ def crop_resize(image: torch.Tensor, boxes: torch.Tensor, size: tuple[int, int])
     Bilinear samples on a grid ``k`` times finer than the output, averaged over k x k (like RoIAlign's sampling
     ratio, so large boxes are not aliased); ``k`` adapts to the largest box. Differentiable w.r.t. ``image``.
     """
-    b, _, height, width = image.shape
+    grid, k = crop_grid(boxes, image.shape[-2:], size)
+    patches = F.grid_sample(image.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return F.avg_pool2d(patches, k) if k > 1 else patches
+
+
+def crop_grid(boxes: torch.Tensor, image_size: tuple[int, int] | torch.Size, size: tuple[int, int]
+              ) -> tuple[torch.Tensor, int]:
+    """The sampling grid of :func:`crop_resize` (``[B, h*k, w*k, 2]``, normalised x, y) and its factor ``k``."""
+    b = boxes.shape[0]
+    height, width = int(image_size[0]), int(image_size[1])
     h, w = size
     ratio = float(torch.max((boxes[:, 3] - boxes[:, 1]) / h).clamp(min=1).item())
     ratio = max(ratio, float(torch.max((boxes[:, 2] - boxes[:, 0]) / w).clamp(min=1).item()))
     k = min(4, math.ceil(ratio - 1e-6))
-    steps_y = (torch.arange(h * k, device=image.device, dtype=torch.float32) + 0.5) / (h * k)
-    steps_x = (torch.arange(w * k, device=image.device, dtype=torch.float32) + 0.5) / (w * k)
+    steps_y = (torch.arange(h * k, device=boxes.device, dtype=torch.float32) + 0.5) / (h * k)
+    steps_x = (torch.arange(w * k, device=boxes.device, dtype=torch.float32) + 0.5) / (w * k)
     ys = boxes[:, 1:2] + steps_y[None] * (boxes[:, 3:4] - boxes[:, 1:2])  # [B, h*k] pixel coordinates
     xs = boxes[:, 0:1] + steps_x[None] * (boxes[:, 2:3] - boxes[:, 0:1])
     grid_y = (2 * ys / height - 1)[:, :, None].expand(b, h * k, w * k)
     grid_x = (2 * xs / width - 1)[:, None, :].expand(b, h * k, w * k)
-    grid = torch.stack([grid_x, grid_y], dim=-1)
-    patches = F.grid_sample(image.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return F.avg_pool2d(patches, k) if k > 1 else patches
+    return torch.stack([grid_x, grid_y], dim=-1), k
 
 
 def garment_patches(image: torch.Tensor, mask: torch.Tensor, size: tuple[int, int] = (64, 64),
