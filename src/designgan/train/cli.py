@@ -73,8 +73,9 @@ def pack_command(
         raise ConfigError(f"{target}: already exists (pass --overwrite to replace it)")
     target.parent.mkdir(parents=True, exist_ok=True)
     summary = pack_dataset(cfg.data, target)
+    skipped = f", {len(summary['skipped'])} skipped (no garment frame)" if summary["skipped"] else ""
     typer.echo(f"wrote {summary['out']}: {summary['a']} + {summary['b']} photos at "
-               f"{summary['size_hw'][0]}x{summary['size_hw'][1]}, {summary['mib']} MiB")
+               f"{summary['size_hw'][0]}x{summary['size_hw'][1]}, {summary['mib']} MiB{skipped}")
 
 
 def _check_device(name: str) -> None:

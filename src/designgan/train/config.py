@@ -38,6 +38,9 @@ class DataConfig:
     # A file written by 'designgan data pack': the training split held on the training device and augmented
     # there (no per-step decoding; the GPU path). Unset: samples are read from data.root by a DataLoader.
     pack: Path | None = None
+    # "lower": train in the lower-body garment frame (designgan.landmarks.frame), waist to ankles upright at
+    # data.size; the pack is written in that frame (needs data.pack). "none": whole photos.
+    frame: Literal["none", "lower"] = "none"
 
 
 @dataclass
@@ -138,6 +141,8 @@ class TrainConfig:
             raise ConfigError("config key 'optim.decay_start' must be in [0, 1]")
         if self.data.garment_attention == "landmarks" and self.data.landmarks == "none":
             raise ConfigError("config key 'data.garment_attention': 'landmarks' needs data.landmarks=cache")
+        if self.data.frame != "none" and self.data.pack is None:
+            raise ConfigError("config key 'data.frame': training in the garment frame reads a pack (set data.pack)")
         if self.data.pack is not None and self.data.garment_attention == "landmarks":
             raise ConfigError("config key 'data.pack': packed data supports data.garment_attention=mask only")
         try:

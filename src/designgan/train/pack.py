@@ -29,6 +29,7 @@ from designgan.data import DomainImageDataset, TwoDomainData
 from designgan.data.transforms import flip_index
 from designgan.errors import DataError
 from designgan.io import atomic_path
+from designgan.landmarks.frame import FrameSpec, apply, lower_body_frame, warp
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import LANDMARK_NAMES
 from designgan.train.config import DataConfig
@@ -64,6 +65,7 @@ def pack_dataset(config: DataConfig, out: Path, progress: bool = True) -> dict[s
     table = read_landmark_file(landmark_path, LANDMARK_NAMES)
     resize = v2.Resize((h, w), antialias=True)
     domains: dict[str, dict[str, Any]] = {}
+    skipped: list[dict[str, str]] = []
     for domain in ("a", "b"):
         records = [r for r in data.records(split="train", domain=domain) if r.has_masks]
         if not records:
@@ -72,7 +74,10 @@ def pack_dataset(config: DataConfig, out: Path, progress: bool = True) -> dict[s
         photos = DomainImageDataset(records, keypoints=points)
         jpegs, masks, keypoints, keys, categories = [], [], [], [], []
         for i in tqdm(range(len(records)), desc=f"pack {domain}", disable=not progress, leave=False):
-            sample = resize(photos[i])
+            sample = resize(photos[i]) if config.frame == "none" else to_frame(photos[i], FrameSpec(size=(h, w)))
+            if sample is None:
+                skipped.append({"key": records[i].key, "reason": "no garment frame"})
+                continue
             jpegs.append(_encode_jpeg(sample["image"].as_subclass(torch.Tensor)))
             masks.append(_encode_masks(sample["masks"].as_subclass(torch.Tensor)))
             xy = sample["keypoints"].as_subclass(torch.Tensor).float()
@@ -82,13 +87,31 @@ def pack_dataset(config: DataConfig, out: Path, progress: bool = True) -> dict[s
         domains[domain] = {"keys": keys, "categories": categories, "jpeg": jpegs, "masks_png": masks,
                            "points": torch.stack(keypoints)}
     pack = {"format": PACK_FORMAT, "version": PACK_VERSION, "size": [h, w], "point_names": list(LANDMARK_NAMES),
-            "dataset": data.metadata, "domains": domains}
+            "frame": config.frame, "dataset": data.metadata, "domains": domains}
     out = Path(out)
     with atomic_path(out) as tmp:
         torch.save(pack, tmp)
     nbytes = out.stat().st_size
-    return {"out": str(out), "size_hw": [h, w], "a": len(domains["a"]["keys"]), "b": len(domains["b"]["keys"]),
-            "mib": round(nbytes / 2**20, 2)}
+    return {"out": str(out), "size_hw": [h, w], "frame": config.frame, "a": len(domains["a"]["keys"]),
+            "b": len(domains["b"]["keys"]), "skipped": skipped, "mib": round(nbytes / 2**20, 2)}
+
+
+def to_frame(sample: dict[str, Any], spec: FrameSpec) -> dict[str, Any] | None:
+    """A decoded photo sample (uint8 image, masks, keypoints, visibility) resampled into the lower-body garment
+    frame, keypoints mapped alike; None when its landmarks give no frame."""
+    xy = sample["keypoints"].as_subclass(torch.Tensor).double().numpy()
+    conf = sample["visibility"].double().numpy()
+    points = {name: (x, y, c) for name, (x, y), c in zip(LANDMARK_NAMES, xy, conf, strict=True)}
+    matrix, _ = lower_body_frame(points, spec)
+    if matrix is None:
+        return None
+    image = warp(sample["image"].as_subclass(torch.Tensor)[None], matrix, spec.size)[0]
+    masks = warp(sample["masks"].as_subclass(torch.Tensor)[None], matrix, spec.size, padding_mode="zeros")[0]
+    frame_xy = torch.from_numpy(apply(matrix, xy)).float()
+    h, w = spec.size
+    inside = (frame_xy[:, 0] >= 0) & (frame_xy[:, 0] <= w - 1) & (frame_xy[:, 1] >= 0) & (frame_xy[:, 1] <= h - 1)
+    return {"image": image.round().clamp(0, 255).to(torch.uint8), "masks": (masks > 0.5).to(torch.uint8),
+            "keypoints": frame_xy, "visibility": sample["visibility"].float() * inside.float()}
 
 
 def read_pack(path: Path) -> dict[str, Any]:
@@ -137,6 +160,9 @@ class PackedBatches:
         missing = [n for n in names if n not in pack["point_names"]]
         if missing:
             raise DataError(f"{path}: has no landmark '{missing[0]}' (re-pack it)")
+        if pack.get("frame", "none") != config.frame:
+            raise DataError(f"{path}: packed with frame '{pack.get('frame', 'none')}', but data.frame is "
+                            f"'{config.frame}' (re-pack it)")
         index = [pack["point_names"].index(n) for n in names]
         self.config, self.device, self.names = config, device, names
         self.flip = torch.as_tensor(flip_index(names), device=device, dtype=torch.long) if names else None

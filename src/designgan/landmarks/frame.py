@@ -1,0 +1,121 @@
+"""The garment frame: a landmark-aligned, upright crop of the body region a garment change touches.
+
+People stand at every scale, position and angle in street photos; in the frame they do not. For a lower garment
+the frame is the similarity transform (rotation, uniform scale, translation) that puts the hip centre at
+``(w / 2, hip_y * h)`` and the ankle centre straight below it at ``ankle_y * h``: waist to ankles fill the height,
+and the width leaves room for a flared skirt on both sides. A translator trained and run in the frame spends its
+pixels on the legs it repaints, and learns one mapping instead of one per scale and position.
+
+Matrices are 2x3 affine maps between *pixel-centre* coordinates (pixel ``i`` covers ``[i - 0.5, i + 0.5]``):
+``frame_xy = M @ [photo_x, photo_y, 1]``. :func:`warp` resamples an image into the frame (or, with the inverse,
+back into the photo).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+Point = Sequence[float]  # (x, y, confidence)
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """Where the body lands in a lower-garment frame of ``size`` = (h, w) pixels."""
+
+    size: tuple[int, int] = (152, 80)
+    hip_y: float = 0.2  # hip centre (room above it for the waistband, which sits above the hip joints)
+    ankle_y: float = 0.9  # ankle centre
+    max_tilt_deg: float = 35.0  # a body axis tilted further is not a standing person: no frame
+
+
+def _centre(points: Mapping[str, Point], names: tuple[str, str], min_confidence: float) -> np.ndarray | None:
+    found = [np.asarray(points[n][:2], dtype=np.float64) for n in names
+             if n in points and float(points[n][2]) >= min_confidence]
+    if len(found) < 2:
+        return None
+    return (found[0] + found[1]) / 2
+
+
+def lower_body_frame(points: Mapping[str, Point], spec: FrameSpec = FrameSpec(),
+                     min_confidence: float = 0.3) -> tuple[np.ndarray | None, str]:
+    """The photo -> frame matrix (2x3) for a lower garment, or ``(None, reason)``.
+
+    Needs both hips, and both ankles or (cut at the knee, e.g. an e-commerce crop) both knees, whose leg length is
+    then doubled to place the ankles.
+    """
+    hip = _centre(points, ("left_hip", "right_hip"), min_confidence)
+    if hip is None:
+        return None, "hips not found"
+    ankle = _centre(points, ("left_ankle", "right_ankle"), min_confidence)
+    if ankle is None:
+        knee = _centre(points, ("left_knee", "right_knee"), min_confidence)
+        if knee is None:
+            return None, "neither ankles nor knees found"
+        ankle = hip + 2 * (knee - hip)
+    axis = ankle - hip
+    length = float(np.hypot(*axis))
+    if length < 4:
+        return None, "legs too short to place a frame"
+    down = axis / length
+    tilt = math.degrees(math.atan2(-down[0], down[1]))
+    if abs(tilt) > spec.max_tilt_deg:
+        return None, f"body axis tilted {tilt:.0f} degrees (not a standing person)"
+    h, w = spec.size
+    scale = (spec.ankle_y - spec.hip_y) * h / length
+    # Rotate the body axis onto +y: R @ down = (0, 1).
+    rotation = np.array([[down[1], -down[0]], [down[0], down[1]]])
+    linear = scale * rotation
+    offset = np.array([(w - 1) / 2, spec.hip_y * h]) - linear @ hip
+    return np.concatenate([linear, offset[:, None]], axis=1), ""
+
+
+def invert(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a 2x3 affine map."""
+    linear_inv = np.linalg.inv(matrix[:, :2])
+    return np.concatenate([linear_inv, -(linear_inv @ matrix[:, 2:])], axis=1)
+
+
+def apply(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Map points ``(..., 2)`` by a 2x3 affine matrix."""
+    return xy @ matrix[:, :2].T + matrix[:, 2]
+
+
+def warp(image: torch.Tensor, matrix: np.ndarray | torch.Tensor, out_size: tuple[int, int],
+         mode: str = "bilinear", padding_mode: str = "border") -> torch.Tensor:
+    """Resample ``image`` (B, C, H, W) into an ``out_size`` = (h, w) canvas whose pixel ``q`` shows the input at
+    ``invert(matrix) @ q``: ``matrix`` maps input pixels to output pixels (one matrix, or one per sample).
+
+    Downsampling by more than 2x first area-averages the input, so thin stripes do not alias.
+    """
+    b, _, in_h, in_w = image.shape
+    out_h, out_w = out_size
+    m = torch.as_tensor(np.asarray(matrix, dtype=np.float64) if not torch.is_tensor(matrix) else matrix,
+                        dtype=torch.float64)
+    if m.dim() == 2:
+        m = m.expand(b, 2, 3)
+    scale = float(torch.sqrt(torch.abs(torch.linalg.det(m[:, :, :2]))).min())
+    source = image.float()
+    if scale < 0.5:
+        factor = int(1 / scale)  # >= 2
+        source = F.avg_pool2d(source, factor, stride=factor, ceil_mode=True, count_include_pad=False)
+        # Pixel centres of the pooled image: x_pooled = (x + 0.5) / factor - 0.5.
+        pool = torch.tensor([[factor, 0.0, 0.5 * factor - 0.5], [0.0, factor, 0.5 * factor - 0.5]],
+                            dtype=torch.float64)
+        m = torch.cat([m[:, :, :2] @ pool[:, :2], (m[:, :, :2] @ pool[:, 2:]) + m[:, :, 2:]], dim=2)
+        in_h, in_w = source.shape[-2:]
+    linear = m[:, :, :2]
+    inv_linear = torch.linalg.inv(linear)
+    inv = torch.cat([inv_linear, -(inv_linear @ m[:, :, 2:])], dim=2)  # output pixel -> input pixel
+    ys, xs = torch.meshgrid(torch.arange(out_h, dtype=torch.float64), torch.arange(out_w, dtype=torch.float64),
+                            indexing="ij")
+    grid_xy = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1).reshape(-1, 3)  # (P, 3)
+    src = grid_xy @ inv.transpose(1, 2)  # (B, P, 2) input pixel coordinates
+    norm = torch.stack([(2 * src[..., 0] + 1) / in_w - 1, (2 * src[..., 1] + 1) / in_h - 1], dim=-1)
+    grid = norm.reshape(b, out_h, out_w, 2).to(source.dtype).to(source.device)
+    return F.grid_sample(source, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
