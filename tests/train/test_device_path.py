@@ -195,3 +195,26 @@ def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, pack
 
     pipe = DesignGANPipeline.from_pretrained(out / "jeans2skirt.safetensors", precision="fp32")
     assert pipe.categories == ("jeans", "skirt")
+
+
+def test_frame_pack_puts_the_garment_in_the_upright_frame(train_data, tmp_path, pack_file):
+    config = tiny_config(train_data, tmp_path / "run")
+    config.data.frame, config.data.size = "lower", (48, 24)
+    config.data.pack = tmp_path / "frame.pt"
+    summary = pack_dataset(config.data, config.data.pack, progress=False)
+    assert summary["frame"] == "lower" and summary["a"] + len(summary["skipped"]) > 0
+    packed = PackedBatches(config.validate().data, torch.device("cpu"))
+    # The fake landmarks put the hips at the garment's top: in the frame the garment starts near hip_y.
+    from designgan.landmarks.frame import FrameSpec
+
+    masks = packed.domain_a.masks[:, 0].float()
+    rows = masks.amax(dim=2)  # (N, H): which rows hold garment
+    first = rows.argmax(dim=1).float() / masks.shape[1]
+    assert (first - FrameSpec().hip_y).abs().max() < 0.15
+    # A whole-photo pack is refused for frame training, and the other way round.
+    config.data.pack = pack_file
+    with pytest.raises(DataError, match="frame"):
+        PackedBatches(config.data, torch.device("cpu"))
+    config.data.pack = None
+    with pytest.raises(ConfigError, match=r"data\.frame"):
+        config.validate()
