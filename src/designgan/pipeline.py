@@ -38,6 +38,7 @@ from designgan.config import from_dict, to_dict
 from designgan.data.builder import category_members
 from designgan.errors import DataError, DesignGANError
 from designgan.io import atomic_path, load_image, to_rgb, write_json_atomic
+from designgan.landmarks.frame import FrameSpec, apply, invert, lower_body_frame, warp
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
 from designgan.losses.style import crop_grid, inverse_centre_weight, mask_boxes
@@ -362,6 +363,40 @@ def crop_padded(array: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
     return inner
 
 
+def box_matrix(box: tuple[int, int, int, int], model_size: tuple[int, int]) -> np.ndarray:
+    """The photo -> model pixel map (2x3, pixel centres at integers) of a crop ``box`` resized to ``model_size``."""
+    x0, y0, x1, y1 = box
+    mh, mw = model_size
+    sx, sy = mw / (x1 - x0), mh / (y1 - y0)
+    return np.array([[sx, 0.0, (0.5 - x0) * sx - 0.5], [0.0, sy, (0.5 - y0) * sy - 0.5]])
+
+
+def _frame_crop(rgb: np.ndarray, mask: np.ndarray, points: dict[str, tuple[float, float, float]],
+                model_size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor, np.ndarray,
+                                                      tuple[int, int, int, int]] | None:
+    """Photo and garment mask resampled into the lower-body garment frame (model input), the photo -> frame map
+    and the frame's footprint box in the photo; None when the landmarks give no frame."""
+    frame, _ = lower_body_frame(points, FrameSpec(size=model_size), min_confidence=LANDMARK_CONFIDENCE)
+    if frame is None:
+        return None
+    mh, mw = model_size
+    corners = np.array([[x, y] for x in (-0.5, mw - 0.5) for y in (-0.5, mh - 0.5)])
+    xy = apply(invert(frame), corners)
+    box = (math.floor(xy[:, 0].min()), math.floor(xy[:, 1].min()), math.ceil(xy[:, 0].max()) + 1,
+           math.ceil(xy[:, 1].max()) + 1)
+    h, w = mask.shape
+    # Resample only the footprint (within the photo; warp's border padding fills the rest).
+    cx0, cy0, cx1, cy1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+    if cx0 >= cx1 or cy0 >= cy1:
+        return None
+    shifted = frame + np.concatenate([np.zeros((2, 2)), frame[:, :2] @ np.array([[cx0], [cy0]])], axis=1)
+    crop = torch.from_numpy(rgb[cy0:cy1, cx0:cx1].copy()).permute(2, 0, 1)[None].float()
+    crop_mask = torch.from_numpy(mask[cy0:cy1, cx0:cx1].astype(np.float32))[None, None]
+    image = warp(crop, shifted, model_size)[0] / 127.5 - 1
+    garment = (warp(crop_mask, shifted, model_size, padding_mode="zeros")[0] > 0.5).float()
+    return image, garment, frame, box
+
+
 def _box_mean(x: torch.Tensor, radius: int, dim: int) -> torch.Tensor:
     """Mean over a window of ``2 * radius + 1`` along ``dim``, counting only positions inside the tensor (like
     ``avg_pool2d(count_include_pad=False)``), via a cumulative sum: O(1) per element whatever the radius."""
@@ -420,8 +455,15 @@ def _edit_window(job: _Job, source_mask: np.ndarray, bounds: tuple[int, int, int
     region = ((job.attention[0] > 0.5) | (job.mask[0] > 0.5)).numpy()
     if region.any():
         rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
-        boxes.append((x0 + math.floor(cols[0] * sx), y0 + math.floor(rows[0] * sy),
-                      x0 + math.ceil((cols[-1] + 1) * sx), y0 + math.ceil((rows[-1] + 1) * sy)))
+        if job.edit.frame is None:
+            boxes.append((x0 + math.floor(cols[0] * sx), y0 + math.floor(rows[0] * sy),
+                          x0 + math.ceil((cols[-1] + 1) * sx), y0 + math.ceil((rows[-1] + 1) * sy)))
+        else:  # the region's box corners, mapped back from the (rotated) frame
+            corners = np.array([[c, r] for c in (cols[0] - 0.5, cols[-1] + 0.5)
+                                for r in (rows[0] - 0.5, rows[-1] + 0.5)])
+            xy = apply(invert(job.edit.frame), corners)
+            boxes.append((math.floor(xy[:, 0].min()), math.floor(xy[:, 1].min()),
+                          math.ceil(xy[:, 0].max()) + 1, math.ceil(xy[:, 1].max()) + 1))
     bx0, by0, bx1, by1 = bounds
     inside = source_mask[by0:by1, bx0:bx1]
     if inside.any():  # thin parts of the source garment may vanish at model resolution
@@ -665,8 +707,9 @@ def merge_people(people: list[Person], only_near: list[Person] | None = None) ->
 @dataclass
 class PersonEdit:
     person: Person
-    box: tuple[int, int, int, int]  # the crop (photo pixels, may extend past the photo)
+    box: tuple[int, int, int, int]  # the crop, or the garment frame's footprint (photo pixels, may leave the photo)
     source_polygon: list[tuple[float, float]] | None
+    frame: np.ndarray | None = None  # garment-frame models: the photo -> model pixel map (2x3); None for box crops
 
 
 @dataclass
@@ -1070,23 +1113,33 @@ class DesignGANPipeline:
             if mask is None or not mask.any():
                 continue
             source_mask |= mask
-            box = crop_box(person_box(person.points), (w, h), (mh, mw))
-            crop = crop_padded(rgb, box)
-            crop_mask = crop_padded(mask[..., None].astype(np.uint8) * 255, box)[..., 0]
-            image = torch.from_numpy(np.asarray(Image.fromarray(crop).resize((mw, mh), Image.BICUBIC)).copy())
-            image = image.permute(2, 0, 1).float() / 127.5 - 1
-            garment = torch.from_numpy(np.asarray(Image.fromarray(crop_mask).resize((mw, mh), Image.BILINEAR)).copy())
-            garment = (garment.float() / 255.0 > 0.5).float()[None]
+            frame = None
+            if cfg.data.frame == "lower":
+                framed = _frame_crop(rgb, mask, person.points, (mh, mw))
+                if framed is None:
+                    continue
+                image, garment, frame, box = framed
+                to_model = frame
+            else:
+                box = crop_box(person_box(person.points), (w, h), (mh, mw))
+                crop = crop_padded(rgb, box)
+                crop_mask = crop_padded(mask[..., None].astype(np.uint8) * 255, box)[..., 0]
+                image = torch.from_numpy(np.asarray(Image.fromarray(crop).resize((mw, mh), Image.BICUBIC)).copy())
+                image = image.permute(2, 0, 1).float() / 127.5 - 1
+                garment = torch.from_numpy(np.asarray(Image.fromarray(crop_mask).resize((mw, mh), Image.BILINEAR))
+                                           .copy())
+                garment = (garment.float() / 255.0 > 0.5).float()[None]
+                to_model = box_matrix(box, (mh, mw))
             channels = [garment]
             if cfg.data.landmarks != "none":
-                channels.append(self._heatmaps(person, box))
+                channels.append(self._heatmaps(person, to_model))
             texture = None
             if self.texture_channels:
                 # no user fabric: a texture-conditioned generator gets the source garment's own fabric (as in
                 # training), so the new garment keeps the old texture
                 texture = (tile_texture(fabric, (mh, mw)) if fabric is not None
                            else garment_texture(image.clamp(-1, 1)[None], garment[None])[0][0])
-            jobs.append(_Job(index, PersonEdit(person, box, polygon),
+            jobs.append(_Job(index, PersonEdit(person, box, polygon, frame),
                              image.clamp(-1, 1), torch.cat(channels), texture))
             if given_mask is not None:
                 break  # one given mask describes the photo's garment; it is edited once
@@ -1095,19 +1148,14 @@ class DesignGANPipeline:
                                 "confident enough); pass a garment mask")
         return jobs, source_mask
 
-    def _heatmaps(self, person: Person, box: tuple[int, int, int, int]) -> torch.Tensor:
-        """The landmark heatmap channels of the attention stack, at model resolution inside ``box``."""
+    def _heatmaps(self, person: Person, to_model: np.ndarray) -> torch.Tensor:
+        """The landmark heatmap channels of the attention stack, at model resolution; ``to_model`` maps photo
+        pixels to model pixels (pixel centres at integers, as the training transforms place keypoints)."""
         cfg = self.spec.config.data
         mh, mw = self.model_size
-        x0, y0, x1, y1 = box
-        sx, sy = mw / (x1 - x0), mh / (y1 - y0)
-        xy = torch.zeros(len(cfg.heatmap_names), 2)
-        keep = torch.zeros(len(cfg.heatmap_names))
-        for k, name in enumerate(cfg.heatmap_names):
-            x, y, c = person.points.get(name, (0.0, 0.0, 0.0))
-            # Pixel centres at integers, as the training transforms place keypoints.
-            xy[k, 0], xy[k, 1] = (x - x0 + 0.5) * sx - 0.5, (y - y0 + 0.5) * sy - 0.5
-            keep[k] = float(c >= cfg.min_confidence)
+        points = [person.points.get(name, (0.0, 0.0, 0.0)) for name in cfg.heatmap_names]
+        xy = torch.from_numpy(apply(to_model, np.array([p[:2] for p in points], dtype=np.float64))).float()
+        keep = torch.tensor([float(p[2] >= cfg.min_confidence) for p in points])
         heat = render_gaussians(xy, mh, mw, sigma=max(1.0, cfg.heatmap_sigma * mh))
         return heat * keep[:, None, None]
 
@@ -1159,20 +1207,27 @@ class DesignGANPipeline:
         for job in jobs:
             assert job.output is not None and job.mask is not None
             x0, y0, x1, y1 = job.edit.box
-            ch = y1 - y0
             # Only the part of the crop inside the photo matters.
             ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
             if ix0 >= ix1 or iy0 >= iy1:
                 continue
-            scale = ch / mh  # the composition margins are set at model resolution
+            # Photo pixels per model pixel: the composition margins are set at model resolution.
+            frame = job.edit.frame
+            scale = (y1 - y0) / mh if frame is None else 1 / math.sqrt(abs(np.linalg.det(frame[:, :2])))
             dilate, feather = max(1, round(loss_cfg.dilate * scale)), max(1, round(loss_cfg.feather * scale))
             # Work only in a window around the garments: the rest of the crop cannot change.
             window = _edit_window(job, source_mask, (ix0, iy0, ix1, iy1), dilate + feather + math.ceil(2 * scale))
             if window is None:
                 continue
             ix0, iy0, ix1, iy1 = window
-            out = _resample(job.output, job.edit.box, window, "bicubic")
-            pred = _resample(job.mask, job.edit.box, window, "bilinear")
+            if frame is None:
+                out = _resample(job.output, job.edit.box, window, "bicubic")
+                pred = _resample(job.mask, job.edit.box, window, "bilinear")
+            else:  # back from the garment frame into the window's photo pixels
+                to_window = invert(frame) - np.array([[0, 0, ix0], [0, 0, iy0]])
+                size = (iy1 - iy0, ix1 - ix0)
+                out = warp(job.output[None], to_window, size, mode="bicubic")[0]
+                pred = warp(job.mask[None], to_window, size, padding_mode="zeros")[0]
             src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
             alpha = separable_edit_alpha(src_mask[None], pred[None], dilate=dilate, feather=feather)[0, 0].numpy()
             region = alpha > 0

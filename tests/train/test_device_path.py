@@ -218,3 +218,33 @@ def test_frame_pack_puts_the_garment_in_the_upright_frame(train_data, tmp_path, 
     config.data.pack = None
     with pytest.raises(ConfigError, match=r"data\.frame"):
         config.validate()
+
+
+def test_a_frame_model_translates_through_the_pipeline_and_leaves_the_rest(train_data, tmp_path):
+    """Inference of a garment-frame model: the photo goes into the frame by the person's landmarks, the output
+    comes back into the photo, and every pixel outside the edit region keeps its bytes."""
+    import numpy as np
+    from PIL import Image
+
+    from designgan.pipeline import DesignGANPipeline
+
+    config = tiny_config(train_data, tmp_path / "run", steps=1, checkpoint_every=1)
+    config.data.frame, config.data.size, config.data.pack = "lower", (48, 24), tmp_path / "frame.pt"
+    pack_dataset(config.data, config.data.pack, progress=False)
+    train(config.validate())
+    pipe = DesignGANPipeline.from_pretrained(tmp_path / "run", precision="fp32")
+    photo = Image.new("RGB", (300, 450), (90, 120, 150))
+    points = {"left_hip": (170.0, 200.0, 0.9), "right_hip": (130.0, 200.0, 0.9),
+              "left_knee": (172.0, 300.0, 0.9), "right_knee": (128.0, 300.0, 0.9),
+              "left_ankle": (175.0, 400.0, 0.9), "right_ankle": (125.0, 400.0, 0.9),
+              "left_shoulder": (180.0, 80.0, 0.9), "right_shoulder": (120.0, 80.0, 0.9)}
+    mask = np.zeros((450, 300), dtype=bool)
+    mask[200:400, 120:180] = True
+    out = pipe(photo, to="skirt", landmarks=[points], garment_masks=[mask], keep_texture=False)
+    edit = out.people[0]
+    assert edit.frame is not None
+    # The frame's footprint covers waist to ankles of this person.
+    x0, y0, x1, y1 = edit.box
+    assert y0 < 200 < 400 < y1 and x0 < 125 and x1 > 175
+    unchanged = np.asarray(out.image)[out.alpha == 0]
+    assert (out.alpha > 0).any() and np.array_equal(unchanged, np.asarray(photo)[out.alpha == 0])
