@@ -17,7 +17,7 @@
 #   STEPS               step cap per run (default 20000; the time budget normally ends the run first)
 #   RUNS                one run per line: NAME CONFIG [KEY=VALUE ...] (default below)
 #   INIT                folder holding NAME.safetensors (+ NAME.discriminators.safetensors) to continue from
-#   PACK_DIR            folder of the packs named in the configs (default data/packs)
+#   PACK_DIR            folder holding the packs the configs name (default: the paths in the configs)
 #   PYTHON              interpreter (default python3)
 #   BENCH_STEPS=off     skip step 2 (when its figures are already known and every second counts)
 #   DESIGNGAN_REHEARSAL=1  the same steps on the CPU with tiny sizes and step counts (<= 3 minutes), same files
@@ -27,15 +27,21 @@ export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 export OMP_WAIT_POLICY=PASSIVE
 PY=${PYTHON:-python3}
 OUT=${OUT:?set OUT to the folder the results go to}
-PACK_DIR=${PACK_DIR:-data/packs}
+PACK_DIR=${PACK_DIR:-}
 REHEARSAL=${DESIGNGAN_REHEARSAL:-0}
-DEFAULT_RUNS="jeans2skirt configs/gpu/jeans2skirt.yaml
-pants2skirt configs/gpu/pants2skirt.yaml
-jeans2skirt_nodiffaug configs/gpu/jeans2skirt.yaml loss.diffaug="
+# Garment-frame translators (the whole-photo recipes configs/gpu/{jeans,pants}2skirt.yaml run the same way).
+DEFAULT_RUNS="jeans2skirt configs/gpu/jeans2skirt_frame.yaml
+pants2skirt configs/gpu/pants2skirt_frame.yaml
+jeans2skirt_nodiffaug configs/gpu/jeans2skirt_frame.yaml loss.diffaug="
 RUNS=${RUNS:-$DEFAULT_RUNS}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/designgan_device.XXXXXX")
 mkdir -p "$OUT" "$WORK/results"
 log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$WORK/results/device.log" >&2; }
+pack_of() {  # the pack a config reads, looked up in $PACK_DIR when that is set
+  local pack
+  pack=$(sed -n 's/^ *pack: *//p' "$1")
+  if [ -n "$PACK_DIR" ]; then echo "$PACK_DIR/$(basename "$pack")"; else echo "$pack"; fi
+}
 
 if [ "$REHEARSAL" = 1 ]; then
   DEVICE=cpu MINUTES=${MINUTES:-0.15} STEPS=${STEPS:-3}
@@ -51,7 +57,7 @@ else
 fi
 
 # ---- 1. preflight --------------------------------------------------------------------------------------------
-log "preflight: $DEVICE, $MINUTES min per run, packs in $PACK_DIR"
+log "preflight: $DEVICE, $MINUTES min per run"
 "$PY" - "$DEVICE" <<'EOF' 2>&1 | tee -a "$WORK/results/device.log"
 import sys
 import torch
@@ -68,17 +74,16 @@ print(f"preflight: torch {torch.__version__}, {where}, python {sys.version.split
 EOF
 while read -r name config _; do
   [ -n "$name" ] || continue
-  pack=$(sed -n 's/^ *pack: *//p' "$config")
-  [ -f "$PACK_DIR/$(basename "$pack")" ] || { log "preflight: $PACK_DIR/$(basename "$pack") missing (designgan data pack --config $config)"; exit 2; }
+  pack=$(pack_of "$config")
+  [ -f "$pack" ] || { log "preflight: $pack missing (designgan data pack --config $config)"; exit 2; }
 done <<< "$RUNS"
 
 # ---- 2. bench (also the first real training step: a broken path stops here, within a minute) -----------------
 if [ "${BENCH_STEPS:-on}" != off ]; then
 first_config=$(echo "$RUNS" | head -1 | awk '{print $2}')
-first_pack=$(sed -n 's/^ *pack: *//p' "$first_config")
 log "bench: $first_config"
 "$PY" -m designgan.cli bench train --config "$first_config" --device "$DEVICE" "${BENCH[@]}" --json \
-  --set "data.pack=$PACK_DIR/$(basename "$first_pack")" > "$WORK/results/bench_train.json" \
+  --set "data.pack=$(pack_of "$first_config")" > "$WORK/results/bench_train.json" \
   2> "$WORK/results/bench_train.log" || { log "bench failed:"; tail -20 "$WORK/results/bench_train.log" >&2; exit 1; }
 "$PY" -c "import json,sys; d=json.load(open(sys.argv[1]))['designgan']; print('bench:', {k: d.get(k) for k in ('step_s','pairs_per_s','achieved_tflops','utilisation','precision','peak_memory_mb')})" \
   "$WORK/results/bench_train.json" | tee -a "$WORK/results/device.log"
@@ -93,9 +98,8 @@ fi
 declare -A PIDS
 while read -r name config overrides; do
   [ -n "$name" ] || continue
-  pack=$(sed -n 's/^ *pack: *//p' "$config")
   args=(--config "$config" --set "train.out_dir=$WORK/runs/$name" --set "train.max_minutes=$MINUTES"
-        --set "train.steps=$STEPS" --set "train.device=$DEVICE" --set "data.pack=$PACK_DIR/$(basename "$pack")"
+        --set "train.steps=$STEPS" --set "train.device=$DEVICE" --set "data.pack=$(pack_of "$config")"
         --set train.progress=false "${SHAPE[@]}")
   for kv in $overrides; do args+=(--set "$kv"); done
   base=${name%%_*}

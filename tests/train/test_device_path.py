@@ -159,13 +159,15 @@ def test_precision_auto_follows_the_hardware(monkeypatch, tmp_path, train_data):
         config.validate()
 
 
-def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, pack_file, tmp_path):
+def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, tmp_path):
     """DESIGNGAN_REHEARSAL=1 runs scripts/train_on_device.sh's whole path on the CPU: preflight, bench, three
     runs side by side, export; the files must be what a GPU run brings back, within the transfer limits."""
     packs = tmp_path / "packs"
     packs.mkdir()
-    shutil.copy(pack_file, packs / "jeans_skirt.pt")
-    shutil.copy(pack_file, packs / "pants_skirt.pt")
+    frame_config = tiny_config(train_data, tmp_path / "unused").data
+    frame_config.frame = "lower"  # the default runs are garment-frame translators
+    pack_dataset(frame_config, packs / "jeans_skirt.pt", progress=False)
+    shutil.copy(packs / "jeans_skirt.pt", packs / "pants_skirt.pt")
     # A checkout as the GPU machine gets it: no data/ folder (only the packs travel), nothing installed.
     checkout = tmp_path / "checkout"
     checkout.mkdir()
