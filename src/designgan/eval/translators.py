@@ -114,11 +114,43 @@ def cyclegan_translator(run_dir: str | Path, direction: str, domains: tuple[str,
                       repaints_everything=True)
 
 
+PRIOR = "prior"  # the model name of the rendered-prior baseline (no network)
+PRIOR_FRAME_SIZE = (256, 128)
+
+
+def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None) -> Translator:
+    """The "prior only" baseline: :class:`designgan.models.prior.PriorRenderer` in place of the generators, run
+    through the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
+    from designgan.models.prior import PriorRenderer
+    from designgan.pipeline import DesignGANPipeline, TranslatorSpec, garment_family
+    from designgan.train.config import TrainConfig
+
+    config = TrainConfig()
+    config.data.frame, config.data.size = "lower", PRIOR_FRAME_SIZE
+    families = [garment_family(d) for d in domains]
+    if not all(f in ("skirt", "trousers") for f in families):
+        raise DataError(f"the prior draws skirts and trousers; '{domains[0]}' <-> '{domains[1]}' is not that")
+    names = list(config.data.heatmap_names)
+    generators = {"G_AB": PriorRenderer(families[1], names), "G_BA": PriorRenderer(families[0], names)}
+    pipe = DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), generators, landmarks=landmarks,
+                             precision="fp32")
+    _, source, target = pipe.direction(to)
+    _ = pipe.landmarks
+
+    def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
+        out = pipe(image, to=to)
+        return out.image, out.edit_region
+
+    return Translator(name=PRIOR, source=source, target=target, translate=translate)
+
+
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
                     texture: Image.Image | None = None, landmarks: str | Path | None = None) -> Translator:
     """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
+    if str(model) == PRIOR:
+        return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks)
     config = _run_config(Path(model))
     if config is not None and config.model.generator == "cyclegan_resnet":
         if texture is not None:
