@@ -1,7 +1,7 @@
 """Losses as pure functions: LSGAN, cycle and identity on (image, mask) pairs, style and skin."""
 
 from designgan.losses.gan import lsgan_d_loss, lsgan_g_loss
-from designgan.losses.reconstruction import cycle_loss, identity_loss, pair_l1
+from designgan.losses.reconstruction import context_loss, cycle_loss, identity_loss, pair_l1
 from designgan.losses.skin import exposed_region, skin_loss, skin_reference_colour
 from designgan.losses.style import (
     crop_resize,
@@ -15,6 +15,7 @@ from designgan.losses.style import (
 )
 
 __all__ = [
+    "context_loss",
     "crop_resize",
     "cycle_loss",
     "exposed_region",

@@ -32,3 +32,11 @@ def identity_loss(same_domain_output: torch.Tensor, original: torch.Tensor,
                   mask_weight: float = 1.0) -> torch.Tensor:
     """L_idt for one direction: ``G_XY(y, b)`` against ``(y, b)``."""
     return pair_l1(same_domain_output, original, output_mask, original_mask, mask_weight)
+
+
+def context_loss(output: torch.Tensor, source: torch.Tensor, source_mask: torch.Tensor,
+                 target_mask: torch.Tensor) -> torch.Tensor:
+    """InstaGAN's context-preserving loss: L1 between output and source, weighted by ``1 - max(a, b')``, i.e.
+    only where neither the source garment ``a`` nor the translated one ``b'`` is (the background should stay)."""
+    weight = 1 - torch.maximum(source_mask.detach().float(), target_mask.detach().float())
+    return (weight * (output.float() - source.float()).abs()).mean()

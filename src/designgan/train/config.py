@@ -71,6 +71,7 @@ class LossConfig:
     style_power: float = 2.0
     gram: float = 0.0  # optional shape-free texture term on the same patches
     skin: float = 1.0
+    context: float = 0.0  # InstaGAN's context-preserving L1 outside both garments (the instagan baseline)
     skin_swatch: tuple[float, float, float] | None = None  # fallback skin colour (RGB in [0, 1]) when none is visible
     texture_prob: float = 0.5  # texture-conditioned models: share of translations given another garment's fabric
     compose: bool = True  # copy the input outside the edit region

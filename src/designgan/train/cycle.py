@@ -116,8 +116,11 @@ class Generators(nn.Module):
             terms["gram"] = self._gram(a.image, a.garment, fake_b) + self._gram(b.image, b.garment, fake_a)
         if masks and cfg.skin > 0:
             terms["skin"] = self._skin(a, fake_b) + self._skin(b, fake_a)
+        if masks and cfg.context > 0:  # InstaGAN's context-preserving term
+            terms["context"] = (L.context_loss(fake_b.image, a.image, a.garment, fake_b.mask)
+                                + L.context_loss(fake_a.image, b.image, b.garment, fake_a.mask))
         weights = {"gan": cfg.gan, "cycle": cfg.cycle, "identity": cfg.identity, "style": cfg.style,
-                   "skin": cfg.skin, "gram": cfg.gram}
+                   "skin": cfg.skin, "gram": cfg.gram, "context": cfg.context}
         total = sum(weights[name] * value for name, value in terms.items())
         fakes = {"fake_a": fake_a, "fake_b": fake_b, "rec_a": rec_a, "rec_b": rec_b}
         return total, terms, fakes
