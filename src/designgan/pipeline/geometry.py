@@ -1,0 +1,51 @@
+"""Person crops: the box around a person at the model's aspect, and cutting it out of a photo.
+
+(Garment regions drawn from landmarks live one layer down, in :mod:`designgan.landmarks.regions`, because training
+draws them too.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PERSON_MARGIN = 0.08  # crop margin around a person, as a share of their height (CCP-like framing)
+
+
+def crop_box(box: tuple[float, float, float, float] | None, image_size: tuple[int, int],
+             model_size: tuple[int, int], margin: float = PERSON_MARGIN) -> tuple[int, int, int, int]:
+    """Integer (x0, y0, x1, y1) with the model's aspect: the person plus a margin, or the whole photo (letterboxed).
+
+    The box is centred on the person and is NOT clamped to the photo: the margin, and widening or heightening to
+    the model's aspect, can take it past any edge (a person as tall as a 550x825 photo gives a crop taller than the
+    photo: ``crop_box((50, 0, 500, 825), (550, 825), (132, 88)) == (-44, -66, 594, 891)``). :func:`crop_padded`
+    fills the pixels outside the photo by edge replication, and composition only writes inside the photo.
+    """
+    w, h = image_size
+    mh, mw = model_size
+    if box is None:
+        x0, y0, x1, y1 = 0.0, 0.0, float(w), float(h)
+    else:
+        x0, y0, x1, y1 = box
+        pad = margin * max(y1 - y0, x1 - x0, 1.0)
+        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    cx, cy, bw, bh = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+    aspect = mw / mh
+    if bw / bh < aspect:
+        bw = bh * aspect
+    else:
+        bh = bw / aspect
+    bw, bh = max(bw, 8.0), max(bh, 8.0)
+    x0, y0 = round(cx - bw / 2), round(cy - bh / 2)
+    return x0, y0, x0 + max(1, round(bw)), y0 + max(1, round(bh))
+
+
+def crop_padded(array: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``array[y0:y1, x0:x1]`` for a box that may leave the array, padding by edge replication."""
+    x0, y0, x1, y1 = box
+    h, w = array.shape[:2]
+    pads = (max(0, -y0), max(0, y1 - h)), (max(0, -x0), max(0, x1 - w))
+    inner = array[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+    if any(p for pair in pads for p in pair):
+        inner = np.pad(inner, pads + ((0, 0),) * (array.ndim - 2), mode="edge" if inner.size else "constant")
+    return inner
+
