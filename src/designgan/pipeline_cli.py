@@ -19,6 +19,7 @@ from PIL import Image
 
 from designgan.errors import DesignGANError
 from designgan.io import IMAGE_SUFFIXES, check_output_dir, check_output_file
+from designgan.pipeline.bundled import default_model
 from designgan.pipeline.files import (
     OUTPUT_PNG_LEVEL,
     collect_inputs,
@@ -28,7 +29,6 @@ from designgan.pipeline.files import (
     safe_name,
     translate_files,
 )
-from designgan.pipeline.bundled import default_model
 
 # The helpers translate runs, importable from here as before the pipeline package existed.
 __all__ = ["OUTPUT_PNG_LEVEL", "bench_translate", "collect_inputs", "default_model", "export_command",
