@@ -203,7 +203,7 @@ def test_save_pretrained_round_trip(pipe, jeans_photo, tmp_path):
 def test_bad_model_folders(tmp_path, run_dir, monkeypatch):
     with pytest.raises(DesignGANError, match=r"no bundled model named 'hat2scarf' \(bundled models: "):
         DesignGANPipeline.from_pretrained("hat2scarf")
-    monkeypatch.setattr("designgan.pipeline.bundled.WEIGHTS_DIR", tmp_path / "none")  # a checkout that ships none
+    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", tmp_path / "none")  # a checkout that ships none
     with pytest.raises(DesignGANError, match="bundled models: none shipped yet"):
         DesignGANPipeline.from_pretrained("jeans2skirt")
     with pytest.raises(DataError, match="neither a training run"):

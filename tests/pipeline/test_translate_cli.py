@@ -92,7 +92,7 @@ def test_output_names_cannot_escape(tmp_path):
 
 def test_unknown_category_and_missing_model(photos, run_dir, tmp_path, monkeypatch):
     folder, _ = photos
-    monkeypatch.setattr("designgan.pipeline.bundled.WEIGHTS_DIR", tmp_path / "no_weights")  # a checkout shipping none
+    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", tmp_path / "no_weights")  # a checkout shipping none
     result = run("translate", folder, "--to", "hat", "--model", run_dir, "-o", tmp_path / "o")
     assert "cannot translate to 'hat'" in str(result.exception)
     result = run("translate", folder, "--to", "skirt", "-o", tmp_path / "o")
@@ -136,7 +136,7 @@ def test_export_makes_a_bundled_model_chosen_by_category(run_dir, tmp_path, monk
     assert again.exit_code != 0 and "already exists" in str(again.exception)
     result = run("export", run_dir, weights / "x.safetensors", "--domains", "pants")
     assert "two comma-separated" in str(result.exception) and not (weights / "x.safetensors").exists()
-    monkeypatch.setattr("designgan.pipeline.bundled.WEIGHTS_DIR", weights)
+    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", weights)
     assert bundled_models() == ["jeans2skirt", "pants2skirt"]
     assert default_model("pants") == "pants2skirt"
     assert default_model("jeans") == "jeans2skirt"

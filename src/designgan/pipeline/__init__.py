@@ -26,7 +26,12 @@ Every public name of these modules is importable from ``designgan.pipeline``; th
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+# The bundled translators' folder. Defined here, not in a submodule, so that patching
+# ``designgan.pipeline.WEIGHTS_DIR`` (as tests do) is seen by everything that lists or loads bundled models.
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 
 if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time they load on first use
     from designgan.landmarks.regions import (
@@ -45,7 +50,6 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
     from designgan.pipeline.bundled import (
         SAVED_STEM,
         TRANSLATOR_FORMAT,
-        WEIGHTS_DIR,
         bundled_model_domains,
         bundled_models,
         default_model,
@@ -102,7 +106,6 @@ _EXPORTS = {
     "TORSO_NAMES": "people",
     "TRANSLATOR_FORMAT": "bundled",
     "TROUSER_CATEGORIES": "designgan.landmarks.regions",
-    "WEIGHTS_DIR": "bundled",
     "WIDE_PHOTO": "people",
     "DesignGANPipeline": "core",
     "Job": "output",

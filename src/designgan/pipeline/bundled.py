@@ -8,20 +8,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from designgan import pipeline as _package
 from designgan.errors import DesignGANError
 
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 TRANSLATOR_FORMAT = "designgan-translator"
 SAVED_STEM = "translator"  # save_pretrained(dir) writes dir/translator.safetensors + dir/translator.json
+
+
+def weights_dir() -> Path:
+    """The folder of the bundled translators: ``designgan.pipeline.WEIGHTS_DIR`` (read at each call)."""
+    return Path(_package.WEIGHTS_DIR)
 
 
 def bundled_model_domains() -> dict[str, tuple[str, ...]]:
     """The translators shipped in ``designgan/weights`` (``NAME.safetensors`` + ``NAME.json``), by name, with the
     categories each translates between."""
-    if not WEIGHTS_DIR.is_dir():
+    folder = weights_dir()
+    if not folder.is_dir():
         return {}
     found = {}
-    for sidecar in sorted(WEIGHTS_DIR.glob("*.json")):
+    for sidecar in sorted(folder.glob("*.json")):
         try:
             meta = json.loads(sidecar.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError):

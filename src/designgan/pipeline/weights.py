@@ -71,7 +71,7 @@ def _model_path(name_or_dir: str | Path) -> Path:
             shipped = ", ".join(available) if available else "none shipped yet"
             raise DesignGANError(f"no bundled model named '{name_or_dir}' (bundled models: {shipped}); "
                                  "give a training run folder or a saved model instead")
-        path = bundled.WEIGHTS_DIR / f"{name_or_dir}.safetensors"
+        path = bundled.weights_dir() / f"{name_or_dir}.safetensors"
     if path.is_dir() and (path / f"{SAVED_STEM}.safetensors").is_file():
         path = path / f"{SAVED_STEM}.safetensors"
     if path.is_file() and path.suffix != ".safetensors":
@@ -93,7 +93,7 @@ def _load_saved(path: Path) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
         saved_domains = (str(meta["domains"][0]), str(meta["domains"][1]))
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise DataError(f"{sidecar}: not a translator config ({type(exc).__name__}: {exc})") from None
-    spec = TranslatorSpec(path.stem if path.parent == bundled.WEIGHTS_DIR else str(path), saved_domains, config)
+    spec = TranslatorSpec(path.stem if path.parent == bundled.weights_dir() else str(path), saved_domains, config)
     return spec, _build_pair(config, load_weights_file(path), "", str(path))
 
 
