@@ -68,7 +68,7 @@ if (major, minor) < (2, 4):
 if device == "cuda" and not torch.cuda.is_available():
     sys.exit("preflight: no CUDA GPU visible to torch")
 import designgan.train.loop  # noqa: F401  (the whole training path imports)
-import designgan.pipeline  # noqa: F401  (and the export path)
+import designgan.pipeline.core  # noqa: F401  (and the export path; designgan.pipeline itself loads lazily)
 where = torch.cuda.get_device_name() if device == "cuda" else "cpu"
 print(f"preflight: torch {torch.__version__}, {where}, python {sys.version.split()[0]}")
 EOF

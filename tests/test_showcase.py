@@ -6,6 +6,9 @@ from designgan.showcase import example_photos, run_showcase
 
 
 def test_showcase_runs_every_shipped_part(tmp_path):
+    # The package ships these; a checkout or wheel that lost them must fail here, not show an empty demo.
+    assert DEFAULT_WEIGHTS.is_file(), f"{DEFAULT_WEIGHTS}: the shipped landmark network is missing"
+    assert set(bundled_models()) >= {"jeans2skirt", "pants2skirt"}, "the shipped translators are missing"
     run_showcase(tmp_path)
     assert (tmp_path / "showcase.png").stat().st_size > 10_000
     stems = [p.stem for p in example_photos()]

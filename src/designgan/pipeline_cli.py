@@ -1,17 +1,13 @@
-"""``designgan translate`` and ``designgan bench translate``: the pipeline on files and folders, and its speed.
+"""``designgan translate``, ``designgan export`` and ``designgan bench translate``: argument parsing and printing
+around :mod:`designgan.pipeline` (translating files and folders lives in :mod:`designgan.pipeline.files`).
 
-Mount in the main CLI::
-
-    from designgan.pipeline_cli import bench_app, translate_command
-    app.command("translate")(translate_command)
-    app.add_typer(bench_app, name="bench")
+Mounted in :mod:`designgan.cli`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import time
 from pathlib import Path
@@ -21,205 +17,23 @@ import numpy as np
 import typer
 from PIL import Image
 
-from designgan.errors import DataError, DesignGANError
-from designgan.imaging import contact_sheet
-from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, check_output_dir, check_output_file, save_png
+from designgan.errors import DesignGANError
+from designgan.io import IMAGE_SUFFIXES, check_output_dir, check_output_file
+from designgan.pipeline.bundled import default_model
+from designgan.pipeline.files import (
+    OUTPUT_PNG_LEVEL,
+    collect_inputs,
+    inference_threads,
+    output_paths,
+    read_landmark_lines,
+    safe_name,
+    translate_files,
+)
 
-bench_app = typer.Typer(help="Speed benchmarks.", no_args_is_help=True)
-# zlib level of the PNGs translate writes: lossless at any level; level 1 encodes a 550x825 result 3.5x faster than
-# PIL's default 6 (81 vs 285 ms on a busy 2-core CPU) for files about 13% larger, and in folder mode encoding
-# otherwise costs more CPU than the networks.
-OUTPUT_PNG_LEVEL = 1
-
-
-def inference_threads() -> int:
-    """torch threads for translate, bench translate and the demo when --threads is not given: half the CPUs this
-    process may use (one per physical core on a machine with 2-way SMT), at least 1; torch's own choice when
-    OMP_NUM_THREADS is set.
-
-    The networks are small (a 132x88 or 300x200 generator, a 192x128 landmark network) and scale poorly across
-    cores, while folder mode decodes and encodes in two background threads. On the project's 2-core CPU one thread
-    beat two both idle and shared (docs/pipeline.md, Speed).
-    """
-    import torch
-
-    if os.environ.get("OMP_NUM_THREADS"):
-        return torch.get_num_threads()
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cpus // 2)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Inputs and output names
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def collect_inputs(inputs: list[Path]) -> list[Path]:
-    """Files as given, and the image files (by suffix, sorted, not recursive) of each folder."""
-    files: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
-                raise DataError(f"{item}: folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
-            files += found
-        elif item.is_file():
-            files.append(item)
-        else:
-            raise DataError(f"{item}: not found")
-    unique: dict[Path, Path] = {}
-    for f in files:
-        unique.setdefault(f.resolve(), f)
-    return list(unique.values())
-
-
-def safe_name(text: str) -> str:
-    """A file-name part made of letters, digits, '.', '_' and '-' only, never starting with '.'."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "image"
-    return cleaned[:100]
-
-
-def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
-    """``OUTDIR/<stem>_<to>.png`` per input (numbered on clashes); refuses any that would overwrite an input.
-
-    Names are built from sanitised stems, so no input name can place an output outside ``out_dir``.
-    """
-    out_root = out_dir.resolve()
-    inputs = {f.resolve(): f for f in files}
-    taken: set[str] = set()
-    paths = []
-    for f in files:
-        base = f"{safe_name(f.stem)}_{safe_name(to)}"
-        name, k = f"{base}.png", 2
-        while name.lower() in taken:
-            name, k = f"{base}_{k}.png", k + 1
-        taken.add(name.lower())
-        path = out_root / name
-        if path.parent != out_root:  # cannot happen with safe_name; checked because it is the security boundary
-            raise DesignGANError(f"{f}: output name escapes the output folder")
-        if path in inputs:  # name the input that would be lost (often another photo than f)
-            raise DesignGANError(f"{out_dir}: the output of {f} ({name}) would overwrite the input {inputs[path]}; "
-                                 "choose another output folder")
-        paths.append(path)
-    return paths
-
-
-def read_landmark_lines(path: Path) -> dict[Path, dict[str, Any]]:
-    """``{resolved image path: landmark record}`` from JSON lines with ``image`` and ``points`` (``person_found``
-    optional), e.g. collected from ``designgan landmarks predict --json``."""
-    if not path.is_file():
-        raise DataError(f"{path}: landmark file not found")
-    table: dict[Path, dict[str, Any]] = {}
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            image = Path(row["image"])
-            if not isinstance(row["points"], dict):
-                raise TypeError("points must be a mapping")
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise DataError(f"{path}:{lineno}: invalid landmark line ({type(exc).__name__}: {exc})") from None
-        if not image.is_absolute():
-            image = path.parent / image
-        table[image.resolve()] = row
-    return table
-
-
-def default_model(to: str | None = None) -> str:
-    """The bundled model to use: the first (by name) whose categories include ``to``, else the first one."""
-    from designgan.pipeline import bundled_model_domains
-
-    models = bundled_model_domains()
-    if not models:
-        raise DesignGANError("no bundled translator is shipped: pass --model RUN_DIR (a training run folder) "
-                             "or a saved model")
-    if to is not None:
-        for name, domains in models.items():
-            if to.lower() in [d.lower() for d in domains]:
-                return name
-    return next(iter(models))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# translate
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _decode(files: list[Path]) -> list[Image.Image | DesignGANError]:
-    from designgan.io import load_image
-
-    out: list[Image.Image | DesignGANError] = []
-    for f in files:
-        try:
-            out.append(load_image(f))
-        except DesignGANError as exc:
-            out.append(exc)
-    return out
-
-
-def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, *, fabric: Image.Image | None = None,
-                    fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
-                    side_by_side: bool = False, all_people: bool = False, refine_steps: int | None = None,
-                    keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
-                    log: Any = print, progress: Any = None) -> int:
-    """Translate ``files`` into ``targets`` (PNG with AI-edit metadata) in batches; returns the number that failed.
-
-    Decoding the next batch and encoding the last one run in background threads while the models run (PIL
-    releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
-    ``garment_mask`` (the benchmark's stand-in when no landmark network is shipped) is used for every photo.
-    """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    failures = 0
-
-    def report(f: Path, exc: Exception) -> None:
-        nonlocal failures
-        failures += 1
-        message = str(exc)
-        log(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
-
-    def write(picture: Image.Image, target: Path, meta: dict[str, str]) -> None:
-        save_png(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL)
-
-    chunks = [(files[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(files), batch_size)]
-    writes: list[tuple[Path, Future]] = []
-    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
-        upcoming = reader.submit(_decode, chunks[0][0]) if chunks else None
-        for k, (chunk, chunk_targets) in enumerate(chunks):
-            assert upcoming is not None
-            decoded = upcoming.result()
-            upcoming = reader.submit(_decode, chunks[k + 1][0]) if k + 1 < len(chunks) else None
-            good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
-            for i, d in enumerate(decoded):
-                if isinstance(d, DesignGANError):
-                    report(chunk[i], d)
-            given = [table.get(chunk[i].resolve()) for i in good] if table is not None else None
-            masks = [garment_mask] * len(good) if garment_mask is not None else None
-            results = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
-                                           garment_masks=masks, all_people=all_people, refine_steps=refine_steps,
-                                           keep_texture=keep_texture, return_errors=True) if good else []
-            for i, result in zip(good, results, strict=True):
-                f = chunk[i]
-                if isinstance(result, DesignGANError):
-                    report(f, result)
-                    continue
-                for warning in result.warnings:
-                    log(f"warning: {f}: {warning}")
-                extra = {"DesignGAN-Source-File": f.name}
-                if fabric_name is not None:
-                    extra["DesignGAN-Texture"] = fabric_name
-                picture = result.side_by_side() if side_by_side else result.image
-                meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
-                writes.append((f, writer.submit(write, picture, chunk_targets[i], meta)))
-            if progress is not None:
-                progress(len(chunk))
-        for f, future in writes:
-            try:
-                future.result()
-            except (OSError, DesignGANError) as exc:  # e.g. disk full: the atomic write left no partial file
-                report(f, exc)
-    return failures
+# The helpers translate runs, importable from here as before the pipeline package existed.
+__all__ = ["OUTPUT_PNG_LEVEL", "bench_translate", "collect_inputs", "default_model", "export_command",
+           "inference_threads", "output_paths", "read_landmark_lines", "safe_name", "translate_command",
+           "translate_files"]
 
 
 def translate_command(
@@ -331,6 +145,7 @@ def export_command(
                f"{pipe.model_size[0]}x{pipe.model_size[1]})")
 
 
+
 # ---------------------------------------------------------------------------------------------------------------
 # bench translate
 # ---------------------------------------------------------------------------------------------------------------
@@ -339,7 +154,8 @@ def export_command(
 def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_last: bool, device: str
                     ) -> tuple[Any, str]:
     """The pipeline to time: the given or bundled model, else an untrained generator of the default config."""
-    from designgan.pipeline import DesignGANPipeline, TranslatorSpec, bundled_models
+    from designgan.models.translator import build_generator
+    from designgan.pipeline import DesignGANPipeline, TranslatorConfig, TranslatorSpec, bundled_models
 
     if model is not None or bundled_models():
         name = model or default_model()
@@ -347,12 +163,9 @@ def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_l
                                                  channels_last=channels_last, device=device), name
     import torch
 
-    from designgan.train.config import TrainConfig
-    from designgan.train.cycle import build_generator
-
-    config = TrainConfig().validate()  # the production defaults: 300x200, ngf 32, 6 blocks, 17 heatmaps
+    config = TranslatorConfig().validate()  # the production defaults: 300x200, ngf 32, 6 blocks, 17 heatmaps
     torch.manual_seed(0)
-    generators = {"G_AB": build_generator(config), "G_BA": build_generator(config)}
+    generators = {k: build_generator(config.model, config.attention_channels) for k in ("G_AB", "G_BA")}
     spec = TranslatorSpec("untrained-default", ("jeans", "skirt"), config)
     pipe = DesignGANPipeline(spec, generators, compile=compile, precision=precision, channels_last=channels_last,
                              device=device)
@@ -410,7 +223,6 @@ def bench_photo(size: tuple[int, int] = (550, 825)) -> Path:
     return example_photos()[0]
 
 
-@bench_app.command("translate")
 def bench_translate(
     model: Annotated[str | None, typer.Option(help="Model to time (default: the bundled one, else an untrained "
                                               "generator of the default config).")] = None,
@@ -518,54 +330,3 @@ def bench_translate(
         return
     typer.echo(f"latency {report['latency_s']['median']:.3f} s/photo (median of {repeats}; stages {stages})")
     typer.echo(f"folder  {report['folder']['photos_per_s']:.2f} photos/s ({folder_size} photos, batch {batch_size})")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Example grid (for `make demo`)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def example_fabric(size: int = 256) -> Image.Image:
-    """A tartan swatch drawn in code (no third-party picture to license): the demo's bundled fabric."""
-    yy, xx = np.mgrid[0:size, 0:size]
-    base = np.zeros((size, size, 3), dtype=np.float32)
-    base[:] = (34, 70, 40)  # dark green ground
-    for period, width, colour in ((64, 14, (150, 30, 40)), (64, 4, (230, 200, 80)), (32, 2, (20, 20, 60))):
-        band_x = ((xx % period) < width)[..., None]
-        band_y = ((yy % period) < width)[..., None]
-        # Woven look: vertical and horizontal bands each show through on alternate twill diagonals.
-        twill = (((xx + yy) // 2) % 2 == 0)[..., None]
-        base = np.where(band_x & twill, colour, base)
-        base = np.where(band_y & ~twill, colour, base)
-    return Image.fromarray(base.astype(np.uint8))
-
-
-def translate_examples(out_dir: Path, model: str | None = None, landmarks: Path | None = None,
-                       height: int = 412) -> Path:
-    """Translate the bundled example photos with and without the bundled fabric; write a grid PNG.
-
-    Rows: photos; columns: input with landmarks | result | result with the fabric. Raises DesignGANError when no
-    model or landmark network is available.
-    """
-    from designgan.pipeline import DesignGANPipeline
-    from designgan.showcase import example_photos
-
-    pipe = DesignGANPipeline.from_pretrained(model or default_model(), landmarks=landmarks)
-    to = pipe.categories[1]
-    fabric = example_fabric()
-    rows = []
-    for photo in example_photos():
-        plain = pipe.translate_batch([photo], to, None, return_errors=True)[0]
-        if isinstance(plain, DesignGANError):  # e.g. no person found: the grid shows the photos that worked
-            continue
-        textured = pipe(photo, to=to, texture=fabric)
-        cells = [plain.landmark_overlay(), plain.image, textured.image]
-        rows.append(cells)
-    if not rows:
-        raise DesignGANError("no example photo could be translated (no person found in any)")
-    sheet = contact_sheet(rows, height, background=(255, 255, 255))
-    path = out_dir / f"translate_{to}_grid.png"
-    save_png(sheet, path, ai_edit_metadata(pipe.spec.name, pipe.categories[0], to,
-                                           {"Description": "Bundled example photos translated by DesignGAN "
-                                                           "(columns: input with landmarks, result, with fabric)"}))
-    return path

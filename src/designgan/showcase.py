@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from rich.console import Console
 
@@ -20,6 +21,22 @@ EXAMPLE_GARMENTS = {"ccp_1005": "skirt", "ccp_1012": "skirt", "ccp_1045": "jeans
 def example_photos() -> list[Path]:
     folder = resources.files("designgan") / "assets" / "examples"
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".jpg"))
+
+
+def example_fabric(size: int = 256) -> Image.Image:
+    """A tartan swatch drawn in code (no third-party picture to license): the demo's bundled fabric."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    base = np.zeros((size, size, 3), dtype=np.float32)
+    base[:] = (34, 70, 40)  # dark green ground
+    for period, width, colour in ((64, 14, (150, 30, 40)), (64, 4, (230, 200, 80)), (32, 2, (20, 20, 60))):
+        band_x = ((xx % period) < width)[..., None]
+        band_y = ((yy % period) < width)[..., None]
+        # Woven look: vertical and horizontal bands each show through on alternate twill diagonals.
+        twill = (((xx + yy) // 2) % 2 == 0)[..., None]
+        base = np.where(band_x & twill, colour, base)
+        base = np.where(band_y & ~twill, colour, base)
+    return Image.fromarray(base.astype(np.uint8))
+
 
 
 def example_fabrics() -> list[Path]:
@@ -66,7 +83,6 @@ def _landmarks(images: list[Image.Image], photos: list[Path], out: Path) -> list
 def _translations(images: list[Image.Image], photos: list[Path], out: Path) -> list[list[Image.Image]]:
     """One row per bundled model (each photo to the model's other category), plus the first model with a fabric."""
     from designgan.pipeline import DesignGANPipeline, bundled_models
-    from designgan.pipeline_cli import example_fabric
 
     models = bundled_models()
     if not models:

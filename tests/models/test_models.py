@@ -1,7 +1,19 @@
+import inspect
+
 import pytest
 import torch
 
-from designgan.models import compose, create_model, edit_alpha, list_models
+from designgan.errors import ConfigError
+from designgan.models import (
+    ModelConfig,
+    build_discriminator,
+    build_generator,
+    compose,
+    create_model,
+    edit_alpha,
+    list_models,
+    model_card,
+)
 
 
 def _inputs(b=2, h=37, w=26, a=5, seed=0):
@@ -13,8 +25,45 @@ def _inputs(b=2, h=37, w=26, a=5, seed=0):
 
 def test_registry_lists_and_rejects_unknown():
     assert {"designgan_generator", "designgan_discriminator", "cyclegan_resnet", "patchgan"} <= set(list_models())
+    assert set(list_models("generator")) >= {"designgan_generator", "cyclegan_resnet"}
+    assert "patchgan" not in list_models("generator")
     with pytest.raises(ValueError, match="unknown model 'nope'"):
         create_model("nope")
+
+
+def test_cards_say_what_each_model_takes_and_gives():
+    ours, cyclegan = model_card("designgan_generator"), model_card("cyclegan_resnet")
+    assert ours.attention and ours.mask_head and ours.texture
+    assert not (cyclegan.attention or cyclegan.mask_head or cyclegan.texture)
+    assert model_card("designgan_discriminator").attention and not model_card("patchgan").attention
+    # every option a card lists is one its factory really takes
+    for name in list_models():
+        model = create_model(name)
+        params = set(inspect.signature(type(model).__init__).parameters) - {"self"}
+        assert set(model_card(name).options) <= params, name
+
+
+@pytest.mark.parametrize("name, argument", [("cyclegan_resnet", "attention_channels"),
+                                            ("cyclegan_resnet", "texture_channels"),
+                                            ("patchgan", "n_scales"), ("designgan_generator", "ndf")])
+def test_factories_refuse_arguments_they_cannot_use(name, argument):
+    with pytest.raises(ValueError, match=f"model '{name}' does not take '{argument}'"):
+        create_model(name, **{argument: 1})
+
+
+def test_build_from_config_follows_the_cards():
+    cyclegan = ModelConfig(generator="cyclegan_resnet", discriminator="patchgan", ngf=8, n_blocks=1, ndf=8)
+    assert not cyclegan.takes_attention and not cyclegan.mask_head
+    assert build_generator(cyclegan, attention=0).has_mask_head is False
+    assert build_discriminator(cyclegan, attention=0).attention_channels == 0
+    ours = ModelConfig(ngf=8, n_blocks=1, ndf=8, texture_channels=3)
+    g = build_generator(ours, attention=4)
+    assert g.attention_channels == 4 and g.texture_channels == 3 and g.has_mask_head
+    assert build_discriminator(ours, attention=0).attention_channels == 1  # at least the garment mask
+    with pytest.raises(ConfigError, match=r"model\.texture_channels.*takes no texture"):
+        ModelConfig(generator="cyclegan_resnet", texture_channels=3).validate()
+    with pytest.raises(ConfigError, match="unknown generator 'patchgan'"):
+        ModelConfig(generator="patchgan").validate()
 
 
 @pytest.mark.parametrize("shared", [False, True])

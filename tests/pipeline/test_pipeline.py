@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from designgan.errors import DataError, DesignGANError
+from designgan.errors import ConfigError, DataError, DesignGANError
 from designgan.io import load_image
 from designgan.landmarks.model import create_landmark_model
 from designgan.landmarks.predict import LandmarkPredictor
@@ -379,3 +379,26 @@ def test_windowed_resampling_matches_full_upsampling():
         part = _resample(t, box, window, mode)
         ref = full[:, 20 - 10:61 - 10, 3 + 5:30 + 5]
         assert part.shape == ref.shape and torch.allclose(part, ref, atol=1e-4)
+
+
+def test_crop_box_is_not_clamped_to_the_photo():
+    """The documented behaviour (issue 13: the old comment promised a clamp the code never did): the crop keeps
+    the person centred at the model's aspect, and may extend past the photo, which crop_padded fills."""
+    box = crop_box((50, 0, 500, 825), (550, 825), (132, 88))
+    assert box == (-44, -66, 594, 891)
+    assert (box[3] - box[1]) * 88 == pytest.approx((box[2] - box[0]) * 132, rel=0.01)
+
+
+def test_translator_config_reads_only_what_inference_needs(run_dir):
+    from designgan.config import read_yaml
+    from designgan.pipeline import TranslatorConfig, run_config
+
+    training = read_yaml(run_dir / "config.yaml")
+    config = run_config(run_dir)
+    assert config == TranslatorConfig.from_training_dict(training)
+    assert config.size == tuple(training["data"]["size"]) and config.model.ngf == training["model"]["ngf"]
+    saved = config.to_training_dict()
+    assert set(saved) == {"data", "model", "loss"} and "root" not in saved["data"] and "lr" not in str(saved)
+    assert TranslatorConfig.from_training_dict(saved) == config
+    with pytest.raises(ConfigError, match=r"model\.ngf"):
+        TranslatorConfig.from_training_dict({**training, "model": {**training["model"], "ngf": 0}})

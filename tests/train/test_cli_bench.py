@@ -2,11 +2,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from designgan.cli import app  # the real command tree, as `designgan` mounts it
 from designgan.config import to_dict
 from designgan.errors import ConfigError
 from designgan.train.bench import bench_train, reference_config
 from designgan.train.checkpoint import latest_checkpoint
-from designgan.train.cli import app
 
 from .conftest import tiny_config
 

@@ -150,6 +150,18 @@ def test_cyclegan_baseline_runs_on_the_same_loop(train_data, tmp_path):
     assert "style" not in str(result.history[-1]) and result.history[-1]["loss/cycle"] > 0
 
 
+def test_instagan_baseline_runs_on_the_same_loop_with_its_context_loss(train_data, tmp_path):
+    config = tiny_config(train_data, tmp_path / "ig", steps=1)
+    config.model.generator, config.model.discriminator = "instagan_generator", "instagan_discriminator"
+    config.data.landmarks = "none"
+    config.loss.style = config.loss.skin = 0.0
+    config.loss.context, config.loss.compose = 10.0, False
+    result = train(config.validate())
+    last = result.history[-1]
+    assert last["loss/context"] > 0 and last["loss/cycle"] > 0 and "loss/style" not in last
+    assert type(result.generators.G_AB).__name__ == "InstaGANGenerator"
+
+
 @pytest.mark.slow
 def test_two_process_ddp_ends_with_identical_weights(train_data, tmp_path):
     worker = Path(__file__).with_name("ddp_worker.py")

@@ -40,8 +40,7 @@ def demo_command(
     except ImportError:
         raise DesignGANError("the web demo needs Gradio: pip install 'designgan[app]'") from None
     from designgan.app.demo import DemoLimits, launch
-    from designgan.pipeline import DesignGANPipeline, bundled_models
-    from designgan.pipeline_cli import default_model, inference_threads
+    from designgan.pipeline import DesignGANPipeline, bundled_models, default_model, inference_threads
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: binding {host} exposes the demo to other machines", err=True)

@@ -22,7 +22,7 @@ from PIL import Image
 
 from designgan.errors import DesignGANError
 from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_png
-from designgan.pipeline_cli import OUTPUT_PNG_LEVEL
+from designgan.pipeline.files import OUTPUT_PNG_LEVEL
 
 # Gradio phones home for analytics and version checks unless told not to; this demo must work offline.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

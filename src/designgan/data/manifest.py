@@ -21,7 +21,6 @@ METADATA = "dataset.json"
 
 Split = Literal["train", "test"]
 Domain = Literal["a", "b"]
-PATH_FIELDS = ("image", "garment_mask", "skin_mask", "label_map")
 
 
 def folder_name(split: str, domain: str) -> str:

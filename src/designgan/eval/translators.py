@@ -33,13 +33,6 @@ class Translator:
     repaints_everything: bool = False  # True for CycleGAN: there is no untouched region to measure
 
 
-def _run_config(path: Path):
-    from designgan.train.config import load_train_config
-
-    config_path = path / "config.yaml"
-    return load_train_config(config_path) if path.is_dir() and config_path.is_file() else None
-
-
 def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
     """The model's name for the dataset's category ``wanted``: itself, or the model domain sharing a member with it
     (a model exported as 'pants' <-> 'skirt' evaluated on a 'jeans+pants' dataset translates to 'pants')."""
@@ -77,28 +70,12 @@ def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None 
 @torch.no_grad()
 def cyclegan_translator(run_dir: str | Path, direction: str, domains: tuple[str, str]) -> Translator:
     """A CycleGAN baseline run: the whole photo resized to the model's size, translated, resized back."""
-    from safetensors.torch import load_file
+    from designgan.pipeline import load_generators
 
-    from designgan.train.checkpoint import latest_checkpoint, load_model_state
-    from designgan.train.cycle import build_generator
-
-    run_dir = Path(run_dir)
-    config = _run_config(run_dir)
-    if config is None:
-        raise DataError(f"{run_dir}: not a training run (no config.yaml)")
-    checkpoint = latest_checkpoint(run_dir)
-    if checkpoint is None:
-        raise DataError(f"{run_dir}: the run has no checkpoint yet (checkpoints/latest is missing)")
-    key = "G_AB" if direction == "a2b" else "G_BA"
-    generator = build_generator(config).eval()
-    weights = checkpoint / "model.safetensors"
-    try:
-        flat = {k: v.float() for k, v in load_file(str(weights)).items()}
-    except Exception as exc:
-        raise DataError(f"{weights}: unreadable weights ({type(exc).__name__}: {exc})") from None
-    load_model_state({f"G.{key}": generator}, flat, str(weights))
-    h, w = config.data.size
-    bf16 = resolve_precision(config.train.precision, torch.device("cpu")) == "bf16"
+    spec, generators = load_generators(run_dir, domains)  # the pipeline's loader, without its mask-head check
+    generator = generators["G_AB" if direction == "a2b" else "G_BA"].eval()
+    h, w = spec.size
+    bf16 = resolve_precision("auto", torch.device("cpu")) == "bf16"
 
     def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
         x = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
@@ -122,10 +99,9 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
     """The "prior only" baseline: :class:`designgan.models.prior.PriorRenderer` in place of the generators, run
     through the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
     from designgan.models.prior import PriorRenderer
-    from designgan.pipeline import DesignGANPipeline, TranslatorSpec, garment_family
-    from designgan.train.config import TrainConfig
+    from designgan.pipeline import DesignGANPipeline, TranslatorConfig, TranslatorSpec, garment_family
 
-    config = TrainConfig()
+    config = TranslatorConfig()
     config.data.frame, config.data.size = "lower", PRIOR_FRAME_SIZE
     families = [garment_family(d) for d in domains]
     if not all(f in ("skirt", "trousers") for f in families):
@@ -151,8 +127,10 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
     if str(model) == PRIOR:
         return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks)
-    config = _run_config(Path(model))
-    if config is not None and config.model.generator == "cyclegan_resnet":
+    from designgan.pipeline import run_config
+
+    config = run_config(Path(model))
+    if config is not None and not config.model.mask_head:
         if texture is not None:
             raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
         return cyclegan_translator(model, direction, domains)

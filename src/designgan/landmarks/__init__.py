@@ -2,8 +2,8 @@
 
 Submodules: ``schema`` (names, groups, flip index), ``garment`` (landmarks from garment masks), ``teacher``
 (MediaPipe pseudo-labels, optional extra), ``heatmaps`` (targets and decoding), ``model`` (the network),
-``loss``, ``attention`` (masks and heatmap stacks for the translator, body-part regions for the skin loss),
-``predict`` (shipped weights on photos), ``train``, ``cli``.
+``loss``, ``regions`` (garment regions drawn from landmarks, for the pipeline and training), ``predict`` (shipped
+weights on photos), ``train``, ``cli``. The translator's heatmap stacks are rendered by ``heatmaps``.
 """
 
 from designgan.landmarks.schema import FLIP_INDEX, LANDMARK_NAMES, NUM_LANDMARKS

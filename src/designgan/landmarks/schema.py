@@ -99,8 +99,3 @@ def flip_index(names: tuple[str, ...] = LANDMARK_NAMES) -> list[int]:
 
 
 FLIP_INDEX: list[int] = flip_index()
-
-
-def group_indices(group: str) -> list[int]:
-    """Indices into :data:`LANDMARK_NAMES` of one group (``body``, ``lower_garment``, ``upper_garment``)."""
-    return [INDEX[name] for name in GROUPS[group]]

@@ -23,7 +23,7 @@ from designgan.landmarks.metrics import pck_by_group
 from designgan.landmarks.model import LandmarkNet, create_landmark_model
 from designgan.landmarks.predict import export_weights, predict_letterboxed
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
-from designgan.train.schedule import budget_progress, ema_update, warmup_cosine
+from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
 
 
 @dataclass

@@ -67,12 +67,3 @@ def tile(images: list[Image.Image], height: int = 480) -> Image.Image:
         canvas.paste(im, (x, 0))
         x += im.width
     return canvas
-
-
-def tint_masks(image: Image.Image, masks: list[tuple[np.ndarray, tuple[int, int, int]]],
-               alpha: float = 0.45) -> Image.Image:
-    """``image`` with each boolean mask blended in its colour."""
-    arr = np.asarray(image.convert("RGB"), dtype=np.float32)
-    for mask, colour in masks:
-        arr[mask] = (1 - alpha) * arr[mask] + alpha * np.asarray(colour, dtype=np.float32)
-    return Image.fromarray(arr.clip(0, 255).astype(np.uint8))

@@ -30,10 +30,11 @@ from torch import nn
 
 from designgan.errors import DataError
 from designgan.io import atomic_path, chmod_like_umask, write_text_atomic
+from designgan.models.weights import CHECKPOINTS, LATEST, WEIGHTS, latest_checkpoint, load_model_state
 
-CHECKPOINTS = "checkpoints"
-LATEST = "latest"
-WEIGHTS = "model.safetensors"
+__all__ = ["CHECKPOINTS", "LATEST", "WEIGHTS", "latest_checkpoint", "load_checkpoint", "load_model_state",
+           "model_state", "save_checkpoint"]
+
 STATE = "state.pt"
 DISCRIMINATORS_SUFFIX = ".discriminators.safetensors"  # beside an exported translator: what continuing needs
 
@@ -64,18 +65,6 @@ def model_state(models: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
         for name, tensor in module.state_dict().items():
             flat[f"{prefix}.{name}"] = tensor.detach().float().contiguous().cpu()
     return flat
-
-
-def load_model_state(models: dict[str, nn.Module], flat: dict[str, torch.Tensor], where: str) -> None:
-    for prefix, module in models.items():
-        part = {k[len(prefix) + 1:]: v for k, v in flat.items() if k.startswith(prefix + ".")}
-        if not part:
-            raise DataError(f"{where}: no weights for '{prefix}'")
-        try:
-            module.load_state_dict(part)
-        except RuntimeError as exc:
-            raise DataError(f"{where}: weights for '{prefix}' do not fit the configured model "
-                            f"({str(exc).splitlines()[0]})") from None
 
 
 def save_checkpoint(run_dir: Path, step: int, models: dict[str, nn.Module], state: dict[str, Any],
@@ -109,16 +98,6 @@ def save_checkpoint(run_dir: Path, step: int, models: dict[str, nn.Module], stat
     for old in complete[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def latest_checkpoint(run_dir: Path) -> Path | None:
-    pointer = Path(run_dir) / CHECKPOINTS / LATEST
-    if not pointer.is_file():
-        return None
-    path = pointer.parent / pointer.read_text().strip()
-    if not (path / WEIGHTS).is_file():
-        raise DataError(f"{pointer}: points at '{path.name}', which has no {WEIGHTS}")
-    return path
 
 
 def load_checkpoint(path: Path, models: dict[str, nn.Module]) -> dict[str, Any]:

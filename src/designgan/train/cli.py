@@ -88,10 +88,6 @@ def _check_device(name: str) -> None:
         raise ConfigError(f"config key 'train.device': {exc}") from None
 
 
-bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
-
-
-@bench_app.command("train")
 def bench_train_command(
     config: ConfigOpt = None,
     set_: SetOpt = None,
@@ -139,7 +135,3 @@ def bench_train_command(
                    f"{ref['achieved_tflops']:.3f} TFLOP/s")
         typer.echo(f"speed-up per sample: {result['speedup_vs_reference']:.2f}x")
 
-
-app = typer.Typer(help="Translator training.", no_args_is_help=True)
-app.command("train")(train_command)
-app.add_typer(bench_app, name="bench")

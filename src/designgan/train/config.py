@@ -14,6 +14,7 @@ from designgan.config import load_config
 from designgan.errors import ConfigError
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
 from designgan.models.augment import parse_policy
+from designgan.models.translator import ModelConfig, attention_channels
 
 
 @dataclass
@@ -26,8 +27,9 @@ class DataConfig:
     # the same lines given in landmarks_file); "none" trains with the garment mask as the only attention channel.
     landmarks: Literal["cache", "none"] = "cache"
     landmarks_file: Path | None = None  # default: <root>/landmarks.jsonl
-    # Garment attention channel: the dataset's pixel-level garment mask, or the region the inference pipeline
-    # draws from the landmarks (designgan.pipeline.garment_region), so training sees what inference will give.
+    # Garment attention channel: the dataset's pixel-level garment mask, or the region drawn from the landmarks
+    # (designgan.landmarks.regions.garment_region, as the inference pipeline draws it), so training sees what
+    # inference will give.
     garment_attention: Literal["mask", "landmarks"] = "mask"
     heatmap_names: list[str] = field(default_factory=lambda: list(BODY_NAMES))
     heatmap_sigma: float = 0.02  # Gaussian sigma as a share of the image height
@@ -41,22 +43,6 @@ class DataConfig:
     # "lower": train in the lower-body garment frame (designgan.landmarks.frame), waist to ankles upright at
     # data.size; the pack is written in that frame (needs data.pack). "none": whole photos.
     frame: Literal["none", "lower"] = "none"
-
-
-@dataclass
-class ModelConfig:
-    generator: str = "designgan_generator"  # a name from designgan.models.list_models()
-    discriminator: str = "designgan_discriminator"
-    ngf: int = 32
-    n_blocks: int = 6
-    n_down: int = 2
-    shared_encoder: bool = False
-    texture_channels: int = 0  # 3: feed-forward texture customisation (fabric tile as an extra input)
-    ndf: int = 64
-    d_layers: int = 3
-    d_scales: int = 1
-    norm: Literal["instance", "torch_instance", "batch", "group", "none"] = "instance"
-    padding: Literal["zeros", "reflect"] = "zeros"  # DesignGAN generator only; the CycleGAN models reflect-pad
 
 
 @dataclass
@@ -176,11 +162,7 @@ class TrainConfig:
         need(d.num_workers >= 0, "data.num_workers", ">= 0", d.num_workers)
         need(finite(d.preload_scale) and 1.0 <= d.preload_scale <= 4.0, "data.preload_scale", "in [1, 4]",
              d.preload_scale)
-        for key in ("ngf", "ndf", "d_layers", "d_scales"):
-            need(1 <= getattr(m, key) <= 1024, f"model.{key}", "in [1, 1024]", getattr(m, key))
-        need(0 <= m.n_blocks <= 64, "model.n_blocks", "in [0, 64]", m.n_blocks)
-        need(0 <= m.n_down <= 6, "model.n_down", "in [0, 6]", m.n_down)
-        need(m.texture_channels in (0, 3), "model.texture_channels", "0 or 3", m.texture_channels)
+        m.validate("model")
         for key in ("gan", "cycle", "identity", "mask", "style", "gram", "skin"):
             value = getattr(loss, key)
             need(finite(value) and value >= 0, f"loss.{key}", "a finite number >= 0", value)
@@ -207,9 +189,7 @@ class TrainConfig:
     @property
     def attention_channels(self) -> int:
         """Garment mask + one heatmap per landmark name; 0 for models without landmark attention."""
-        if self.model.generator == "cyclegan_resnet":
-            return 0
-        return 1 + (len(self.data.heatmap_names) if self.data.landmarks != "none" else 0)
+        return attention_channels(self.model, len(self.data.heatmap_names) if self.data.landmarks != "none" else 0)
 
 
 def load_train_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:

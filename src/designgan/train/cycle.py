@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from designgan import losses as L
-from designgan.models import compose, create_model, edit_alpha, garment_texture
+from designgan import models
+from designgan.models import compose, edit_alpha, garment_texture
 from designgan.models.augment import diff_augment, parse_policy
 from designgan.models.texture import garment_square_boxes
 from designgan.train.config import LossConfig, TrainConfig
@@ -45,20 +46,13 @@ class Translation:
 
 
 def build_generator(config: TrainConfig) -> nn.Module:
-    m = config.model
-    kwargs = {"ngf": m.ngf, "n_blocks": m.n_blocks, "norm": m.norm}
-    if m.generator != "cyclegan_resnet":
-        kwargs.update(attention_channels=config.attention_channels, n_down=m.n_down,
-                      shared_encoder=m.shared_encoder, texture_channels=m.texture_channels, pad=m.padding)
-    return create_model(m.generator, **kwargs)
+    """The generator of a training config (:func:`designgan.models.build_generator`)."""
+    return models.build_generator(config.model, config.attention_channels)
 
 
 def build_discriminator(config: TrainConfig) -> nn.Module:
-    m = config.model
-    kwargs = {"ndf": m.ndf, "n_layers": m.d_layers, "norm": m.norm}
-    if m.discriminator != "patchgan":
-        kwargs.update(attention_channels=max(1, config.attention_channels), n_scales=m.d_scales)
-    return create_model(m.discriminator, **kwargs)
+    """The discriminator of a training config (:func:`designgan.models.build_discriminator`)."""
+    return models.build_discriminator(config.model, config.attention_channels)
 
 
 class Generators(nn.Module):

@@ -24,6 +24,7 @@ from designgan.data import DomainImageDataset, Record, TwoDomainData
 from designgan.data.transforms import flip_index, train_transform
 from designgan.errors import ConfigError, DataError
 from designgan.landmarks.heatmaps import render_gaussians
+from designgan.landmarks.regions import garment_region  # the function the inference pipeline uses: train = inference
 from designgan.landmarks.schema import LANDMARK_NAMES
 from designgan.train.config import DataConfig
 
@@ -123,8 +124,6 @@ class DomainSamples(Dataset):
     def _landmark_garment(self, xy: torch.Tensor, conf: torch.Tensor, category: str,
                           fallback: torch.Tensor) -> torch.Tensor:
         """The garment region drawn from the landmarks exactly as the inference pipeline draws it."""
-        from designgan.pipeline import garment_region  # the pipeline's own function: train = inference
-
         points = {name: (float(x), float(y), float(c))
                   for name, (x, y), c in zip(self.names, xy.tolist(), conf.tolist(), strict=True)}
         h, w = self.config.size

@@ -1,0 +1,92 @@
+"""Building a translator's networks from a :class:`ModelConfig`: what training and inference both construct.
+
+The config names registered models (:mod:`designgan.models.registry`); which keyword arguments each gets follows
+from its :class:`~designgan.models.registry.ModelCard` (attention input, texture input), never from its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from torch import nn
+
+from designgan.errors import ConfigError
+from designgan.models.registry import create_model, list_models, model_card
+
+
+@dataclass
+class ModelConfig:
+    """The ``model:`` section of a training config, and of a saved translator's config."""
+
+    generator: str = "designgan_generator"  # a name from designgan.models.list_models("generator")
+    discriminator: str = "designgan_discriminator"
+    ngf: int = 32
+    n_blocks: int = 6
+    n_down: int = 2
+    shared_encoder: bool = False
+    texture_channels: int = 0  # 3: feed-forward texture customisation (fabric tile as an extra input)
+    ndf: int = 64
+    d_layers: int = 3
+    d_scales: int = 1
+    norm: Literal["instance", "torch_instance", "batch", "group", "none"] = "instance"
+    padding: Literal["zeros", "reflect"] = "zeros"  # DesignGAN generator only; the CycleGAN models reflect-pad
+
+    def validate(self, where: str = "model") -> ModelConfig:
+        """Check names and ranges; an error is one line naming the key."""
+        for key, kind in (("generator", "generator"), ("discriminator", "discriminator")):
+            name = getattr(self, key)
+            if name not in list_models(kind):
+                raise ConfigError(f"config key '{where}.{key}': unknown {kind} '{name}' "
+                                  f"(known: {', '.join(list_models(kind))})")
+
+        def need(ok: bool, key: str, rule: str) -> None:
+            if not ok:
+                raise ConfigError(f"config key '{where}.{key}' must be {rule}, got {getattr(self, key)!r}")
+
+        for key in ("ngf", "ndf", "d_layers", "d_scales"):
+            need(1 <= getattr(self, key) <= 1024, key, "in [1, 1024]")
+        need(0 <= self.n_blocks <= 64, "n_blocks", "in [0, 64]")
+        need(0 <= self.n_down <= 6, "n_down", "in [0, 6]")
+        need(self.texture_channels in (0, 3), "texture_channels", "0 or 3")
+        if self.texture_channels and not model_card(self.generator).texture:
+            raise ConfigError(f"config key '{where}.texture_channels': generator '{self.generator}' takes no texture")
+        return self
+
+    @property
+    def takes_attention(self) -> bool:
+        """Whether the generator reads the attention stack (garment mask + landmark heatmaps)."""
+        return model_card(self.generator).attention
+
+    @property
+    def mask_head(self) -> bool:
+        """Whether the generator predicts the target garment mask (what the inference pipeline composes with)."""
+        return model_card(self.generator).mask_head
+
+
+def attention_channels(model: ModelConfig, heatmaps: int) -> int:
+    """Channels of the generator's attention stack: the garment mask + ``heatmaps`` landmark heatmaps, or 0 for a
+    generator that reads no attention."""
+    return 1 + heatmaps if model.takes_attention else 0
+
+
+def build_generator(model: ModelConfig, attention: int) -> nn.Module:
+    """The generator ``model`` names, reading ``attention`` attention channels (when its card takes attention)."""
+    card = model_card(model.generator)
+    kwargs: dict[str, object] = {"ngf": model.ngf, "n_blocks": model.n_blocks, "norm": model.norm}
+    if card.attention:
+        kwargs.update(attention_channels=attention, n_down=model.n_down, shared_encoder=model.shared_encoder,
+                      pad=model.padding)
+    if card.texture:
+        kwargs["texture_channels"] = model.texture_channels
+    # Config keys of other architectures (e.g. n_down for InstaGAN) are not this model's: pass what its card takes.
+    return create_model(model.generator, **{k: v for k, v in kwargs.items() if k in card.options})
+
+
+def build_discriminator(model: ModelConfig, attention: int) -> nn.Module:
+    """The discriminator ``model`` names; one that reads attention gets at least the garment mask."""
+    card = model_card(model.discriminator)
+    kwargs: dict[str, object] = {"ndf": model.ndf, "n_layers": model.d_layers, "norm": model.norm}
+    if card.attention:
+        kwargs.update(attention_channels=max(1, attention), n_scales=model.d_scales)
+    return create_model(model.discriminator, **{k: v for k, v in kwargs.items() if k in card.options})

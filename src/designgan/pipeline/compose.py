@@ -1,0 +1,119 @@
+"""Composition at full resolution: each person's generator output is resampled into the photo and blended in
+only inside the feathered edit region (source garment ∪ predicted target garment, dilated), so every pixel
+outside it is bit-identical to the input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from designgan.landmarks.frame import apply, invert, warp
+from designgan.models.compose import edit_alpha
+from designgan.pipeline.output import Job
+
+
+def separable_edit_alpha(source_mask: torch.Tensor, target_mask: torch.Tensor | None = None, dilate: int = 3,
+                         feather: int = 3, threshold: float = 0.5) -> torch.Tensor:
+    """:func:`designgan.models.edit_alpha` with running sums (``separable=True``): the same values, O(1) per pixel."""
+    return edit_alpha(source_mask, target_mask, dilate=dilate, feather=feather, threshold=threshold, separable=True)
+
+
+def _resample(t: torch.Tensor, box: tuple[int, int, int, int], window: tuple[int, int, int, int],
+              mode: str) -> torch.Tensor:
+    """``t`` (C, h, w), covering crop ``box``, resampled at the photo pixels of ``window`` (both photo
+    coordinates): the same values as upsampling it to the box's size and slicing, without the rest of the box."""
+    x0, y0, x1, y1 = box
+    wx0, wy0, wx1, wy1 = window
+    # align_corners=False: pixel v of the crop samples normalised position 2 * (v + 0.5) / size - 1.
+    gx = (torch.arange(wx0, wx1, dtype=torch.float32) - x0 + 0.5) * (2 / (x1 - x0)) - 1
+    gy = (torch.arange(wy0, wy1, dtype=torch.float32) - y0 + 0.5) * (2 / (y1 - y0)) - 1
+    grid = torch.stack(torch.meshgrid(gx, gy, indexing="xy"), dim=-1)[None]
+    return F.grid_sample(t[None].float(), grid, mode=mode, padding_mode="border", align_corners=False)[0]
+
+
+def _edit_window(job: Job, source_mask: np.ndarray, bounds: tuple[int, int, int, int], margin: int
+                 ) -> tuple[int, int, int, int] | None:
+    """Photo-pixel box (within ``bounds``) holding the source and predicted garments plus ``margin``."""
+    assert job.mask is not None
+    x0, y0, x1, y1 = job.edit.box
+    mh, mw = job.mask.shape[-2:]
+    sy, sx = (y1 - y0) / mh, (x1 - x0) / mw
+    boxes = []
+    region = ((job.attention[0] > 0.5) | (job.mask[0] > 0.5)).numpy()
+    if region.any():
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        if job.edit.frame is None:
+            boxes.append((x0 + math.floor(cols[0] * sx), y0 + math.floor(rows[0] * sy),
+                          x0 + math.ceil((cols[-1] + 1) * sx), y0 + math.ceil((rows[-1] + 1) * sy)))
+        else:  # the region's box corners, mapped back from the (rotated) garment frame
+            corners = np.array([[c, r] for c in (cols[0] - 0.5, cols[-1] + 0.5)
+                                for r in (rows[0] - 0.5, rows[-1] + 0.5)])
+            xy = apply(invert(job.edit.frame), corners)
+            boxes.append((math.floor(xy[:, 0].min()), math.floor(xy[:, 1].min()),
+                          math.ceil(xy[:, 0].max()) + 1, math.ceil(xy[:, 1].max()) + 1))
+    bx0, by0, bx1, by1 = bounds
+    inside = source_mask[by0:by1, bx0:bx1]
+    if inside.any():  # thin parts of the source garment may vanish at model resolution
+        rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+        boxes.append((bx0 + int(cols[0]), by0 + int(rows[0]), bx0 + int(cols[-1]) + 1, by0 + int(rows[-1]) + 1))
+    if not boxes:
+        return None
+    wx0 = max(bx0, min(b[0] for b in boxes) - margin)
+    wy0 = max(by0, min(b[1] for b in boxes) - margin)
+    wx1 = min(bx1, max(b[2] for b in boxes) + margin)
+    wy1 = min(by1, max(b[3] for b in boxes) + margin)
+    return (wx0, wy0, wx1, wy1) if wx0 < wx1 and wy0 < wy1 else None
+
+
+def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], model_height: int, dilate: int,
+                  feather: int) -> tuple[Image.Image, np.ndarray, np.ndarray]:
+    """Paste each person's output back into ``photo`` at full resolution, only inside the feathered edit region.
+
+    ``dilate`` and ``feather`` are the composition margins at model resolution (``model_height`` rows); they are
+    scaled with each crop. Returns (result, predicted target garment mask, blend weight), all at photo size.
+    """
+    rgb = np.asarray(photo)
+    h, w = rgb.shape[:2]
+    result = rgb.copy()
+    target_mask = np.zeros((h, w), dtype=bool)
+    alpha_full = np.zeros((h, w), dtype=np.float32)
+    for job in jobs:
+        assert job.output is not None and job.mask is not None
+        x0, y0, x1, y1 = job.edit.box
+        # Only the part of the crop inside the photo matters.
+        ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        if ix0 >= ix1 or iy0 >= iy1:
+            continue
+        # Photo pixels per model pixel: the composition margins are set at model resolution.
+        frame = job.edit.frame
+        scale = (y1 - y0) / model_height if frame is None else 1 / math.sqrt(abs(np.linalg.det(frame[:, :2])))
+        grow, soften = max(1, round(dilate * scale)), max(1, round(feather * scale))
+        # Work only in a window around the garments: the rest of the crop cannot change.
+        window = _edit_window(job, source_mask, (ix0, iy0, ix1, iy1), grow + soften + math.ceil(2 * scale))
+        if window is None:
+            continue
+        ix0, iy0, ix1, iy1 = window
+        if frame is None:
+            out = _resample(job.output, job.edit.box, window, "bicubic")
+            pred = _resample(job.mask, job.edit.box, window, "bilinear")
+        else:  # back from the garment frame into the window's photo pixels
+            to_window = invert(frame) - np.array([[0, 0, ix0], [0, 0, iy0]])
+            size = (iy1 - iy0, ix1 - ix0)
+            out = warp(job.output[None], to_window, size, mode="bicubic")[0]
+            pred = warp(job.mask[None], to_window, size, padding_mode="zeros")[0]
+        src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
+        alpha = edit_alpha(src_mask[None], pred[None], dilate=grow, feather=soften, separable=True)[0, 0].numpy()
+        region = alpha > 0
+        patch = torch.from_numpy(result[iy0:iy1, ix0:ix1])  # a view: writing it writes the result
+        a = torch.from_numpy(alpha)[..., None]
+        new = (out.permute(1, 2, 0) + 1) * 127.5
+        blended = (a * new + (1 - a) * patch).round_().clamp_(0, 255).to(torch.uint8)
+        # Where the weight is 0 the input's bytes are kept as they are, not recomputed.
+        patch.copy_(torch.where(torch.from_numpy(region)[..., None], blended, patch))
+        target_mask[iy0:iy1, ix0:ix1] |= pred[0].numpy() > 0.5
+        alpha_full[iy0:iy1, ix0:ix1] = np.maximum(alpha_full[iy0:iy1, ix0:ix1], alpha)
+    return Image.fromarray(result), target_mask, alpha_full

@@ -1,0 +1,380 @@
+"""The pipeline: photo in, photo with its garment changed out (diffusers-style ``DesignGANPipeline``).
+
+    pipe = DesignGANPipeline.from_pretrained("runs/jeans2skirt")   # a training run, a saved model or a bundled name
+    out = pipe(load_image("photo.jpg"), to="skirt")                # out.image, out.source_mask, out.people, ...
+
+:meth:`DesignGANPipeline.translate_batch` runs six steps: (1) check the inputs, (2) find the people (the shipped
+landmark network, or landmarks the caller gives), (3) prepare one crop per person (garment region and landmark
+heatmaps as the attention, cropped at the model's aspect and resized to its resolution), (4) generate, (5) refine
+the new garment's texture (test-time style loss), (6) compose at FULL resolution, only inside the feathered edit
+region, so every pixel outside it is bit-identical to the input.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from designgan.data.builder import category_members
+from designgan.errors import DesignGANError
+from designgan.hardware import describe, resolve_device, resolve_precision
+from designgan.io import load_image, to_rgb
+from designgan.landmarks.frame import apply
+from designgan.landmarks.heatmaps import render_gaussians
+from designgan.landmarks.regions import garment_region, person_box
+from designgan.losses.style import inverse_centre_weight
+from designgan.models.texture import garment_texture
+from designgan.pipeline.compose import compose_photo
+from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
+from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
+from designgan.pipeline.people import NoPersonError, Person, detect_people, find_people
+from designgan.pipeline.spec import TranslatorSpec
+from designgan.pipeline.texture import fabric_patch, refine_texture, source_texture_patch, tile_texture
+from designgan.pipeline.weights import load_translator, save_translator
+
+
+class DesignGANPipeline:
+    """Garment translation of photos; build it with :meth:`from_pretrained`."""
+
+    def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
+                 precision: str = "auto", channels_last: bool = True, compile: bool = False,
+                 threads: int | None = None, device: str | torch.device = "auto") -> None:
+        """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
+        AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
+        native bf16, bf16 was measured 2.4x slower). "bf16" runs the generator with bf16 weights and activations
+        and the landmark network under bf16 autocast, "autocast" the generator with fp32 weights under bf16
+        autocast, "fp32" both plainly. ``device``: "auto" (CUDA when available), "cpu", "cuda"; the networks run
+        there, landmark-to-mask geometry, texture refinement and composition on the CPU. ``compile``
+        (torch.compile: about a minute once per batch shape, cached on disk) fuses the norm/pad/activation chains.
+        ``bench translate`` measures the choices.
+        """
+        if precision not in ("auto", "bf16", "autocast", "fp32"):
+            raise DesignGANError(f"precision must be 'auto', 'bf16', 'autocast' or 'fp32', got {precision!r}")
+        self.spec = spec
+        self.device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.precision_choice = precision
+        self.precision = precision if precision == "autocast" else resolve_precision(precision, self.device)
+        self.dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        if threads:
+            torch.set_num_threads(threads)
+        self.generators = {k: g.eval().requires_grad_(False).to(self.device, self.dtype)
+                           .to(memory_format=self.memory_format) for k, g in generators.items()}
+        self._run = {k: torch.compile(g, dynamic=False) if compile else g for k, g in self.generators.items()}
+        self._landmarks = landmarks
+
+    def describe(self) -> str:
+        """One line for logs: device, threads, the precision chosen and why (``precision auto -> bf16``)."""
+        line = describe(self.device, self.precision)
+        if self.precision_choice == "auto":
+            line = line.replace(f"precision {self.precision}", f"precision auto -> {self.precision}")
+            forced = os.environ.get("DESIGNGAN_CPU_BF16")
+            if self.device.type == "cpu" and forced in ("0", "1"):
+                line += f" (forced by DESIGNGAN_CPU_BF16={forced})"
+        return line
+
+    # -- construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, name_or_dir: str | Path, landmarks: Any = None, domains: Sequence[str] | None = None,
+                        **kwargs: Any) -> DesignGANPipeline:
+        """Load a bundled model by name, a saved model (``save_pretrained``) or a training run's folder.
+
+        ``landmarks``: a :class:`~designgan.landmarks.predict.LandmarkPredictor`, a path to landmark weights, or
+        None for the shipped landmark network (loaded on first use). ``domains`` overrides the category names.
+        """
+        spec, generators = load_translator(name_or_dir, domains)
+        return cls(spec, generators, landmarks=landmarks, **kwargs)
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        """Write ``translator.safetensors`` (both generators, 16-bit) + ``translator.json`` into folder ``path``
+        (or to ``path`` itself when it ends in ``.safetensors``)."""
+        # fp16 halves the file; a bf16 pipeline keeps bf16 (fp16 could overflow what bf16 holds).
+        half = torch.bfloat16 if self.dtype == torch.bfloat16 else torch.float16
+        return save_translator(self.spec, self.generators, path, half)
+
+    @property
+    def categories(self) -> tuple[str, str]:
+        return self.spec.domains
+
+    @property
+    def model_size(self) -> tuple[int, int]:
+        return self.spec.size
+
+    @property
+    def texture_channels(self) -> int:
+        return int(getattr(self.generators["G_AB"], "texture_channels", 0))
+
+    @property
+    def landmarks(self) -> Any:
+        """The landmark predictor, loaded on first use."""
+        if self._landmarks is None or isinstance(self._landmarks, str | Path):
+            from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
+
+            path = Path(self._landmarks) if self._landmarks is not None else DEFAULT_WEIGHTS
+            if not path.is_file():
+                raise DesignGANError(f"{path}: landmark weights not found (the landmark network is not shipped "
+                                     "yet; train one with 'designgan landmarks train --export', or pass landmarks)")
+            # the landmark network follows the pipeline's device and precision (bf16 autocast only where native)
+            self._landmarks = LandmarkPredictor.load(path, bf16=self.precision != "fp32", device=self.device)
+        return self._landmarks
+
+    def direction(self, to: str) -> tuple[str, str, str]:
+        """(generator key, source category, target category) for translating into ``to``."""
+        a, b = self.spec.domains
+
+        # a group domain ('jeans+pants') answers to each member's name too; 'Skirt' is 'skirt'
+        wanted = to.strip().lower()
+        if wanted in [n.lower() for n in (b, *category_members(b))]:
+            return "G_AB", a, b
+        if wanted in [n.lower() for n in (a, *category_members(a))]:
+            return "G_BA", b, a
+        raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")
+
+
+    # -- running ------------------------------------------------------------------------------------------------
+    def __call__(self, image: Image.Image | str | Path, to: str, texture: Image.Image | str | Path | None = None,
+                 **kwargs: Any) -> PipelineOutput:
+        """Translate one photo's garment into category ``to`` (see :meth:`translate_batch` for the options)."""
+        out = self.translate_batch([image], to, texture, **{**kwargs, "return_errors": False})[0]
+        assert isinstance(out, PipelineOutput)
+        return out
+
+    def translate_batch(
+        self,
+        images: Sequence[Image.Image | str | Path],
+        to: str,
+        texture: Image.Image | str | Path | None = None,
+        *,
+        landmarks: Sequence[Any] | None = None,
+        garment_masks: Sequence[np.ndarray | None] | None = None,
+        all_people: bool = False,
+        refine_steps: int | None = None,
+        refine_lr: float = 0.05,
+        keep_texture: bool = True,
+        seed: int = 0,
+        return_errors: bool = False,
+    ) -> list[PipelineOutput | DesignGANError]:
+        """Translate several photos at once (one generator batch).
+
+        Args:
+            images: PIL images or paths (paths go through :func:`designgan.io.load_image`).
+            to: target category (one of :attr:`categories`).
+            texture: fabric image for the new garment (texture customisation); None keeps the source texture.
+            landmarks: per photo, landmarks to use instead of running the landmark network: a ``LandmarkResult``,
+                a ``{name: (x, y, conf)}`` dict, or a list of those (several people).
+            garment_masks: per photo, a bool (H, W) source garment mask to use instead of the landmark outline.
+            all_people: edit every person found, not only the most prominent one.
+            refine_steps: test-time refinement steps with the style loss against the fabric, or without one
+                against the source garment's own texture (default: 0 for a texture-conditioned generator, which
+                takes the texture as an input, 30 otherwise).
+            keep_texture: without ``texture``, refine the new garment towards the source garment's texture (the
+                paper's style loss at test time); False gives the generator's raw output.
+            return_errors: put a photo's :class:`DesignGANError` (unreadable, no person...) in its place in the
+                returned list instead of raising, so one bad photo does not stop a batch.
+        Returns:
+            One :class:`PipelineOutput` per photo (or, with ``return_errors``, the error of a photo that failed).
+        Raises:
+            NoPersonError: no person or no garment region was found in a photo.
+        """
+        failed: dict[int, DesignGANError] = {}  # photo index -> why it failed; later steps skip those photos
+        timings: dict[str, float] = {}
+        tic = time.perf_counter()
+
+        def step_done(name: str) -> None:
+            nonlocal tic
+            if failed and not return_errors:
+                raise failed[min(failed)]
+            timings[name] = time.perf_counter() - tic
+            tic = time.perf_counter()
+
+        # 1. Check the inputs: the direction, the fabric, every photo decoded (a bad one fails alone).
+        key, source_cat, target_cat = self.direction(to)
+        fabric = self._as_image(texture) if texture is not None else None
+        photos = self._decode(images, failed)
+        step_done("decode")
+        # 2. Find the people to edit in each photo.
+        has_mask = [garment_masks is not None and garment_masks[i] is not None for i in range(len(photos))]
+        people, warnings = find_people(photos, landmarks, self.detect_people, all_people, has_mask, failed)
+        step_done("landmarks")
+        # 3. Prepare one crop per person: image, attention (garment region + heatmaps), texture input.
+        jobs, source_masks = self._prepare_all(photos, people, source_cat, garment_masks, fabric, failed)
+        step_done("prepare")
+        # 4. Generate, in batches. 5. Refine the new garment's texture.
+        self._generate(key, jobs)
+        if fabric is not None or keep_texture:
+            steps = refine_steps if refine_steps is not None else (0 if self.texture_channels else 30)
+            if steps > 0:
+                self._refine(jobs, fabric, steps, refine_lr, seed)
+        step_done("generator")
+        # 6. Compose each photo at full resolution, only inside the edit region.
+        outputs: list[PipelineOutput | DesignGANError] = []
+        for i, photo in enumerate(photos):
+            if i in failed or photo is None:
+                outputs.append(failed[i])
+                continue
+            mine = [j for j in jobs if j.photo == i]
+            loss = self.spec.config.loss
+            result, target_mask, alpha = compose_photo(photo, source_masks[i], mine, self.model_size[0],
+                                                       loss.dilate, loss.feather)
+            outputs.append(PipelineOutput(
+                image=result, source=photo, source_category=source_cat, target_category=target_cat,
+                source_mask=source_masks[i], target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
+                model=self.spec.name, warnings=warnings[i]))
+        step_done("compose")
+        for out in outputs:
+            if isinstance(out, PipelineOutput):
+                out.timings = {name: seconds / len(photos) for name, seconds in timings.items()}
+        return outputs
+
+    # -- steps --------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _as_image(x: Image.Image | str | Path | np.ndarray) -> Image.Image:
+        if isinstance(x, str | Path):
+            return load_image(x)
+        if isinstance(x, np.ndarray):
+            x = Image.fromarray(x)
+        if not isinstance(x, Image.Image):
+            raise DesignGANError(f"expected an image or a path, got {type(x).__name__}")
+        return x if x.mode == "RGB" else to_rgb(x)
+
+    def _decode(self, images: Sequence[Any], failed: dict[int, DesignGANError]) -> list[Image.Image | None]:
+        photos: list[Image.Image | None] = []
+        for i, x in enumerate(images):
+            try:
+                photos.append(self._as_image(x))
+            except DesignGANError as exc:
+                failed[i] = exc
+                photos.append(None)
+        return photos
+
+    def detect_people(self, photo: Image.Image) -> list[Person]:
+        """Every person the landmark network can find, most confident first (:func:`people.detect_people`:
+        a wide photo is also read in overlapping person-shaped strips)."""
+        return detect_people(self.landmarks, photo)
+
+    def _prepare_all(self, photos: list[Image.Image | None], people: list[list[Person]], source_cat: str,
+                     garment_masks: Sequence[np.ndarray | None] | None, fabric: Image.Image | None,
+                     failed: dict[int, DesignGANError]) -> tuple[list[Job], dict[int, np.ndarray]]:
+        jobs: list[Job] = []
+        source_masks: dict[int, np.ndarray] = {}
+        for i, photo in enumerate(photos):
+            if i in failed or photo is None:
+                continue
+            given = garment_masks[i] if garment_masks is not None else None
+            try:
+                photo_jobs, source_masks[i] = self._prepare(i, photo, people[i], source_cat, given, fabric)
+            except DesignGANError as exc:
+                failed[i] = exc
+                continue
+            jobs += photo_jobs
+        return jobs, source_masks
+
+    def _prepare(self, index: int, photo: Image.Image, people: list[Person], source_cat: str,
+                 given_mask: np.ndarray | None, fabric: Image.Image | None) -> tuple[list[Job], np.ndarray]:
+        cfg = self.spec.config
+        mh, mw = self.model_size
+        w, h = photo.size
+        rgb = np.asarray(photo)
+        if given_mask is not None:
+            given_mask = np.asarray(given_mask).astype(bool)
+            if given_mask.shape != (h, w):
+                raise DesignGANError(f"garment mask is {given_mask.shape[1]}x{given_mask.shape[0]}, photo is {w}x{h}")
+        source_mask = np.zeros((h, w), dtype=bool)
+        jobs = []
+        for person in people:
+            if given_mask is not None:
+                mask, polygon = given_mask, None
+            else:
+                mask, polygon = garment_region(person.points, source_cat, (w, h))
+            if mask is None or not mask.any():
+                continue
+            source_mask |= mask
+            frame = None
+            if cfg.data.frame == "lower":
+                framed = frame_crop(rgb, mask, person.points, (mh, mw))
+                if framed is None:  # no garment frame from this person's landmarks
+                    continue
+                image, garment, frame, box = framed
+                to_model = frame
+            else:
+                box = crop_box(person_box(person.points), (w, h), (mh, mw))
+                crop = crop_padded(rgb, box)
+                crop_mask = crop_padded(mask[..., None].astype(np.uint8) * 255, box)[..., 0]
+                image = torch.from_numpy(np.asarray(Image.fromarray(crop).resize((mw, mh), Image.BICUBIC)).copy())
+                image = image.permute(2, 0, 1).float() / 127.5 - 1
+                garment = torch.from_numpy(np.asarray(Image.fromarray(crop_mask).resize((mw, mh), Image.BILINEAR))
+                                           .copy())
+                garment = (garment.float() / 255.0 > 0.5).float()[None]
+                to_model = box_matrix(box, (mh, mw))
+            channels = [garment]
+            if cfg.data.landmarks != "none":
+                channels.append(self._heatmaps(person, to_model))
+            texture = None
+            if self.texture_channels:
+                # no user fabric: a texture-conditioned generator gets the source garment's own fabric (as in
+                # training), so the new garment keeps the old texture
+                texture = (tile_texture(fabric, (mh, mw)) if fabric is not None
+                           else garment_texture(image.clamp(-1, 1)[None], garment[None])[0][0])
+            jobs.append(Job(index, PersonEdit(person, box, polygon, frame),
+                            image.clamp(-1, 1), torch.cat(channels), texture))
+            if given_mask is not None:
+                break  # one given mask describes the photo's garment; it is edited once
+        if not jobs:
+            raise NoPersonError(f"no {source_cat} region found on the person (the garment and leg landmarks are not "
+                                "confident enough); pass a garment mask")
+        return jobs, source_mask
+
+    def _heatmaps(self, person: Person, to_model: np.ndarray) -> torch.Tensor:
+        """The landmark heatmap channels of the attention stack, at model resolution; ``to_model`` maps photo
+        pixels to model pixels (pixel centres at integers, as the training transforms place keypoints)."""
+        cfg = self.spec.config.data
+        mh, mw = self.model_size
+        points = [person.points.get(name, (0.0, 0.0, 0.0)) for name in cfg.heatmap_names]
+        xy = torch.from_numpy(apply(to_model, np.array([p[:2] for p in points], dtype=np.float64))).float()
+        keep = torch.tensor([float(p[2] >= cfg.min_confidence) for p in points])
+        heat = render_gaussians(xy, mh, mw, sigma=max(1.0, cfg.heatmap_sigma * mh))
+        return heat * keep[:, None, None]
+
+    @torch.no_grad()
+    def _generate(self, key: str, jobs: list[Job], batch_size: int = 8) -> None:
+        g = self._run[key]
+
+        def batch(tensors: list[torch.Tensor]) -> torch.Tensor:
+            return torch.stack(tensors).to(self.device, self.dtype).contiguous(memory_format=self.memory_format)
+
+        for start in range(0, len(jobs), batch_size):
+            chunk = jobs[start:start + batch_size]
+            image, attention = batch([j.image for j in chunk]), batch([j.attention for j in chunk])
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "autocast"):
+                if chunk[0].texture is not None:
+                    out = g(image, attention, batch([j.texture for j in chunk]))  # type: ignore[misc]
+                else:
+                    out = g(image, attention)
+            mask = out.mask if out.mask is not None else attention[:, :1]
+            for j, img, m in zip(chunk, out.image.float().cpu(), mask.float().cpu(), strict=True):
+                j.output, j.mask = img.clamp(-1, 1), m
+
+    def _refine(self, jobs: list[Job], fabric: Image.Image | None, steps: int, lr: float, seed: int) -> None:
+        """Few-step test-time refinement: a residual on the garment pixels, fitted with the style loss against the
+        fabric, or (no fabric) against each person's own source garment (see :func:`refine_texture`)."""
+        size = tuple(self.spec.config.loss.style_size)
+        shared = fabric_patch(fabric, size) if fabric is not None else None  # type: ignore[arg-type]
+        weight = inverse_centre_weight(size, self.spec.config.loss.style_floor, self.spec.config.loss.style_power)
+        generator = torch.Generator().manual_seed(seed)
+        for job in jobs:
+            assert job.output is not None and job.mask is not None
+            base, mask = job.output[None].float(), (job.mask[None] > 0.5).float()
+            reference = shared if shared is not None else source_texture_patch(job.image, job.attention[:1], size)
+            if reference is None or not mask.any():
+                continue
+            noise = torch.randn(base.shape, generator=generator) * 1e-3
+            job.output = refine_texture(base, mask, reference, weight, steps, lr, noise)[0]
+

@@ -1,0 +1,185 @@
+"""Translating files and folders: input collection, safe output names, landmark files, and the batched
+decode -> pipeline -> encode loop that ``designgan translate`` (and ``bench translate``) run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from designgan.errors import DataError, DesignGANError
+from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_png
+
+# zlib level of the PNGs translate writes: lossless at any level; level 1 encodes a 550x825 result 3.5x faster than
+# PIL's default 6 (81 vs 285 ms on a busy 2-core CPU) for files about 13% larger, and in folder mode encoding
+# otherwise costs more CPU than the networks.
+OUTPUT_PNG_LEVEL = 1
+
+
+def inference_threads() -> int:
+    """torch threads for translate, bench translate and the demo when --threads is not given: half the CPUs this
+    process may use (one per physical core on a machine with 2-way SMT), at least 1; torch's own choice when
+    OMP_NUM_THREADS is set.
+
+    The networks are small (a 132x88 or 300x200 generator, a 192x128 landmark network) and scale poorly across
+    cores, while folder mode decodes and encodes in two background threads. On the project's 2-core CPU one thread
+    beat two both idle and shared (docs/pipeline.md, Speed).
+    """
+    import torch
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        return torch.get_num_threads()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cpus // 2)
+
+
+
+def collect_inputs(inputs: list[Path]) -> list[Path]:
+    """Files as given, and the image files (by suffix, sorted, not recursive) of each folder."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise DataError(f"{item}: folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            files += found
+        elif item.is_file():
+            files.append(item)
+        else:
+            raise DataError(f"{item}: not found")
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values())
+
+
+def safe_name(text: str) -> str:
+    """A file-name part made of letters, digits, '.', '_' and '-' only, never starting with '.'."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "image"
+    return cleaned[:100]
+
+
+def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
+    """``OUTDIR/<stem>_<to>.png`` per input (numbered on clashes); refuses any that would overwrite an input.
+
+    Names are built from sanitised stems, so no input name can place an output outside ``out_dir``.
+    """
+    out_root = out_dir.resolve()
+    inputs = {f.resolve(): f for f in files}
+    taken: set[str] = set()
+    paths = []
+    for f in files:
+        base = f"{safe_name(f.stem)}_{safe_name(to)}"
+        name, k = f"{base}.png", 2
+        while name.lower() in taken:
+            name, k = f"{base}_{k}.png", k + 1
+        taken.add(name.lower())
+        path = out_root / name
+        if path.parent != out_root:  # cannot happen with safe_name; checked because it is the security boundary
+            raise DesignGANError(f"{f}: output name escapes the output folder")
+        if path in inputs:  # name the input that would be lost (often another photo than f)
+            raise DesignGANError(f"{out_dir}: the output of {f} ({name}) would overwrite the input {inputs[path]}; "
+                                 "choose another output folder")
+        paths.append(path)
+    return paths
+
+
+def read_landmark_lines(path: Path) -> dict[Path, dict[str, Any]]:
+    """``{resolved image path: landmark record}`` from JSON lines with ``image`` and ``points`` (``person_found``
+    optional), e.g. collected from ``designgan landmarks predict --json``."""
+    if not path.is_file():
+        raise DataError(f"{path}: landmark file not found")
+    table: dict[Path, dict[str, Any]] = {}
+    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            image = Path(row["image"])
+            if not isinstance(row["points"], dict):
+                raise TypeError("points must be a mapping")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DataError(f"{path}:{lineno}: invalid landmark line ({type(exc).__name__}: {exc})") from None
+        if not image.is_absolute():
+            image = path.parent / image
+        table[image.resolve()] = row
+    return table
+
+
+
+def _decode(files: list[Path]) -> list[Image.Image | DesignGANError]:
+    out: list[Image.Image | DesignGANError] = []
+    for f in files:
+        try:
+            out.append(load_image(f))
+        except DesignGANError as exc:
+            out.append(exc)
+    return out
+
+
+def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, *, fabric: Image.Image | None = None,
+                    fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
+                    side_by_side: bool = False, all_people: bool = False, refine_steps: int | None = None,
+                    keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
+                    log: Any = print, progress: Any = None) -> int:
+    """Translate ``files`` into ``targets`` (PNG with AI-edit metadata) in batches; returns the number that failed.
+
+    Decoding the next batch and encoding the last one run in background threads while the models run (PIL
+    releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
+    ``garment_mask`` (the benchmark's stand-in when no landmark network is shipped) is used for every photo.
+    """
+    failures = 0
+
+    def report(f: Path, exc: Exception) -> None:
+        nonlocal failures
+        failures += 1
+        message = str(exc)
+        log(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
+
+    def write(picture: Image.Image, target: Path, meta: dict[str, str]) -> None:
+        save_png(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL)
+
+    chunks = [(files[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(files), batch_size)]
+    writes: list[tuple[Path, Future]] = []
+    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
+        upcoming = reader.submit(_decode, chunks[0][0]) if chunks else None
+        for k, (chunk, chunk_targets) in enumerate(chunks):
+            assert upcoming is not None
+            decoded = upcoming.result()
+            upcoming = reader.submit(_decode, chunks[k + 1][0]) if k + 1 < len(chunks) else None
+            good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
+            for i, d in enumerate(decoded):
+                if isinstance(d, DesignGANError):
+                    report(chunk[i], d)
+            given = [table.get(chunk[i].resolve()) for i in good] if table is not None else None
+            masks = [garment_mask] * len(good) if garment_mask is not None else None
+            results = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
+                                           garment_masks=masks, all_people=all_people, refine_steps=refine_steps,
+                                           keep_texture=keep_texture, return_errors=True) if good else []
+            for i, result in zip(good, results, strict=True):
+                f = chunk[i]
+                if isinstance(result, DesignGANError):
+                    report(f, result)
+                    continue
+                for warning in result.warnings:
+                    log(f"warning: {f}: {warning}")
+                extra = {"DesignGAN-Source-File": f.name}
+                if fabric_name is not None:
+                    extra["DesignGAN-Texture"] = fabric_name
+                picture = result.side_by_side() if side_by_side else result.image
+                meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
+                writes.append((f, writer.submit(write, picture, chunk_targets[i], meta)))
+            if progress is not None:
+                progress(len(chunk))
+        for f, future in writes:
+            try:
+                future.result()
+            except (OSError, DesignGANError) as exc:  # e.g. disk full: the atomic write left no partial file
+                report(f, exc)
+    return failures

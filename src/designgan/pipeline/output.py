@@ -1,0 +1,109 @@
+"""What the pipeline gives back: :class:`PipelineOutput` (the result and everything used to make it) and its
+pictures (landmark overlay, step-by-step strip, side by side), plus :class:`Job`, one person on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from designgan.io import ai_edit_metadata
+from designgan.landmarks.regions import LANDMARK_CONFIDENCE
+from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
+from designgan.pipeline.people import Person
+
+
+@dataclass
+class PersonEdit:
+    """One person's edit: their landmarks, the crop the generator saw, and the source garment outline."""
+
+    person: Person
+    box: tuple[int, int, int, int]  # the crop, or the garment frame's footprint (photo pixels, may leave the photo)
+    source_polygon: list[tuple[float, float]] | None
+    frame: np.ndarray | None = None  # garment-frame models: the photo -> model pixel map (2x3); None for box crops
+
+
+@dataclass
+class PipelineOutput:
+    """A translated photo and everything used to make it (all at the photo's full resolution)."""
+
+    image: Image.Image
+    source: Image.Image
+    source_category: str
+    target_category: str
+    source_mask: np.ndarray  # bool (H, W): the source garment region(s) fed to the generator as attention
+    target_mask: np.ndarray  # bool (H, W): the generator's predicted target garment
+    alpha: np.ndarray  # float32 (H, W): blend weight; exactly 0 where the output equals the input
+    people: list[PersonEdit]
+    model: str
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def edit_region(self) -> np.ndarray:
+        return self.alpha > 0
+
+    def metadata(self) -> dict[str, str]:
+        return ai_edit_metadata(self.model, self.source_category, self.target_category)
+
+    def landmark_overlay(self, image: Image.Image | None = None) -> Image.Image:
+        """The landmarks, skeleton and source garment outline drawn on ``image`` (default: the input)."""
+        canvas = (image or self.source).copy()
+        draw = ImageDraw.Draw(canvas)
+        radius = max(2, round(min(canvas.size) / 150))
+        for edit in self.people:
+            pts = edit.person.points
+            for a, b in SKELETON:
+                if a in pts and b in pts and min(pts[a][2], pts[b][2]) >= LANDMARK_CONFIDENCE:
+                    draw.line([pts[a][:2], pts[b][:2]], fill=(0, 200, 255), width=max(1, radius // 2))
+            if edit.source_polygon:
+                draw.line([*edit.source_polygon, edit.source_polygon[0]], fill=(255, 200, 0), width=max(1, radius // 2))
+            for name, (x, y, c) in pts.items():
+                if c >= LANDMARK_CONFIDENCE:
+                    colour = (255, 60, 60) if name in LANDMARK_NAMES[:17] else (60, 255, 60)
+                    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour)
+        return canvas
+
+    def explain(self, height: int = 412) -> Image.Image:
+        """One strip showing the steps: input with landmarks and outline | source garment | predicted garment |
+        blend weight (edit region) | result."""
+        def grey(arr: np.ndarray) -> Image.Image:
+            return Image.fromarray((np.clip(arr, 0, 1) * 255).astype(np.uint8)).convert("RGB")
+
+        panels = [self.landmark_overlay(), grey(self.source_mask.astype(np.float32)),
+                  grey(self.target_mask.astype(np.float32)), grey(self.alpha), self.image]
+        titles = ["input + landmarks", "source garment", "predicted garment", "blend weight", "result"]
+        panels = [p.resize((round(p.width * height / p.height), height), Image.BILINEAR) for p in panels]
+        sheet = Image.new("RGB", (sum(p.width for p in panels), height), (255, 255, 255))
+        draw = ImageDraw.Draw(sheet)
+        x = 0
+        for p, title in zip(panels, titles, strict=True):
+            sheet.paste(p, (x, 0))
+            draw.rectangle([x, 0, x + 6 * len(title) + 6, 14], fill=(255, 255, 255))
+            draw.text((x + 3, 2), title, fill=(0, 0, 0))
+            x += p.width
+        return sheet
+
+    def side_by_side(self, overlay: bool = False) -> Image.Image:
+        """Input (optionally with the landmark overlay) and result next to each other."""
+        left = self.landmark_overlay() if overlay else self.source
+        sheet = Image.new("RGB", (left.width * 2, left.height), (0, 0, 0))
+        sheet.paste(left, (0, 0))
+        sheet.paste(self.image, (left.width, 0))
+        return sheet
+
+
+@dataclass
+class Job:
+    """One person of one photo on its way through the generator."""
+
+    photo: int
+    edit: PersonEdit
+    image: torch.Tensor  # (3, h, w) in [-1, 1], model resolution
+    attention: torch.Tensor  # (C, h, w)
+    texture: torch.Tensor | None = None
+    output: torch.Tensor | None = None  # (3, h, w) in [-1, 1]
+    mask: torch.Tensor | None = None  # (1, h, w) probability
+

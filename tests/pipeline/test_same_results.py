@@ -1,0 +1,117 @@
+"""Same results: the bundled example photos through the bundled models match a stored reference.
+
+The reference (``fixtures/same_results.npz``) was written with ``python tests/pipeline/test_same_results.py
+--write`` at commit af6b59b, before the pipeline was split into a package, so any refactor of the inference path
+that changes an output fails here. Per case it holds the SHA-256 of the full-resolution result's pixels, the
+pixel counts of the source/target masks and edit region, and the result downsampled to 1/16 (box filter).
+
+Where the torch version and CPU model equal the reference machine's the hashes must match exactly; elsewhere
+(other float kernels) the downsampled pixels must agree to within a few levels and the masks to within 1%.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+FIXTURE = Path(__file__).parent / "fixtures" / "same_results.npz"
+# what each bundled example wears (assets/examples/README.md): skirts become the other domain, the rest a skirt
+WORN = {"ccp_1005": "skirt", "ccp_1012": "skirt", "ccp_1045": "jeans", "ccp_1065": "jeans"}
+THUMB = 16  # downsampling factor of the stored pixels
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _tartan(size: int = 256) -> Image.Image:
+    """The demo's tartan swatch, drawn here so the reference does not depend on where that helper lives."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    base = np.zeros((size, size, 3), dtype=np.float32)
+    base[:] = (34, 70, 40)
+    for period, width, colour in ((64, 14, (150, 30, 40)), (64, 4, (230, 200, 80)), (32, 2, (20, 20, 60))):
+        band_x = ((xx % period) < width)[..., None]
+        band_y = ((yy % period) < width)[..., None]
+        twill = (((xx + yy) // 2) % 2 == 0)[..., None]
+        base = np.where(band_x & twill, colour, base)
+        base = np.where(band_y & ~twill, colour, base)
+    return Image.fromarray(base.astype(np.uint8))
+
+
+def compute() -> dict[str, dict]:
+    """Every case: {name: {"sha256", "source", "target", "edit", "thumb"}}."""
+    from designgan.pipeline import DesignGANPipeline, bundled_models
+
+    examples = Path(__file__).resolve().parents[2] / "src" / "designgan" / "assets" / "examples"
+    photos = sorted(examples.glob("*.jpg"))
+    images = [Image.open(p).convert("RGB") for p in photos]
+    cases: dict[str, dict] = {}
+    for k, model in enumerate(sorted(bundled_models())):
+        pipe = DesignGANPipeline.from_pretrained(model, precision="fp32", device="cpu")
+        a, b = pipe.categories
+        variants: list[tuple[str, dict]] = [("keep", {}), ("raw", {"keep_texture": False})]
+        if k == 0:
+            variants.append(("tartan", {"texture": _tartan()}))
+        for photo, image in zip(photos, images, strict=True):
+            to = a if WORN[photo.stem] == "skirt" else b
+            for variant, kwargs in variants:
+                out = pipe(image, to=to, **kwargs)
+                arr = np.asarray(out.image)
+                h, w = arr.shape[:2]
+                thumb = np.asarray(out.image.resize((w // THUMB, h // THUMB), Image.BOX))
+                cases[f"{model}/{photo.stem}/{variant}"] = {
+                    "sha256": hashlib.sha256(arr.tobytes()).hexdigest(),
+                    "source": int(out.source_mask.sum()), "target": int(out.target_mask.sum()),
+                    "edit": int(out.edit_region.sum()), "thumb": thumb}
+    return cases
+
+
+def _write() -> None:
+    cases = compute()
+    meta = {"torch": torch.__version__, "cpu": _cpu_model(),
+            "cases": {k: {m: v for m, v in c.items() if m != "thumb"} for k, c in cases.items()}}
+    FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(FIXTURE, meta=np.array(json.dumps(meta)), **{k: c["thumb"] for k, c in cases.items()})
+    print(f"wrote {FIXTURE}: {len(cases)} cases")
+
+
+def test_bundled_examples_give_the_stored_results() -> None:
+    from designgan.pipeline import bundled_models
+
+    if not bundled_models():
+        pytest.fail("no bundled translator found: packaging lost the weight files")
+    torch.set_num_threads(1)
+    stored = np.load(FIXTURE)
+    meta = json.loads(str(stored["meta"]))
+    same_machine = meta["torch"] == torch.__version__ and meta["cpu"] == _cpu_model()
+    cases = compute()
+    assert sorted(cases) == sorted(meta["cases"]), "the set of bundled models or example photos changed"
+    for name, got in cases.items():
+        want = meta["cases"][name]
+        if same_machine:
+            assert got["sha256"] == want["sha256"], f"{name}: output pixels changed"
+        for key in ("source", "target", "edit"):
+            assert abs(got[key] - want[key]) <= 0.01 * max(want[key], 100), f"{name}: {key} mask changed"
+        diff = np.abs(got["thumb"].astype(np.int16) - stored[name].astype(np.int16))
+        assert diff.max() <= 6 and diff.mean() <= 0.5, f"{name}: output differs (max {diff.max()}, mean " \
+                                                        f"{diff.mean():.2f} levels)"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        torch.set_num_threads(1)
+        _write()
