@@ -29,13 +29,13 @@ from designgan.hardware import describe, resolve_device, resolve_precision
 from designgan.io import load_image, to_rgb
 from designgan.landmarks.frame import apply
 from designgan.landmarks.heatmaps import render_gaussians
-from designgan.landmarks.regions import garment_region, person_box
+from designgan.landmarks.regions import already_wears, garment_region, person_box, trouser_evidence
 from designgan.losses.style import inverse_centre_weight
 from designgan.models.texture import garment_texture
 from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
 from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
-from designgan.pipeline.people import NoPersonError, Person, detect_people, find_people
+from designgan.pipeline.people import AlreadyTargetError, NoPersonError, Person, detect_people, find_people
 from designgan.pipeline.spec import TranslatorSpec
 from designgan.pipeline.texture import fabric_patch, refine_texture, source_texture_patch, tile_texture
 from designgan.pipeline.weights import load_translator, save_translator
@@ -205,7 +205,8 @@ class DesignGANPipeline:
         people, warnings = find_people(photos, landmarks, self.detect_people, all_people, has_mask, failed)
         step_done("landmarks")
         # 3. Prepare one crop per person: image, attention (garment region + heatmaps), texture input.
-        jobs, source_masks = self._prepare_all(photos, people, source_cat, garment_masks, fabric, failed)
+        jobs, source_masks = self._prepare_all(photos, people, (source_cat, target_cat), garment_masks, fabric,
+                                               failed)
         step_done("prepare")
         # 4. Generate, in batches. 5. Refine the new garment's texture.
         self._generate(key, jobs)
@@ -260,7 +261,7 @@ class DesignGANPipeline:
         a wide photo is also read in overlapping person-shaped strips)."""
         return detect_people(self.landmarks, photo)
 
-    def _prepare_all(self, photos: list[Image.Image | None], people: list[list[Person]], source_cat: str,
+    def _prepare_all(self, photos: list[Image.Image | None], people: list[list[Person]], cats: tuple[str, str],
                      garment_masks: Sequence[np.ndarray | None] | None, fabric: Image.Image | None,
                      failed: dict[int, DesignGANError]) -> tuple[list[Job], dict[int, np.ndarray]]:
         jobs: list[Job] = []
@@ -270,16 +271,17 @@ class DesignGANPipeline:
                 continue
             given = garment_masks[i] if garment_masks is not None else None
             try:
-                photo_jobs, source_masks[i] = self._prepare(i, photo, people[i], source_cat, given, fabric)
+                photo_jobs, source_masks[i] = self._prepare(i, photo, people[i], cats, given, fabric)
             except DesignGANError as exc:
                 failed[i] = exc
                 continue
             jobs += photo_jobs
         return jobs, source_masks
 
-    def _prepare(self, index: int, photo: Image.Image, people: list[Person], source_cat: str,
+    def _prepare(self, index: int, photo: Image.Image, people: list[Person], cats: tuple[str, str],
                  given_mask: np.ndarray | None, fabric: Image.Image | None) -> tuple[list[Job], np.ndarray]:
         cfg = self.spec.config
+        source_cat, target_cat = cats
         mh, mw = self.model_size
         w, h = photo.size
         rgb = np.asarray(photo)
@@ -289,7 +291,13 @@ class DesignGANPipeline:
                 raise DesignGANError(f"garment mask is {given_mask.shape[1]}x{given_mask.shape[0]}, photo is {w}x{h}")
         source_mask = np.zeros((h, w), dtype=bool)
         jobs = []
+        already: list[tuple[str, float]] = []  # people who already wear the target family
         for person in people:
+            if given_mask is None:  # a given mask says where the source garment is: no second-guessing
+                worn = already_wears(person.points, source_cat, target_cat)
+                if worn is not None:
+                    already.append((worn, trouser_evidence(person.points)))
+                    continue
             if given_mask is not None:
                 mask, polygon = given_mask, None
             else:
@@ -327,6 +335,11 @@ class DesignGANPipeline:
                             image.clamp(-1, 1), torch.cat(channels), texture))
             if given_mask is not None:
                 break  # one given mask describes the photo's garment; it is edited once
+        if not jobs and already:
+            worn, evidence = already[0]
+            raise AlreadyTargetError(
+                f"the person already wears {'a skirt' if worn == 'skirt' else 'trousers'} (the landmark network's "
+                f"trouser evidence is {evidence:.2f}), not {source_cat}: nothing was edited")
         if not jobs:
             raise NoPersonError(f"no {source_cat} region found on the person (the garment and leg landmarks are not "
                                 "confident enough); pass a garment mask")

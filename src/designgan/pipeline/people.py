@@ -31,6 +31,10 @@ class NoPersonError(DesignGANError):
     """The landmark network found no person (or no garment region) to edit."""
 
 
+class AlreadyTargetError(NoPersonError):
+    """Every person found already wears the target garment family: nothing to edit (and nothing is claimed)."""
+
+
 @dataclass
 class Person:
     """One person's landmarks as the pipeline uses them: ``points[name] = (x, y, confidence)`` in photo pixels."""

@@ -1,0 +1,45 @@
+"""A photo whose person already wears the target garment family is reported as such and not edited (the
+AI-edit metadata must never state an edit that did not happen)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from designgan.landmarks.regions import SKIRT_BELOW, TROUSERS_ABOVE, already_wears, trouser_evidence
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "designgan" / "assets" / "examples"
+
+
+def points(evidence: float) -> dict[str, tuple[float, float, float]]:
+    return {n: (10.0, 10.0, evidence) for n in ("left_inner_hem", "right_inner_hem", "crotch")}
+
+
+def test_the_evidence_decides_only_where_it_is_clear():
+    assert trouser_evidence(points(0.7)) == pytest.approx(0.7) and trouser_evidence({}) == 0.0
+    assert already_wears(points(SKIRT_BELOW / 2), "jeans", "skirt") == "skirt"
+    assert already_wears(points(0.3), "jeans", "skirt") is None  # unclear: edited as asked
+    assert already_wears(points(TROUSERS_ABOVE + 0.2), "skirt", "pants") == "trousers"
+    assert already_wears(points(0.3), "skirt", "jeans") is None
+    assert already_wears(points(0.0), "jeans", "shorts") is None  # only trousers <-> skirts are decided
+
+
+def test_a_skirt_photo_asked_to_become_a_skirt_is_refused_and_nothing_is_written(tmp_path):
+    from designgan.pipeline import AlreadyTargetError, DesignGANPipeline
+
+    pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
+    with pytest.raises(AlreadyTargetError, match="already wears a skirt"):
+        pipe(EXAMPLES / "ccp_1012.jpg", to="skirt")  # CCP 1012 wears a skirt
+    # The same photo the other way is edited, and says so.
+    out = pipe(EXAMPLES / "ccp_1012.jpg", to="jeans", keep_texture=False)
+    assert (out.source_category, out.target_category) == ("skirt", "jeans")
+    # The command line reports it for that photo and writes no file claiming an edit.
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "from designgan.cli import main; main()", "translate",
+                           str(EXAMPLES / "ccp_1012.jpg"), "--to", "skirt", "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "already wears a skirt" in proc.stdout + proc.stderr
+    assert not list((tmp_path / "out").glob("*.png")) if (tmp_path / "out").exists() else True
