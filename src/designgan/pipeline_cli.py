@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,8 +46,12 @@ def translate_command(
     model: Annotated[str | None, typer.Option(help="Bundled model name, saved model, or training run folder "
                                               "(default: the bundled model).")] = None,
     side_by_side: Annotated[bool, typer.Option("--side-by-side", help="Write input | result pairs.")] = False,
-    all_people: Annotated[bool, typer.Option("--all-people", help="Edit every person found, not only the "
-                                             "most prominent one.")] = False,
+    all_people: Annotated[bool, typer.Option("--all-people", help="Edit every person found, also people in the "
+                                             "background (default: every clearly visible person).")] = False,
+    person: Annotated[int | None, typer.Option("--person", min=1, help="Edit only person K (1 = the most "
+                                               "prominent, 2 the next, ...).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per photo: input, output, people "
+                                          "found, people translated, people skipped with the reason.")] = False,
     landmarks: Annotated[Path | None, typer.Option(help="JSON lines of landmarks ({'image', 'points'}) to use "
                                                    "instead of the landmark network.")] = None,
     refine_steps: Annotated[int | None, typer.Option(min=0, help="Test-time texture refinement steps (towards "
@@ -93,14 +98,18 @@ def translate_command(
     fabric = load_image(texture) if texture is not None else None
     check_output_dir(out, create=True)
 
-    bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True)
+    bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True, file=sys.stderr)
     failures = translate_files(pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None,
-                               table=table, side_by_side=side_by_side, all_people=all_people,
+                               table=table, side_by_side=side_by_side,
+                               people=person if person is not None else ("all" if all_people else "visible"),
                                refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size,
-                               log=bar.write, progress=bar.update)
+                               log=lambda line: bar.write(line, file=sys.stderr if as_json else None),
+                               progress=bar.update,
+                               report=(lambda summary: print(json.dumps(summary), flush=True)) if as_json else None)
     bar.close()
     done = len(files) - failures
-    typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""))
+    typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""),
+               err=as_json)
     if failures:
         raise typer.Exit(1)
 

@@ -7,6 +7,7 @@ from PIL import Image
 
 from designgan.app.demo import DemoBackend, DemoLimits
 from designgan.errors import DesignGANError
+from designgan.landmarks.regions import TROUSER_EVIDENCE
 from designgan.pipeline import DesignGANPipeline, NoPersonError
 
 
@@ -66,7 +67,12 @@ def test_several_models_are_routed_by_target_category(run_dir, untrained_landmar
     backend = DemoBackend([jeans, pants], tmp_path / "r")
     assert backend.categories == ["jeans", "skirt", "pants"]
     assert backend.pipe_for("skirt") is jeans and backend.pipe_for("pants") is pants
-    _, out, status = backend.translate(str(path), "pants", landmarks=points)
+    # A photo of jeans asked to become pants is reported as already in trousers, not edited (issue #19, item 6).
+    with pytest.raises(DesignGANError, match="already wears trousers"):
+        backend.translate(str(path), "pants", landmarks=points)
+    # With body keypoints only (no garment evidence either way) the edit runs and the metadata says what it did.
+    body = {k: v for k, v in points.items() if k not in TROUSER_EVIDENCE}
+    _, out, status = backend.translate(str(path), "pants", landmarks=body)
     assert "→ pants" in status
     with Image.open(out) as img:
         assert img.text["DesignGAN-Edit"].endswith("-> pants")

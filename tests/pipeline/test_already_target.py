@@ -23,6 +23,7 @@ def test_the_evidence_decides_only_where_it_is_clear():
     assert already_wears(points(TROUSERS_ABOVE + 0.2), "skirt", "pants") == "trousers"
     assert already_wears(points(0.3), "skirt", "jeans") is None
     assert already_wears(points(0.0), "jeans", "shorts") is None  # only trousers <-> skirts are decided
+    assert already_wears({"left_hip": (1.0, 1.0, 0.9)}, "jeans", "skirt") is None  # body keypoints only
 
 
 def test_a_skirt_photo_asked_to_become_a_skirt_is_refused_and_nothing_is_written(tmp_path):
@@ -39,7 +40,15 @@ def test_a_skirt_photo_asked_to_become_a_skirt_is_refused_and_nothing_is_written
     import sys
 
     proc = subprocess.run([sys.executable, "-c", "from designgan.cli import main; main()", "translate",
-                           str(EXAMPLES / "ccp_1012.jpg"), "--to", "skirt", "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0 and "already wears a skirt" in proc.stdout + proc.stderr
-    assert not list((tmp_path / "out").glob("*.png")) if (tmp_path / "out").exists() else True
+                           str(EXAMPLES / "ccp_1012.jpg"), str(EXAMPLES / "ccp_1045.jpg"), "--to", "skirt",
+                           "-o", str(tmp_path / "out"), "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "already wears a skirt" in proc.stderr
+    # --json: one object per photo on stdout (everything else goes to stderr).
+    import json
+
+    lines = {Path(r["input"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
+    refused, done = lines["ccp_1012.jpg"], lines["ccp_1045.jpg"]
+    assert refused["output"] is None and refused["translated"] == 0 and refused["people"] >= 1
+    assert refused["skipped"][0]["reason"] == "already wears skirt" and "already wears a skirt" in refused["error"]
+    assert done["translated"] >= 1 and done["people"] >= done["translated"] and Path(done["output"]).is_file()
+    assert [p.name for p in (tmp_path / "out").glob("*.png")] == [Path(done["output"]).name]

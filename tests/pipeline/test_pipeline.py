@@ -181,12 +181,19 @@ def test_all_people(pipe, jeans_photo):
     small = photo.resize((photo.width // 2, photo.height // 2))
     two.paste(small, (photo.width, photo.height // 2))
     people = [points, scaled(points, 0.5, 0.5, dx=photo.width, dy=photo.height // 2)]
-    one = pipe(two, to="skirt", landmarks=[people])
+    one = pipe(two, to="skirt", landmarks=[people])  # default: clearly visible people only
     assert len(one.people) == 1 and one.people[0].box[0] < photo.width  # the larger person
-    both = pipe(two, to="skirt", landmarks=[people], all_people=True)
-    assert len(both.people) == 2
+    assert one.people_found == 2 and one.skipped == [{"person": 2, "reason": one.skipped[0]["reason"]}]
+    assert "background" in one.skipped[0]["reason"]
+    both = pipe(two, to="skirt", landmarks=[people], people="all")
+    assert len(both.people) == 2 and both.skipped == []
     assert both.edit_region[:, photo.width:].any() and not one.edit_region[:, photo.width + 5:].any()
     assert_only_edit_region_changed(both, two)
+    second = pipe(two, to="skirt", landmarks=[people], people=2)  # --person 2
+    assert [p.person.number for p in second.people] == [2] and second.skipped[0]["person"] == 1
+    assert not second.edit_region[:, :photo.width - 5].any()
+    with pytest.raises(NoPersonError, match="only 2 people"):
+        pipe(two, to="skirt", landmarks=[people], people=3)
 
 
 def test_save_pretrained_round_trip(pipe, jeans_photo, tmp_path):

@@ -158,7 +158,10 @@ def trouser_evidence(points: dict[str, tuple[float, float, float]]) -> float:
 def already_wears(points: dict[str, tuple[float, float, float]], source_category: str,
                   target_category: str) -> str | None:
     """The target family when the landmarks say clearly that the person already wears it (the edit from
-    ``source_category`` would not happen), else None. Decides only between trousers and skirts."""
+    ``source_category`` would not happen), else None. Decides only between trousers and skirts, and only from
+    landmarks that include the garment landmarks (the landmark network's; body keypoints alone say nothing)."""
+    if not all(n in points for n in TROUSER_EVIDENCE):  # landmarks without garment landmarks: no evidence either way
+        return None
     families = garment_family(source_category), garment_family(target_category)
     evidence = trouser_evidence(points)
     if families == ("trousers", "skirt") and evidence < SKIRT_BELOW:

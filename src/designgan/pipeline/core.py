@@ -155,7 +155,7 @@ class DesignGANPipeline:
         *,
         landmarks: Sequence[Any] | None = None,
         garment_masks: Sequence[np.ndarray | None] | None = None,
-        all_people: bool = False,
+        people: str | int = "visible",
         refine_steps: int | None = None,
         refine_lr: float = 0.05,
         keep_texture: bool = True,
@@ -171,7 +171,9 @@ class DesignGANPipeline:
             landmarks: per photo, landmarks to use instead of running the landmark network: a ``LandmarkResult``,
                 a ``{name: (x, y, conf)}`` dict, or a list of those (several people).
             garment_masks: per photo, a bool (H, W) source garment mask to use instead of the landmark outline.
-            all_people: edit every person found, not only the most prominent one.
+            people: who to edit: ``"visible"`` (default) every clearly visible person in the source garment,
+                ``"all"`` everyone found, ``"prominent"`` the most prominent person, or a number (1 = the most
+                prominent) for that person only. Who was left out, and why, is in each output's ``skipped``.
             refine_steps: test-time refinement steps with the style loss against the fabric, or without one
                 against the source garment's own texture (default: 0 for a texture-conditioned generator, which
                 takes the texture as an input, 30 otherwise).
@@ -202,11 +204,12 @@ class DesignGANPipeline:
         step_done("decode")
         # 2. Find the people to edit in each photo.
         has_mask = [garment_masks is not None and garment_masks[i] is not None for i in range(len(photos))]
-        people, warnings = find_people(photos, landmarks, self.detect_people, all_people, has_mask, failed)
+        chosen, warnings, skipped, found = find_people(photos, landmarks, self.detect_people, people, has_mask,
+                                                       failed)
         step_done("landmarks")
         # 3. Prepare one crop per person: image, attention (garment region + heatmaps), texture input.
-        jobs, source_masks = self._prepare_all(photos, people, (source_cat, target_cat), garment_masks, fabric,
-                                               failed)
+        jobs, source_masks = self._prepare_all(photos, chosen, (source_cat, target_cat), garment_masks, fabric,
+                                               failed, skipped, found)
         step_done("prepare")
         # 4. Generate, in batches. 5. Refine the new garment's texture.
         self._generate(key, jobs)
@@ -228,7 +231,8 @@ class DesignGANPipeline:
             outputs.append(PipelineOutput(
                 image=result, source=photo, source_category=source_cat, target_category=target_cat,
                 source_mask=source_masks[i], target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
-                model=self.spec.name, warnings=warnings[i]))
+                model=self.spec.name, warnings=warnings[i], people_found=found[i],
+                skipped=sorted(skipped[i], key=lambda s: s["person"])))
         step_done("compose")
         for out in outputs:
             if isinstance(out, PipelineOutput):
@@ -263,7 +267,8 @@ class DesignGANPipeline:
 
     def _prepare_all(self, photos: list[Image.Image | None], people: list[list[Person]], cats: tuple[str, str],
                      garment_masks: Sequence[np.ndarray | None] | None, fabric: Image.Image | None,
-                     failed: dict[int, DesignGANError]) -> tuple[list[Job], dict[int, np.ndarray]]:
+                     failed: dict[int, DesignGANError], skipped: list[list[dict[str, Any]]], found: list[int]
+                     ) -> tuple[list[Job], dict[int, np.ndarray]]:
         jobs: list[Job] = []
         source_masks: dict[int, np.ndarray] = {}
         for i, photo in enumerate(photos):
@@ -271,7 +276,11 @@ class DesignGANPipeline:
                 continue
             given = garment_masks[i] if garment_masks is not None else None
             try:
-                photo_jobs, source_masks[i] = self._prepare(i, photo, people[i], cats, given, fabric)
+                photo_jobs, source_masks[i] = self._prepare(i, photo, people[i], cats, given, fabric, skipped[i])
+            except NoPersonError as exc:
+                exc.people_found, exc.skipped = found[i], sorted(skipped[i], key=lambda s: s["person"])
+                failed[i] = exc
+                continue
             except DesignGANError as exc:
                 failed[i] = exc
                 continue
@@ -279,7 +288,9 @@ class DesignGANPipeline:
         return jobs, source_masks
 
     def _prepare(self, index: int, photo: Image.Image, people: list[Person], cats: tuple[str, str],
-                 given_mask: np.ndarray | None, fabric: Image.Image | None) -> tuple[list[Job], np.ndarray]:
+                 given_mask: np.ndarray | None, fabric: Image.Image | None,
+                 skipped: list[dict[str, Any]]) -> tuple[list[Job], np.ndarray]:
+        """One model input per person to edit; a person left alone is added to ``skipped`` with the reason."""
         cfg = self.spec.config
         source_cat, target_cat = cats
         mh, mw = self.model_size
@@ -297,18 +308,21 @@ class DesignGANPipeline:
                 worn = already_wears(person.points, source_cat, target_cat)
                 if worn is not None:
                     already.append((worn, trouser_evidence(person.points)))
+                    skipped.append({"person": person.number, "reason": f"already wears {worn}"})
                     continue
             if given_mask is not None:
                 mask, polygon = given_mask, None
             else:
                 mask, polygon = garment_region(person.points, source_cat, (w, h))
             if mask is None or not mask.any():
+                skipped.append({"person": person.number, "reason": f"no {source_cat} region found"})
                 continue
-            source_mask |= mask
             frame = None
             if cfg.data.frame == "lower":
                 framed = frame_crop(rgb, mask, person.points, (mh, mw))
-                if framed is None:  # no garment frame from this person's landmarks
+                if framed is None:
+                    skipped.append({"person": person.number, "reason": "no garment frame (legs not found, or not "
+                                    "standing)"})
                     continue
                 image, garment, frame, box = framed
                 to_model = frame
@@ -322,6 +336,7 @@ class DesignGANPipeline:
                                            .copy())
                 garment = (garment.float() / 255.0 > 0.5).float()[None]
                 to_model = box_matrix(box, (mh, mw))
+            source_mask |= mask
             channels = [garment]
             if cfg.data.landmarks != "none":
                 channels.append(self._heatmaps(person, to_model))

@@ -125,22 +125,27 @@ def _decode(files: list[Path]) -> list[Image.Image | DesignGANError]:
 
 def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, *, fabric: Image.Image | None = None,
                     fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
-                    side_by_side: bool = False, all_people: bool = False, refine_steps: int | None = None,
+                    side_by_side: bool = False, people: str | int = "visible", refine_steps: int | None = None,
                     keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
-                    log: Any = print, progress: Any = None) -> int:
+                    log: Any = print, progress: Any = None, report: Any = None) -> int:
     """Translate ``files`` into ``targets`` (PNG with AI-edit metadata) in batches; returns the number that failed.
 
     Decoding the next batch and encoding the last one run in background threads while the models run (PIL
     releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
     ``garment_mask`` (the benchmark's stand-in when no landmark network is shipped) is used for every photo.
+    ``report``, when given, gets one dict per photo: ``{"input", "output", "people", "translated", "skipped"}``
+    (plus ``"error"`` for a photo that failed; ``"output"`` is then None).
     """
     failures = 0
 
-    def report(f: Path, exc: Exception) -> None:
+    def fail(f: Path, exc: Exception) -> None:
         nonlocal failures
         failures += 1
         message = str(exc)
         log(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
+        if report is not None:
+            report({"input": str(f), "output": None, "people": getattr(exc, "people_found", 0), "translated": 0,
+                    "skipped": getattr(exc, "skipped", []), "error": message})
 
     def write(picture: Image.Image, target: Path, meta: dict[str, str]) -> None:
         save_png(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL)
@@ -156,16 +161,16 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
             for i, d in enumerate(decoded):
                 if isinstance(d, DesignGANError):
-                    report(chunk[i], d)
+                    fail(chunk[i], d)
             given = [table.get(chunk[i].resolve()) for i in good] if table is not None else None
             masks = [garment_mask] * len(good) if garment_mask is not None else None
             results = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
-                                           garment_masks=masks, all_people=all_people, refine_steps=refine_steps,
+                                           garment_masks=masks, people=people, refine_steps=refine_steps,
                                            keep_texture=keep_texture, return_errors=True) if good else []
             for i, result in zip(good, results, strict=True):
                 f = chunk[i]
                 if isinstance(result, DesignGANError):
-                    report(f, result)
+                    fail(f, result)
                     continue
                 for warning in result.warnings:
                     log(f"warning: {f}: {warning}")
@@ -174,12 +179,17 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                     extra["DesignGAN-Texture"] = fabric_name
                 picture = result.side_by_side() if side_by_side else result.image
                 meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
-                writes.append((f, writer.submit(write, picture, chunk_targets[i], meta)))
+                summary = {"input": str(f), "output": str(chunk_targets[i]), "people": result.people_found,
+                           "translated": len(result.people), "skipped": result.skipped}
+                writes.append((f, writer.submit(write, picture, chunk_targets[i], meta), summary))
             if progress is not None:
                 progress(len(chunk))
-        for f, future in writes:
+        for f, future, summary in writes:
             try:
                 future.result()
             except (OSError, DesignGANError) as exc:  # e.g. disk full: the atomic write left no partial file
-                report(f, exc)
+                fail(f, exc)
+                continue
+            if report is not None:
+                report(summary)
     return failures

@@ -39,6 +39,8 @@ class PipelineOutput:
     people: list[PersonEdit]
     model: str
     warnings: list[str] = field(default_factory=list)
+    people_found: int = 0  # people the landmark network found in the photo
+    skipped: list[dict] = field(default_factory=list)  # {"person": number, "reason": ...} for each left alone
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

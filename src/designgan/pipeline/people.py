@@ -28,7 +28,13 @@ STRIP_BATCH = 8  # strips per landmark-network call
 
 
 class NoPersonError(DesignGANError):
-    """The landmark network found no person (or no garment region) to edit."""
+    """The landmark network found no person (or no garment region) to edit. ``people_found`` and ``skipped``
+    (``{"person": number, "reason": ...}``) say who was seen and why each was left alone."""
+
+    def __init__(self, message: str, people_found: int = 0, skipped: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.people_found = people_found
+        self.skipped = list(skipped or [])
 
 
 class AlreadyTargetError(NoPersonError):
@@ -42,6 +48,7 @@ class Person:
     points: dict[str, tuple[float, float, float]]
     found: bool = True
     confidence: float = 1.0
+    number: int = 1  # 1 = the most prominent person of the photo, 2 the next, ... (what --person counts)
 
     @classmethod
     def from_landmarks(cls, landmarks: Any) -> Person:
@@ -143,10 +150,18 @@ def detect_people(predictor: Any, photo: Image.Image) -> list[Person]:
     return merge_people([*strips, whole], only_near=strips)
 
 
-def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | None, detect: Any, all_people: bool,
-                has_mask: Sequence[bool], failed: dict[int, DesignGANError]
-                ) -> tuple[list[list[Person]], list[list[str]]]:
-    """The people to edit in each photo (most prominent first), and per-photo warnings.
+VISIBLE_SHARE = 0.6  # "clearly visible": at least this share of the most prominent person's size
+
+
+def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | None, detect: Any,
+                select: str | int, has_mask: Sequence[bool], failed: dict[int, DesignGANError]
+                ) -> tuple[list[list[Person]], list[list[str]], list[list[dict[str, Any]]], list[int]]:
+    """The people to edit in each photo (most prominent first, numbered from 1), per-photo warnings, the people
+    left out (``{"person": number, "reason": ...}``) and how many were found.
+
+    ``select``: ``"visible"`` every clearly visible person (at least :data:`VISIBLE_SHARE` of the most prominent
+    one's size: people in the background are left alone), ``"all"`` everyone found, ``"prominent"`` the most
+    prominent one, or a number (1 = the most prominent) for that person only.
 
     ``given``: per photo, landmarks the caller supplies (None: ``detect(photo)`` finds them). A photo with no
     person found but a garment mask given (``has_mask``) is still edited: the whole photo is the crop and the
@@ -170,14 +185,41 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
             warnings[i].append(f"the photo is {w / h:.0f} times wider than tall: people were searched for "
                                f"in {MAX_STRIPS} strips spread across it, and one standing between two "
                                "strips may be missed")
-    people = []
+    people: list[list[Person]] = []
+    skipped: list[list[dict[str, Any]]] = [[] for _ in photos]
+    counts: list[int] = []
     for i, candidates in enumerate(found):
         seen = sorted((p for p in candidates if p.found), key=lambda p: p.size(), reverse=True)
+        for number, person in enumerate(seen, start=1):
+            person.number = number
+        counts.append(len(seen))
         if not seen and has_mask[i]:
             seen = [Person({}, found=False, confidence=0.0)]
             warnings[i].append("no person found; edited the given garment mask without landmark attention")
         elif not seen and photos[i] is not None and i not in failed:
             failed[i] = NoPersonError("no person found in the photo (the landmark network's torso confidence is "
                                       "too low)")
-        people.append(seen if all_people else seen[:1])
-    return people, warnings
+        chosen, left = _select(seen, select)
+        skipped[i] += left
+        if isinstance(select, int) and not chosen and seen and i not in failed:
+            failed[i] = NoPersonError(f"--person {select}: only {len(seen)} people were found in the photo",
+                                      len(seen), left)
+        people.append(chosen)
+    return people, warnings, skipped, counts
+
+
+def _select(people: list[Person], select: str | int) -> tuple[list[Person], list[dict[str, Any]]]:
+    """The people ``select`` picks (see :func:`find_people`) and the others, each with the reason."""
+    if not people:
+        return [], []
+    if isinstance(select, int):
+        return ([p for p in people if p.number == select],
+                [{"person": p.number, "reason": f"not --person {select}"} for p in people if p.number != select])
+    if select == "all":
+        return people, []
+    if select == "prominent":
+        return people[:1], [{"person": p.number, "reason": "not the most prominent person"} for p in people[1:]]
+    largest = people[0].size()
+    visible = [p for p in people if p.size() >= VISIBLE_SHARE * largest]
+    return visible, [{"person": p.number, "reason": f"in the background (under {VISIBLE_SHARE:.0%} of the most "
+                      "prominent person's size)"} for p in people if p.size() < VISIBLE_SHARE * largest]
