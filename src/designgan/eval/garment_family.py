@@ -2,7 +2,10 @@
 
 - **trousers**: jeans, pants (trousers), leggings, tights worn as trousers;
 - **skirt**: a skirt, or the skirt part of a dress (CCP's ``dress`` below the hips);
-- **shorts**: shorts (and CCP's ``romper``, a one-piece with shorts).
+- **shorts**: shorts.
+
+CCP's ``romper`` covers both playsuits (shorts) and long jumpsuits (trousers), so it decides nothing: a photo
+whose only lower garment is a romper has no family and is not trained on.
 
 A CCP photo's family comes from its pixel-level label map (:func:`photo_family`); a dataset domain's family from
 its category name (:func:`family_of`). The per-pixel map (:data:`PIXEL_CLASSES`) is the garment judge's auxiliary
@@ -22,13 +25,13 @@ FAMILIES: tuple[str, ...] = ("trousers", "skirt", "shorts")
 
 CATEGORY_FAMILY: dict[str, str] = {
     "jeans": "trousers", "pants": "trousers", "trousers": "trousers", "leggings": "trousers", "tights": "trousers",
-    "skirt": "skirt", "dress": "skirt", "shorts": "shorts", "romper": "shorts",
+    "skirt": "skirt", "dress": "skirt", "shorts": "shorts",
 }
 
 PIXEL_CLASSES: tuple[str, ...] = ("background", "skin", "trousers", "skirt", "shorts", "legwear", "other")
 _CCP_PIXEL: dict[str, str] = {
     "skin": "skin", "jeans": "trousers", "pants": "trousers", "leggings": "trousers", "tights": "legwear",
-    "skirt": "skirt", "dress": "skirt", "shorts": "shorts", "romper": "shorts", "stockings": "legwear",
+    "skirt": "skirt", "dress": "skirt", "shorts": "shorts", "stockings": "legwear",
     "socks": "legwear", "null": "background",
 }
 MIN_AREA = 0.004  # of the photo: smaller garment regions do not decide the family
@@ -63,7 +66,7 @@ def photo_family(label_map: np.ndarray, ccp_label_names: Sequence[str], hip_y: f
     """Family id of the person's lower garment from a CCP label map, or None when there is none to speak of.
 
     Areas compared: trousers = jeans + pants; skirt = skirt + the dress pixels below ``hip_y`` (the skirt part
-    of a dress); shorts = shorts + romper. The largest of them wins if it covers at least :data:`MIN_AREA` of
+    of a dress); shorts = shorts. The largest of them wins if it covers at least :data:`MIN_AREA` of
     the photo; otherwise leggings or tights make it trousers (worn as trousers); otherwise None.
     """
     names = list(ccp_label_names)
@@ -74,7 +77,7 @@ def photo_family(label_map: np.ndarray, ccp_label_names: Sequence[str], hip_y: f
 
     below = label_map[max(0, int(hip_y)):]
     dress_below = float((below == names.index("dress")).sum()) if "dress" in names else 0.0
-    areas = np.array([area("jeans", "pants"), area("skirt") + dress_below, area("shorts", "romper")])
+    areas = np.array([area("jeans", "pants"), area("skirt") + dress_below, area("shorts")])
     limit = MIN_AREA * label_map.size
     if areas.max() >= limit:
         return int(areas.argmax())

@@ -88,7 +88,7 @@ def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Ge
     ids (B,). Without ``augment``: the plain frame (the centre of the context crop)."""
     b = len(index)
     if augment:
-        theta = random_affines(b, generator, scale=(0.88, 1.14), shift=0.06, rotate_deg=8.0)
+        theta = random_affines(b, generator, scale=(0.85, 1.18), shift=0.08, rotate_deg=10.0)
     else:
         theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).repeat(b, 1, 1)
     theta = theta / CONTEXT  # the frame is the central 1 / CONTEXT of the context crop
@@ -99,11 +99,22 @@ def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Ge
                            align_corners=False)[:, 0].long()
     labels = torch.where(warped == 0, IGNORE, warped - 1)  # outside the context crop; outside the photo is IGNORE
     if augment:
-        u = torch.rand(b, 3, 1, 1, 1, generator=generator)
-        brightness, contrast, saturation = 0.7 + 0.6 * u[:, 0], 0.7 + 0.6 * u[:, 1], 0.5 + 1.0 * u[:, 2]
-        grey = images.mean(dim=1, keepdim=True)
-        images = grey + (images - grey) * saturation
-        mean = images.mean(dim=(1, 2, 3), keepdim=True)
-        images = (mean + (images - mean) * contrast) * brightness
-        images = images.clamp(0, 1)
+        images = photometric_jitter(images, generator)
     return images, labels, samples.families[index]
+
+
+def photometric_jitter(images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """Per image: brightness, contrast, saturation, a grey version (p 0.15), one erased rectangle (p 0.5)."""
+    b, _, h, w = images.shape
+    u = torch.rand(b, 9, generator=generator)
+    brightness, contrast, saturation = (0.7 + 0.6 * u[:, 0], 0.7 + 0.6 * u[:, 1], 0.5 + 1.0 * u[:, 2])
+    saturation = torch.where(u[:, 3] < 0.15, 0.0, saturation)
+    grey = images.mean(dim=1, keepdim=True)
+    images = grey + (images - grey) * saturation.view(b, 1, 1, 1)
+    mean = images.mean(dim=(1, 2, 3), keepdim=True)
+    images = ((mean + (images - mean) * contrast.view(b, 1, 1, 1)) * brightness.view(b, 1, 1, 1)).clamp(0, 1)
+    for i in torch.nonzero(u[:, 4] < 0.5).ravel().tolist():  # erase a rectangle of 10-30% of each side
+        eh, ew = int(h * (0.1 + 0.2 * u[i, 5])), int(w * (0.1 + 0.2 * u[i, 6]))
+        top, left = int((h - eh) * u[i, 7]), int((w - ew) * u[i, 8])
+        images[i, :, top:top + eh, left:left + ew] = images[i].mean()
+    return images

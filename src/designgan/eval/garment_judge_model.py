@@ -46,20 +46,21 @@ class GarmentJudgeNet(nn.Module):
         self.stages = nn.ModuleList(_block(widths[i], widths[i + 1], 2) for i in range(len(config.widths)))
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(2 * widths[-1], config.num_families)
-        self.pixel_head = nn.Conv2d(widths[-2] + widths[-1], config.num_pixel_classes, 1)
+        self.pixel_head = nn.Conv2d(sum(widths[-3:]), config.num_pixel_classes, 1)
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1), persistent=False)
 
     def forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Family logits (B, F), per-pixel family logits at 1/16 of the input (B, P, h, w), embedding (B, D)."""
+        """Family logits (B, F), per-pixel family logits at 1/8 of the input (B, P, h, w), embedding (B, D)."""
         feats = []
         h = (x - self.mean) / self.std
         for stage in self.stages:
             h = stage(h)
             feats.append(h)
         embedding = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
-        coarse = F.interpolate(h, size=feats[-2].shape[-2:], mode="nearest")
-        pixels = self.pixel_head(torch.cat([feats[-2], coarse], dim=1))
+        size = feats[-3].shape[-2:]
+        pixels = self.pixel_head(torch.cat([feats[-3], *(F.interpolate(f, size=size, mode="nearest")
+                                                          for f in feats[-2:])], dim=1))
         return self.classifier(self.dropout(embedding)), pixels, embedding
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

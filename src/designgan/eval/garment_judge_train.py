@@ -34,14 +34,14 @@ from designgan.train.schedule import budget_progress, ema_update, warmup_cosine
 @dataclass
 class GarmentJudgeTrainConfig:
     widths: tuple[int, ...] = (24, 48, 96, 144, 192)
-    dropout: float = 0.2
+    dropout: float = 0.3
     batch_size: int = 32
-    epochs: int = 120
+    epochs: int = 80
     lr: float = 3e-3
-    weight_decay: float = 5e-4
+    weight_decay: float = 0.05
     warmup_steps: int = 60
     ema_decay: float = 0.99
-    pixel_weight: float = 0.5  # weight of the auxiliary per-pixel family loss
+    pixel_weight: float = 1.0  # weight of the auxiliary per-pixel family loss
     label_smoothing: float = 0.05
     eval_every: int = 10
     seed: int = 0
