@@ -199,15 +199,15 @@ def test_training_smoke_on_the_ccp_slice(ccp_mini, tmp_path):
 @needs_ccp
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="garment judge weights not shipped in this checkout")
 def test_shipped_garment_judge_on_ccp_heldout_photos(tmp_path):
-    """The shipped weights on 30 held-out CCP photos (ids divisible by 10): landmarks, frame and classifier
-    together must still recognise the garment family."""
+    """The shipped weights on the held-out CCP photos (ids divisible by 10): landmarks, frame and classifier
+    together must still reach the recorded accuracy (0.870 on 92 photos)."""
     from designgan.data import CCP
     from designgan.eval.garment_judge_data import GarmentSamples, ccp_landmarks
     from designgan.eval.garment_judge_train import heldout_scores
 
     ccp = CCP(CCP_FULL)
-    ids = [i for i in ccp.pixel_level_ids() if int(i) % 10 == 0][:30]
+    ids = [i for i in ccp.pixel_level_ids() if int(i) % 10 == 0]
     samples = GarmentSamples(ccp, ids, ccp_landmarks(ccp, ids, tmp_path / "lm.jsonl", progress=False),
                              progress=False)
     scores = heldout_scores(GarmentJudge.load().model, samples)
-    assert scores["n"] >= 25 and scores["accuracy"] >= 0.85
+    assert scores["n"] >= 90 and scores["accuracy"] >= 0.85

@@ -4,8 +4,8 @@ The frame is fixed by three body points of the landmark network (:mod:`designgan
 ``H`` (mean of both hips), the ankle centre ``A`` (mean of both ankles) and their distance, the leg length
 ``L = |A - H|``. The crop's vertical axis runs along ``H -> A`` (tilt clamped to +-25 degrees), and in units of
 ``L`` it spans from 0.40 above the hips (the waist and whatever hangs over it) to 0.15 below the ankles (the feet),
-and 0.92 L wide, centred on the axis. It is resampled to :data:`FRAME_SIZE` (height x width = 160 x 100), so the
-hips always sit at row 40 and the ankles at row 136, whatever the photo.
+and 0.97 L wide (the crop's aspect), centred on the axis. It is resampled to :data:`FRAME_SIZE` (height x width =
+160 x 100), so the hips always sit at row 41 and the ankles at row 145, whatever the photo.
 
 When the ankles are not confidently seen (a photo cut at the shins), ``A`` is extrapolated from the knees
 (``H + 2 (K - H)``); when the knees are not seen either, from the torso (``H + 1.5 (H - S)``, ``S`` the shoulder

@@ -47,7 +47,7 @@ class GarmentJudge:
     @torch.no_grad()
     def probabilities(self, crops: np.ndarray | torch.Tensor) -> np.ndarray:
         """(B, 160, 100, 3) uint8 frame crops -> (B, families) probabilities (flip-averaged)."""
-        x = torch.as_tensor(np.asarray(crops)).permute(0, 3, 1, 2).float() / 255.0
+        x = torch.as_tensor(np.array(crops, dtype=np.uint8)).permute(0, 3, 1, 2).float() / 255.0
         if len(x) == 0:
             return np.zeros((0, len(FAMILIES)), dtype=np.float32)
         probs = self.model(x).softmax(-1)
