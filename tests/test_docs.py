@@ -30,6 +30,7 @@ def test_pictures_exist(page: Path, target: str):
 def test_named_configs_exist_and_load(config: str):
     """Every config the docs name exists, and every shipped config loads with its own schema (unknown keys fail)."""
     from designgan.config import load_config
+    from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig
     from designgan.eval.judge_train import JudgeTrainConfig
     from designgan.landmarks.train import LandmarkTrainConfig
     from designgan.train.config import load_train_config
@@ -38,6 +39,8 @@ def test_named_configs_exist_and_load(config: str):
     assert path.is_file(), f"the docs name {config}, which does not exist"
     if path.stem == "landmarks":
         load_config(LandmarkTrainConfig, path, [])
+    elif path.stem == "garment_judge":
+        load_config(GarmentJudgeTrainConfig, path, [])
     elif path.stem.startswith("judge"):
         load_config(JudgeTrainConfig, path, [])
     else:

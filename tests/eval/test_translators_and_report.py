@@ -74,14 +74,16 @@ def test_markdown_table_shows_sample_sizes_and_missing_figures():
     summary = {"success": {"mean": 0.5, "n": 10}, "colour_distance": {"mean": None, "n": 0},
                "kid": {"mean": 0.0021, "std": 0.0004, "n": 10, "n_real": 50},
                "kid_source_reference": {"mean": 0.01, "std": 0.001, "n": 10, "n_real": 50},
-               "real_target_recognised": {"mean": 0.9, "n": 50},
+               "real_target_recognised": {"mean": 0.9, "n": 50}, "success_judge": "garment judge",
+               "real_target_parser_recognised": {"mean": 0.3, "n": 50},
                "real_target_shape_recognised": {"mean": 0.95, "n": 50}}
     table = markdown_table({"run_a": summary})
     lines = table.splitlines()
     assert lines[0].startswith("| model | success rate")
     assert "| run_a | 0.500 (n=10) | n/a | n/a |" in lines[2]
     assert "2.10 ± 0.40 (n=10)" in lines[2]
-    assert "untranslated source photos" in table and "0.900 (n=50) / 0.950 (n=50)" in table
+    assert "untranslated source photos" in table and "0.900 (n=50) / 0.300 (n=50) / 0.950 (n=50)" in table
+    assert "Success (garment judge)" in table
 
 
 def test_random_grid_is_seeded_and_capped():

@@ -105,6 +105,55 @@ def judge_predict_cmd(
     typer.echo(f"wrote {out} (classes found: {', '.join(JUDGE_CLASSES[i] for i in present)})")
 
 
+GarmentWeights = Annotated[Path | None, typer.Option("--weights", help="Garment judge weights (default: the "
+                                                                         "shipped ones).")]
+
+
+@judge_app.command("train-garment")
+def judge_train_garment_cmd(
+    ccp_root: CcpRoot = DEFAULT_CCP,
+    config: Annotated[Path | None, typer.Option(help="YAML config (see configs/garment_judge.yaml).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Config override key=value (repeatable).")] = None,
+    out: Annotated[Path, typer.Option(help="Run folder: history, weights.")] = Path("runs/garment_judge"),
+    landmarks_cache: Annotated[Path | None, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level "
+                                                         "photos (JSON lines; made if missing; default OUT/"
+                                                         "ccp_landmarks.jsonl).")] = None,
+    export: Annotated[Path | None, typer.Option(help="Also write the final fp16 weights here.")] = None,
+) -> None:
+    """Train the garment judge (trousers / skirt / shorts on the lower-body frame) on CCP's pixel-level photos."""
+    from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig, train_garment_judge
+
+    cfg = load_config(GarmentJudgeTrainConfig, config, set_ or [])
+    scores = train_garment_judge(ccp_root, out, cfg, landmarks_cache=landmarks_cache, export_to=export,
+                                 log=lambda msg: typer.echo(msg, err=True))
+    typer.echo(json.dumps(scores, indent=2))
+
+
+@judge_app.command("ceiling")
+def judge_ceiling_cmd(
+    data: Annotated[Path, typer.Option("--data", help="Two-domain dataset folder.")],
+    weights: GarmentWeights = None,
+    split: Annotated[str, typer.Option(help="Split whose real photos are judged.")] = "test",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The garment judge's success on the REAL photos of each domain: what a perfect translator would score."""
+    from designgan.data import TwoDomainData
+    from designgan.eval.garment_eval import LandmarkSource, dataset_ceiling
+    from designgan.eval.garment_judge import GarmentJudge
+
+    if split not in ("train", "test"):
+        raise DesignGANError(f"--split must be train or test, not {split!r}")
+    dataset = TwoDomainData.open(data)
+    result = dataset_ceiling(dataset, GarmentJudge.load(weights), LandmarkSource.for_dataset(data), split,
+                             progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for domain, row in result.items():
+        typer.echo(f"{domain} {row['category']:<12} success {row['success']}  (n={row['n']}, predicted "
+                   + ", ".join(f"{k} {v}" for k, v in row["predicted"].items()) + ")")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # designgan eval / designgan compare
 # ---------------------------------------------------------------------------------------------------------------
@@ -115,12 +164,18 @@ Limit = Annotated[int, typer.Option("--limit", help="Evaluate only N test photos
 Landmarks = Annotated[Path | None, typer.Option("--landmarks", help="Landmark network weights for DesignGAN "
                                                                   "models (default: the shipped ones).")]
 JudgeWeights = Annotated[Path | None, typer.Option("--judge", help="Judge weights (default: the shipped ones).")]
+GarmentJudgeWeights = Annotated[Path | None, typer.Option("--garment-judge", help="Garment judge weights, which "
+                                                          "decide success (default: the shipped ones).")]
 Texture = Annotated[Path | None, typer.Option("--texture", help="Fabric photo: the new garment should take its "
                                                                   "texture; texture figures measure against it.")]
 
 
-def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, progress: bool):
+def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, progress: bool,
+           garment_weights: Path | None = None, landmarks: Path | None = None):
     from designgan.data import TwoDomainData
+    from designgan.eval.garment_eval import LandmarkSource
+    from designgan.eval.garment_family import family_of
+    from designgan.eval.garment_judge import GarmentJudge
     from designgan.eval.judge import Judge
     from designgan.eval.runner import judge_real_photos
 
@@ -138,10 +193,13 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
         records = [records[round(i * (len(records) - 1) / max(1, limit - 1))] for i in range(limit)] \
             if limit > 1 else records[:1]
     domains = (dataset.domain_name("a"), dataset.domain_name("b"))
+    family_of(dataset.domain_name(dst))  # success needs the target's garment family: fail before any work
     judge = Judge.load(judge_weights)
+    garment = GarmentJudge.load(garment_weights)
+    source = LandmarkSource.for_dataset(data, landmarks)
     real = judge_real_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress,
-                             domain=dataset.domain_name(dst))
-    return domains, records, judge, real, dataset.domain_name(dst)
+                             domain=dataset.domain_name(dst), garment=garment, landmarks=source)
+    return domains, records, judge, real, dataset.domain_name(dst), (garment, source)
 
 
 def _write_run(result, out: Path) -> None:
@@ -165,6 +223,7 @@ def eval_command(
     texture: Texture = None,
     limit: Limit = 0,
     judge_weights: JudgeWeights = None,
+    garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
@@ -176,12 +235,15 @@ def eval_command(
     out = out or Path("outputs/eval") / f"{Path(str(model)).name}_{direction}"
     check_output_dir(out, "report folder")  # a bad -o is one line before the work, not after it
     fabric = load_image(texture) if texture is not None else None
-    domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, not as_json)
+    domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
+                                                                      not as_json, garment_weights, landmarks)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks)
-    result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json)
+    result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
+                      garment=garment, landmarks=source)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction,
                        "texture": str(texture) if texture else None,
-                       "judge": judge.meta.get("heldout", {}).get("miou")}
+                       "judge": judge.meta.get("heldout", {}).get("miou"),
+                       "garment_judge": garment.meta.get("heldout", {}).get("accuracy")}
     _write_run(result, out)
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
@@ -201,6 +263,7 @@ def compare_command(
     limit: Limit = 0,
     picture_rows: Annotated[int, typer.Option("--picture-rows", help="Input photos in the picture.")] = 4,
     judge_weights: JudgeWeights = None,
+    garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
 ) -> None:
     """Evaluate finished runs on the same test photos (trains nothing): a Markdown table and one picture."""
@@ -215,7 +278,8 @@ def compare_command(
     if picture_rows < 1:
         raise DesignGANError(f"--picture-rows must be >= 1, got {picture_rows}")
     check_output_dir(out, "report folder")
-    domains, records, judge, real, target = _setup(data, direction, limit, judge_weights, True)
+    domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights, True,
+                                                                      garment_weights, landmarks)
     translators = {Path(n).name or n: load_translator(n, direction, domains, landmarks=landmarks)
                    for n in names}  # fail before work
     if len(translators) != len(names):
@@ -223,7 +287,7 @@ def compare_command(
     summaries, results = {}, {}
     for label, translator in translators.items():
         typer.echo(f"evaluating {label} on {len(records)} photos", err=True)
-        result = evaluate(translator.translate, records, target, judge, real)
+        result = evaluate(translator.translate, records, target, judge, real, garment=garment, landmarks=source)
         result.summary |= {"model": translator.name, "data": str(data), "direction": direction}
         _write_run(result, out / label)
         summaries[label], results[label] = result.summary, result

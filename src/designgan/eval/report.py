@@ -133,7 +133,8 @@ def _fmt(entry: dict | None, digits: int = 3, scale: float = 1.0) -> str:
 TABLE_COLUMNS: list[tuple[str, str, int, float]] = [
     # (summary key, column title, digits, scale)
     ("success", "success rate ↑", 3, 1.0),
-    ("shape_success", "shape success ↑", 3, 1.0),
+    ("parser_success", "parser success ↑", 3, 1.0),
+    ("shape_success", "parser shape success ↑", 3, 1.0),
     ("colour_distance", "colour dist. ↓", 3, 1.0),
     ("texture_distance", "texture dist. ↓", 3, 1.0),
     ("psnr_preserved", "PSNR outside garment zone ↑", 1, 1.0),
@@ -156,8 +157,10 @@ def markdown_table(summaries: dict[str, dict]) -> str:
         notes.append("KID×10³ of the untranslated source photos against the same real target photos (the do-nothing "
                      f"reference): {_fmt(first['kid_source_reference'], 2, 1000.0)}.")
     if first.get("real_target_recognised", {}).get("mean") is not None:
-        notes.append("Success / shape-success tests applied to real target-domain photos (the judge's ceiling): "
-                     f"{_fmt(first['real_target_recognised'], 3)} / "
+        judge = "garment judge" if first.get("success_judge") == "garment judge" else "parser"
+        notes.append(f"Success ({judge}) / parser success / parser shape-success tests applied to real "
+                     f"target-domain photos (the ceilings): {_fmt(first['real_target_recognised'], 3)} / "
+                     f"{_fmt(first.get('real_target_parser_recognised'), 3)} / "
                      f"{_fmt(first.get('real_target_shape_recognised'), 3)}.")
     if notes:
         lines += ["", *(f"Reference: {note}" for note in notes)]

@@ -5,8 +5,12 @@ Regions come from the judge's parse of the source photo and of the output (the t
 - *garment zone*: the source's and the output's lower garments, leg coverings and shoes, plus skin below the
   source garment's waist, dilated by 2% of the photo height. It does not depend on the model, so the
   preservation figures compare models fairly: everything outside it (background, face, upper body) should be kept.
-- *success*: among the output's lower-garment pixels (jeans, pants, skirt, shorts, dress) in the zone, the share
-  labelled as the target category is above one half. No lower garment at all counts as a failure.
+- *success*: the garment judge (:mod:`designgan.eval.garment_judge`) gives the target's family (trousers, skirt,
+  shorts) to the output's lower-body frame, placed by the landmark network on the *source* photo (the translator
+  keeps the person where they are). A failed translation is a failure. Without a garment judge, the parser's
+  vote below is the success figure (as before the garment judge existed).
+- *parser success*: among the output's lower-garment pixels (jeans, pants, skirt, shorts, dress) in the zone, the
+  share the parser labels as the target category is above one half. No lower garment at all counts as a failure.
   *shape success* is the same vote over garment shapes (trousers = jeans, pants; skirt-like = skirt, dress;
   shorts): did the garment take the target's shape, whatever its exact category (the judge often calls a skirt
   the lower half of a dress).
@@ -30,6 +34,9 @@ from designgan.data import Record, category_members
 from designgan.errors import DataError, DesignGANError
 from designgan.eval import metrics
 from designgan.eval.classes import CCP_TO_JUDGE, JUDGE_CLASSES, class_id
+from designgan.eval.garment_eval import LandmarkSource
+from designgan.eval.garment_family import FAMILIES, family_index
+from designgan.eval.garment_judge import GarmentJudge
 from designgan.eval.judge import Judge, Parse, colorize
 from designgan.eval.translators import Translate
 from designgan.io import load_image
@@ -43,7 +50,8 @@ THUMB_HEIGHT = 256
 
 # per-image columns whose mean / median / count make the summary (name -> lower is better?)
 FIGURES: dict[str, bool] = {
-    "success": False, "target_share": False, "shape_success": False, "colour_distance": True, "texture_distance": True,
+    "success": False, "target_probability": False, "parser_success": False, "target_share": False,
+    "shape_success": False, "colour_distance": True, "texture_distance": True,
     "psnr_outside_edit": False, "ssim_outside_edit": False, "psnr_preserved": False, "ssim_preserved": False,
     "skin_delta_e": True,
 }
@@ -165,7 +173,7 @@ def summarise(rows: list[dict], output_embeddings: np.ndarray, source_embeddings
     sources, as the do-nothing reference) against real target-domain photos."""
     summary: dict = {"images": len(rows)}
     for name, lower_better in FIGURES.items():
-        values = np.array([r[name] for r in rows], dtype=np.float64)
+        values = np.array([r.get(name, math.nan) for r in rows], dtype=np.float64)
         finite = values[np.isfinite(values)]
         summary[name] = {"mean": _round(finite.mean()) if finite.size else None,
                          "median": _round(np.median(finite)) if finite.size else None,
@@ -179,9 +187,12 @@ def summarise(rows: list[dict], output_embeddings: np.ndarray, source_embeddings
 
 
 def quality_score(row: dict) -> float:
-    """Ranking for the best / median / worst grid: the judge's target share, minus half the colour distance
+    """Ranking for the best / median / worst grid: the garment judge's target probability (else the parser's
+    target share), minus half the colour distance
     (so among equally convincing outputs, the one that kept the garment's colours ranks higher)."""
-    share = row["target_share"] if math.isfinite(row["target_share"]) else 0.0
+    share = row.get("target_probability", math.nan)
+    share = share if math.isfinite(share) else row["target_share"]
+    share = share if math.isfinite(share) else 0.0
     colour = row["colour_distance"] if math.isfinite(row["colour_distance"]) else 1.0
     return share - 0.5 * colour
 
@@ -193,24 +204,35 @@ class RealPhotos:
     rate can be read against."""
 
     embeddings: np.ndarray  # (n, D)
-    recognised: np.ndarray  # (n,) float, 1.0 or 0.0
+    recognised: np.ndarray  # (n,) float, 1.0 or 0.0: the parser's success test
     shape_recognised: np.ndarray  # (n,) float, 1.0 or 0.0
+    family_recognised: np.ndarray | None = None  # (n,): the garment judge gives the domain's family
 
-    def summary(self, shape: bool = False) -> dict:
-        values = self.shape_recognised if shape else self.recognised
+    def summary(self, shape: bool = False, parser: bool = False) -> dict:
+        """The ceiling of the success figure (the garment judge's when there is one), or of the parser's tests."""
+        values = self.shape_recognised if shape else self.recognised if parser or self.family_recognised is None \
+            else self.family_recognised
         n = len(values)
         return {"mean": _round(float(values.mean())) if n else None, "n": n, "lower_is_better": False}
 
 
 def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judging real photos",
-                      progress: bool = True, batch_size: int = 8, domain: str | None = None) -> RealPhotos:
+                      progress: bool = True, batch_size: int = 8, domain: str | None = None,
+                      garment: GarmentJudge | None = None, landmarks: LandmarkSource | None = None) -> RealPhotos:
     """Embeddings of real target photos and whether the judge recognises each one's category (with ``domain``,
-    e.g. 'jeans+pants', any category of the domain counts, as it does for translations into it)."""
-    embeddings, recognised, shape_recognised = [], [], []
+    e.g. 'jeans+pants', any category of the domain counts, as it does for translations into it); with a garment
+    judge, also whether it gives each photo the domain's family (the success figure's ceiling)."""
+    embeddings, recognised, shape_recognised, family = [], [], [], []
+    landmarks = landmarks or LandmarkSource()
     vote = _ids(GARMENT_VOTE)
     for start in tqdm(range(0, len(records), batch_size), desc=desc, disable=not progress, leave=False):
         chunk = records[start:start + batch_size]
         images = [load_image(r.path("image")) for r in chunk]
+        if garment is not None:
+            probs = garment.classify(images, [landmarks.points(r, img)[0] for r, img in zip(chunk, images,
+                                                                                            strict=True)])
+            family += [float(p.argmax() == family_index(domain or r.category)) for r, p in zip(chunk, probs,
+                                                                                                strict=True)]
         for record, parse in zip(chunk, judge.parse_many(images), strict=True):
             embeddings.append(parse.embedding)
             everywhere = np.ones_like(parse.labels, bool)
@@ -222,16 +244,23 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
             shape_recognised.append(float(found and shape_share > 0.5))
     dim = judge.model.embedding_dim
     return RealPhotos(np.stack(embeddings) if embeddings else np.zeros((0, dim), np.float32),
-                      np.array(recognised, dtype=np.float64), np.array(shape_recognised, dtype=np.float64))
+                      np.array(recognised, dtype=np.float64), np.array(shape_recognised, dtype=np.float64),
+                      np.array(family, dtype=np.float64) if garment is not None else None)
 
 
 def evaluate(translate: Translate, records: Sequence[Record], target_category: str, judge: Judge,
              real_target: RealPhotos, fabric: Image.Image | None = None, progress: bool = True,
-             kid_subsets: int = 100) -> EvalResult:
-    """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions)."""
+             kid_subsets: int = 100, garment: GarmentJudge | None = None,
+             landmarks: LandmarkSource | None = None) -> EvalResult:
+    """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions).
+
+    ``garment``: the garment judge deciding ``success`` (without it the parser's vote does); ``landmarks``: where
+    the source photos' landmarks come from (default: predicted)."""
     if not records:
         raise DataError("no test images to evaluate")
     target_class = judge_classes_for(target_category)
+    target_family = family_index(target_category) if garment is not None else -1
+    landmarks = landmarks or LandmarkSource()
     rows, thumbs, out_emb, src_emb = [], {}, [], []
     failures = 0
     for record in tqdm(records, desc="evaluating", disable=not progress):
@@ -244,7 +273,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         except DesignGANError as exc:  # e.g. no person found: a failed translation, not a failed evaluation
             failures += 1
             rows.append(row | {"seconds": round(time.perf_counter() - tic, 3), "error": str(exc)}
-                        | {name: math.nan for name in FIGURES} | {"success": 0.0, "shape_success": 0.0})
+                        | {name: math.nan for name in FIGURES}
+                        | {"success": 0.0, "parser_success": 0.0, "shape_success": 0.0})
             blank = Image.new("RGB", _thumb(image).size, "white")
             thumbs[record.key] = (_thumb(image), blank, blank)
             continue
@@ -253,6 +283,14 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         source_parse, output_parse = judge.parse_many([image, output])
         row |= measure_one(image, output, np.asarray(edit_region, dtype=bool), source_parse, output_parse,
                            judge_classes_for(record.category), target_class, fabric)
+        row["parser_success"] = row["success"]
+        if garment is not None:
+            points, _ = landmarks.points(record, image)
+            probs = garment.classify([image, output], [points, points])
+            row |= {"source_family": FAMILIES[int(probs[0].argmax())],
+                    "output_family": FAMILIES[int(probs[1].argmax())],
+                    "target_probability": float(probs[1, target_family]),
+                    "success": float(probs[1].argmax() == target_family)}
         rows.append(row)
         thumbs[record.key] = (_thumb(image), _thumb(output), _thumb(colorize(output_parse.labels)))
         out_emb.append(output_parse.embedding)
@@ -263,7 +301,9 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
     out_arr = np.stack(out_emb) if out_emb else np.zeros((0, dim), np.float32)
     src_arr = np.stack(src_emb) if src_emb else np.zeros((0, dim), np.float32)
     summary = summarise(rows, out_arr, src_arr, real_target.embeddings, kid_subsets)
+    summary["success_judge"] = "garment judge" if garment is not None else "parser"
     summary["real_target_recognised"] = real_target.summary()
+    summary["real_target_parser_recognised"] = real_target.summary(parser=True)
     summary["real_target_shape_recognised"] = real_target.summary(shape=True)
     summary["failed_translations"] = failures
     summary["target_category"] = target_category

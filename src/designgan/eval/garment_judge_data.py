@@ -1,0 +1,120 @@
+"""Garment-judge training samples: CCP's pixel-level photos in the lower-body frame, labelled from their masks.
+
+Each photo is cropped once, in the frame of :mod:`designgan.eval.garment_frame` widened by :data:`CONTEXT`, with
+its per-pixel family map; batches are warped from these context crops (flip, zoom, turn, shift: the landmark
+network's own error, simulated) and photometrically jittered. The held-out split is the parser judge's (ids
+divisible by 10); CCP's image-level photos (the translation test photos) are never read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from designgan.data import CCP
+from designgan.eval.garment_family import photo_family, pixel_lookup
+from designgan.eval.garment_frame import FRAME_SIZE, crop_frame, crop_labels, frame_affine, leg_axis
+from designgan.eval.judge_data import IGNORE, random_affines
+from designgan.io import load_image, write_text_atomic
+
+CONTEXT = 1.25  # context crops are this much larger than the frame, about the same centre
+Points = dict[str, list[float]]
+
+
+def ccp_landmarks(ccp: CCP, ids: list[str], cache: Path, progress: bool = True,
+                  log: Callable[[str], None] = print) -> dict[str, Points]:
+    """Landmark-network points of CCP photos, read from ``cache`` (JSON lines ``{"key", "points"}``) or predicted
+    with the shipped network and written there."""
+    known: dict[str, Points] = {}
+    if cache.is_file():
+        for line in cache.read_text().splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                known[rec["key"]] = rec["points"]
+    missing = [i for i in ids if i not in known]
+    if missing:
+        from designgan.landmarks.predict import LandmarkPredictor
+
+        log(f"predicting landmarks of {len(missing)} CCP photos -> {cache}")
+        predictor = LandmarkPredictor.load()
+        for start in tqdm(range(0, len(missing), 8), desc="landmarks", disable=not progress):
+            chunk = missing[start:start + 8]
+            for image_id, res in zip(chunk, predictor.predict_many([load_image(ccp.photo_path(i)) for i in chunk]),
+                                     strict=True):
+                known[image_id] = res.to_json()["points"]
+        write_text_atomic(cache, "".join(json.dumps({"key": k, "points": v}) + "\n" for k, v in sorted(known.items())))
+    return {i: known[i] for i in ids}
+
+
+class GarmentSamples:
+    """Context crops (uint8, N x 3 x H x W), per-pixel family maps (uint8, N x H x W) and family ids of the CCP
+    photos that have a lower garment."""
+
+    def __init__(self, ccp: CCP, ids: list[str], points: dict[str, Points], progress: bool = True):
+        height, width = FRAME_SIZE
+        self.size = (round(height * CONTEXT), round(width * CONTEXT))
+        table = pixel_lookup(ccp.label_names)
+        images, labels, families, kept = [], [], [], []
+        for image_id in tqdm(ids, desc="cropping CCP", disable=not progress, leave=False):
+            img = load_image(ccp.photo_path(image_id))
+            raw = ccp.load_label_map(image_id, size=img.size)
+            hip, _ = leg_axis(points[image_id])
+            family = photo_family(raw, ccp.label_names, hip[1])
+            if family is None:
+                continue
+            affine = frame_affine(points[image_id], self.size, margin=CONTEXT)
+            images.append(torch.from_numpy(crop_frame(img, affine, self.size).copy()).permute(2, 0, 1))
+            labels.append(torch.from_numpy(crop_labels(table[raw], affine, self.size, IGNORE)))
+            families.append(family)
+            kept.append(image_id)
+        self.ids = kept
+        self.images = torch.stack(images) if images else torch.zeros((0, 3, *self.size), dtype=torch.uint8)
+        self.labels = torch.stack(labels) if labels else torch.zeros((0, *self.size), dtype=torch.uint8)
+        self.families = torch.tensor(families, dtype=torch.long)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Generator | None = None,
+               augment: bool = True, size: tuple[int, int] = FRAME_SIZE
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Images in [0, 1] (B, 3, h, w) in the frame, per-pixel family maps (B, h, w) with :data:`IGNORE`, family
+    ids (B,). Without ``augment``: the plain frame (the centre of the context crop)."""
+    b = len(index)
+    if augment:
+        theta = random_affines(b, generator, scale=(0.85, 1.18), shift=0.08, rotate_deg=10.0)
+    else:
+        theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).repeat(b, 1, 1)
+    theta = theta / CONTEXT  # the frame is the central 1 / CONTEXT of the context crop
+    grid = F.affine_grid(theta, [b, 3, *size], align_corners=False)
+    images = F.grid_sample(samples.images[index].float() / 255.0, grid, mode="bilinear", padding_mode="zeros",
+                           align_corners=False)
+    warped = F.grid_sample(samples.labels[index][:, None].float() + 1, grid, mode="nearest", padding_mode="zeros",
+                           align_corners=False)[:, 0].long()
+    labels = torch.where(warped == 0, IGNORE, warped - 1)  # outside the context crop; outside the photo is IGNORE
+    if augment:
+        images = photometric_jitter(images, generator)
+    return images, labels, samples.families[index]
+
+
+def photometric_jitter(images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """Per image: brightness, contrast, saturation, a grey version (p 0.15), one erased rectangle (p 0.5)."""
+    b, _, h, w = images.shape
+    u = torch.rand(b, 9, generator=generator)
+    brightness, contrast, saturation = (0.7 + 0.6 * u[:, 0], 0.7 + 0.6 * u[:, 1], 0.5 + 1.0 * u[:, 2])
+    saturation = torch.where(u[:, 3] < 0.15, 0.0, saturation)
+    grey = images.mean(dim=1, keepdim=True)
+    images = grey + (images - grey) * saturation.view(b, 1, 1, 1)
+    mean = images.mean(dim=(1, 2, 3), keepdim=True)
+    images = ((mean + (images - mean) * contrast.view(b, 1, 1, 1)) * brightness.view(b, 1, 1, 1)).clamp(0, 1)
+    for i in torch.nonzero(u[:, 4] < 0.5).ravel().tolist():  # erase a rectangle of 10-30% of each side
+        eh, ew = int(h * (0.1 + 0.2 * u[i, 5])), int(w * (0.1 + 0.2 * u[i, 6]))
+        top, left = int((h - eh) * u[i, 7]), int((w - ew) * u[i, 8])
+        images[i, :, top:top + eh, left:left + ew] = images[i].mean()
+    return images

@@ -1,0 +1,74 @@
+"""The garment judge's network: a compact CNN on the lower-body frame, a family classifier and, for training
+only, a coarse per-pixel family map (auxiliary target: it makes the few hundred photos teach *where* each garment
+is, not only which).
+
+Input: float RGB in [0, 1], (B, 3, 160, 100); normalisation happens inside. No I/O here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from designgan.eval.garment_family import FAMILIES, PIXEL_CLASSES
+
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class GarmentJudgeConfig:
+    widths: tuple[int, ...] = (24, 48, 96, 144, 192)  # one stride-2 stage each
+    dropout: float = 0.2
+    num_families: int = len(FAMILIES)
+    num_pixel_classes: int = len(PIXEL_CLASSES)
+    input_height: int = 160
+    input_width: int = 100
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"widths": list(self.widths)}
+
+
+def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True),
+        nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True))
+
+
+class GarmentJudgeNet(nn.Module):
+    def __init__(self, config: GarmentJudgeConfig):
+        super().__init__()
+        self.config = config
+        widths = (3, *config.widths)
+        self.stages = nn.ModuleList(_block(widths[i], widths[i + 1], 2) for i in range(len(config.widths)))
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(2 * widths[-1], config.num_families)
+        self.pixel_head = nn.Conv2d(sum(widths[-3:]), config.num_pixel_classes, 1)
+        self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1), persistent=False)
+
+    def forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Family logits (B, F), per-pixel family logits at 1/8 of the input (B, P, h, w), embedding (B, D)."""
+        feats = []
+        h = (x - self.mean) / self.std
+        for stage in self.stages:
+            h = stage(h)
+            feats.append(h)
+        embedding = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
+        size = feats[-3].shape[-2:]
+        pixels = self.pixel_head(torch.cat([feats[-3], *(F.interpolate(f, size=size, mode="nearest")
+                                                          for f in feats[-2:])], dim=1))
+        return self.classifier(self.dropout(embedding)), pixels, embedding
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) in [0, 1] -> family logits (B, F)."""
+        return self.forward_all(x)[0]
+
+
+def model_from_config(data: dict) -> GarmentJudgeNet:
+    data = dict(data)
+    data["widths"] = tuple(data.get("widths", GarmentJudgeConfig.widths))
+    return GarmentJudgeNet(GarmentJudgeConfig(**data))
