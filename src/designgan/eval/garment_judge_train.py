@@ -28,7 +28,7 @@ from designgan.eval.garment_judge_data import GarmentSamples, ccp_landmarks, mak
 from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeNet
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import write_json_atomic
-from designgan.train.schedule import budget_progress, ema_update, warmup_cosine
+from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
 
 
 @dataclass

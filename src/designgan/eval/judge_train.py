@@ -27,7 +27,7 @@ from designgan.eval.judge_data import IGNORE, JudgeSamples, judge_split, make_ba
 from designgan.eval.judge_model import JudgeModelConfig, JudgeNet, create_judge_model
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
 from designgan.io import atomic_path, write_json_atomic
-from designgan.train.schedule import budget_progress, ema_update, warmup_cosine
+from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
 
 
 @dataclass
