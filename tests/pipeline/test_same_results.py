@@ -22,6 +22,8 @@ import pytest
 import torch
 from PIL import Image
 
+from designgan.showcase import example_fabric
+
 FIXTURE = Path(__file__).parent / "fixtures" / "same_results.npz"
 # what each bundled example wears (assets/examples/README.md): skirts become the other domain, the rest a skirt
 WORN = {"ccp_1005": "skirt", "ccp_1012": "skirt", "ccp_1045": "jeans", "ccp_1065": "jeans"}
@@ -38,20 +40,6 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def _tartan(size: int = 256) -> Image.Image:
-    """The demo's tartan swatch, drawn here so the reference does not depend on where that helper lives."""
-    yy, xx = np.mgrid[0:size, 0:size]
-    base = np.zeros((size, size, 3), dtype=np.float32)
-    base[:] = (34, 70, 40)
-    for period, width, colour in ((64, 14, (150, 30, 40)), (64, 4, (230, 200, 80)), (32, 2, (20, 20, 60))):
-        band_x = ((xx % period) < width)[..., None]
-        band_y = ((yy % period) < width)[..., None]
-        twill = (((xx + yy) // 2) % 2 == 0)[..., None]
-        base = np.where(band_x & twill, colour, base)
-        base = np.where(band_y & ~twill, colour, base)
-    return Image.fromarray(base.astype(np.uint8))
-
-
 def compute() -> dict[str, dict]:
     """Every case: {name: {"sha256", "source", "target", "edit", "thumb"}}."""
     from designgan.pipeline import DesignGANPipeline, bundled_models
@@ -65,7 +53,7 @@ def compute() -> dict[str, dict]:
         a, b = pipe.categories
         variants: list[tuple[str, dict]] = [("keep", {}), ("raw", {"keep_texture": False})]
         if k == 0:
-            variants.append(("tartan", {"texture": _tartan()}))
+            variants.append(("tartan", {"texture": example_fabric()}))
         for photo, image in zip(photos, images, strict=True):
             to = a if WORN[photo.stem] == "skirt" else b
             for variant, kwargs in variants:

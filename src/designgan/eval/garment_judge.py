@@ -8,20 +8,17 @@ training settings, held-out scores).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
-from safetensors.torch import load_file, save_file
 
-from designgan.errors import DataError
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_frame import FRAME_SIZE, crop_frame, frame_affine
 from designgan.eval.garment_judge_model import GarmentJudgeNet, model_from_config
-from designgan.io import atomic_path, write_json_atomic
+from designgan.eval.judge_weights import export_judge, load_judge
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "garment_judge.safetensors"
@@ -63,35 +60,11 @@ class GarmentJudge:
 
 def export_weights(model: GarmentJudgeNet, path: str | Path, meta: dict) -> None:
     """fp16 safetensors + a JSON sidecar (same stem) with the model config, the families and ``meta``."""
-    path = Path(path)
-    state = {k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous()
-             for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-    with atomic_path(path) as tmp:
-        save_file(state, str(tmp), metadata={"format": "designgan-garment-judge"})
-    write_json_atomic(path.with_suffix(".json"), {"model": model.config.to_dict(), "families": list(FAMILIES),
-                                                  "frame": list(FRAME_SIZE), **meta})
+    export_judge(model, path, "designgan-garment-judge", {"families": list(FAMILIES), "frame": list(FRAME_SIZE),
+                                                          **meta})
 
 
 def load_weights(path: str | Path | None = None) -> tuple[GarmentJudgeNet, dict]:
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
-    sidecar = path.with_suffix(".json")
-    if not path.is_file():
-        raise DataError(f"{path}: garment judge weights not found")
-    if not sidecar.is_file():
-        raise DataError(f"{sidecar}: the garment judge weights' config file is missing")
-    try:
-        meta = json.loads(sidecar.read_text())
-        model = model_from_config(meta["model"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DataError(f"{sidecar}: not a garment judge config ({type(exc).__name__}: {exc})") from None
-    if list(meta.get("families", FAMILIES)) != list(FAMILIES):
-        raise DataError(f"{sidecar}: weights were trained for families {meta['families']}, not {list(FAMILIES)}")
-    try:
-        state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
-    except Exception as exc:
-        raise DataError(f"{path}: not readable garment judge weights ({type(exc).__name__}: {exc})") from None
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise DataError(f"{path}: weights do not match the model (missing {missing[:3]}, unexpected {unexpected[:3]})")
-    return model.eval(), meta
+    return load_judge(path, "garment judge", "garment judge config", model_from_config,  # type: ignore[return-value]
+                      "families", FAMILIES)

@@ -6,7 +6,6 @@ training config, held-out scores). :meth:`Judge.load` reads them by default; not
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,16 +13,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from designgan.data import CCP
-from designgan.errors import DataError
 from designgan.eval.classes import JUDGE_CLASSES, NUM_CLASSES, PALETTE, ccp_lookup
 from designgan.eval.judge_data import letterbox_box, letterbox_image
 from designgan.eval.judge_model import JudgeNet, model_from_config
+from designgan.eval.judge_weights import export_judge, load_judge
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
-from designgan.io import atomic_path, load_image, write_json_atomic
+from designgan.io import load_image
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "judge.safetensors"
@@ -108,35 +106,10 @@ def evaluate_on_ccp(judge: Judge, ccp: CCP, ids: list[str], batch_size: int = 8,
 
 def export_weights(model: JudgeNet, path: str | Path, meta: dict) -> None:
     """fp16 safetensors + a JSON sidecar (same stem) with the model config and ``meta``."""
-    path = Path(path)
-    state = {k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous()
-             for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-    with atomic_path(path) as tmp:
-        save_file(state, str(tmp), metadata={"format": "designgan-judge"})
-    write_json_atomic(path.with_suffix(".json"), {"model": model.config.to_dict(), "classes": list(JUDGE_CLASSES),
-                                                  **meta})
+    export_judge(model, path, "designgan-judge", {"classes": list(JUDGE_CLASSES), **meta})
 
 
 def load_weights(path: str | Path | None = None) -> tuple[JudgeNet, dict]:
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
-    sidecar = path.with_suffix(".json")
-    if not path.is_file():
-        raise DataError(f"{path}: judge weights not found")
-    if not sidecar.is_file():
-        raise DataError(f"{sidecar}: the judge weights' config file is missing")
-    try:
-        meta = json.loads(sidecar.read_text())
-        model = model_from_config(meta["model"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DataError(f"{sidecar}: not a judge weights config ({type(exc).__name__}: {exc})") from None
-    if list(meta.get("classes", JUDGE_CLASSES)) != list(JUDGE_CLASSES):
-        raise DataError(f"{sidecar}: weights were trained for classes {meta['classes']}, not {list(JUDGE_CLASSES)}")
-    try:
-        state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
-    except Exception as exc:
-        raise DataError(f"{path}: not readable judge weights ({type(exc).__name__}: {exc})") from None
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise DataError(f"{path}: weights do not match the model (missing {missing[:3]}, unexpected {unexpected[:3]})")
-    return model.eval(), meta
+    return load_judge(path, "judge", "judge weights config", model_from_config,  # type: ignore[return-value]
+                      "classes", JUDGE_CLASSES)

@@ -1,11 +1,11 @@
-"""Checkpoints: weights as safetensors, optimizer/scheduler/RNG/pool state as a torch file, written atomically.
+"""Checkpoints: weights as safetensors, optimizer/training-time/RNG/pool state as a torch file, written atomically.
 
 Layout of a run folder::
 
     config.yaml                         the resolved training config
     checkpoints/step_00001000/          one folder per checkpoint
         model.safetensors               G_AB.*, G_BA.*, D_A.*, D_B.* (fp32)
-        state.pt                        step, optimizers, schedulers, image pools, RNG states
+        state.pt                        step, optimizers, trained_seconds, image pools, RNG states
     checkpoints/latest                  name of the newest complete checkpoint folder
 
 A checkpoint folder is written under a temporary name and renamed when complete, and ``latest`` is replaced

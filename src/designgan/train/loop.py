@@ -246,11 +246,12 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     nan_steps = set(cfg.debug_nan_at_steps)
     skipped: list[int] = []
     nonfinite_in_a_row = 0
+    budget_spent = _budget_spent(trained_seconds, cfg.max_minutes, info)  # a resumed run may have spent it
 
     # ---- the loop --------------------------------------------------------------------------------------------
     try:
         for a, b in batches:
-            if step >= end or _budget_spent(trained_seconds, cfg.max_minutes, info):
+            if step >= end or budget_spent:
                 break
             step_tic = time.perf_counter()
             lr = config.optim.lr * lr_factor(run_progress(step, cfg.steps, trained_seconds, cfg.max_minutes),
