@@ -57,7 +57,8 @@ def _find_dataset_domains(root: Path, run_dir: Path) -> tuple[str, str] | None:
 
 def _build_pair(config: TranslatorConfig, flat: dict[str, torch.Tensor], prefix: str, where: str
                 ) -> dict[str, nn.Module]:
-    generators = {k: build_generator(config.model, config.attention_channels) for k in ("G_AB", "G_BA")}
+    generators = {key: build_generator(config.model, config.attention_channels, config.heatmap_names, into)
+                  for key, into in (("G_AB", "b"), ("G_BA", "a"))}
     load_model_state({f"{prefix}{k}": g for k, g in generators.items()}, flat, where)
     return generators
 
