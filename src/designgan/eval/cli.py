@@ -225,6 +225,9 @@ def eval_command(
     judge_weights: JudgeWeights = None,
     garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
+    refine_steps: Annotated[int | None, typer.Option("--refine-steps", min=0, help="Test-time texture refinement "
+                                                     "steps (default: the pipeline's; 0 = the model's raw output).")]
+    = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
@@ -237,11 +240,12 @@ def eval_command(
     fabric = load_image(texture) if texture is not None else None
     domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
                                                                       not as_json, garment_weights, landmarks)
-    translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks)
+    translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
+                                 refine_steps=refine_steps)
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
                       garment=garment, landmarks=source)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction,
-                       "texture": str(texture) if texture else None,
+                       "texture": str(texture) if texture else None, "refine_steps": refine_steps,
                        "judge": judge.meta.get("heldout", {}).get("miou"),
                        "garment_judge": garment.meta.get("heldout", {}).get("accuracy")}
     _write_run(result, out)
