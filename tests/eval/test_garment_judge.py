@@ -236,6 +236,11 @@ def test_training_smoke_on_the_ccp_slice(ccp_mini, tmp_path):
     assert meta["train_photos"] >= 4 and meta["epochs_done"] == 1 and meta["families"] == list(FAMILIES)
     assert sum(meta["train_families"].values()) == meta["train_photos"]
     GarmentJudge.load(export)
+    before = export.read_bytes()
+    logs: list[str] = []  # a finished run resumed (the shared loop's checkpoint): nothing more is trained
+    train_garment_judge(ccp_mini, tmp_path / "run", config, landmarks_cache=cache, export_to=export, resume=True,
+                        log=logs.append)
+    assert any("resumed" in m for m in logs) and export.read_bytes() == before
 
 
 @needs_ccp
