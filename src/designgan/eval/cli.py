@@ -114,7 +114,8 @@ def judge_train_garment_cmd(
     ccp_root: CcpRoot = DEFAULT_CCP,
     config: Annotated[Path | None, typer.Option(help="YAML config (see configs/garment_judge.yaml).")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Config override key=value (repeatable).")] = None,
-    out: Annotated[Path, typer.Option(help="Run folder: history, weights.")] = Path("runs/garment_judge"),
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint, history, weights.")] = Path("runs/garment_judge"),
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last.pt.")] = False,
     landmarks_cache: Annotated[Path | None, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level "
                                                          "photos (JSON lines; made if missing; default OUT/"
                                                          "ccp_landmarks.jsonl).")] = None,
@@ -125,7 +126,7 @@ def judge_train_garment_cmd(
 
     cfg = load_config(GarmentJudgeTrainConfig, config, set_ or [])
     scores = train_garment_judge(ccp_root, out, cfg, landmarks_cache=landmarks_cache, export_to=export,
-                                 log=lambda msg: typer.echo(msg, err=True))
+                                 resume=resume, log=lambda msg: typer.echo(msg, err=True))
     typer.echo(json.dumps(scores, indent=2))
 
 
