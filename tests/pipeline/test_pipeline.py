@@ -409,3 +409,18 @@ def test_translator_config_reads_only_what_inference_needs(run_dir):
     assert TranslatorConfig.from_training_dict(saved) == config
     with pytest.raises(ConfigError, match=r"model\.ngf"):
         TranslatorConfig.from_training_dict({**training, "model": {**training["model"], "ngf": 0}})
+
+
+def test_source_texture_comes_from_fabric_not_from_between_the_legs():
+    """Trousers: the box centre is background between the legs; the reference must be the fabric only."""
+    import torch
+
+    image = torch.full((3, 120, 80), 0.9)  # light background
+    garment = torch.zeros(1, 120, 80)
+    garment[:, 10:110, 15:65] = 1
+    garment[:, 45:110, 35:45] = 0  # the gap between the legs, below the crotch
+    image[:, garment[0] > 0.5] = torch.tensor([-0.8, -0.6, 0.3])[:, None]  # denim
+    reference = source_texture_patch(image, garment, (48, 32))
+    assert reference is not None and reference.shape == (1, 3, 48, 32)
+    assert torch.allclose(reference, torch.tensor([-0.8, -0.6, 0.3])[None, :, None, None].expand(1, 3, 48, 32),
+                          atol=1e-4)

@@ -12,11 +12,10 @@ import warnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
-from designgan.losses.style import crop_grid, mask_boxes
-from designgan.models.texture import tile
+from designgan.losses.style import crop_grid, crop_resize, mask_boxes
+from designgan.models.texture import garment_square_boxes, tile
 
 
 def tile_texture(fabric: Image.Image, size: tuple[int, int], tile_height: float = 0.25,
@@ -48,17 +47,17 @@ def fabric_patch(fabric: Image.Image, size: tuple[int, int]) -> torch.Tensor:
 
 
 def source_texture_patch(image: torch.Tensor, garment: torch.Tensor, size: tuple[int, int]) -> torch.Tensor | None:
-    """The source garment's own texture as a style reference patch (1, 3, h, w): the central part of the garment
-    (rows and columns between the 30th and 70th percentile of its pixels, so mostly cloth and little background).
+    """The source garment's own texture as a style reference patch (1, 3, h, w): the fabric square at the top
+    centre of the garment (:func:`designgan.models.texture.garment_square_boxes`, the square training cuts fabric
+    from: the hips, which trousers and skirts cover alike) tiled over the patch, two tiles high. (The centre of
+    the garment's box, used before, falls between the legs of trousers: background, not fabric.)
     ``image``: (3, H, W) in [-1, 1]; ``garment``: (1, H, W) mask. None when the garment is too small to sample."""
-    ys, xs = torch.nonzero(garment[0] > 0.5, as_tuple=True)
-    if ys.numel() < 16:
+    if int((garment > 0.5).sum()) < 16:
         return None
-    q = torch.tensor([0.3, 0.7])
-    y0, y1 = torch.quantile(ys.float(), q).round().int().tolist()
-    x0, x1 = torch.quantile(xs.float(), q).round().int().tolist()
-    patch = image[:, y0:y1 + 1, x0:x1 + 1][None].float()
-    return F.interpolate(patch, size=size, mode="bilinear", align_corners=False).clamp(-1, 1)
+    squares, _ = garment_square_boxes(garment[None].float())
+    side = max(2, round(size[0] / 2))
+    square = crop_resize(image[None].float(), squares, (side, side))
+    return tile(square, size).clamp(-1, 1)
 
 
 def patch_operator(mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
