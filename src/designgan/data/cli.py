@@ -107,15 +107,26 @@ def build_deepfashion2(
     _report(metadata, out, as_json)
 
 
+def _stated_counts(data: Path) -> dict[str, int] | None:
+    """The counts ``dataset.json`` states (None when it cannot be read: that is one of the problems listed)."""
+    try:
+        counts = json.loads((data / "dataset.json").read_text()).get("counts")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return counts if isinstance(counts, dict) else None
+
+
 @app.command("check")
 def check(
     data: Annotated[Path, typer.Argument(help="Dataset folder to validate.")],
-    as_json: AsJson = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the image counts per split and domain, as "
+                                          "dataset.json states them, and the problems as JSON on stdout.")] = False,
 ) -> None:
     """List every problem in a dataset (unreadable image, wrong-size mask, missing annotation, empty mask)."""
     problems = check_dataset(data, progress=not as_json)
     if as_json:
-        typer.echo(json.dumps([{"path": p.path, "problem": p.message} for p in problems]))
+        typer.echo(json.dumps({"dataset": str(data), "counts": _stated_counts(data), "ok": not problems,
+                               "problems": [{"path": p.path, "problem": p.message} for p in problems]}))
     else:
         for problem in problems:
             typer.echo(str(problem))

@@ -23,7 +23,6 @@ import torch
 from PIL import Image
 from torch import nn
 
-from designgan.data.builder import category_members
 from designgan.errors import DesignGANError
 from designgan.hardware import describe, resolve_device, resolve_precision
 from designgan.io import load_image, to_rgb
@@ -36,7 +35,7 @@ from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
 from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
 from designgan.pipeline.people import AlreadyTargetError, NoPersonError, Person, detect_people, find_people
-from designgan.pipeline.spec import TranslatorSpec
+from designgan.pipeline.spec import TranslatorSpec, direction_for
 from designgan.pipeline.texture import fabric_patch, refine_texture, source_texture_patch, tile_texture
 from designgan.pipeline.weights import load_translator, save_translator
 
@@ -128,15 +127,7 @@ class DesignGANPipeline:
 
     def direction(self, to: str) -> tuple[str, str, str]:
         """(generator key, source category, target category) for translating into ``to``."""
-        a, b = self.spec.domains
-
-        # a group domain ('jeans+pants') answers to each member's name too; 'Skirt' is 'skirt'
-        wanted = to.strip().lower()
-        if wanted in [n.lower() for n in (b, *category_members(b))]:
-            return "G_AB", a, b
-        if wanted in [n.lower() for n in (a, *category_members(a))]:
-            return "G_BA", b, a
-        raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")
+        return direction_for(self.spec.domains, to)
 
 
     # -- running ------------------------------------------------------------------------------------------------
