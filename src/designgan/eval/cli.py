@@ -228,6 +228,8 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
+    from designgan.eval.garment_eval import LandmarkSource
+    from designgan.eval.people_eval import PeopleScorer
     from designgan.eval.runner import evaluate
     from designgan.eval.translators import load_translator
     from designgan.io import check_output_dir, load_image
@@ -238,8 +240,11 @@ def eval_command(
     domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
                                                                       not as_json, garment_weights, landmarks)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks)
+    # photos of several people with known boxes (designgan data composites): people found, per-person success
+    people = PeopleScorer(translator.translate, garment, target, LandmarkSource(weights=landmarks)) \
+        if any("people" in r.extra for r in records) else None
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
-                      garment=garment, landmarks=source)
+                      garment=garment, landmarks=source, people=people)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction,
                        "texture": str(texture) if texture else None,
                        "judge": judge.meta.get("heldout", {}).get("miou"),
@@ -251,6 +256,10 @@ def eval_command(
     from designgan.eval.report import markdown_table
 
     typer.echo(markdown_table({Path(str(model)).name: result.summary}))
+    if "people" in result.summary:
+        p = result.summary["people"]
+        typer.echo(f"people found {p['found']} of {p['known']} ({p['found_share']:.1%}, IoU >= {p['iou_match']}); "
+                   f"per-person success {p['success']:.1%} vs {p['single_success']:.1%} for the same people alone")
     typer.echo(f"wrote {out}/metrics.json, per_image.csv, grid.png (best/median/worst), random.png (10 random)",
                err=True)
 
