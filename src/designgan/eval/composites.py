@@ -165,8 +165,8 @@ def make_composites(data_root: str | Path, out: str | Path, n: int, seed: int = 
         judge = Judge.load()
     rng = np.random.default_rng(seed)
     people = load_cutouts(data, domain, judge, progress)
-    if len(people) < 3:
-        raise DataError(f"{data_root}: only {len(people)} usable test people in domain {domain}; need 3")
+    if len(people) < 2:
+        raise DataError(f"{data_root}: only {len(people)} usable test people in domain {domain}; need 2")
     scenes = backgrounds(data)
     other = "b" if domain == "a" else "a"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +205,17 @@ def make_composites(data_root: str | Path, out: str | Path, n: int, seed: int = 
     return meta
 
 
+def _write_single(record: Record, path: Path, height: int) -> None:
+    """The person's own photo, at the composites' height (copied unchanged when it is within 2% of it): the
+    single-person figure is measured at about the scale the person has in the composites."""
+    if abs(record.height - height) <= 0.02 * height:
+        shutil.copy(record.path("image"), path)
+        return
+    photo = load_image(record.path("image"))
+    photo.resize((max(1, round(photo.width * height / photo.height)), height), Image.Resampling.LANCZOS).save(
+        path, quality=92)
+
+
 def _write(root: Path, data: TwoDomainData, people: list[Cutout], scenes: list[Record], n: int, height: int,
            domain: str, rng: np.random.Generator, progress: bool) -> tuple[list[Record], dict]:
     from tqdm import tqdm
@@ -214,7 +225,8 @@ def _write(root: Path, data: TwoDomainData, people: list[Cutout], scenes: list[R
     (root / SINGLES).mkdir()
     records, boxes = [], {}
     for i in tqdm(range(n), desc="composites", disable=not progress):
-        chosen = [people[k] for k in rng.choice(len(people), size=int(rng.integers(2, 4)), replace=False)]
+        count = min(int(rng.integers(2, 4)), len(people))
+        chosen = [people[k] for k in rng.choice(len(people), size=count, replace=False)]
         base = rng.uniform(0.78, 0.90) * height
         heights = [round(base * (1 + rng.uniform(-HEIGHT_JITTER, HEIGHT_JITTER))) for _ in chosen]
         width, places = layout([scaled_size(c, h) for c, h in zip(chosen, heights, strict=True)], height, rng)
@@ -231,7 +243,7 @@ def _write(root: Path, data: TwoDomainData, people: list[Cutout], scenes: list[R
             box = paste(canvas, cutout, h, place)
             single = Path(SINGLES) / f"{cutout.record.id}{Path(cutout.record.image).suffix}"
             if not (root / single).exists():
-                shutil.copy(cutout.record.path("image"), root / single)
+                _write_single(cutout.record, root / single, height)
             listed.append({"person": k, "box": list(box), "category": cutout.record.category,
                            "source": cutout.record.key, "single": str(single)})
         cid = f"c{i:04d}"
