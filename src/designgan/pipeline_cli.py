@@ -72,6 +72,9 @@ def translate_command(
     fmt: Annotated[str | None, typer.Option("--format", help="Output format: png, jpg or webp (default: the "
                                             "suffix of an -o file name, else png). Every format carries the "
                                             "AI-edit metadata.", show_default=False)] = None,
+    detector: Annotated[str, typer.Option(help="How people are found: landmarks (the landmark network, on the "
+                                          "whole photo and on strips of a wide one) or hog (also OpenCV's HOG "
+                                          "people detector: people standing close together).")] = "landmarks",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace outputs that already exist.")] = False,
     skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Leave photos whose output already exists "
                                                 "alone (resume an interrupted folder).")] = False,
@@ -85,12 +88,15 @@ def translate_command(
 
     from designgan.io import load_image
     from designgan.pipeline import DesignGANPipeline
+    from designgan.pipeline.people import DETECTORS
     from designgan.pipeline.spec import direction_for
 
     torch.set_num_threads(threads or inference_threads())
     files = collect_inputs(inputs)
     if overwrite and skip_existing:
         raise DesignGANError("--overwrite and --skip-existing exclude each other")
+    if detector not in DETECTORS:
+        raise DesignGANError(f"--detector must be {' or '.join(DETECTORS)}, got '{detector}'")
     paths, single = plan_outputs(files, out, to, fmt)
     if texture is not None and texture.resolve() in {p.resolve() for p in paths}:
         raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
@@ -111,7 +117,8 @@ def translate_command(
     if name in bundled:
         direction_for(bundled[name], to)  # a wrong category fails before the model loads
     fabric = load_image(texture) if texture is not None else None  # a bad fabric too
-    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device)
+    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device,
+                                             detector=detector)
     pipe.direction(to)  # a run folder or saved model: checked as soon as its categories are known
     typer.echo(f"translate: {pipe.describe()}", err=True)
     if single:

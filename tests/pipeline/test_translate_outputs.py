@@ -165,3 +165,10 @@ def test_the_demo_removes_its_own_results_folder_at_exit(tmp_path):
     given = tmp_path / "results"
     DemoBackend(object(), given)
     assert given.is_dir()  # a folder the user chose is theirs to keep
+
+
+def test_an_unknown_detector_is_refused_before_the_model_loads(tmp_path, photos):  # noqa: F811
+    folder, _ = photos
+    result = run("translate", folder, "--to", "skirt", "-o", tmp_path / "o", "--detector", "yolo")
+    assert isinstance(result.exception, DesignGANError)
+    assert str(result.exception) == "--detector must be landmarks or hog, got 'yolo'"

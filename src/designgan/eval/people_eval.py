@@ -74,11 +74,11 @@ def landmark_box(points: dict[str, tuple[float, float, float]]) -> Box | None:
     return (x0 - side * w, y0 - top * h, x1 + side * w, y1 + bottom * h)
 
 
-def detected_boxes(predictor: Any, image: Image.Image) -> list[Box]:
-    """Boxes of the people the pipeline's detection finds in ``image``."""
+def detected_boxes(predictor: Any, image: Image.Image, detector: str = "landmarks") -> list[Box]:
+    """Boxes of the people the pipeline's detection (``detector``, as ``translate --detector``) finds."""
     from designgan.pipeline.people import detect_people
 
-    boxes = [landmark_box(p.points) for p in detect_people(predictor, image) if p.found]
+    boxes = [landmark_box(p.points) for p in detect_people(predictor, image, detector) if p.found]
     return [b for b in boxes if b is not None]
 
 
@@ -93,8 +93,9 @@ class PeopleScorer:
     """Scores every composite record's people (see the module doc); :meth:`summary` sums them up."""
 
     def __init__(self, translate: Translate, garment: GarmentJudge, target_category: str,
-                 landmarks: LandmarkSource | None = None):
+                 landmarks: LandmarkSource | None = None, detector: str = "landmarks"):
         self.translate = translate
+        self.detector = detector
         self.garment = garment
         self.target = family_index(target_category)
         self.landmarks = landmarks or LandmarkSource()
@@ -126,7 +127,7 @@ class PeopleScorer:
     def score(self, record: Record, image: Image.Image, output: Image.Image | None) -> dict:
         """Per-photo figures (people known, found, success, single success); each person is kept for the summary."""
         known = record.extra["people"]
-        found = detected_boxes(self.predictor, image)
+        found = detected_boxes(self.predictor, image, self.detector)
         matches = match_boxes([p["box"] for p in known], found)
         rows = []
         for person, (j, iou) in zip(known, matches, strict=True):
@@ -148,7 +149,7 @@ class PeopleScorer:
             return {}
         mean = lambda key, sel=rows: round(float(np.mean([r[key] for r in sel])), 4) if sel else None  # noqa: E731
         found = [r for r in rows if r["found"]]
-        return {"known": len(rows), "found": len(found), "found_share": mean("found"),
+        return {"detector": self.detector, "known": len(rows), "found": len(found), "found_share": mean("found"),
                 "success": mean("success"), "single_success": mean("single_success"),
                 "success_minus_single": round(mean("success") - mean("single_success"), 4),
                 "success_of_found": mean("success", found), "single_success_of_found": mean("single_success", found),

@@ -47,7 +47,7 @@ def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
 
 
 def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
-                        landmarks: str | Path | None = None) -> Translator:
+                        landmarks: str | Path | None = None, detector: str = "landmarks") -> Translator:
     """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
 
     ``landmarks``: landmark network weights (default: the shipped ones); loaded now, so missing weights stop the
@@ -55,7 +55,7 @@ def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None 
     """
     from designgan.pipeline import DesignGANPipeline
 
-    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks)
+    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks, detector=detector)
     to = _model_category(pipe.categories, to)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
@@ -121,7 +121,8 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
 
 
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
-                    texture: Image.Image | None = None, landmarks: str | Path | None = None) -> Translator:
+                    texture: Image.Image | None = None, landmarks: str | Path | None = None,
+                    detector: str = "landmarks") -> Translator:
     """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
@@ -135,4 +136,4 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
             raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
         return cyclegan_translator(model, direction, domains)
     return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture,
-                               landmarks=landmarks)
+                               landmarks=landmarks, detector=detector)
