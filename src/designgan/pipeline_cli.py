@@ -102,10 +102,14 @@ def translate_command(
         raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
     given = {f.resolve() for f in files}  # before --skip-existing: a skipped photo's landmark line is not stray
     if not overwrite:
-        files, paths = _existing_outputs(files, paths, side_by_side, skip_existing)
-        if not files:
+        todo, paths = _existing_outputs(files, paths, side_by_side, skip_existing)
+        if not todo:
             typer.echo(f"nothing to translate: every output already exists in {out} (--skip-existing)", err=True)
             return
+        if len(todo) < len(files):
+            typer.echo(f"skipping {len(files) - len(todo)} of {len(files)} photos whose output exists "
+                       "(--skip-existing)", err=True)
+        files = todo
     table = read_landmark_lines(landmarks) if landmarks is not None else None
     if table is not None:
         unused = [image for image in table if image not in given]

@@ -96,6 +96,11 @@ def test_an_existing_output_is_refused_unless_overwrite_or_skip_existing(tmp_pat
     result = run(*args, "--skip-existing")
     assert result.exit_code == 0 and "nothing to translate" in result.output
     assert target.read_bytes() == b"the user's own file"
+    _landmark_file(tmp_path, jeans_photo, ["a.jpg", "b.jpg"])  # a new photo in the folder: only it is translated
+    result = run(*args, "--skip-existing")
+    assert result.exit_code == 0, result.output
+    assert "skipping 1 of 2 photos whose output exists" in result.output and "translated 1 of 1" in result.output
+    assert target.read_bytes() == b"the user's own file" and (out / "b_skirt.png").is_file()
     result = run(*args, "--overwrite")
     assert result.exit_code == 0, result.output
     assert read_image_metadata(target)["AI-Edit"] == "true"

@@ -104,9 +104,7 @@ class PeopleScorer:
 
     @property
     def predictor(self) -> Any:
-        if self.landmarks._predictor is None:
-            self.landmarks.predict(Image.new("RGB", (16, 16)))  # loads the shipped network (or the given weights)
-        return self.landmarks._predictor
+        return self.landmarks.predictor
 
     def _judged(self, source: Image.Image, output: Image.Image) -> bool:
         points = self.predictor.predict(source).points
