@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from designgan.data import TwoDomainData
+from designgan.data.check import check_dataset
 from designgan.errors import DataError
 from designgan.eval.composites import BOXES, MAX_OVERLAP, make_composites, person_silhouette
 from designgan.eval.people_eval import box_iou, match_boxes
@@ -49,6 +50,18 @@ def _check_composite_set(root: Path, max_people: int = 3) -> None:
 def test_the_committed_sample_is_a_valid_composite_set():
     _check_composite_set(FIXTURE)
     assert (FIXTURE / "LICENSE").is_file()  # CCP is Apache-2.0: its licence travels with its photos
+    # an evaluation-only set: no training images is not a problem for 'data check'
+    assert check_dataset(FIXTURE, progress=False) == []
+
+
+def test_the_command_writes_a_set_and_refuses_a_bad_domain(mini_dataset, tmp_path, capsys):
+    out = tmp_path / "comp"
+    run("data", "composites", "--data", str(mini_dataset), "--out", str(out), "--n", "1", "--height", "128",
+        "--reals", "0", capsys=capsys)
+    assert len(json.loads((out / BOXES).read_text())) == 1
+    proc = run("data", "composites", "--data", str(mini_dataset), "--out", str(tmp_path / "x"), "--domain", "c",
+               check=False, capsys=capsys)
+    assert proc.returncode == 2 and proc.stderr.strip() == "error: --domain must be a or b, got 'c'"
 
 
 def test_generator_is_deterministic_and_refuses_an_existing_folder(mini_dataset, tmp_path):

@@ -184,7 +184,7 @@ def make_composites(data_root: str | Path, out: str | Path, n: int, seed: int = 
                                   category=r.category, image=str(dest), width=r.width, height=r.height,
                                   source=r.source))
         meta = dict(data.metadata)
-        meta |= {"source": f"composites of {data_root} (seed {seed})",
+        meta |= {"source": f"composites of {data_root} (seed {seed})", "evaluation_only": True,
                  "counts": {"train_a": 0, "train_b": 0, "test_a": sum(r.domain == "a" for r in records),
                             "test_b": sum(r.domain == "b" for r in records)},
                  "composites": {"n": n, "seed": seed, "domain": domain, "height": height,
