@@ -15,10 +15,10 @@ from PIL import Image, ImageDraw
 
 from designgan.data import CCP
 from designgan.eval.garment_family import FAMILIES
-from designgan.eval.garment_frame import FRAME_SIZE, crop_frame, frame_affine
-from designgan.eval.garment_judge import GarmentJudge
+from designgan.eval.garment_judge import FRAME_SIZE, GarmentJudge, crop_image, frame_matrix
 from designgan.eval.garment_judge_data import ccp_landmarks
 from designgan.io import load_image, save_png
+from designgan.landmarks.frame import apply, invert
 
 HEIGHT = 320
 
@@ -37,13 +37,15 @@ def main() -> None:
     cells = []
     for image_id in ids:
         img = load_image(ccp.photo_path(image_id))
-        affine = frame_affine(points[image_id])
+        matrix = frame_matrix(points[image_id])
         h, w = FRAME_SIZE
-        corners = [affine[:, :2] @ np.array(c) + affine[:, 2] for c in ((0, 0), (w, 0), (w, h), (0, h), (0, 0))]
+        # the frame's outer edges, pixel centres -0.5 and size - 0.5, in the photo
+        corners = apply(invert(matrix), np.array([(-0.5, -0.5), (w - 0.5, -0.5), (w - 0.5, h - 0.5), (-0.5, h - 0.5),
+                                                   (-0.5, -0.5)]))
         drawn = img.copy()
         ImageDraw.Draw(drawn).line([tuple(c) for c in corners], fill=(255, 40, 40), width=4)
         drawn = drawn.resize((round(img.width * HEIGHT / img.height), HEIGHT), Image.BILINEAR)
-        crop = crop_frame(img, affine)
+        crop = crop_image(img, matrix, FRAME_SIZE)
         probs = judge.probabilities(crop[None])[0]
         crop_img = Image.fromarray(crop).resize((round(w * HEIGHT / h), HEIGHT), Image.BILINEAR)
         cell = Image.new("RGB", (drawn.width + crop_img.width + 4, HEIGHT + 18), "white")

@@ -252,7 +252,8 @@ def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_l
 
     config = TranslatorConfig().validate()  # the production defaults: 300x200, ngf 32, 6 blocks, 17 heatmaps
     torch.manual_seed(0)
-    generators = {k: build_generator(config.model, config.attention_channels) for k in ("G_AB", "G_BA")}
+    generators = {key: build_generator(config.model, config.attention_channels, config.heatmap_names, into)
+                  for key, into in (("G_AB", "b"), ("G_BA", "a"))}
     spec = TranslatorSpec("untrained-default", ("jeans", "skirt"), config)
     pipe = DesignGANPipeline(spec, generators, compile=compile, precision=precision, channels_last=channels_last,
                              device=device)

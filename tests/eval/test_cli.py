@@ -133,3 +133,29 @@ def test_missing_landmark_weights_stop_before_any_photo(designgan_run, mini_data
                                  "--out", str(tmp_path / "r")])
     assert "landmark weights not found" in str(result.exception)
     assert not (tmp_path / "r").exists()
+
+
+def test_refine_steps_reach_the_pipeline(designgan_run, mini_dataset):
+    """``eval --refine-steps 0`` scores the model's raw output: the translator must give exactly what the pipeline
+    gives without refinement, and differ from its refined default."""
+    import numpy as np
+
+    from designgan.errors import DesignGANError
+    from designgan.eval.translators import pipeline_translator
+    from designgan.io import load_image
+    from designgan.pipeline import DesignGANPipeline
+
+    photos = sorted((mini_dataset / "testA").glob("*.jpg")) + sorted((mini_dataset / "trainA").glob("*.jpg"))
+    pipe = DesignGANPipeline.from_pretrained(designgan_run)
+    for path in photos:
+        photo = load_image(path)
+        try:
+            raw = pipe(photo, to="skirt", keep_texture=False).image
+        except DesignGANError:
+            continue  # no person / region in this photo: try the next one
+        refined = pipe(photo, to="skirt").image
+        image, _ = pipeline_translator(designgan_run, to="skirt", refine_steps=0).translate(photo)
+        assert np.array_equal(np.asarray(image), np.asarray(raw))
+        assert not np.array_equal(np.asarray(raw), np.asarray(refined))
+        return
+    pytest.skip("no fixture photo gave a garment region")

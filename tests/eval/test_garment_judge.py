@@ -16,9 +16,21 @@ from typer.testing import CliRunner
 from designgan.errors import DataError
 from designgan.eval.cli import judge_app
 from designgan.eval.garment_family import FAMILIES, family_of, photo_family
-from designgan.eval.garment_frame import ABOVE_HIPS, BELOW_HIPS, FRAME_SIZE, crop_frame, frame_affine, leg_axis
-from designgan.eval.garment_judge import DEFAULT_WEIGHTS, GarmentJudge, export_weights, load_weights
+from designgan.eval.garment_judge import (
+    DEFAULT_WEIGHTS,
+    FRAME_SIZE,
+    GARMENT_FRAME,
+    GarmentJudge,
+    crop_image,
+    crop_labels,
+    export_weights,
+    frame_crop,
+    frame_matrix,
+    load_weights,
+)
+from designgan.eval.garment_judge_data import CONTEXT
 from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeNet
+from designgan.landmarks.frame import apply, invert, leg_axis
 from tests.conftest import CCP_FULL, needs_ccp
 
 app = typer.Typer()
@@ -40,30 +52,60 @@ def _body(hip=(100.0, 200.0), leg=150.0, angle_deg=0.0, ankle_conf=0.9, knee_con
     return pts
 
 
-def _apply(affine: np.ndarray, u: float, v: float) -> np.ndarray:
-    return affine[:, :2] @ np.array([u, v]) + affine[:, 2]
+def _axis(points: dict) -> tuple[np.ndarray, np.ndarray]:
+    axis = leg_axis(points, GARMENT_FRAME)
+    assert not isinstance(axis, str), axis
+    return axis
 
 
-def test_frame_puts_hips_and_ankles_on_fixed_rows_whatever_the_scale_and_tilt():
+def test_frame_puts_hips_and_ankles_on_the_rows_the_weights_were_trained_on():
+    # Trained with the hips 0.40 and the ankles 1.40 leg lengths below the top edge of a frame 1.55 tall: rows 41.3
+    # and 144.5 from the edge, i.e. pixel centres 40.8 and 144.0, on the middle column, whatever the scale and tilt.
     h, w = FRAME_SIZE
-    hip_row, ankle_row = h * ABOVE_HIPS / (ABOVE_HIPS + BELOW_HIPS), h * (ABOVE_HIPS + 1) / (ABOVE_HIPS + BELOW_HIPS)
+    hip_row, ankle_row = h * 0.40 / 1.55 - 0.5, h * 1.40 / 1.55 - 0.5
     for hip, leg, angle in (((100, 200), 150, 0), ((400, 90), 600, 0), ((250, 300), 300, 15)):
         pts = _body(hip, leg, angle)
-        affine = frame_affine(pts)
-        hip_c, ankle_c = leg_axis(pts)
-        assert np.allclose(_apply(affine, w / 2, hip_row), hip_c, atol=1e-6)
-        assert np.allclose(_apply(affine, w / 2, ankle_row), ankle_c, atol=1e-6)
+        matrix = frame_matrix(pts)
+        hip_c, ankle_c = _axis(pts)
+        assert apply(matrix, np.array([hip_c, ankle_c])) == pytest.approx(
+            np.array([[(w - 1) / 2, hip_row], [(w - 1) / 2, ankle_row]]), abs=1e-6)
+    # The training context crop is the same frame with more around it: same scale, same centre.
+    context = GARMENT_FRAME.widened(CONTEXT)
+    assert context.size == (200, 125)
+    pts = _body((250, 300), 300, 15)
+    centre = apply(invert(frame_matrix(pts)), np.array([[(w - 1) / 2, (h - 1) / 2]]))
+    big_h, big_w = context.size
+    assert apply(frame_matrix(pts, context), centre) == pytest.approx(np.array([[(big_w - 1) / 2, (big_h - 1) / 2]]))
 
 
-def test_frame_tilt_is_clamped_and_missing_ankles_come_from_the_knees():
-    _, ankle = leg_axis(_body(angle_deg=60))
-    hip, _ = leg_axis(_body(angle_deg=60))
+def test_frame_tilt_is_clamped_and_missing_legs_come_from_the_knees_or_the_torso():
+    hip, ankle = _axis(_body(angle_deg=60))
     tilt = math.degrees(math.atan2(-(ankle - hip)[0], (ankle - hip)[1]))
     assert tilt == pytest.approx(25.0)
-    hip, ankle = leg_axis(_body(ankle_conf=0.0))
+    hip, ankle = _axis(_body(ankle_conf=0.0))
     assert np.allclose(ankle - hip, [0, 150.0], atol=1e-6)  # 2 x (knee - hip)
-    hip, ankle = leg_axis(_body(ankle_conf=0.0, knee_conf=0.0))  # from the torso: 1.5 x 105 px
+    hip, ankle = _axis(_body(ankle_conf=0.0, knee_conf=0.0))  # from the torso: 1.5 x 105 px
     assert np.allclose(ankle - hip, [0, 157.5], atol=1e-6)
+    # the leg length is bounded to 1.1-2.4 torso lengths (the torso is 105 px here): ankles 60 and 700 px below
+    for ankle_y, length in ((260.0, 1.1 * 105), (900.0, 2.4 * 105)):
+        hip, ankle = _axis(_body() | {"left_ankle": (90.0, ankle_y, 0.9), "right_ankle": (110.0, ankle_y, 0.9)})
+        assert np.hypot(*(ankle - hip)) == pytest.approx(length)
+    # hips seen with low confidence still frame the photo: the judge answers for every photo
+    weak = _body() | {"left_hip": (120.0, 200.0, 0.1)}
+    assert frame_matrix(weak).shape == (2, 3)
+
+
+def test_label_crop_is_nearest_with_a_fill_outside_the_photo():
+    labels = np.zeros((600, 400), np.uint8)
+    labels[:, 200:] = 3  # right half of the photo: class 3 (never averaged with 0 into a 1 or 2)
+    pts = _body((200, 200), 150)
+    out = crop_labels(labels, frame_matrix(pts), FRAME_SIZE, fill=255)
+    assert set(np.unique(out).tolist()) <= {0, 3, 255}
+    assert out[80, 10] == 0 and out[80, 90] == 3  # the person's axis is the photo's column 200
+    far = crop_labels(labels, frame_matrix(_body((200, 560), 150)), FRAME_SIZE, fill=255)
+    assert far[-1, 50] == 255  # below the photo's bottom edge
+    image = crop_image(Image.new("RGB", (400, 600), (10, 200, 30)), frame_matrix(_body((200, 560), 150)), FRAME_SIZE)
+    assert tuple(image[-1, 50]) == (0, 0, 0) and tuple(image[5, 50]) == (10, 200, 30)
 
 
 def test_the_same_person_at_another_scale_and_place_gives_the_same_crop():
@@ -77,7 +119,7 @@ def test_the_same_person_at_another_scale_and_place_gives_the_same_crop():
     for scale, dx in ((1.0, 0), (2.0, 60)):
         img, pts = photo(scale, dx)
         pts = {k: (v[0] * scale, v[1] * scale, v[2]) for k, v in pts.items()}
-        crops.append(crop_frame(img, frame_affine(pts)).astype(np.float64))
+        crops.append(frame_crop(img, pts).astype(np.float64))
     assert crops[0].shape == (*FRAME_SIZE, 3)
     assert np.abs(crops[0] - crops[1]).mean() < 6.0
     assert crops[0][FRAME_SIZE[0] // 2, FRAME_SIZE[1] // 2, 2] > 150  # the blue legs sit in the middle
@@ -194,6 +236,11 @@ def test_training_smoke_on_the_ccp_slice(ccp_mini, tmp_path):
     assert meta["train_photos"] >= 4 and meta["epochs_done"] == 1 and meta["families"] == list(FAMILIES)
     assert sum(meta["train_families"].values()) == meta["train_photos"]
     GarmentJudge.load(export)
+    before = export.read_bytes()
+    logs: list[str] = []  # a finished run resumed (the shared loop's checkpoint): nothing more is trained
+    train_garment_judge(ccp_mini, tmp_path / "run", config, landmarks_cache=cache, export_to=export, resume=True,
+                        log=logs.append)
+    assert any("resumed" in m for m in logs) and export.read_bytes() == before
 
 
 @needs_ccp

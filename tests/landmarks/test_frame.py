@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from designgan.landmarks.frame import FrameSpec, apply, invert, lower_body_frame, warp
+from designgan.landmarks.frame import FrameSpec, apply, invert, leg_axis, lower_body_frame, warp
 
 SPEC = FrameSpec(size=(152, 80))
 
@@ -55,6 +55,32 @@ def test_cut_at_the_knee_uses_the_knees_and_refusals_say_why():
     lying = body(hip=(100.0, 400.0), ankle=(460.0, 420.0))
     matrix, reason = lower_body_frame(lying, SPEC)
     assert matrix is None and "tilted" in reason
+
+
+def test_always_frames_every_pose_the_refusing_spec_refuses():
+    # Clamp instead of refusal, hips at any confidence, legs from the torso: what the garment judge needs.
+    always = FrameSpec(size=(160, 100), max_tilt_deg=25.0, always=True, leg_per_torso=(1.1, 2.4))
+    lying = body(hip=(100.0, 400.0), ankle=(460.0, 420.0)) | {"left_shoulder": (-200.0, 380.0, 0.9),
+                                                              "right_shoulder": (-200.0, 420.0, 0.9)}
+    assert lower_body_frame(lying, SPEC)[0] is None
+    hip, ankle = leg_axis(lying, always)
+    assert math.degrees(math.atan2(-(ankle - hip)[0], (ankle - hip)[1])) == pytest.approx(-25.0)
+    no_legs = {k: v for k, v in lying.items() if "hip" in k or "shoulder" in k}
+    assert lower_body_frame(no_legs, SPEC) == (None, "neither ankles nor knees found")
+    hip, ankle = leg_axis(no_legs, always)  # 1.5 torso lengths (300 px) along the torso's direction, clamped
+    assert np.hypot(*(ankle - hip)) == pytest.approx(450.0)
+    weak_hips = body(conf=0.9) | {"left_hip": (340.0, 400.0, 0.05)}
+    assert lower_body_frame(weak_hips, SPEC) == (None, "hips not found")
+    assert lower_body_frame(weak_hips, always)[0] is not None
+
+
+def test_a_widened_spec_is_the_same_frame_with_more_around_it():
+    wide = SPEC.widened(1.25)
+    assert wide.size == (190, 100)
+    small, _ = lower_body_frame(body(), SPEC)
+    big, _ = lower_body_frame(body(), wide)
+    assert big[:, :2] == pytest.approx(small[:, :2])  # same scale and rotation
+    assert big[:, 2] - small[:, 2] == pytest.approx([10.0, 19.0])  # shifted by half the added columns and rows
 
 
 def test_warp_into_the_frame_and_back_recovers_the_photo():

@@ -114,7 +114,8 @@ def judge_train_garment_cmd(
     ccp_root: CcpRoot = DEFAULT_CCP,
     config: Annotated[Path | None, typer.Option(help="YAML config (see configs/garment_judge.yaml).")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Config override key=value (repeatable).")] = None,
-    out: Annotated[Path, typer.Option(help="Run folder: history, weights.")] = Path("runs/garment_judge"),
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint, history, weights.")] = Path("runs/garment_judge"),
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last.pt.")] = False,
     landmarks_cache: Annotated[Path | None, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level "
                                                          "photos (JSON lines; made if missing; default OUT/"
                                                          "ccp_landmarks.jsonl).")] = None,
@@ -125,7 +126,7 @@ def judge_train_garment_cmd(
 
     cfg = load_config(GarmentJudgeTrainConfig, config, set_ or [])
     scores = train_garment_judge(ccp_root, out, cfg, landmarks_cache=landmarks_cache, export_to=export,
-                                 log=lambda msg: typer.echo(msg, err=True))
+                                 resume=resume, log=lambda msg: typer.echo(msg, err=True))
     typer.echo(json.dumps(scores, indent=2))
 
 
@@ -225,6 +226,9 @@ def eval_command(
     judge_weights: JudgeWeights = None,
     garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
+    refine_steps: Annotated[int | None, typer.Option("--refine-steps", min=0, help="Test-time texture refinement "
+                                                     "steps (default: the pipeline's; 0 = the model's raw output).")]
+    = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     detector: Annotated[str, typer.Option(help="How the pipeline finds people: landmarks or hog (see "
                                           "'designgan translate --help').")] = "landmarks",
@@ -244,14 +248,15 @@ def eval_command(
     fabric = load_image(texture) if texture is not None else None
     domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
                                                                       not as_json, garment_weights, landmarks)
-    translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks, detector=detector)
+    translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
+                                 refine_steps=refine_steps, detector=detector)
     # photos of several people with known boxes (designgan data composites): people found, per-person success
     people = PeopleScorer(translator.translate, garment, target, LandmarkSource(weights=landmarks), detector) \
         if any("people" in r.extra for r in records) else None
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
                       garment=garment, landmarks=source, people=people)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction, "detector": detector,
-                       "texture": str(texture) if texture else None,
+                       "texture": str(texture) if texture else None, "refine_steps": refine_steps,
                        "judge": judge.meta.get("heldout", {}).get("miou"),
                        "garment_judge": garment.meta.get("heldout", {}).get("accuracy")}
     _write_run(result, out)

@@ -1,7 +1,7 @@
 """The shipped garment judge: which lower-garment family (trousers, skirt, shorts) a person wears.
 
-It looks at the lower-body frame (:mod:`designgan.eval.garment_frame`) placed by the landmark network's hips,
-knees and ankles, so pose, scale and position in the photo do not matter. Weights:
+It looks at the lower-body frame (:data:`GARMENT_FRAME`, a :class:`designgan.landmarks.frame.FrameSpec`) placed by
+the landmark network's hips, knees and ankles, so pose, scale and position in the photo do not matter. Weights:
 ``designgan/weights/garment_judge.safetensors`` (fp16) with ``garment_judge.json`` beside them (model config,
 training settings, held-out scores).
 """
@@ -15,19 +15,52 @@ import numpy as np
 import torch
 from PIL import Image
 
+from designgan.errors import DataError
 from designgan.eval.garment_family import FAMILIES
-from designgan.eval.garment_frame import FRAME_SIZE, crop_frame, frame_affine
 from designgan.eval.garment_judge_model import GarmentJudgeNet, model_from_config
 from designgan.eval.judge_weights import export_judge, load_judge
+from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "garment_judge.safetensors"
 Points = Mapping[str, Sequence[float]]
 
+# The frame the shipped weights were trained on: 1.55 leg lengths (hip centre to ankle centre) tall, from 0.40 above
+# the hips to 0.15 below the ankles, 160 x 100 pixels (0.97 leg lengths wide). Every photo gets one: unseen legs are
+# extrapolated from the torso, the tilt is clamped to 25 degrees and the leg length bounded to 1.1-2.4 torso lengths.
+# Those rows were measured from the frame's top edge; FrameSpec's rows are pixel centres, half a pixel higher.
+_HEIGHT = 160
+GARMENT_FRAME = FrameSpec(size=(_HEIGHT, 100), hip_y=0.40 / 1.55 - 0.5 / _HEIGHT, ankle_y=1.40 / 1.55 - 0.5 / _HEIGHT,
+                          max_tilt_deg=25.0, always=True, leg_per_torso=(1.1, 2.4))
+FRAME_SIZE = GARMENT_FRAME.size
+
+
+def frame_matrix(points: Points, spec: FrameSpec = GARMENT_FRAME) -> np.ndarray:
+    """The photo -> frame matrix (pixel centres) of ``spec`` placed by ``points``."""
+    matrix, reason = lower_body_frame(points, spec)
+    if matrix is None:  # only when the points lack the hips or every leg and torso point
+        raise DataError(f"no garment frame for these landmarks: {reason}")
+    return matrix
+
+
+def crop_image(image: Image.Image, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """uint8 (h, w, 3): ``image`` resampled in the frame ``matrix`` (black outside the photo, prefiltered when the
+    frame shrinks the photo, so fine texture does not alias)."""
+    rgb = torch.from_numpy(np.asarray(image.convert("RGB")).copy()).permute(2, 0, 1)[None]
+    out = warp(rgb, matrix, size, padding_mode="zeros")[0]
+    return out.round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def crop_labels(labels: np.ndarray, matrix: np.ndarray, size: tuple[int, int], fill: int) -> np.ndarray:
+    """uint8 (h, w): a label map sampled (nearest) in the frame ``matrix``; ``fill`` outside the photo."""
+    shifted = torch.from_numpy(labels.astype(np.float32) + 1)[None, None]  # 0 marks "outside the photo"
+    out = warp(shifted, matrix, size, mode="nearest", padding_mode="zeros")[0, 0].round().long()
+    return torch.where(out == 0, fill, out - 1).to(torch.uint8).numpy()
+
 
 def frame_crop(image: Image.Image, points: Points) -> np.ndarray:
     """uint8 (160, 100, 3): the photo's lower-body frame."""
-    return crop_frame(image, frame_affine(points, FRAME_SIZE), FRAME_SIZE)
+    return crop_image(image, frame_matrix(points), FRAME_SIZE)
 
 
 class GarmentJudge:

@@ -1,6 +1,6 @@
 """Garment-judge training samples: CCP's pixel-level photos in the lower-body frame, labelled from their masks.
 
-Each photo is cropped once, in the frame of :mod:`designgan.eval.garment_frame` widened by :data:`CONTEXT`, with
+Each photo is cropped once, in the judge's frame (``GARMENT_FRAME``) widened by :data:`CONTEXT`, with
 its per-pixel family map; batches are warped from these context crops (flip, zoom, turn, shift: the landmark
 network's own error, simulated) and photometrically jittered. The held-out split is the parser judge's (ids
 divisible by 10); CCP's image-level photos (the translation test photos) are never read.
@@ -17,10 +17,12 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from designgan.data import CCP
+from designgan.errors import DataError
 from designgan.eval.garment_family import photo_family, pixel_lookup
-from designgan.eval.garment_frame import FRAME_SIZE, crop_frame, crop_labels, frame_affine, leg_axis
+from designgan.eval.garment_judge import FRAME_SIZE, GARMENT_FRAME, crop_image, crop_labels, frame_matrix
 from designgan.eval.judge_data import IGNORE, random_affines
 from designgan.io import load_image, write_text_atomic
+from designgan.landmarks.frame import leg_axis
 
 CONTEXT = 1.25  # context crops are this much larger than the frame, about the same centre
 Points = dict[str, list[float]]
@@ -56,20 +58,22 @@ class GarmentSamples:
     photos that have a lower garment."""
 
     def __init__(self, ccp: CCP, ids: list[str], points: dict[str, Points], progress: bool = True):
-        height, width = FRAME_SIZE
-        self.size = (round(height * CONTEXT), round(width * CONTEXT))
+        context = GARMENT_FRAME.widened(CONTEXT)
+        self.size = context.size
         table = pixel_lookup(ccp.label_names)
         images, labels, families, kept = [], [], [], []
         for image_id in tqdm(ids, desc="cropping CCP", disable=not progress, leave=False):
             img = load_image(ccp.photo_path(image_id))
             raw = ccp.load_label_map(image_id, size=img.size)
-            hip, _ = leg_axis(points[image_id])
-            family = photo_family(raw, ccp.label_names, hip[1])
+            axis = leg_axis(points[image_id], GARMENT_FRAME)
+            if isinstance(axis, str):
+                raise DataError(f"{ccp.photo_path(image_id)}: no garment frame from its landmarks ({axis})")
+            family = photo_family(raw, ccp.label_names, float(axis[0][1]))  # the hip centre's row
             if family is None:
                 continue
-            affine = frame_affine(points[image_id], self.size, margin=CONTEXT)
-            images.append(torch.from_numpy(crop_frame(img, affine, self.size).copy()).permute(2, 0, 1))
-            labels.append(torch.from_numpy(crop_labels(table[raw], affine, self.size, IGNORE)))
+            matrix = frame_matrix(points[image_id], context)
+            images.append(torch.from_numpy(crop_image(img, matrix, self.size)).permute(2, 0, 1))
+            labels.append(torch.from_numpy(crop_labels(table[raw], matrix, self.size, IGNORE)))
             families.append(family)
             kept.append(image_id)
         self.ids = kept

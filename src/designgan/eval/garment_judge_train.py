@@ -1,6 +1,6 @@
-"""Training of the garment judge: AdamW + warm-up/cosine (bounded by a wall-time budget), EMA weights,
-class-weighted family cross-entropy plus the auxiliary per-pixel family map, held-out accuracy every few epochs,
-fp16 export.
+"""Training of the garment judge: AdamW + warm-up/cosine (bounded by a wall-time budget), EMA weights, atomic
+checkpoints (mid-epoch too) with exact resume (the shared loop, :mod:`designgan.supervised`), class-weighted family
+cross-entropy plus the auxiliary per-pixel family map, held-out accuracy every few epochs, fp16 export.
 
 Trains on CCP's pixel-level photos outside the held-out split (ids divisible by 10); CCP's image-level photos
 (1005-2098, the translation test photos) are never read.
@@ -8,9 +8,6 @@ Trains on CCP's pixel-level photos outside the held-out split (ids divisible by 
 
 from __future__ import annotations
 
-import copy
-import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from designgan.config import to_dict
 from designgan.data import CCP
@@ -28,7 +24,7 @@ from designgan.eval.garment_judge_data import GarmentSamples, ccp_landmarks, mak
 from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeNet
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import write_json_atomic
-from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
+from designgan.supervised import Schedule, SupervisedLoop
 
 
 @dataclass
@@ -48,6 +44,7 @@ class GarmentJudgeTrainConfig:
     threads: int = 1
     max_images: int = 0  # first N train / held-out photos only (0 = all): for smoke tests
     max_minutes: float = 0.0  # wall-time budget (0 = none): the cosine ends by then
+    checkpoint_minutes: float = 10.0  # also save mid-epoch this often
 
 
 def confusion(truth: np.ndarray, pred: np.ndarray, n: int = len(FAMILIES)) -> np.ndarray:
@@ -78,8 +75,9 @@ def heldout_scores(model: GarmentJudgeNet, samples: GarmentSamples) -> dict:
 
 def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: GarmentJudgeTrainConfig,
                         landmarks_cache: Path | None = None, export_to: str | Path | None = None,
-                        log: Callable[[str], None] = print) -> dict:
-    """Train; returns the held-out scores of the exported EMA weights."""
+                        resume: bool = False, log: Callable[[str], None] = print) -> dict:
+    """Train (or, with ``resume``, continue from ``out_dir/last.pt``); returns the held-out scores of the exported
+    EMA weights."""
     torch.set_num_threads(config.threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,49 +95,30 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
 
     torch.manual_seed(config.seed)
     model = GarmentJudgeNet(GarmentJudgeConfig(widths=tuple(config.widths), dropout=config.dropout))
-    ema = copy.deepcopy(model).eval()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = max(1, len(train_set) // config.batch_size)
-    total = steps_per_epoch * config.epochs
-    gen = torch.Generator().manual_seed(config.seed)
-    history: list[dict] = []
-    trained_s, done = 0.0, False
-    for epoch in range(config.epochs):
-        model.train()
-        t0 = time.time()
-        order = torch.randperm(len(train_set), generator=gen)
-        losses, hits = [], []
-        for step in tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False):
-            global_step = epoch * steps_per_epoch + step
-            progress = budget_progress(global_step, total, trained_s + time.time() - t0, config.max_minutes)
-            for group in opt.param_groups:
-                group["lr"] = config.lr * warmup_cosine(global_step, progress, config.warmup_steps, floor=0.01)
-            index = order[step * config.batch_size:(step + 1) * config.batch_size]
-            images, pixels, families = make_batch(train_set, index, gen)
-            logits, pixel_logits, _ = model.forward_all(images)
-            small = F.interpolate(pixels[:, None].float(), size=pixel_logits.shape[-2:], mode="nearest")[:, 0].long()
-            loss = F.cross_entropy(logits, families, weight=weights, label_smoothing=config.label_smoothing)
-            loss = loss + config.pixel_weight * F.cross_entropy(pixel_logits, small, ignore_index=IGNORE)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            ema_update(ema, model, config.ema_decay)
-            losses.append(loss.item())
-            hits.append(float((logits.argmax(1) == families).float().mean()))
-            if progress >= 1.0:
-                done = True
-                break
-        trained_s += time.time() - t0
-        done = done or epoch + 1 == config.epochs
-        entry = {"epoch": epoch + 1, "loss": round(float(np.mean(losses)), 4),
-                 "train_accuracy": round(float(np.mean(hits)), 4), "lr": round(opt.param_groups[0]["lr"], 6),
-                 "minutes": round(trained_s / 60, 2)}
-        if len(held_set) and ((epoch + 1) % config.eval_every == 0 or done):
-            entry["heldout_accuracy"] = heldout_scores(ema, held_set)["accuracy"]
-        history.append(entry)
-        log(json.dumps(entry))
-        if done:
-            break
+    schedule = Schedule(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                        warmup_steps=config.warmup_steps, lr_floor=0.01, ema_decay=config.ema_decay,
+                        max_minutes=config.max_minutes, eval_every=config.eval_every,
+                        checkpoint_minutes=config.checkpoint_minutes)
+    loop = SupervisedLoop(model, opt, schedule, torch.arange(len(train_set)),
+                          torch.Generator().manual_seed(config.seed), checkpoint=out_dir / "last.pt",
+                          config=to_dict(config), log=log)
+    if resume:
+        loop.resume()
+
+    def batch_loss(index: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+        images, pixels, families = make_batch(train_set, index, gen)
+        logits, pixel_logits, _ = model.forward_all(images)
+        small = F.interpolate(pixels[:, None].float(), size=pixel_logits.shape[-2:], mode="nearest")[:, 0].long()
+        loss = F.cross_entropy(logits, families, weight=weights, label_smoothing=config.label_smoothing)
+        loss = loss + config.pixel_weight * F.cross_entropy(pixel_logits, small, ignore_index=IGNORE)
+        return loss, {"train_accuracy": float((logits.argmax(1) == families).float().mean())}
+
+    def heldout(ema: GarmentJudgeNet) -> dict:
+        return {"heldout_accuracy": heldout_scores(ema, held_set)["accuracy"]}
+
+    history = loop.run(batch_loss, heldout if len(held_set) else None)
+    ema, trained_s = loop.ema, loop.trained_s
     write_json_atomic(out_dir / "history.json", history)
     scores = heldout_scores(ema, held_set) if len(held_set) else {}
     meta = {"train_config": to_dict(config), "heldout": scores, "train_photos": len(train_set),

@@ -1,5 +1,6 @@
-"""Training loop of the judge: AdamW + warmup/cosine (bounded by a wall-time budget), bf16 autocast, EMA weights,
-class-balanced cross-entropy, atomic checkpoints with resume, periodic held-out mIoU, fp16 export.
+"""Training of the judge: AdamW + warmup/cosine (bounded by a wall-time budget), bf16 autocast, EMA weights,
+atomic checkpoints (mid-epoch too) with exact resume (the shared loop, :mod:`designgan.supervised`),
+class-balanced cross-entropy, periodic held-out mIoU, fp16 export.
 
 Only CCP's pixel-level photos outside the fixed held-out split are trained on; the image-level photos (the
 translation test set) are never read.
@@ -7,16 +8,12 @@ translation test set) are never read.
 
 from __future__ import annotations
 
-import copy
-import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from designgan.config import to_dict
 from designgan.data import CCP
@@ -26,8 +23,8 @@ from designgan.eval.judge import Judge, evaluate_on_ccp, export_weights, load_we
 from designgan.eval.judge_data import IGNORE, JudgeSamples, judge_split, make_batch
 from designgan.eval.judge_model import JudgeModelConfig, JudgeNet, create_judge_model
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
-from designgan.io import atomic_path, write_json_atomic
-from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
+from designgan.io import write_json_atomic
+from designgan.supervised import Schedule, SupervisedLoop
 
 
 @dataclass
@@ -51,6 +48,7 @@ class JudgeTrainConfig:
     max_images: int = 0  # first N train / held-out photos only (0 = all): for smoke tests
     max_minutes: float = 0.0  # wall-time budget: the LR schedule ends (and training stops) by then (0 = none)
     init_weights: str = ""  # start from these judge weights (a fresh schedule: fine-tuning); "" = from scratch
+    checkpoint_minutes: float = 10.0  # also save mid-epoch this often
 
 
 def class_weights(freq: np.ndarray, power: float) -> torch.Tensor:
@@ -83,7 +81,6 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
     torch.set_num_threads(config.threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out_dir / "last.pt"
     ccp = CCP(ccp_root)
     train_ids, held_ids = judge_split(ccp)
     if config.max_images:
@@ -107,64 +104,29 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
             raise ConfigError(f"config key 'init_weights': {config.init_weights} does not fit the configured model "
                               f"({str(exc).splitlines()[0]})") from None
         log(f"starting from {config.init_weights}")
-    ema = copy.deepcopy(model).eval()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = max(1, len(train_set) // config.batch_size)
-    total = steps_per_epoch * config.epochs
+    schedule = Schedule(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                        warmup_steps=config.warmup_steps, lr_floor=0.01, ema_decay=config.ema_decay,
+                        max_minutes=config.max_minutes, eval_every=config.eval_every,
+                        checkpoint_minutes=config.checkpoint_minutes)
+    loop = SupervisedLoop(model, opt, schedule, torch.arange(len(train_set)),
+                          torch.Generator().manual_seed(config.seed), checkpoint=out_dir / "last.pt",
+                          config=to_dict(config), log=log)
+    if resume:
+        loop.resume()
 
-    gen = torch.Generator().manual_seed(config.seed)
-    start_epoch, history, trained_s = 0, [], 0.0
-    if resume and ckpt_path.is_file():
-        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        model.load_state_dict(ckpt["model"])
-        ema.load_state_dict(ckpt["ema"])
-        opt.load_state_dict(ckpt["opt"])
-        gen.set_state(ckpt["generator"])
-        start_epoch, history, trained_s = ckpt["epoch"] + 1, ckpt["history"], ckpt["trained_s"]
-        log(f"resumed from {ckpt_path} at epoch {start_epoch}")
-    done = bool(history) and history[-1]["progress"] >= 1.0
-    epoch = start_epoch
-    while not done and epoch < config.epochs:
-        model.train()
-        t0 = time.time()
-        order = torch.randperm(len(train_set), generator=gen)
-        losses: list[float] = []
-        progress = 0.0
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False)
-        for step in bar:
-            global_step = epoch * steps_per_epoch + step
-            progress = budget_progress(global_step, total, trained_s + time.time() - t0, config.max_minutes)
-            for group in opt.param_groups:
-                group["lr"] = config.lr * warmup_cosine(global_step, progress, config.warmup_steps, floor=0.01)
-            index = order[step * config.batch_size:(step + 1) * config.batch_size]
-            images, labels = make_batch(train_set, index, config.input_height, config.input_width, gen)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-                logits = model(images.contiguous(memory_format=torch.channels_last))
-            logits = F.interpolate(logits.float(), size=labels.shape[-2:], mode="bilinear", align_corners=False)
-            loss = F.cross_entropy(logits, labels, weight=weights, ignore_index=IGNORE)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            ema_update(ema, model, config.ema_decay)
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
-            if progress >= 1.0:
-                done = True
-                break
-        trained_s += time.time() - t0
-        done = done or epoch + 1 == config.epochs
-        entry = {"epoch": epoch + 1, "loss": round(float(np.mean(losses)), 4), "lr": opt.param_groups[0]["lr"],
-                 "progress": 1.0 if done else round(progress, 4), "seconds": round(time.time() - t0, 1)}
-        if len(held_set) and ((epoch + 1) % config.eval_every == 0 or done):
-            scores = quick_eval(ema, held_set, config.bf16)
-            entry["heldout_miou_input_res"] = round(scores["miou"], 4)
-        history.append(entry)
-        log(json.dumps(entry))
-        with atomic_path(ckpt_path) as tmp:
-            torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                        "generator": gen.get_state(), "epoch": epoch, "history": history,
-                        "trained_s": trained_s, "config": to_dict(config)}, tmp)
-        epoch += 1
+    def batch_loss(index: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+        images, labels = make_batch(train_set, index, config.input_height, config.input_width, gen)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            logits = model(images.contiguous(memory_format=torch.channels_last))
+        logits = F.interpolate(logits.float(), size=labels.shape[-2:], mode="bilinear", align_corners=False)
+        return F.cross_entropy(logits, labels, weight=weights, ignore_index=IGNORE), {}
+
+    def heldout(ema: torch.nn.Module) -> dict:
+        return {"heldout_miou_input_res": round(quick_eval(ema, held_set, config.bf16)["miou"], 4)}
+
+    history = loop.run(batch_loss, heldout if len(held_set) else None)
+    ema, trained_s = loop.ema, loop.trained_s
     write_json_atomic(out_dir / "history.json", history)
     scores = evaluate_on_ccp(Judge(ema), ccp, held_ids) if held_ids else {}
     meta = {"train_config": to_dict(config), "heldout": scores, "train_photos": len(train_ids),

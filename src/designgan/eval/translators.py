@@ -47,11 +47,13 @@ def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
 
 
 def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
-                        landmarks: str | Path | None = None, detector: str = "landmarks") -> Translator:
+                        landmarks: str | Path | None = None, refine_steps: int | None = None,
+                        detector: str = "landmarks") -> Translator:
     """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
 
     ``landmarks``: landmark network weights (default: the shipped ones); loaded now, so missing weights stop the
-    evaluation before it starts instead of failing every photo.
+    evaluation before it starts instead of failing every photo. ``refine_steps``: the pipeline's test-time texture
+    refinement (None: its default).
     """
     from designgan.pipeline import DesignGANPipeline
 
@@ -61,7 +63,7 @@ def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None 
     _ = pipe.landmarks
 
     def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
-        out = pipe(image, to=to, texture=texture)
+        out = pipe(image, to=to, texture=texture, refine_steps=refine_steps)
         return out.image, out.edit_region
 
     return Translator(name=str(model), source=source, target=target, translate=translate)
@@ -122,7 +124,7 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
 
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
                     texture: Image.Image | None = None, landmarks: str | Path | None = None,
-                    detector: str = "landmarks") -> Translator:
+                    refine_steps: int | None = None, detector: str = "landmarks") -> Translator:
     """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
@@ -136,4 +138,4 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
             raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
         return cyclegan_translator(model, direction, domains)
     return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture,
-                               landmarks=landmarks, detector=detector)
+                               landmarks=landmarks, refine_steps=refine_steps, detector=detector)

@@ -1,10 +1,14 @@
 """The garment frame: a landmark-aligned, upright crop of the body region a garment change touches.
 
 People stand at every scale, position and angle in street photos; in the frame they do not. For a lower garment
-the frame is the similarity transform (rotation, uniform scale, translation) that puts the hip centre at
-``(w / 2, hip_y * h)`` and the ankle centre straight below it at ``ankle_y * h``: waist to ankles fill the height,
-and the width leaves room for a flared skirt on both sides. A translator trained and run in the frame spends its
-pixels on the legs it repaints, and learns one mapping instead of one per scale and position.
+the frame is the similarity transform (rotation, uniform scale, translation) that puts the hip centre on the middle
+column at row ``hip_y * h`` and the ankle centre straight below it at row ``ankle_y * h``: waist to ankles fill the
+height, and the width leaves room for a flared skirt on both sides. A translator trained and run in the frame spends
+its pixels on the legs it repaints, and learns one mapping instead of one per scale and position.
+
+Two users, one implementation: the translator (training packs, the pipeline's crop and its warp back; the default
+:class:`FrameSpec`) and the garment judge (``designgan.eval.garment_judge.GARMENT_FRAME``: a frame for every photo,
+tilt clamped, leg length bounded by the torso).
 
 Matrices are 2x3 affine maps between *pixel-centre* coordinates (pixel ``i`` covers ``[i - 0.5, i + 0.5]``):
 ``frame_xy = M @ [photo_x, photo_y, 1]``. :func:`warp` resamples an image into the frame (or, with the inverse,
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -26,12 +30,42 @@ Point = Sequence[float]  # (x, y, confidence)
 
 @dataclass(frozen=True)
 class FrameSpec:
-    """Where the body lands in a lower-garment frame of ``size`` = (h, w) pixels."""
+    """Where the body lands in a lower-garment frame of ``size`` = (h, w) pixels, and what a doubtful pose gets.
+
+    ``hip_y`` and ``ankle_y`` are the rows of the hip and ankle centres as fractions of the height (pixel centres:
+    row ``hip_y * h``); the scale follows from them, pixels are square, and the width is what is left at that scale.
+    """
 
     size: tuple[int, int] = (152, 80)
     hip_y: float = 0.2  # hip centre (room above it for the waistband, which sits above the hip joints)
     ankle_y: float = 0.9  # ankle centre
-    max_tilt_deg: float = 35.0  # a body axis tilted further is not a standing person: no frame
+    max_tilt_deg: float = 35.0  # a body axis tilted further is not a standing person
+    # False (the translator, which must not repaint a wrongly placed region): no frame when the hips, or both the
+    # knees and the ankles, are not seen, or the axis is tilted past max_tilt_deg. True (the garment judge, which
+    # answers for every photo): the hips are taken at any confidence, ankles are extrapolated from the torso when
+    # neither ankles nor knees are seen, and the tilt is clamped to max_tilt_deg.
+    always: bool = False
+    # Bounds of the hip-to-ankle length in torso lengths (shoulder centre to hip centre), or None: one misplaced
+    # point can then neither shrink nor blow up the frame.
+    leg_per_torso: tuple[float, float] | None = None
+
+    def widened(self, factor: float) -> FrameSpec:
+        """The same frame on a canvas ``factor`` times larger about its centre: same scale, more context around."""
+        h, w = self.size
+        big_h, big_w = round(h * factor), round(w * factor)
+        pad = (big_h - h) / 2  # rows added above; the columns stay centred by construction
+
+        def row(y: float) -> float:
+            return (y * h + pad) / big_h
+
+        return replace(self, size=(big_h, big_w), hip_y=row(self.hip_y), ankle_y=row(self.ankle_y))
+
+
+HIPS = ("left_hip", "right_hip")
+KNEES = ("left_knee", "right_knee")
+ANKLES = ("left_ankle", "right_ankle")
+SHOULDERS = ("left_shoulder", "right_shoulder")
+TORSO_TO_LEG = 1.5  # ankles placed this many torso lengths below the hips when no leg point is seen
 
 
 def _centre(points: Mapping[str, Point], names: tuple[str, str], min_confidence: float) -> np.ndarray | None:
@@ -42,30 +76,56 @@ def _centre(points: Mapping[str, Point], names: tuple[str, str], min_confidence:
     return (found[0] + found[1]) / 2
 
 
-def lower_body_frame(points: Mapping[str, Point], spec: FrameSpec = FrameSpec(),
-                     min_confidence: float = 0.3) -> tuple[np.ndarray | None, str]:
-    """The photo -> frame matrix (2x3) for a lower garment, or ``(None, reason)``.
+def leg_axis(points: Mapping[str, Point], spec: FrameSpec = FrameSpec(),
+             min_confidence: float = 0.3) -> tuple[np.ndarray, np.ndarray] | str:
+    """The hip centre and the ankle centre (photo pixels) that place the frame, or why there is none.
 
-    Needs both hips, and both ankles or (cut at the knee, e.g. an e-commerce crop) both knees, whose leg length is
-    then doubled to place the ankles.
+    Ankles not seen (both above ``min_confidence``) are placed from the knees, at twice the hip-knee distance (a
+    photo cut at the shins); with ``spec.always`` and no knees either, 1.5 torso lengths below the hips. The
+    returned axis is the one the frame uses: tilt clamped and length bounded as ``spec`` says.
     """
-    hip = _centre(points, ("left_hip", "right_hip"), min_confidence)
+    hip = _centre(points, HIPS, 0.0 if spec.always else min_confidence)
     if hip is None:
-        return None, "hips not found"
-    ankle = _centre(points, ("left_ankle", "right_ankle"), min_confidence)
+        return "hips not found"
+    shoulder = _centre(points, SHOULDERS, 0.0) if spec.always or spec.leg_per_torso else None
+    ankle = _centre(points, ANKLES, min_confidence)
     if ankle is None:
-        knee = _centre(points, ("left_knee", "right_knee"), min_confidence)
-        if knee is None:
-            return None, "neither ankles nor knees found"
-        ankle = hip + 2 * (knee - hip)
+        knee = _centre(points, KNEES, min_confidence)
+        if knee is not None:
+            ankle = hip + 2 * (knee - hip)
+        elif spec.always and shoulder is not None:
+            ankle = hip + TORSO_TO_LEG * (hip - shoulder)
+        else:
+            return "neither ankles nor knees found"
     axis = ankle - hip
     length = float(np.hypot(*axis))
-    if length < 4:
-        return None, "legs too short to place a frame"
+    if spec.always and length < 1e-6:
+        axis, length = np.array([0.0, 1.0]), 1.0  # every point on one spot: an upright axis, sized below
+    if length < 4 and not spec.always:
+        return "legs too short to place a frame"
     down = axis / length
     tilt = math.degrees(math.atan2(-down[0], down[1]))
     if abs(tilt) > spec.max_tilt_deg:
-        return None, f"body axis tilted {tilt:.0f} degrees (not a standing person)"
+        if not spec.always:
+            return f"body axis tilted {tilt:.0f} degrees (not a standing person)"
+        clamped = math.radians(math.copysign(spec.max_tilt_deg, tilt))
+        down = np.array([-math.sin(clamped), math.cos(clamped)])
+    if spec.leg_per_torso is not None and shoulder is not None:
+        torso = max(float(np.hypot(*(hip - shoulder))), 1.0)
+        length = min(max(length, spec.leg_per_torso[0] * torso), spec.leg_per_torso[1] * torso)
+    return hip, hip + length * down
+
+
+def lower_body_frame(points: Mapping[str, Point], spec: FrameSpec = FrameSpec(),
+                     min_confidence: float = 0.3) -> tuple[np.ndarray | None, str]:
+    """The photo -> frame matrix (2x3) for a lower garment, or ``(None, reason)``; the body axis is
+    :func:`leg_axis`'s."""
+    axis = leg_axis(points, spec, min_confidence)
+    if isinstance(axis, str):
+        return None, axis
+    hip, ankle = axis
+    length = float(np.hypot(*(ankle - hip)))
+    down = (ankle - hip) / length
     h, w = spec.size
     scale = (spec.ankle_y - spec.hip_y) * h / length
     # Rotate the body axis onto +y: R @ down = (0, 1).
@@ -91,7 +151,8 @@ def warp(image: torch.Tensor, matrix: np.ndarray | torch.Tensor, out_size: tuple
     """Resample ``image`` (B, C, H, W) into an ``out_size`` = (h, w) canvas whose pixel ``q`` shows the input at
     ``invert(matrix) @ q``: ``matrix`` maps input pixels to output pixels (one matrix, or one per sample).
 
-    Downsampling by more than 2x first area-averages the input, so thin stripes do not alias.
+    Downsampling by more than 2x first area-averages the input, so thin stripes do not alias; except with
+    ``mode="nearest"``, whose input is a label map (an average of labels is no label).
     """
     b, _, in_h, in_w = image.shape
     out_h, out_w = out_size
@@ -101,7 +162,7 @@ def warp(image: torch.Tensor, matrix: np.ndarray | torch.Tensor, out_size: tuple
         m = m.expand(b, 2, 3)
     scale = float(torch.sqrt(torch.abs(torch.linalg.det(m[:, :, :2]))).min())
     source = image.float()
-    if scale < 0.5:
+    if scale < 0.5 and mode != "nearest":
         factor = int(1 / scale)  # >= 2
         source = F.avg_pool2d(source, factor, stride=factor, ceil_mode=True, count_include_pad=False)
         # Pixel centres of the pooled image: x_pooled = (x + 0.5) / factor - 0.5.

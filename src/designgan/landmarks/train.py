@@ -1,11 +1,9 @@
-"""Training loop of the landmark network: AdamW + cosine schedule, bf16 autocast, EMA weights, atomic
-checkpoints with resume, periodic PCK on the held-out split, and export of the fp16 shipped weights."""
+"""Training of the landmark network: AdamW + cosine schedule, bf16 autocast, EMA weights, atomic checkpoints
+(mid-epoch too) with exact resume (the shared loop, :mod:`designgan.supervised`), periodic PCK on the held-out
+split, and export of the fp16 shipped weights."""
 
 from __future__ import annotations
 
-import copy
-import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from tqdm import tqdm
 
 from designgan.config import to_dict
 from designgan.errors import DataError
-from designgan.io import atomic_path, write_json_atomic
+from designgan.io import write_json_atomic
 from designgan.landmarks.data import LandmarkSamples, apply_affine, invert_affine, make_batch
 from designgan.landmarks.labels import read_labels
 from designgan.landmarks.loss import heatmap_mse
@@ -23,7 +21,7 @@ from designgan.landmarks.metrics import pck_by_group
 from designgan.landmarks.model import LandmarkNet, create_landmark_model
 from designgan.landmarks.predict import export_weights, predict_letterboxed
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
-from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
+from designgan.supervised import Schedule, SupervisedLoop
 
 
 @dataclass
@@ -81,7 +79,6 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
         torch.set_num_threads(config.threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out_dir / "last.pt"
     train_recs, held_recs = split_records(read_labels(labels_path), config.max_images)
     log(f"{len(train_recs)} training photos, {len(held_recs)} held out")
     cache = out_dir / f"photos_{config.input_height}x{config.input_width}.pt"
@@ -92,7 +89,6 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
     torch.manual_seed(config.seed)
     model = create_landmark_model(config.model, input_height=config.input_height,
                                   input_width=config.input_width).to(memory_format=torch.channels_last)
-    ema = copy.deepcopy(model).eval()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     # garment labels exist for the pixel-level photos only (about half): show those more often
     has_garment = (train_set.weights[:, len(BODY_NAMES):] > 0).any(dim=1)
@@ -100,78 +96,32 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
                      + [torch.nonzero(has_garment).flatten()] * (config.garment_oversample - 1))
     channel_weight = torch.ones(len(LANDMARK_NAMES))
     channel_weight[len(BODY_NAMES):] = config.garment_loss_weight
-    steps_per_epoch = max(1, len(pool) // config.batch_size)
-    total = steps_per_epoch * config.epochs
+    schedule = Schedule(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                        warmup_steps=config.warmup_steps, lr_floor=0.02, ema_decay=config.ema_decay,
+                        max_minutes=config.max_minutes, eval_every=config.eval_every,
+                        checkpoint_minutes=config.checkpoint_minutes)
+    loop = SupervisedLoop(model, opt, schedule, pool, torch.Generator().manual_seed(config.seed),
+                          checkpoint=out_dir / "last.pt", config=to_dict(config), log=log)
+    if resume:
+        loop.resume()
 
-    gen = torch.Generator().manual_seed(config.seed)
-    epoch, next_step, order, history, trained_s = 0, 0, None, [], 0.0
-    if resume and ckpt_path.is_file():
-        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        model.load_state_dict(ckpt["model"])
-        ema.load_state_dict(ckpt["ema"])
-        opt.load_state_dict(ckpt["opt"])
-        gen.set_state(ckpt["generator"])
-        epoch, next_step, order = ckpt["epoch"], ckpt["next_step"], ckpt["order"]
-        history, trained_s = ckpt["history"], ckpt["trained_s"]
-        log(f"resumed from {ckpt_path} at epoch {epoch + 1}, step {next_step}")
+    def batch_loss(index: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+        batch = make_batch(train_set, index, model.stride, config.sigma, gen, augment=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            pred = model(batch["images"])
+        return heatmap_mse(pred, batch["targets"], batch["weights"] * channel_weight), {}
 
-    def save_checkpoint() -> None:
-        with atomic_path(ckpt_path) as tmp:
-            torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                        "generator": gen.get_state(), "epoch": epoch, "next_step": next_step, "order": order,
-                        "history": history, "trained_s": trained_s, "config": to_dict(config)}, tmp)
+    metrics: dict = {}  # the newest held-out metrics of this process
 
-    metrics: dict = {}
-    done = config.max_minutes > 0 and trained_s >= 60 * config.max_minutes
-    last_save = time.time()
-    while not done and epoch < config.epochs:
-        model.train()
-        if order is None or next_step >= steps_per_epoch or len(order) != len(pool):
-            order, next_step = pool[torch.randperm(len(pool), generator=gen)], 0
-        t0, epoch_trained0 = time.time(), trained_s
-        losses = []
-        bar = tqdm(range(next_step, steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False)
-        for step in bar:
-            t_step = time.time()
-            global_step = epoch * steps_per_epoch + step
-            progress = budget_progress(global_step, total, trained_s, config.max_minutes)
-            for group in opt.param_groups:
-                group["lr"] = config.lr * warmup_cosine(global_step, progress, config.warmup_steps, floor=0.02)
-            index = order[step * config.batch_size:(step + 1) * config.batch_size]
-            batch = make_batch(train_set, index, model.stride, config.sigma, gen, augment=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-                pred = model(batch["images"])
-            loss = heatmap_mse(pred, batch["targets"], batch["weights"] * channel_weight)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            ema_update(ema, model, config.ema_decay)
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{np.mean(losses[-20:]) * 1e3:.3f}e-3")
-            trained_s += time.time() - t_step
-            next_step = step + 1
-            if progress >= 1.0:
-                done = True
-                break
-            if time.time() - last_save > 60 * config.checkpoint_minutes:
-                save_checkpoint()  # mid-epoch too: a slow, shared CPU can make one epoch take long
-                last_save = time.time()
-        done = done or epoch + 1 == config.epochs
-        entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else None,
-                 "lr": opt.param_groups[0]["lr"], "progress": round(min(1.0, progress), 4),
-                 "seconds": round(trained_s - epoch_trained0, 1), "wall_seconds": round(time.time() - t0, 1)}
-        if held_set is not None and ((epoch + 1) % config.eval_every == 0 or done):
-            metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
-            entry["heldout"] = {g: {k: round(v, 4) for k, v in m.items()} for g, m in metrics.items()
-                                if g != "per_landmark_pck@0.1"}
-        history.append(entry)
-        log(json.dumps(entry))
-        if next_step >= steps_per_epoch:  # a finished epoch; a time-budget stop mid-epoch stays in it
-            epoch += 1
-            order = None
-        save_checkpoint()
-        last_save = time.time()
-    if held_set is not None and not metrics:
+    def heldout(ema: torch.nn.Module) -> dict:  # passed to the loop only when there is a held-out set
+        nonlocal metrics
+        metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
+        return {"heldout": {g: {k: round(v, 4) for k, v in m.items()} for g, m in metrics.items()
+                            if g != "per_landmark_pck@0.1"}}
+
+    history = loop.run(batch_loss, heldout if held_set is not None else None)
+    ema, trained_s = loop.ema, loop.trained_s
+    if held_set is not None and not metrics:  # a finished run resumed: nothing evaluated in this process
         metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
     meta = {"sigma": config.sigma, "train_config": to_dict(config), "heldout_metrics": metrics,
             "train_photos": len(train_set), "heldout_photos": len(held_set) if held_set else 0,

@@ -14,6 +14,7 @@ from designgan.models.cyclegan import PatchDiscriminator, ResnetGenerator
 from designgan.models.discriminator import LandmarkPatchDiscriminator, MultiScaleDiscriminator
 from designgan.models.generator import DesignGANGenerator, GeneratorOutput
 from designgan.models.instagan import InstaGANDiscriminator, InstaGANGenerator
+from designgan.models.prior_refiner import PriorRefiner
 from designgan.models.registry import ModelCard, create_model, list_models, model_card, register_model
 from designgan.models.texture import garment_texture, tile
 from designgan.models.translator import ModelConfig, build_discriminator, build_generator
@@ -25,6 +26,15 @@ from designgan.models.translator import ModelConfig, build_discriminator, build_
 def designgan_generator(**kwargs: Any) -> DesignGANGenerator:
     """Lean DesignGAN generator: ngf 32, 6 residual blocks at 1/4 resolution (CPU-friendly default)."""
     return DesignGANGenerator(**{"ngf": 32, "n_blocks": 6, "n_down": 2, **kwargs})
+
+
+@register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels", "ngf", "n_blocks",
+                                        "n_down", "garment_ngf", "shared_encoder", "norm", "pad"),
+                          attention=True, mask_head=True, prior=True))
+def prior_refiner(**kwargs: Any) -> PriorRefiner:
+    """The rendered prior (skin legs, target silhouette in the source fabric) refined by a DesignGAN generator
+    that reads it as extra input; untrained, it outputs the prior."""
+    return PriorRefiner(**kwargs)
 
 
 @register_model(ModelCard("discriminator", ("attention_channels", "ndf", "n_layers", "n_scales", "norm"),
@@ -68,6 +78,7 @@ __all__ = [
     "ModelConfig",
     "MultiScaleDiscriminator",
     "PatchDiscriminator",
+    "PriorRefiner",
     "ResnetGenerator",
     "build_discriminator",
     "build_generator",

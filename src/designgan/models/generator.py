@@ -59,6 +59,8 @@ class DesignGANGenerator(nn.Module):
         shared_encoder: encode image and garment region with one encoder (fewer weights, same FLOPs).
         texture_channels: extra input channels of the garment encoder for texture conditioning (0 = none).
         pad: "zeros" (fast under CPU autocast) or "reflect" (CycleGAN's choice) padding of the convs.
+        extra_channels: extra input channels of the image encoder (``extra=`` in ``forward``; e.g. a rendered
+            prior of the target garment, :class:`designgan.models.prior_refiner.PriorRefiner`).
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class DesignGANGenerator(nn.Module):
         texture_channels: int = 0,
         norm: NormName = "instance",
         pad: PadMode = "zeros",
+        extra_channels: int = 0,
     ) -> None:
         super().__init__()
         if attention_channels < 1:
@@ -80,7 +83,8 @@ class DesignGANGenerator(nn.Module):
         self.texture_channels = texture_channels
         self.has_mask_head = True
         self.n_down = n_down
-        image_in = 3 + 1
+        self.extra_channels = extra_channels
+        image_in = 3 + 1 + extra_channels
         garment_in = 3 + 1 + texture_channels
         if shared_encoder:
             # One encoder for both views: pad the narrower input with zero channels to a common width.
@@ -111,7 +115,8 @@ class DesignGANGenerator(nn.Module):
         init_weights(self)
 
     def forward(
-        self, image: torch.Tensor, attention: torch.Tensor, texture: torch.Tensor | None = None
+        self, image: torch.Tensor, attention: torch.Tensor, texture: torch.Tensor | None = None,
+        extra: torch.Tensor | None = None,
     ) -> GeneratorOutput:
         if attention.shape[1] != self.attention_channels:
             raise ValueError(f"expected {self.attention_channels} attention channels, got {attention.shape[1]}")
@@ -122,7 +127,12 @@ class DesignGANGenerator(nn.Module):
             if texture is None:
                 raise ValueError("this generator is texture-conditioned: pass texture=")
             garment_in.append(texture.to(image.dtype))
-        image_x = torch.cat([image, garment_mask], dim=1)
+        image_in = [image, garment_mask]
+        if self.extra_channels:
+            if extra is None or extra.shape[1] != self.extra_channels:
+                raise ValueError(f"this generator reads {self.extra_channels} extra input channels: pass extra=")
+            image_in.append(extra.to(image.dtype))
+        image_x = torch.cat(image_in, dim=1)
         garment_x = torch.cat(garment_in, dim=1)
         if self._pad != (0, 0):
             image_x = F.pad(image_x, (0, 0, 0, 0, 0, self._pad[0]))

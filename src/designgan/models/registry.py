@@ -23,6 +23,7 @@ class ModelCard:
     attention: bool = False  # reads the attention stack (garment mask + landmark heatmaps)
     mask_head: bool = False  # a generator that also predicts the target garment mask
     texture: bool = False  # a generator that can take a fabric as ``texture_channels`` extra input channels
+    prior: bool = False  # a generator that renders the target garment's prior: needs its family and landmark names
 
 
 _REGISTRY: dict[str, tuple[Callable[..., nn.Module], ModelCard]] = {}

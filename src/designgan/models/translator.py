@@ -6,7 +6,8 @@ from its :class:`~designgan.models.registry.ModelCard` (attention input, texture
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from torch import nn
@@ -31,6 +32,8 @@ class ModelConfig:
     d_scales: int = 1
     norm: Literal["instance", "torch_instance", "batch", "group", "none"] = "instance"
     padding: Literal["zeros", "reflect"] = "zeros"  # DesignGAN generator only; the CycleGAN models reflect-pad
+    # a prior-rendering generator (prior_refiner): the garment family of domain a and of domain b
+    prior_families: list[str] = field(default_factory=lambda: ["trousers", "skirt"])
 
     def validate(self, where: str = "model") -> ModelConfig:
         """Check names and ranges; an error is one line naming the key."""
@@ -51,6 +54,10 @@ class ModelConfig:
         need(self.texture_channels in (0, 3), "texture_channels", "0 or 3")
         if self.texture_channels and not model_card(self.generator).texture:
             raise ConfigError(f"config key '{where}.texture_channels': generator '{self.generator}' takes no texture")
+        families = list(self.prior_families)
+        if len(families) != 2 or not all(f in ("skirt", "trousers") for f in families):
+            raise ConfigError(f"config key '{where}.prior_families' must be two of 'skirt', 'trousers' (domain a's "
+                              f"family, then domain b's), got {families!r}")
         return self
 
     @property
@@ -70,10 +77,17 @@ def attention_channels(model: ModelConfig, heatmaps: int) -> int:
     return 1 + heatmaps if model.takes_attention else 0
 
 
-def build_generator(model: ModelConfig, attention: int) -> nn.Module:
-    """The generator ``model`` names, reading ``attention`` attention channels (when its card takes attention)."""
+def build_generator(model: ModelConfig, attention: int, heatmap_names: Sequence[str] = (),
+                    into: Literal["a", "b"] = "b") -> nn.Module:
+    """The generator ``model`` names, reading ``attention`` attention channels (when its card takes attention).
+
+    A prior-rendering generator also needs the landmark names of its heatmap channels and the domain it
+    translates ``into`` (G_AB: "b", G_BA: "a"), whose family (``model.prior_families``) it draws."""
     card = model_card(model.generator)
     kwargs: dict[str, object] = {"ngf": model.ngf, "n_blocks": model.n_blocks, "norm": model.norm}
+    if card.prior:
+        kwargs.update(target_family=model.prior_families[0 if into == "a" else 1],
+                      heatmap_names=list(heatmap_names))
     if card.attention:
         kwargs.update(attention_channels=attention, n_down=model.n_down, shared_encoder=model.shared_encoder,
                       pad=model.padding)

@@ -1,8 +1,10 @@
 """Translator weights: the bundled models, loading a bundled name / saved model / training run, and saving.
 
-Formats (unchanged): a saved model is ``NAME.safetensors`` (both generators, ``G_AB.*`` and ``G_BA.*``, 16-bit)
-plus ``NAME.json`` (``{"format": "designgan-translator", "version": 1, "domains": [a, b], "config": {...}}``); a
-training run is its ``config.yaml`` plus ``checkpoints/latest``. Nothing here imports :mod:`designgan.train`.
+Formats: a saved model is ``NAME.safetensors`` (both generators, ``G_AB.*`` and ``G_BA.*``, 16-bit) plus
+``NAME.json`` (``{"format": "designgan-translator", "version": 2, "domains": [a, b], "config": {...}}``, the config
+holding only the keys inference reads, :class:`~designgan.pipeline.spec.TranslatorConfig`); version 1 JSONs, which
+carry a whole training config, still load (the training-only keys are ignored). A training run is its
+``config.yaml`` plus ``checkpoints/latest``. Nothing here imports :mod:`designgan.train`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from designgan.pipeline.bundled import SAVED_STEM, TRANSLATOR_FORMAT, bundled_mo
 from designgan.pipeline.spec import TranslatorConfig, TranslatorSpec
 
 RUN_CONFIG = "config.yaml"
+SAVED_VERSION = 2  # 2: the JSON's config holds only the inference keys; 1: a whole training config
 
 
 def run_config(path: Path) -> TranslatorConfig | None:
@@ -57,7 +60,8 @@ def _find_dataset_domains(root: Path, run_dir: Path) -> tuple[str, str] | None:
 
 def _build_pair(config: TranslatorConfig, flat: dict[str, torch.Tensor], prefix: str, where: str
                 ) -> dict[str, nn.Module]:
-    generators = {k: build_generator(config.model, config.attention_channels) for k in ("G_AB", "G_BA")}
+    generators = {key: build_generator(config.model, config.attention_channels, config.heatmap_names, into)
+                  for key, into in (("G_AB", "b"), ("G_BA", "a"))}
     load_model_state({f"{prefix}{k}": g for k, g in generators.items()}, flat, where)
     return generators
 
@@ -89,6 +93,9 @@ def _load_saved(path: Path) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
         meta = json.loads(sidecar.read_text())
         if meta.get("format") != TRANSLATOR_FORMAT:
             raise DataError(f"{sidecar}: format is {meta.get('format')!r}, expected {TRANSLATOR_FORMAT!r}")
+        if meta.get("version", 1) not in (1, SAVED_VERSION):
+            raise DataError(f"{sidecar}: version {meta.get('version')!r} is not one this DesignGAN reads "
+                            f"(1-{SAVED_VERSION}); a newer DesignGAN wrote it")
         config = TranslatorConfig.from_training_dict(meta["config"])
         saved_domains = (str(meta["domains"][0]), str(meta["domains"][1]))
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError, AttributeError) as exc:
@@ -146,7 +153,7 @@ def load_translator(name_or_dir: str | Path, domains: Sequence[str] | None = Non
 def save_translator(spec: TranslatorSpec, generators: dict[str, nn.Module], path: str | Path,
                     dtype: torch.dtype = torch.float16) -> Path:
     """Write ``translator.safetensors`` (both generators in ``dtype``) + ``translator.json`` into folder ``path``
-    (or to ``path`` itself when it ends in ``.safetensors``); the JSON holds the keys inference reads."""
+    (or to ``path`` itself when it ends in ``.safetensors``); the JSON is :func:`translator_sidecar`."""
     path = Path(path)
     weights = path if path.suffix == ".safetensors" else path / f"{SAVED_STEM}.safetensors"
     state = {f"{prefix}.{k}": v.detach().to("cpu", dtype).contiguous() if v.is_floating_point() else v.cpu()
@@ -154,7 +161,12 @@ def save_translator(spec: TranslatorSpec, generators: dict[str, nn.Module], path
     weights.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(weights) as tmp:
         save_file(state, str(tmp), metadata={"format": TRANSLATOR_FORMAT})
-    write_json_atomic(weights.with_suffix(".json"), {"format": TRANSLATOR_FORMAT, "version": 1,
-                                                    "domains": list(spec.domains),
-                                                    "config": spec.config.to_training_dict()})
+    write_json_atomic(weights.with_suffix(".json"), translator_sidecar(spec))
     return weights
+
+
+def translator_sidecar(spec: TranslatorSpec) -> dict:
+    """A saved model's JSON: format, version, the two categories and the config keys inference reads (no data
+    paths, augmentation, optimiser or training-loop settings)."""
+    return {"format": TRANSLATOR_FORMAT, "version": SAVED_VERSION, "domains": list(spec.domains),
+            "config": spec.config.to_training_dict()}

@@ -45,9 +45,11 @@ class Translation:
     attention: torch.Tensor | None
 
 
-def build_generator(config: TrainConfig) -> nn.Module:
-    """The generator of a training config (:func:`designgan.models.build_generator`)."""
-    return models.build_generator(config.model, config.attention_channels)
+def build_generator(config: TrainConfig, into: str = "b") -> nn.Module:
+    """The generator of a training config translating into domain ``into``
+    (:func:`designgan.models.build_generator`)."""
+    names = config.data.heatmap_names if config.data.landmarks != "none" else []
+    return models.build_generator(config.model, config.attention_channels, names, into)  # type: ignore[arg-type]
 
 
 def build_discriminator(config: TrainConfig) -> nn.Module:
@@ -60,8 +62,8 @@ class Generators(nn.Module):
 
     def __init__(self, config: TrainConfig) -> None:
         super().__init__()
-        self.G_AB = build_generator(config)
-        self.G_BA = build_generator(config)
+        self.G_AB = build_generator(config, into="b")
+        self.G_BA = build_generator(config, into="a")
         self.loss_config = config.loss
         self.uses_attention = self.G_AB.attention_channels > 0
         self.has_masks = self.G_AB.has_mask_head
