@@ -24,7 +24,7 @@ from designgan.errors import DataError
 
 MAX_PIXELS = 50_000_000  # ~7000 x 7000: far above any photo we process, far below a decompression bomb
 MIN_SIDE = 8
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 
 
 def load_image(path: str | Path, *, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE) -> Image.Image:
@@ -122,10 +122,15 @@ def load_mask(path: str | Path, size: tuple[int, int] | None = None) -> np.ndarr
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, on error deleted."""
+def atomic_path(path: str | Path, create_parent: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, on error deleted.
+
+    ``create_parent=False``: a missing folder is an error (``FileNotFoundError``) rather than made again, so a
+    command whose output folder was deleted while it ran reports it instead of writing into a new empty folder.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create_parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -217,12 +222,78 @@ def ai_edit_metadata(model: str, source: str, target: str, extra: dict[str, str]
 
 
 def save_png(img: Image.Image | np.ndarray, path: str | Path, metadata: dict[str, str] | None = None,
-             compress_level: int = 6) -> None:
+             compress_level: int = 6, create_parent: bool = True) -> None:
     """Write a PNG atomically, with optional text metadata (``compress_level`` 0-9 trades size for speed)."""
     if isinstance(img, np.ndarray):
         img = Image.fromarray(img)
     info = PngImagePlugin.PngInfo()
     for key, value in (metadata or {}).items():
         info.add_text(key, str(value))
-    with atomic_path(path) as tmp:
+    with atomic_path(path, create_parent=create_parent) as tmp:
         img.save(tmp, format="PNG", pnginfo=info, compress_level=compress_level)
+
+
+# Output formats translate can write, by the suffix of the file name.
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+_EXIF_IMAGE_DESCRIPTION, _EXIF_SOFTWARE, _EXIF_IFD, _EXIF_USER_COMMENT = 0x010E, 0x0131, 0x8769, 0x9286
+# IPTC's term for "edited with a trained model": what photo sites read to label AI edits.
+_IPTC_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+
+
+def metadata_exif(metadata: dict[str, str]) -> Image.Exif:
+    """EXIF carrying the AI-edit metadata for JPEG/WebP, which have no PNG text chunks: ImageDescription and
+    Software for viewers, and every key in UserComment as JSON (ASCII-escaped, so a Unicode file name survives the
+    ASCII-only field exactly)."""
+    exif = Image.Exif()
+    exif[_EXIF_IMAGE_DESCRIPTION] = metadata.get("Description", "AI-edited image").encode("ascii", "replace").decode()
+    exif[_EXIF_SOFTWARE] = metadata.get("Software", f"DesignGAN {designgan.__version__}")
+    exif.get_ifd(_EXIF_IFD)[_EXIF_USER_COMMENT] = b"ASCII\0\0\0" + json.dumps(metadata).encode("ascii")
+    return exif
+
+
+def metadata_xmp(metadata: dict[str, str]) -> bytes:
+    """An XMP packet with the description and IPTC's digital-source type for AI edits."""
+    from xml.sax.saxutils import escape
+
+    description = escape(metadata.get("Description", "AI-edited image"))
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+            f'Iptc4xmpExt:DigitalSourceType="{_IPTC_SOURCE_TYPE}">'
+            f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{description}</rdf:li></rdf:Alt>'
+            '</dc:description></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode()
+
+
+def read_image_metadata(path: str | Path) -> dict[str, str]:
+    """The AI-edit metadata of an image written by :func:`save_image` (PNG text chunks or JPEG/WebP EXIF)."""
+    with Image.open(path) as img:
+        if img.format == "PNG":
+            return dict(getattr(img, "text", {}))
+        comment = img.getexif().get_ifd(_EXIF_IFD).get(_EXIF_USER_COMMENT)
+    if isinstance(comment, bytes) and comment.startswith(b"ASCII\0\0\0"):
+        comment = comment[8:].decode("ascii")
+    try:
+        return dict(json.loads(comment)) if comment else {}
+    except (json.JSONDecodeError, TypeError, ValueError):
+        return {}
+
+
+def save_image(img: Image.Image | np.ndarray, path: str | Path, metadata: dict[str, str] | None = None,
+               compress_level: int = 6, quality: int = 92, create_parent: bool = True) -> None:
+    """Write ``img`` atomically in the format its suffix names (PNG, JPEG or WebP), with the metadata in every
+    format: PNG text chunks, or EXIF + XMP for JPEG/WebP."""
+    path = Path(path)
+    fmt = IMAGE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataError(f"{path}: cannot write this format (use {', '.join(sorted(set(IMAGE_FORMATS)))})")
+    if fmt == "PNG":
+        save_png(img, path, metadata, compress_level=compress_level, create_parent=create_parent)
+        return
+    if isinstance(img, np.ndarray):
+        img = Image.fromarray(img)
+    extra: dict[str, Any] = {}
+    if metadata:
+        extra = {"exif": metadata_exif(metadata), "xmp": metadata_xmp(metadata)}
+    with atomic_path(path, create_parent=create_parent) as tmp:
+        img.convert("RGB").save(tmp, format=fmt, quality=quality, **extra)

@@ -19,8 +19,8 @@ import typer
 from PIL import Image
 
 from designgan.errors import DesignGANError
-from designgan.io import IMAGE_SUFFIXES, check_output_dir, check_output_file
-from designgan.pipeline.bundled import default_model
+from designgan.io import IMAGE_FORMATS, IMAGE_SUFFIXES, check_output_dir, check_output_file
+from designgan.pipeline.bundled import bundled_model_domains, default_model
 from designgan.pipeline.files import (
     OUTPUT_PNG_LEVEL,
     collect_inputs,
@@ -28,6 +28,7 @@ from designgan.pipeline.files import (
     output_paths,
     read_landmark_lines,
     safe_name,
+    side_by_side_path,
     translate_files,
 )
 
@@ -41,7 +42,8 @@ def translate_command(
     inputs: Annotated[list[Path], typer.Argument(help="Photos and/or folders of photos.", show_default=False)],
     to: Annotated[str, typer.Option("--to", help="Target garment category, e.g. skirt.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (never one that would overwrite an "
-                                      "input).", show_default=False)],
+                                      "input); for a single photo also a file name such as result.jpg.",
+                                      show_default=False)],
     texture: Annotated[Path | None, typer.Option(help="Fabric image: the new garment takes its texture.")] = None,
     model: Annotated[str | None, typer.Option(help="Bundled model name, saved model, or training run folder "
                                               "(default: the bundled model).")] = None,
@@ -67,36 +69,66 @@ def translate_command(
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
                                            "fp32), bf16, autocast or fp32.")] = "auto",
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    fmt: Annotated[str | None, typer.Option("--format", help="Output format: png, jpg or webp (default: the "
+                                            "suffix of an -o file name, else png). Every format carries the "
+                                            "AI-edit metadata.", show_default=False)] = None,
+    detector: Annotated[str, typer.Option(help="How people are found: landmarks (the landmark network, on the "
+                                          "whole photo and on strips of a wide one) or hog (also OpenCV's HOG "
+                                          "people detector: people standing close together).")] = "landmarks",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace outputs that already exist.")] = False,
+    skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Leave photos whose output already exists "
+                                                "alone (resume an interrupted folder).")] = False,
 ) -> None:
-    """Change the garment of every photo into category --to and write PNGs marked as AI edits."""
+    """Change the garment of every photo into category --to and write images marked as AI edits.
+
+    An output that already exists is refused unless --overwrite or --skip-existing is given.
+    """
     import torch
     from tqdm import tqdm
 
     from designgan.io import load_image
     from designgan.pipeline import DesignGANPipeline
+    from designgan.pipeline.people import DETECTORS
+    from designgan.pipeline.spec import direction_for
 
     torch.set_num_threads(threads or inference_threads())
     files = collect_inputs(inputs)
-    if out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
-        raise DesignGANError(f"{out}: -o takes a folder (each output is named <photo>_{to}.png inside it), not a "
-                             "file name")
-    check_output_dir(out)  # a file, /dev/null or an unwritable folder: one line before the model loads
-    paths = output_paths(files, out, to)
+    if overwrite and skip_existing:
+        raise DesignGANError("--overwrite and --skip-existing exclude each other")
+    if detector not in DETECTORS:
+        raise DesignGANError(f"--detector must be {' or '.join(DETECTORS)}, got '{detector}'")
+    paths, single = plan_outputs(files, out, to, fmt)
     if texture is not None and texture.resolve() in {p.resolve() for p in paths}:
         raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
+    given = {f.resolve() for f in files}  # before --skip-existing: a skipped photo's landmark line is not stray
+    if not overwrite:
+        todo, paths = _existing_outputs(files, paths, side_by_side, skip_existing)
+        if not todo:
+            typer.echo(f"nothing to translate: every output already exists in {out} (--skip-existing)", err=True)
+            return
+        if len(todo) < len(files):
+            typer.echo(f"skipping {len(files) - len(todo)} of {len(files)} photos whose output exists "
+                       "(--skip-existing)", err=True)
+        files = todo
     table = read_landmark_lines(landmarks) if landmarks is not None else None
     if table is not None:
-        given = {f.resolve() for f in files}
         unused = [image for image in table if image not in given]
         if unused:
             typer.echo(f"warning: {landmarks}: {len(unused)} of {len(table)} landmark lines match no input photo "
                        f"(first: {unused[0]}); those photos' landmarks come from the network", err=True)
     name = model or default_model(to)
-    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device)
-    pipe.direction(to)  # a wrong category fails before any work
+    bundled = bundled_model_domains()
+    if name in bundled:
+        direction_for(bundled[name], to)  # a wrong category fails before the model loads
+    fabric = load_image(texture) if texture is not None else None  # a bad fabric too
+    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device,
+                                             detector=detector)
+    pipe.direction(to)  # a run folder or saved model: checked as soon as its categories are known
     typer.echo(f"translate: {pipe.describe()}", err=True)
-    fabric = load_image(texture) if texture is not None else None
-    check_output_dir(out, create=True)
+    if single:
+        out.resolve().parent.mkdir(parents=True, exist_ok=True)
+    else:
+        check_output_dir(out, create=True)
 
     bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True, file=sys.stderr)
     failures = translate_files(pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None,
@@ -112,6 +144,52 @@ def translate_command(
                err=as_json)
     if failures:
         raise typer.Exit(1)
+
+
+def plan_outputs(files: list[Path], out: Path, to: str, fmt: str | None) -> tuple[list[Path], bool]:
+    """(output path per photo, whether ``out`` is a file name) for ``-o out`` and ``--format fmt``; checked, before
+    any model loads, that they can be written and overwrite no input."""
+    formats = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "webp": ".webp"}
+    if fmt is not None and fmt.lower() not in formats:
+        raise DesignGANError(f"--format must be png, jpg or webp, got '{fmt}'")
+    suffix = out.suffix.lower()
+    if suffix in IMAGE_SUFFIXES and not out.is_dir():  # a file name: one photo's output
+        if suffix not in IMAGE_FORMATS:
+            raise DesignGANError(f"{out}: translate writes .png, .jpg or .webp files, not {suffix}")
+        if fmt is not None and formats[fmt.lower()] != (".jpg" if suffix == ".jpeg" else suffix):
+            raise DesignGANError(f"{out}: the file name says {suffix[1:]} but --format says {fmt}")
+        if len(files) != 1:
+            raise DesignGANError(f"{out}: -o names one output file, but {len(files)} photos were given; give a "
+                                 f"folder (each output is named <photo>_{to}{suffix} inside it)")
+        check_output_file(out, "output image")
+        if out.resolve() == files[0].resolve():
+            raise DesignGANError(f"{out}: the output would overwrite its input; choose another name")
+        return [out.resolve()], True
+    check_output_dir(out)  # a file, /dev/null or an unwritable folder: one line before the model loads
+    return output_paths(files, out, to, formats[(fmt or "png").lower()]), False
+
+
+def _existing_outputs(files: list[Path], paths: list[Path], side_by_side: bool, skip: bool
+                      ) -> tuple[list[Path], list[Path]]:
+    """The photos still to translate: all of them when none of their outputs exists; with ``skip`` those whose
+    output is missing; otherwise an existing output is refused (as ``data build`` and ``export`` refuse)."""
+    inputs = {f.resolve(): f for f in files}
+    todo: tuple[list[Path], list[Path]] = ([], [])
+    for f, path in zip(files, paths, strict=True):
+        outputs = [path, side_by_side_path(path)] if side_by_side else [path]
+        for p in outputs[1:]:
+            if p in inputs:
+                raise DesignGANError(f"{p}: the side-by-side picture of {f} would overwrite that input; choose "
+                                     "another output folder")
+        existing = [p for p in outputs if p.exists()]
+        if existing and skip:
+            continue
+        if existing:
+            raise DesignGANError(f"{existing[0]}: already exists (the output of {f}); pass --overwrite to replace "
+                                 "it or --skip-existing to keep it")
+        todo[0].append(f)
+        todo[1].append(path)
+    return todo
 
 
 def export_command(
@@ -312,6 +390,7 @@ def bench_translate(
         for i in range(folder_size):
             src.save(folder / f"photo_{i:03d}.jpg", quality=92)
         files = sorted(folder.glob("*.jpg"))
+        (folder / "out").mkdir()
         tic = time.perf_counter()
         failed = translate_files(pipe, files, output_paths(files, folder / "out", to), to, batch_size=batch_size,
                                  garment_mask=masks, log=lambda line: None)

@@ -54,7 +54,9 @@ def test_build_json_check_preview(tmp_path, capsys):
     proc = run("data", "build", "ccp", "--root", str(CCP_MINI), "--a", "jeans", "--b", "skirt", "--out", str(out),
                "--json", capsys=capsys)
     assert json.loads(proc.stdout) == {"train_a": 3, "train_b": 2, "test_a": 2, "test_b": 2}
-    assert run("data", "check", str(out), "--json", capsys=capsys).stdout.strip() == "[]"
+    # --json prints the counts its help promises (it printed only the problem list: issue 19), and the problems
+    checked = json.loads(run("data", "check", str(out), "--json", capsys=capsys).stdout)
+    assert checked == {"dataset": str(out), "counts": json.loads(proc.stdout), "ok": True, "problems": []}
     run("data", "preview", str(out), "--out", str(tmp_path / "p.png"), capsys=capsys)
     assert (tmp_path / "p.png").stat().st_size > 1000
 

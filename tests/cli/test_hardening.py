@@ -131,3 +131,15 @@ def test_file_size_limit_during_data_build_is_one_line_and_leaves_nothing(tmp_pa
     assert len(lines) == 1 and lines[0] == (f"error: {out}: could not write the dataset (File too large); nothing "
                                             "was written"), lines
     assert list(tmp_path.iterdir()) == []  # neither the dataset nor its temporary folder
+
+
+def test_eval_reads_a_bad_texture_before_any_work(tmp_path, capsys):
+    # 'eval --texture bad.jpg' failed after 45 s: the data folder given here does not exist, so an error about the
+    # texture (and none about the data, the judge or the model) shows the texture is read first.
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not an image")
+    proc = run("eval", "--model", "jeans2skirt", "--data", str(tmp_path / "no_data"), "--texture", str(bad),
+               "-o", str(tmp_path / "report"), check=False, capsys=capsys)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"error: {bad}: not a readable image (UnidentifiedImageError: "
+                                                f"cannot identify image file '{bad}')"]

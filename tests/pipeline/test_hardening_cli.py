@@ -29,13 +29,6 @@ def test_overwrite_refusal_names_the_input_that_would_be_lost(tmp_path, run_dir,
         in message, message
 
 
-def test_an_image_file_name_as_output_folder_is_refused(photos, run_dir, tmp_path):  # noqa: F811
-    folder, _ = photos
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", tmp_path / "out.jpg")
-    assert isinstance(result.exception, DesignGANError) and "-o takes a folder" in str(result.exception)
-    assert not (tmp_path / "out.jpg").exists()
-
-
 def test_landmark_lines_that_match_no_photo_are_reported(photos, run_dir, tmp_path):  # noqa: F811
     folder, landmarks = photos
     lines = landmarks.read_text().splitlines()

@@ -41,8 +41,8 @@ def test_translate_folder_writes_marked_pngs(photos, run_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "translated 2 of 2 photos" in result.output
     written = sorted(p.name for p in out.iterdir())
-    assert written == ["a_skirt.png", "b_c_skirt.png"]
-    with Image.open(out / "a_skirt.png") as img:
+    assert written == ["a_skirt.png", "a_skirt_side_by_side.png", "b c_skirt.png", "b c_skirt_side_by_side.png"]
+    with Image.open(out / "a_skirt_side_by_side.png") as img:
         src = Image.open(folder / "a.jpg")
         assert img.size == (src.width * 2, src.height)
         assert img.text["AI-Edit"] == "true" and img.text["DesignGAN-Edit"] == "jeans -> skirt"
@@ -66,7 +66,7 @@ def test_bad_files_get_one_line_and_no_output(photos, run_dir, tmp_path):
     for name, why in (("broken.jpg", "not a readable image"), ("text.png", "not a readable image"),
                       ("tiny.png", "smaller than"), ("bomb.png", "above the limit")):
         assert any(name in e and why in e for e in errors), (name, errors)
-    assert sorted(p.name for p in out.iterdir()) == ["a_skirt.png", "b_c_skirt.png"]  # no partial or temp files
+    assert sorted(p.name for p in out.iterdir()) == ["a_skirt.png", "b c_skirt.png"]  # no partial or temp files
 
 
 def test_refuses_an_outdir_that_would_overwrite_an_input(tmp_path, run_dir, jeans_photo):
@@ -84,6 +84,9 @@ def test_refuses_an_outdir_that_would_overwrite_an_input(tmp_path, run_dir, jean
 def test_output_names_cannot_escape(tmp_path):
     assert safe_name("../../etc/passwd") == "etc_passwd"
     assert safe_name("..") == "image" and safe_name(".hidden") == "hidden"
+    assert safe_name("a\\b\x00c\nd\u200be") == "a_b_c_d_e"  # separators, control and format characters
+    assert safe_name("ünïcødé_照片 (1)") == "ünïcødé_照片 (1)"  # everything else is kept
+    assert len(safe_name("照" * 300).encode()) <= 150
     files = [tmp_path / "../a/..x.jpg", tmp_path / "a.jpg", tmp_path / "b" / "a.jpg"]
     paths = output_paths(files, tmp_path / "out", "../skirt")
     assert all(p.parent == (tmp_path / "out").resolve() for p in paths)

@@ -8,6 +8,7 @@ made by the server inside its own output folder, and old ones are deleted.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -50,6 +51,8 @@ class DemoBackend:
         self.limits = limits or DemoLimits()
         self.out_dir = Path(out_dir or tempfile.mkdtemp(prefix="designgan-demo-")).resolve()
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        if out_dir is None:  # a temporary folder of our own: gone when the server process ends (Ctrl+C included)
+            atexit.register(self.cleanup)
         self._lock = threading.Lock()
 
     @property

@@ -107,15 +107,48 @@ def build_deepfashion2(
     _report(metadata, out, as_json)
 
 
+def _stated_counts(data: Path) -> dict[str, int] | None:
+    """The counts ``dataset.json`` states (None when it cannot be read: that is one of the problems listed)."""
+    try:
+        counts = json.loads((data / "dataset.json").read_text()).get("counts")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return counts if isinstance(counts, dict) else None
+
+
+@app.command("composites")
+def composites(
+    data: Annotated[Path, typer.Option(help="Two-domain dataset whose test people are used (e.g. data/jeans_skirt).")],
+    out: Out,
+    n: Annotated[int, typer.Option(min=1, help="Composites to write.")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed (the same seed gives the same set).")] = 0,
+    domain: Annotated[str, typer.Option(help="Domain whose people are pasted: a or b.")] = "a",
+    height: Annotated[int, typer.Option(min=64, help="Height of each composite in pixels.")] = 830,
+    reals: Annotated[int, typer.Option(min=0, help="Real photos of the other domain copied as the realism "
+                                       "reference of 'designgan eval'.")] = 20,
+) -> None:
+    """Photos of 2-3 held-out people side by side on a CCP background, with known boxes: a dataset 'designgan eval'
+    scores per person (people found, per-person success). See designgan.eval.composites."""
+    from designgan.eval.composites import make_composites
+
+    if domain not in ("a", "b"):
+        raise DesignGANError(f"--domain must be a or b, got '{domain}'")
+    meta = make_composites(data, out, n, seed=seed, domain=domain, height=height, reals=reals)
+    err.print(f"wrote {out}: {n} composites, {meta['counts']['test_' + domain]} photos in domain {domain}, "
+              f"boxes in {out / 'boxes.json'}")
+
+
 @app.command("check")
 def check(
     data: Annotated[Path, typer.Argument(help="Dataset folder to validate.")],
-    as_json: AsJson = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the image counts per split and domain, as "
+                                          "dataset.json states them, and the problems as JSON on stdout.")] = False,
 ) -> None:
     """List every problem in a dataset (unreadable image, wrong-size mask, missing annotation, empty mask)."""
     problems = check_dataset(data, progress=not as_json)
     if as_json:
-        typer.echo(json.dumps([{"path": p.path, "problem": p.message} for p in problems]))
+        typer.echo(json.dumps({"dataset": str(data), "counts": _stated_counts(data), "ok": not problems,
+                               "problems": [{"path": p.path, "problem": p.message} for p in problems]}))
     else:
         for problem in problems:
             typer.echo(str(problem))

@@ -230,22 +230,32 @@ def eval_command(
                                                      "steps (default: the pipeline's; 0 = the model's raw output).")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    detector: Annotated[str, typer.Option(help="How the pipeline finds people: landmarks or hog (see "
+                                          "'designgan translate --help').")] = "landmarks",
 ) -> None:
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
+    from designgan.eval.garment_eval import LandmarkSource
+    from designgan.eval.people_eval import PeopleScorer
     from designgan.eval.runner import evaluate
     from designgan.eval.translators import load_translator
     from designgan.io import check_output_dir, load_image
+    from designgan.pipeline.people import DETECTORS
 
     out = out or Path("outputs/eval") / f"{Path(str(model)).name}_{direction}"
     check_output_dir(out, "report folder")  # a bad -o is one line before the work, not after it
+    if detector not in DETECTORS:
+        raise DesignGANError(f"--detector must be {' or '.join(DETECTORS)}, got '{detector}'")
     fabric = load_image(texture) if texture is not None else None
     domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
                                                                       not as_json, garment_weights, landmarks)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
-                                 refine_steps=refine_steps)
+                                 refine_steps=refine_steps, detector=detector)
+    # photos of several people with known boxes (designgan data composites): people found, per-person success
+    people = PeopleScorer(translator.translate, garment, target, LandmarkSource(weights=landmarks), detector) \
+        if any("people" in r.extra for r in records) else None
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
-                      garment=garment, landmarks=source)
-    result.summary |= {"model": str(model), "data": str(data), "direction": direction,
+                      garment=garment, landmarks=source, people=people)
+    result.summary |= {"model": str(model), "data": str(data), "direction": direction, "detector": detector,
                        "texture": str(texture) if texture else None, "refine_steps": refine_steps,
                        "judge": judge.meta.get("heldout", {}).get("miou"),
                        "garment_judge": garment.meta.get("heldout", {}).get("accuracy")}
@@ -256,6 +266,10 @@ def eval_command(
     from designgan.eval.report import markdown_table
 
     typer.echo(markdown_table({Path(str(model)).name: result.summary}))
+    if "people" in result.summary:
+        p = result.summary["people"]
+        typer.echo(f"people found {p['found']} of {p['known']} ({p['found_share']:.1%}, IoU >= {p['iou_match']}); "
+                   f"per-person success {p['success']:.1%} vs {p['single_success']:.1%} for the same people alone")
     typer.echo(f"wrote {out}/metrics.json, per_image.csv, grid.png (best/median/worst), random.png (10 random)",
                err=True)
 

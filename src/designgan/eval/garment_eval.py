@@ -53,12 +53,17 @@ class LandmarkSource:
         # a cache was made with the shipped network; other weights must predict themselves
         return cls(read_landmark_cache(Path(root) / LANDMARK_CACHE) if weights is None else {}, weights)
 
-    def predict(self, image) -> tuple[Points, bool]:
+    @property
+    def predictor(self):
+        """The landmark network (the shipped one, or ``weights``), loaded on first use."""
         if self._predictor is None:
             from designgan.landmarks.predict import LandmarkPredictor
 
             self._predictor = LandmarkPredictor.load(self.weights)
-        res = self._predictor.predict(image)
+        return self._predictor
+
+    def predict(self, image) -> tuple[Points, bool]:
+        res = self.predictor.predict(image)
         return res.points, res.person_found
 
     def points(self, record: Record, image) -> tuple[Points, bool]:

@@ -38,6 +38,7 @@ from designgan.eval.garment_eval import LandmarkSource
 from designgan.eval.garment_family import FAMILIES, family_index
 from designgan.eval.garment_judge import GarmentJudge
 from designgan.eval.judge import Judge, Parse, colorize
+from designgan.eval.people_eval import PeopleScorer
 from designgan.eval.translators import Translate
 from designgan.io import load_image
 
@@ -251,11 +252,12 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
 def evaluate(translate: Translate, records: Sequence[Record], target_category: str, judge: Judge,
              real_target: RealPhotos, fabric: Image.Image | None = None, progress: bool = True,
              kid_subsets: int = 100, garment: GarmentJudge | None = None,
-             landmarks: LandmarkSource | None = None) -> EvalResult:
+             landmarks: LandmarkSource | None = None, people: PeopleScorer | None = None) -> EvalResult:
     """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions).
 
     ``garment``: the garment judge deciding ``success`` (without it the parser's vote does); ``landmarks``: where
-    the source photos' landmarks come from (default: predicted)."""
+    the source photos' landmarks come from (default: predicted); ``people``: scores each person of records that
+    list their people (``extra["people"]``, the composites), summed up in ``summary["people"]``."""
     if not records:
         raise DataError("no test images to evaluate")
     target_class = judge_classes_for(target_category)
@@ -274,7 +276,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
             failures += 1
             rows.append(row | {"seconds": round(time.perf_counter() - tic, 3), "error": str(exc)}
                         | {name: math.nan for name in FIGURES}
-                        | {"success": 0.0, "parser_success": 0.0, "shape_success": 0.0})
+                        | {"success": 0.0, "parser_success": 0.0, "shape_success": 0.0}
+                        | (people.score(record, image, None) if people and "people" in record.extra else {}))
             blank = Image.new("RGB", _thumb(image).size, "white")
             thumbs[record.key] = (_thumb(image), blank, blank)
             continue
@@ -291,6 +294,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
                     "output_family": FAMILIES[int(probs[1].argmax())],
                     "target_probability": float(probs[1, target_family]),
                     "success": float(probs[1].argmax() == target_family)}
+        if people is not None and "people" in record.extra:
+            row |= people.score(record, image, output)
         rows.append(row)
         thumbs[record.key] = (_thumb(image), _thumb(output), _thumb(colorize(output_parse.labels)))
         out_emb.append(output_parse.embedding)
@@ -307,4 +312,6 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
     summary["real_target_shape_recognised"] = real_target.summary(shape=True)
     summary["failed_translations"] = failures
     summary["target_category"] = target_category
+    if people is not None and people.people:
+        summary["people"] = people.summary()
     return EvalResult(rows=rows, summary=summary, thumbs=thumbs)

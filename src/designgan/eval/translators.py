@@ -47,7 +47,8 @@ def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
 
 
 def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
-                        landmarks: str | Path | None = None, refine_steps: int | None = None) -> Translator:
+                        landmarks: str | Path | None = None, refine_steps: int | None = None,
+                        detector: str = "landmarks") -> Translator:
     """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
 
     ``landmarks``: landmark network weights (default: the shipped ones); loaded now, so missing weights stop the
@@ -56,7 +57,7 @@ def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None 
     """
     from designgan.pipeline import DesignGANPipeline
 
-    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks)
+    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks, detector=detector)
     to = _model_category(pipe.categories, to)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
@@ -123,7 +124,7 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
 
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
                     texture: Image.Image | None = None, landmarks: str | Path | None = None,
-                    refine_steps: int | None = None) -> Translator:
+                    refine_steps: int | None = None, detector: str = "landmarks") -> Translator:
     """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
@@ -137,4 +138,4 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
             raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
         return cyclegan_translator(model, direction, domains)
     return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture,
-                               landmarks=landmarks, refine_steps=refine_steps)
+                               landmarks=landmarks, refine_steps=refine_steps, detector=detector)

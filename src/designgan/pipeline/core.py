@@ -23,7 +23,6 @@ import torch
 from PIL import Image
 from torch import nn
 
-from designgan.data.builder import category_members
 from designgan.errors import DesignGANError
 from designgan.hardware import describe, resolve_device, resolve_precision
 from designgan.io import load_image, to_rgb
@@ -35,8 +34,15 @@ from designgan.models.texture import garment_texture
 from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
 from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
-from designgan.pipeline.people import AlreadyTargetError, NoPersonError, Person, detect_people, find_people
-from designgan.pipeline.spec import TranslatorSpec
+from designgan.pipeline.people import (
+    DETECTORS,
+    AlreadyTargetError,
+    NoPersonError,
+    Person,
+    detect_people,
+    find_people,
+)
+from designgan.pipeline.spec import TranslatorSpec, direction_for
 from designgan.pipeline.texture import fabric_patch, refine_texture, source_texture_patch, tile_texture
 from designgan.pipeline.weights import load_translator, save_translator
 
@@ -46,7 +52,8 @@ class DesignGANPipeline:
 
     def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
                  precision: str = "auto", channels_last: bool = True, compile: bool = False,
-                 threads: int | None = None, device: str | torch.device = "auto") -> None:
+                 threads: int | None = None, device: str | torch.device = "auto", detector: str = "landmarks"
+                 ) -> None:
         """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
         AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
         native bf16, bf16 was measured 2.4x slower). "bf16" runs the generator with bf16 weights and activations
@@ -54,7 +61,8 @@ class DesignGANPipeline:
         autocast, "fp32" both plainly. ``device``: "auto" (CUDA when available), "cpu", "cuda"; the networks run
         there, landmark-to-mask geometry, texture refinement and composition on the CPU. ``compile``
         (torch.compile: about a minute once per batch shape, cached on disk) fuses the norm/pad/activation chains.
-        ``bench translate`` measures the choices.
+        ``bench translate`` measures the choices. ``detector``: how people are found (:func:`people.detect_people`:
+        "landmarks", or "hog" to add OpenCV's HOG people detector for people standing close together).
         """
         if precision not in ("auto", "bf16", "autocast", "fp32"):
             raise DesignGANError(f"precision must be 'auto', 'bf16', 'autocast' or 'fp32', got {precision!r}")
@@ -70,6 +78,9 @@ class DesignGANPipeline:
                            .to(memory_format=self.memory_format) for k, g in generators.items()}
         self._run = {k: torch.compile(g, dynamic=False) if compile else g for k, g in self.generators.items()}
         self._landmarks = landmarks
+        if detector not in DETECTORS:
+            raise DesignGANError(f"unknown person detector '{detector}' (choose {' or '.join(DETECTORS)})")
+        self.detector = detector
 
     def describe(self) -> str:
         """One line for logs: device, threads, the precision chosen and why (``precision auto -> bf16``)."""
@@ -128,15 +139,7 @@ class DesignGANPipeline:
 
     def direction(self, to: str) -> tuple[str, str, str]:
         """(generator key, source category, target category) for translating into ``to``."""
-        a, b = self.spec.domains
-
-        # a group domain ('jeans+pants') answers to each member's name too; 'Skirt' is 'skirt'
-        wanted = to.strip().lower()
-        if wanted in [n.lower() for n in (b, *category_members(b))]:
-            return "G_AB", a, b
-        if wanted in [n.lower() for n in (a, *category_members(a))]:
-            return "G_BA", b, a
-        raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")
+        return direction_for(self.spec.domains, to)
 
 
     # -- running ------------------------------------------------------------------------------------------------
@@ -263,7 +266,7 @@ class DesignGANPipeline:
     def detect_people(self, photo: Image.Image) -> list[Person]:
         """Every person the landmark network can find, most confident first (:func:`people.detect_people`:
         a wide photo is also read in overlapping person-shaped strips)."""
-        return detect_people(self.landmarks, photo)
+        return detect_people(self.landmarks, photo, self.detector)
 
     def _prepare_all(self, photos: list[Image.Image | None], people: list[list[Person]], cats: tuple[str, str],
                      garment_masks: Sequence[np.ndarray | None] | None, fabric: Image.Image | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from designgan.errors import DataError, DesignGANError
-from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_png
+from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_image
 
 # zlib level of the PNGs translate writes: lossless at any level; level 1 encodes a 550x825 result 3.5x faster than
 # PIL's default 6 (81 vs 285 ms on a busy 2-core CPU) for files about 13% larger, and in folder mode encoding
@@ -60,13 +61,26 @@ def collect_inputs(inputs: list[Path]) -> list[Path]:
 
 
 def safe_name(text: str) -> str:
-    """A file-name part made of letters, digits, '.', '_' and '-' only, never starting with '.'."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "image"
-    return cleaned[:100]
+    """A file-name part: ``text`` with path separators and control/format characters replaced by '_' (so it
+    cannot leave the output folder), never starting with '.', at most 100 characters and 150 UTF-8 bytes.
+
+    Everything else is kept, so ``ünïcødé_照片`` stays ``ünïcødé_照片`` and two CJK names stay apart.
+    """
+    cleaned = "".join("_" if ch in "/\\" or unicodedata.category(ch).startswith("C") else ch for ch in text)
+    cleaned = re.sub(r"_{2,}", "_", cleaned).lstrip("._ ").rstrip(". ") or "image"
+    cleaned = cleaned[:100]
+    while len(cleaned.encode("utf-8")) > 150:  # file systems limit a name to 255 bytes, suffixes included
+        cleaned = cleaned[:-1]
+    return cleaned
 
 
-def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
-    """``OUTDIR/<stem>_<to>.png`` per input (numbered on clashes); refuses any that would overwrite an input.
+def side_by_side_path(target: Path) -> Path:
+    """Where ``--side-by-side`` writes the input | result pair of the output ``target``."""
+    return target.with_name(f"{target.stem}_side_by_side{target.suffix}")
+
+
+def output_paths(files: list[Path], out_dir: Path, to: str, suffix: str = ".png") -> list[Path]:
+    """``OUTDIR/<stem>_<to><suffix>`` per input (numbered on clashes); refuses any that would overwrite an input.
 
     Names are built from sanitised stems, so no input name can place an output outside ``out_dir``.
     """
@@ -76,9 +90,9 @@ def output_paths(files: list[Path], out_dir: Path, to: str) -> list[Path]:
     paths = []
     for f in files:
         base = f"{safe_name(f.stem)}_{safe_name(to)}"
-        name, k = f"{base}.png", 2
+        name, k = f"{base}{suffix}", 2
         while name.lower() in taken:
-            name, k = f"{base}_{k}.png", k + 1
+            name, k = f"{base}_{k}{suffix}", k + 1
         taken.add(name.lower())
         path = out_root / name
         if path.parent != out_root:  # cannot happen with safe_name; checked because it is the security boundary
@@ -128,7 +142,10 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                     side_by_side: bool = False, people: str | int = "visible", refine_steps: int | None = None,
                     keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
                     log: Any = print, progress: Any = None, report: Any = None) -> int:
-    """Translate ``files`` into ``targets`` (PNG with AI-edit metadata) in batches; returns the number that failed.
+    """Translate ``files`` into ``targets`` (PNG, JPEG or WebP by suffix, with AI-edit metadata; with
+    ``side_by_side`` also the input | result pair beside each) in batches; returns the number that failed.
+
+    The targets' folders must exist: one deleted while this runs makes its photos fail, never a silent success.
 
     Decoding the next batch and encoding the last one run in background threads while the models run (PIL
     releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
@@ -147,11 +164,13 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             report({"input": str(f), "output": None, "people": getattr(exc, "people_found", 0), "translated": 0,
                     "skipped": getattr(exc, "skipped", []), "error": message})
 
-    def write(picture: Image.Image, target: Path, meta: dict[str, str]) -> None:
-        save_png(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL)
+    def write(pictures: list[tuple[Image.Image, Path]], meta: dict[str, str]) -> None:
+        for picture, target in pictures:
+            # The output folder is never made again here: one deleted mid-run is a failure, not a fresh folder.
+            save_image(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL, create_parent=False)
 
     chunks = [(files[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(files), batch_size)]
-    writes: list[tuple[Path, Future]] = []
+    writes: list[tuple[Path, Future, dict[str, Any]]] = []
     with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
         upcoming = reader.submit(_decode, chunks[0][0]) if chunks else None
         for k, (chunk, chunk_targets) in enumerate(chunks):
@@ -177,19 +196,31 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                 extra = {"DesignGAN-Source-File": f.name}
                 if fabric_name is not None:
                     extra["DesignGAN-Texture"] = fabric_name
-                picture = result.side_by_side() if side_by_side else result.image
+                target = chunk_targets[i]
+                pictures = [(result.image, target)]
+                if side_by_side:  # the pair as well as the plain result, which is what most users keep
+                    pictures.append((result.side_by_side(), side_by_side_path(target)))
                 meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
-                summary = {"input": str(f), "output": str(chunk_targets[i]), "people": result.people_found,
+                summary = {"input": str(f), "output": str(target), "people": result.people_found,
                            "translated": len(result.people), "skipped": result.skipped}
-                writes.append((f, writer.submit(write, picture, chunk_targets[i], meta), summary))
+                writes.append((f, writer.submit(write, pictures, meta), summary))
             if progress is not None:
                 progress(len(chunk))
+        written = []
         for f, future, summary in writes:
             try:
                 future.result()
+            except FileNotFoundError:  # the output folder was deleted while the command ran
+                fail(f, DesignGANError(f"{f}: could not write {summary['output']}: its folder no longer exists"))
+                continue
             except (OSError, DesignGANError) as exc:  # e.g. disk full: the atomic write left no partial file
                 fail(f, exc)
                 continue
-            if report is not None:
-                report(summary)
+            written.append((f, summary))
+    for f, summary in written:  # counted only if still there: a folder deleted mid-run took earlier outputs along
+        if not Path(summary["output"]).is_file():
+            fail(f, DesignGANError(f"{f}: {summary['output']} was written but no longer exists (was the output "
+                                   "folder deleted?)"))
+        elif report is not None:
+            report(summary)
     return failures

@@ -128,11 +128,52 @@ def merge_people(people: list[Person], only_near: list[Person] | None = None) ->
 
 
 
-def detect_people(predictor: Any, photo: Image.Image) -> list[Person]:
+DETECTORS = ("landmarks", "hog")
+SAME_BOX = 0.5  # two people whose boxes share this much of the smaller one are one person
+
+
+def merge_by_box(people: list[Person]) -> list[Person]:
+    """Found people, most confident first, without those whose landmark box lies mostly (:data:`SAME_BOX` of
+    the smaller box) inside a more confident one's: readings of one person from differently placed crops."""
+    kept: list[tuple[Person, tuple[float, float, float, float]]] = []
+    for person in sorted((p for p in people if p.found), key=lambda p: p.confidence, reverse=True):
+        box = person_box(person.points)
+        if box is None:
+            continue
+        if not any(_shared(box, other) > SAME_BOX for _, other in kept):
+            kept.append((person, box))
+    return [p for p, _ in kept]
+
+
+def _shared(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection of two boxes over the smaller one's area."""
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return inter / smaller if smaller > 0 else 0.0
+
+
+def detect_people(predictor: Any, photo: Image.Image, detector: str = "landmarks") -> list[Person]:
     """Every person the landmark network (``predictor.predict_many``) can find in ``photo``, most confident first.
 
+    ``detector="hog"`` also reads a crop around each person OpenCV's HOG detector proposes
+    (:mod:`designgan.pipeline.detector`) and merges those people with the landmark network's own reading by box;
+    people standing close together, which the landmark network alone reads as one chimera, are then found.
     People overlapping in depth within one strip are not separated.
     """
+    if detector not in DETECTORS:
+        raise DesignGANError(f"unknown person detector '{detector}' (choose {' or '.join(DETECTORS)})")
+    if detector == "hog":
+        from designgan.pipeline.detector import hog_boxes, person_crops
+
+        own = detect_people(predictor, photo)
+        crops = person_crops(photo, hog_boxes(photo))
+        proposed = []
+        for start in range(0, len(crops), STRIP_BATCH):  # bounded batches, as the strips
+            chunk = crops[start:start + STRIP_BATCH]
+            predictions = predictor.predict_many([crop for crop, _ in chunk])
+            proposed += [Person.from_landmarks(p).shifted(*corner) for p, (_, corner) in zip(predictions, chunk,
+                                                                                             strict=True)]
+        return merge_by_box([*proposed, *own]) or own
     w, h = photo.size
     offsets = strip_offsets(w, h)
     whole = Person.from_landmarks(predictor.predict_many([photo])[0])

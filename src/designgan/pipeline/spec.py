@@ -9,11 +9,13 @@ training-only ones, so inference never imports :mod:`designgan.train`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from designgan.config import from_dict, to_dict
-from designgan.errors import ConfigError
+from designgan.data.builder import category_members
+from designgan.errors import ConfigError, DesignGANError
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
 from designgan.models.translator import ModelConfig, attention_channels
 
@@ -116,3 +118,19 @@ class TranslatorSpec:
     @property
     def size(self) -> tuple[int, int]:
         return self.config.size
+
+
+def direction_for(domains: Sequence[str], to: str) -> tuple[str, str, str]:
+    """(generator key, source category, target category) for translating into ``to`` between ``domains`` (a, b).
+
+    A function of the category names only, so ``translate`` can refuse a wrong ``--to`` for a bundled model
+    before loading it.
+    """
+    a, b = domains
+    # a group domain ('jeans+pants') answers to each member's name too; 'Skirt' is 'skirt'
+    wanted = to.strip().lower()
+    if wanted in [n.lower() for n in (b, *category_members(b))]:
+        return "G_AB", a, b
+    if wanted in [n.lower() for n in (a, *category_members(a))]:
+        return "G_BA", b, a
+    raise DesignGANError(f"this model translates between '{a}' and '{b}'; cannot translate to '{to}'")

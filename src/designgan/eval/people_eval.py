@@ -1,0 +1,155 @@
+"""Per-person figures on photos of several people with known boxes (the composites of :mod:`.composites`).
+
+* *found*: a person the pipeline's detection (:func:`designgan.pipeline.people.detect_people`, the landmark network
+  on the whole photo and on person-shaped strips) finds matches a known box when the box around its landmarks,
+  widened by :data:`LANDMARK_BOX_PAD` (landmarks stop at the nose, wrists and heels; a silhouette goes on to the
+  hair, hands and shoe tips), overlaps it at IoU >= 0.5 (one-to-one, best pairs first).
+* *success*: the garment judge on each person's box of the output (the box widened by 10%, landmarks predicted on
+  the same crop of the input photo, as the single-photo figure places them on the source photo) gives the
+  target's family. A person the translator left alone keeps their garment and fails.
+* *single success*: the same person's own photo (``singles/``) translated alone and judged the usual way: the
+  figure each composite person is compared with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from designgan.data import Record
+from designgan.errors import DesignGANError
+from designgan.eval.garment_eval import LandmarkSource
+from designgan.eval.garment_family import family_index
+from designgan.eval.garment_judge import GarmentJudge
+from designgan.eval.translators import Translate
+from designgan.io import load_image
+
+Box = tuple[float, float, float, float]
+IOU_MATCH = 0.5
+CROP_PAD = 0.10  # of the box's height, around a known box when it is judged
+# Widening of a landmark box towards the silhouette's box, as shares of its height (top, bottom) and width (each
+# side): the hair above the nose, the shoes beyond the heels, hands and sleeves beyond the wrists.
+LANDMARK_BOX_PAD = (0.10, 0.03, 0.10)
+
+
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match_boxes(known: Sequence[Sequence[float]], found: Sequence[Sequence[float]], threshold: float = IOU_MATCH
+                ) -> list[tuple[int | None, float]]:
+    """For each known box, (index of its found box or None, IoU): one-to-one, highest IoU pairs first."""
+    pairs = sorted(((box_iou(k, f), i, j) for i, k in enumerate(known) for j, f in enumerate(found)), reverse=True)
+    out: list[tuple[int | None, float]] = [(None, max((p[0] for p in pairs if p[1] == i), default=0.0))
+                                           for i in range(len(known))]
+    used_k, used_f = set(), set()
+    for iou, i, j in pairs:
+        if iou < threshold:
+            break
+        if i not in used_k and j not in used_f:
+            used_k.add(i)
+            used_f.add(j)
+            out[i] = (j, iou)
+    return out
+
+
+def landmark_box(points: dict[str, tuple[float, float, float]]) -> Box | None:
+    """The box of a detected person: around their seen landmarks, widened by :data:`LANDMARK_BOX_PAD`."""
+    from designgan.landmarks.regions import person_box
+
+    box = person_box(points)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    top, bottom, side = LANDMARK_BOX_PAD
+    w, h = x1 - x0, y1 - y0
+    return (x0 - side * w, y0 - top * h, x1 + side * w, y1 + bottom * h)
+
+
+def detected_boxes(predictor: Any, image: Image.Image, detector: str = "landmarks") -> list[Box]:
+    """Boxes of the people the pipeline's detection (``detector``, as ``translate --detector``) finds."""
+    from designgan.pipeline.people import detect_people
+
+    boxes = [landmark_box(p.points) for p in detect_people(predictor, image, detector) if p.found]
+    return [b for b in boxes if b is not None]
+
+
+def padded_crop(image: Image.Image, box: Sequence[float], pad: float = CROP_PAD) -> Image.Image:
+    x0, y0, x1, y1 = box
+    m = pad * (y1 - y0)
+    return image.crop((max(0, round(x0 - m)), max(0, round(y0 - m)), min(image.width, round(x1 + m)),
+                       min(image.height, round(y1 + m))))
+
+
+class PeopleScorer:
+    """Scores every composite record's people (see the module doc); :meth:`summary` sums them up."""
+
+    def __init__(self, translate: Translate, garment: GarmentJudge, target_category: str,
+                 landmarks: LandmarkSource | None = None, detector: str = "landmarks"):
+        self.translate = translate
+        self.detector = detector
+        self.garment = garment
+        self.target = family_index(target_category)
+        self.landmarks = landmarks or LandmarkSource()
+        self.people: list[dict] = []
+        self._single: dict[str, float] = {}
+
+    @property
+    def predictor(self) -> Any:
+        return self.landmarks.predictor
+
+    def _judged(self, source: Image.Image, output: Image.Image) -> bool:
+        points = self.predictor.predict(source).points
+        return bool(self.garment.classify([output], [points])[0].argmax() == self.target)
+
+    def single_success(self, root: Path, person: dict) -> float:
+        """The person's own photo translated alone and judged (cached: a person appears in several composites)."""
+        key = person["source"]
+        if key not in self._single:
+            photo = load_image(root / person["single"])
+            try:
+                output, _ = self.translate(photo)
+                self._single[key] = float(self._judged(photo, output.convert("RGB")))
+            except DesignGANError:
+                self._single[key] = 0.0
+        return self._single[key]
+
+    def score(self, record: Record, image: Image.Image, output: Image.Image | None) -> dict:
+        """Per-photo figures (people known, found, success, single success); each person is kept for the summary."""
+        known = record.extra["people"]
+        found = detected_boxes(self.predictor, image, self.detector)
+        matches = match_boxes([p["box"] for p in known], found)
+        rows = []
+        for person, (j, iou) in zip(known, matches, strict=True):
+            success = 0.0
+            if output is not None:
+                success = float(self._judged(padded_crop(image, person["box"]), padded_crop(output, person["box"])))
+            rows.append({"photo": record.key, "person": person["person"], "source": person["source"],
+                         "found": j is not None, "iou": round(iou, 3), "success": success,
+                         "single_success": self.single_success(record.root or Path("."), person)})
+        self.people += rows
+        return {"people_known": len(known), "people_detected": len(found),
+                "people_found": sum(r["found"] for r in rows),
+                "people_success": float(np.mean([r["success"] for r in rows])),
+                "people_single_success": float(np.mean([r["single_success"] for r in rows]))}
+
+    def summary(self) -> dict:
+        rows = self.people
+        if not rows:
+            return {}
+        mean = lambda key, sel=rows: round(float(np.mean([r[key] for r in sel])), 4) if sel else None  # noqa: E731
+        found = [r for r in rows if r["found"]]
+        return {"detector": self.detector, "known": len(rows), "found": len(found), "found_share": mean("found"),
+                "success": mean("success"), "single_success": mean("single_success"),
+                "success_minus_single": round(mean("success") - mean("single_success"), 4),
+                "success_of_found": mean("success", found), "single_success_of_found": mean("single_success", found),
+                "median_iou": round(float(np.median([r["iou"] for r in rows])), 3), "iou_match": IOU_MATCH,
+                "per_person": rows}
