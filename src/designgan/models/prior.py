@@ -347,7 +347,8 @@ class PriorRenderer(nn.Module):
         inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
         near = (dx ** 2 + dy ** 2 <= radius ** 2) & inside & seen[:, WRISTS, None]
         # a pixel near both wrists is one pixel: the right wrist's window skips the left wrist's disc
-        twice = ((px[:, 1] - centre[:, :1, 0]) ** 2 + (py[:, 1] - centre[:, :1, 1]) ** 2 <= radius ** 2) & near[:, 0]
+        twice = ((px[:, 1] - centre[:, :1, 0]) ** 2 + (py[:, 1] - centre[:, :1, 1]) ** 2 <= radius ** 2) \
+            & seen[:, WRISTS][:, :1]
         near = torch.stack([near[:, 0], near[:, 1] & ~twice], dim=1).flatten(1)  # (B, 2N)
         index = (py.clamp(0, h - 1) * w + px.clamp(0, w - 1)).long().flatten(1)
         near = near & (garment.flatten(1).gather(1, index) < 0.5)
