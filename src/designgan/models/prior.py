@@ -110,13 +110,12 @@ def polygon_spans(vertices: torch.Tensor, height: int) -> tuple[torch.Tensor, to
     crossings are paired and each pair fills round-half-up(left) .. round-half-down(right); horizontal edges are
     drawn whole. Reproducing it (rather than sampling pixel centres) keeps the rendered prior as it was.
     """
-    v = torch.trunc(vertices)
-    x0, y0 = v[..., 0], v[..., 1]
-    x1, y1 = x0.roll(-1, dims=-1), y0.roll(-1, dims=-1)
-    slanted = y0 != y1
-    slope = (x1 - x0).float() / torch.where(slanted, y1 - y0, torch.ones_like(y0)).float()  # Pillow's float dx
-    x0f, y0f = x0.float(), y0.float()
-    ymin, ymax = torch.minimum(y0, y1).float(), torch.maximum(y0, y1).float()  # (..., K)
+    v = torch.trunc(vertices).float()  # Pillow's int vertices, exact in float32 (|v| < 2^24)
+    x0f, y0f = v[..., 0], v[..., 1]
+    x1, y1 = x0f.roll(-1, dims=-1), y0f.roll(-1, dims=-1)
+    slanted = y0f != y1
+    slope = (x1 - x0f) / torch.where(slanted, y1 - y0f, 1.0)  # Pillow's float dx
+    ymin, ymax = torch.minimum(y0f, y1), torch.maximum(y0f, y1)  # (..., K)
     last_row = ymax.amax(dim=-1, keepdim=True).clamp(0, height)  # Pillow's clipped polygon ymax
 
     def crossing(y: torch.Tensor, at: tuple[object, ...]) -> torch.Tensor:
@@ -164,8 +163,8 @@ def polygon_spans(vertices: torch.Tensor, height: int) -> tuple[torch.Tensor, to
     start = torch.where(valid, _round_up(entries[..., 0::2]), math.inf)
     end = torch.where(valid, _round_down(entries[..., 1::2]), -math.inf)
     flat = (~slanted)[..., None] & (y0f[..., None] == ys)  # (..., K, H): horizontal edges, drawn whole
-    flat_start = torch.where(flat, torch.minimum(x0, x1).float()[..., None], math.inf).transpose(-1, -2)
-    flat_end = torch.where(flat, torch.maximum(x0, x1).float()[..., None], -math.inf).transpose(-1, -2)
+    flat_start = torch.where(flat, torch.minimum(x0f, x1)[..., None], math.inf).transpose(-1, -2)
+    flat_end = torch.where(flat, torch.maximum(x0f, x1)[..., None], -math.inf).transpose(-1, -2)
     return torch.cat([start, flat_start], dim=-1), torch.cat([end, flat_end], dim=-1)
 
 
@@ -232,10 +231,16 @@ def wide_line_spans(start: torch.Tensor, end: torch.Tensor, width: int, height: 
     """Row spans ``(..., H, S)`` of round-capped strokes ``start -> end`` ``(..., 2)`` of ``width`` pixels.
 
     As ``ImageDraw.line(width=w)`` plus an ``ellipse`` in the box ``end -+ w / 2`` at each end: the line is
-    Pillow's quad (offsets rounded half up on one side, half down on the other, so an even width is one pixel
-    wider on one side, which a symmetric capsule cannot reproduce) filled by :func:`polygon_spans`; the caps are
-    Pillow's ellipse raster (:func:`_ellipse_spans`) in the truncated boxes.
+    Pillow's quad (:func:`wide_line_quads`) filled by :func:`polygon_spans`, the caps Pillow's ellipse raster
+    (:func:`round_cap_spans`).
     """
+    return round_cap_spans(*polygon_spans(wide_line_quads(start, end, width), height), (start, end), width)
+
+
+def wide_line_quads(start: torch.Tensor, end: torch.Tensor, width: int) -> torch.Tensor:
+    """Pillow's quad ``(..., 4, 2)`` for a line ``start -> end`` ``(..., 2)`` of ``width`` pixels
+    (``ImagingDrawWideLine``): offsets rounded half up on one side and half down on the other, so an even width
+    is one pixel wider on one side, which a symmetric capsule cannot reproduce."""
     p0, p1 = torch.trunc(start), torch.trunc(end)
     d = p1 - p0
     length = torch.hypot(d[..., 0], d[..., 1])[..., None]
@@ -244,15 +249,21 @@ def wide_line_spans(start: torch.Tensor, end: torch.Tensor, width: int, height: 
     outer, inner = math.floor(half + 0.5) / length, math.ceil(half - 0.5) / length  # ratio_max, ratio_min
     dx_in, dx_out = _round_down(inner * d[..., 1:]), _round_down(outer * d[..., 1:])
     dy_in, dy_out = _round_down(inner * d[..., :1]), _round_down(outer * d[..., :1])
-    quad = torch.stack([torch.cat([p0[..., :1] - dx_in, p0[..., 1:] + dy_out], -1),
+    return torch.stack([torch.cat([p0[..., :1] - dx_in, p0[..., 1:] + dy_out], -1),
                         torch.cat([p1[..., :1] - dx_in, p1[..., 1:] + dy_out], -1),
                         torch.cat([p1[..., :1] + dx_out, p1[..., 1:] - dy_in], -1),
                         torch.cat([p0[..., :1] + dx_out, p0[..., 1:] - dy_in], -1)], dim=-2)
-    quad_start, quad_end = polygon_spans(quad, height)
-    starts, ends = [quad_start], [quad_end]
+
+
+def round_cap_spans(start: torch.Tensor, end: torch.Tensor, centres: Sequence[torch.Tensor], width: int
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row spans ``(start, end)`` ``(..., H, S)`` with, for each centre ``c`` ``(..., 2)``, the rows of Pillow's
+    filled ellipse in the box ``c -+ width / 2`` (truncated to integers; :func:`_ellipse_spans`) added."""
+    height = start.shape[-2]
     table = _ellipse_table(width, start.device)
     ys = torch.arange(height, device=start.device, dtype=torch.float32)
-    for centre in (start, end):
+    starts, ends = [start], [end]
+    for centre in centres:
         lo, hi = torch.trunc(centre - width / 2).float(), torch.trunc(centre + width / 2).float()
         size = (hi - lo == width).long()  # (..., 2): full box or one pixel short
         row = (2 * ys - (lo[..., 1:] + hi[..., 1:])).abs().clamp(max=width + 1).long()  # (..., H): |Y|
@@ -282,19 +293,53 @@ class PriorRenderer(nn.Module):
         garment = (attention[:, :1].float() > 0.5).float()
         fabric, _ = garment_texture(x, garment)
         xy, seen = landmark_peaks(attention[:, 1:], self.heatmap_names)
-        target = self.silhouette(xy, seen, size)[:, None]
+        target, legs = self._shapes(xy, seen, size)
         canvas = fill_from_surroundings(x, garment)
-        if self.target_family == "skirt":
-            legs = self.legs(xy, seen, size)[:, None]
+        if legs is not None:
             skin = self.skin_colour(x, garment[:, 0], xy, seen)
-            canvas = torch.where(legs, skin[:, :, None, None], canvas)
-        canvas = torch.where(target, fabric, canvas)
-        logits = (target.float() * 2 - 1) * 8
+            canvas = torch.where(legs[:, None], skin[:, :, None, None], canvas)
+        canvas = torch.where(target[:, None], fabric, canvas)
+        logits = (target[:, None].float() * 2 - 1) * 8
         return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype))
 
     def silhouette(self, xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """The target garment's silhouette ``(B, H, W)`` bool from :func:`landmark_peaks`' points; empty without
         both hips. Missing knees: the hem from the hips (0.35 h below); missing ankles: knee + (knee - hip)."""
+        start, end = polygon_spans(self._polygons(xy, seen, size), size[0])
+        return self._mask(start, end, seen[:, HIPS].all(dim=1), size[1])
+
+    @staticmethod
+    def legs(xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """Skin strokes knee -> ankle ``(B, H, W)`` bool, for each side whose knee and ankle are both seen."""
+        h, w = size
+        start, end = wide_line_spans(xy[:, KNEES], xy[:, ANKLES], max(2, round(0.07 * h)), h)  # (B, 2, H, S)
+        return PriorRenderer._mask(start, end, seen[:, KNEES] & seen[:, ANKLES], w)
+
+    def _shapes(self, xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """:meth:`silhouette` and, for a skirt, :meth:`legs`; the skirt's quad and the legs' quads (4 vertices
+        each) share one scan-line pass, which halves the small tensor operations a GPU has to launch."""
+        if self.target_family != "skirt":
+            return self.silhouette(xy, seen, size), None
+        h, w = size
+        width = max(2, round(0.07 * h))
+        quads = torch.cat([self._polygons(xy, seen, size), wide_line_quads(xy[:, KNEES], xy[:, ANKLES], width)], dim=1)
+        start, end = polygon_spans(quads, h)  # (B, 1 skirt + 2 legs, H, S)
+        target = self._mask(start[:, :1], end[:, :1], seen[:, HIPS].all(dim=1, keepdim=True), w)
+        start, end = round_cap_spans(start[:, 1:], end[:, 1:], (xy[:, KNEES], xy[:, ANKLES]), width)
+        return target, self._mask(start, end, seen[:, KNEES] & seen[:, ANKLES], w)
+
+    @staticmethod
+    def _mask(start: torch.Tensor, end: torch.Tensor, drawn: torch.Tensor, width: int) -> torch.Tensor:
+        """The union ``(B, H, W)`` of the shapes' row spans ``(B, shapes, H, S)`` whose ``drawn`` ``(B, shapes)``
+        (or ``(B,)``) is set."""
+        drawn = drawn.reshape(start.shape[0], -1)[..., None, None]
+        start = torch.where(drawn, start, math.inf).transpose(1, 2).flatten(2)  # every shape's spans per row
+        return row_spans_mask(start, end.transpose(1, 2).flatten(2), width)
+
+    def _polygons(self, xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """The silhouette's polygons ``(B, P, K, 2)``: the skirt's trapezoid (P 1, K 4), or two trouser legs
+        hip -> knee -> ankle (P 2, K 6). Fallbacks for missing knees and ankles as in :meth:`silhouette`."""
         h, w = size
         hips, knees = xy[:, HIPS], xy[:, KNEES]  # (B, 2 sides, 2)
         centre = hips.mean(dim=1)
@@ -307,31 +352,17 @@ class PriorRenderer(nn.Module):
             top_half, hem_half = 1.25 * half, 1.25 * half * 1.5
             cx = centre[:, 0]
             corners = [(cx - top_half, top), (cx + top_half, top), (cx + hem_half, hem), (cx - hem_half, hem)]
-            polygons = torch.stack([torch.stack(c, dim=-1) for c in corners], dim=1)[:, None]  # (B, 1, 4, 2)
-        else:
-            knee = torch.where(knees_seen[:, None, None], knees,
-                               torch.stack([hips[..., 0], knee_y[:, None].expand(-1, 2)], dim=-1))
-            ankles_seen = seen[:, ANKLES].all(dim=1)[:, None, None]
-            ankle = torch.where(ankles_seen, xy[:, ANKLES], knee + (knee - hips))
-            w_hip, w_knee, w_ankle = (f * half[:, None] for f in (1.1, 0.75, 0.6))
-            top2 = top[:, None].expand(-1, 2)
-            corners = [(hips[..., 0] - w_hip, top2), (hips[..., 0] + w_hip, top2),
-                       (knee[..., 0] + w_knee, knee[..., 1]), (ankle[..., 0] + w_ankle, ankle[..., 1]),
-                       (ankle[..., 0] - w_ankle, ankle[..., 1]), (knee[..., 0] - w_knee, knee[..., 1])]
-            polygons = torch.stack([torch.stack(c, dim=-1) for c in corners], dim=2)  # (B, 2 legs, 6, 2)
-        start, end = polygon_spans(polygons, h)  # (B, polygons, H, S)
-        hips_seen = seen[:, HIPS].all(dim=1)[:, None, None, None]
-        start = torch.where(hips_seen, start, math.inf).transpose(1, 2).flatten(2)  # all polygons' spans per row
-        return row_spans_mask(start, end.transpose(1, 2).flatten(2), w)
-
-    @staticmethod
-    def legs(xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        """Skin strokes knee -> ankle ``(B, H, W)`` bool, for each side whose knee and ankle are both seen."""
-        h, w = size
-        both = (seen[:, KNEES] & seen[:, ANKLES])[..., None, None]
-        start, end = wide_line_spans(xy[:, KNEES], xy[:, ANKLES], max(2, round(0.07 * h)), h)  # (B, 2, H, S)
-        start = torch.where(both, start, math.inf).transpose(1, 2).flatten(2)  # both sides' spans per row
-        return row_spans_mask(start, end.transpose(1, 2).flatten(2), w)
+            return torch.stack([torch.stack(c, dim=-1) for c in corners], dim=1)[:, None]
+        knee = torch.where(knees_seen[:, None, None], knees,
+                           torch.stack([hips[..., 0], knee_y[:, None].expand(-1, 2)], dim=-1))
+        ankles_seen = seen[:, ANKLES].all(dim=1)[:, None, None]
+        ankle = torch.where(ankles_seen, xy[:, ANKLES], knee + (knee - hips))
+        w_hip, w_knee, w_ankle = (f * half[:, None] for f in (1.1, 0.75, 0.6))
+        top2 = top[:, None].expand(-1, 2)
+        corners = [(hips[..., 0] - w_hip, top2), (hips[..., 0] + w_hip, top2),
+                   (knee[..., 0] + w_knee, knee[..., 1]), (ankle[..., 0] + w_ankle, ankle[..., 1]),
+                   (ankle[..., 0] - w_ankle, ankle[..., 1]), (knee[..., 0] - w_knee, knee[..., 1])]
+        return torch.stack([torch.stack(c, dim=-1) for c in corners], dim=2)
 
     @staticmethod
     def skin_colour(image: torch.Tensor, garment: torch.Tensor, xy: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
