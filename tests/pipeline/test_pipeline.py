@@ -183,8 +183,12 @@ def test_all_people(pipe, jeans_photo):
     people = [points, scaled(points, 0.5, 0.5, dx=photo.width, dy=photo.height // 2)]
     one = pipe(two, to="skirt", landmarks=[people])  # default: clearly visible people only
     assert len(one.people) == 1 and one.people[0].box[0] < photo.width  # the larger person
-    assert one.people_found == 2 and one.skipped == [{"person": 2, "reason": one.skipped[0]["reason"]}]
+    assert one.people_found == 2 and [s["person"] for s in one.skipped] == [2] and one.skipped[0]["box"] is not None
     assert "background" in one.skipped[0]["reason"]
+    x0, y0, x1, y1 = one.skipped[0]["box"]
+    assert x0 >= photo.width - 5 and y0 >= photo.height // 2 - 5  # the small person, bottom right
+    overlay = np.asarray(one.landmark_overlay())
+    assert tuple(overlay[(y0 + y1) // 2, x1]) == (170, 170, 170)  # outlined in grey: found, left alone
     both = pipe(two, to="skirt", landmarks=[people], people="all")
     assert len(both.people) == 2 and both.skipped == []
     assert both.edit_region[:, photo.width:].any() and not one.edit_region[:, photo.width + 5:].any()

@@ -311,21 +311,20 @@ class DesignGANPipeline:
                 worn = already_wears(person.points, source_cat, target_cat)
                 if worn is not None:
                     already.append((worn, trouser_evidence(person.points)))
-                    skipped.append({"person": person.number, "reason": f"already wears {worn}"})
+                    skipped.append(person.skip(f"already wears {worn}"))
                     continue
             if given_mask is not None:
                 mask, polygon = given_mask, None
             else:
                 mask, polygon = garment_region(person.points, source_cat, (w, h))
             if mask is None or not mask.any():
-                skipped.append({"person": person.number, "reason": f"no {source_cat} region found"})
+                skipped.append(person.skip(f"no {source_cat} region found"))
                 continue
             frame = None
             if cfg.data.frame == "lower":
                 framed = frame_crop(rgb, mask, person.points, (mh, mw))
                 if framed is None:
-                    skipped.append({"person": person.number, "reason": "no garment frame (legs not found, or not "
-                                    "standing)"})
+                    skipped.append(person.skip("no garment frame (legs not found, or not standing)"))
                     continue
                 image, garment, frame, box = framed
                 to_model = frame

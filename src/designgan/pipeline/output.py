@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from designgan.io import ai_edit_metadata
-from designgan.landmarks.regions import LANDMARK_CONFIDENCE
+from designgan.landmarks.regions import LANDMARK_CONFIDENCE, person_box
 from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
 from designgan.pipeline.people import Person
 
@@ -40,7 +40,7 @@ class PipelineOutput:
     model: str
     warnings: list[str] = field(default_factory=list)
     people_found: int = 0  # people the landmark network found in the photo
-    skipped: list[dict] = field(default_factory=list)  # {"person": number, "reason": ...} for each left alone
+    skipped: list[dict] = field(default_factory=list)  # Person.skip() records: number, reason, box
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -51,10 +51,19 @@ class PipelineOutput:
         return ai_edit_metadata(self.model, self.source_category, self.target_category)
 
     def landmark_overlay(self, image: Image.Image | None = None) -> Image.Image:
-        """The landmarks, skeleton and source garment outline drawn on ``image`` (default: the input)."""
+        """The landmarks, skeleton and source garment outline drawn on ``image`` (default: the input), and every
+        person found outlined with their number: green if changed, grey if left alone."""
         canvas = (image or self.source).copy()
         draw = ImageDraw.Draw(canvas)
         radius = max(2, round(min(canvas.size) / 150))
+        outlines = [(person_box(e.person.points), e.person.number, (40, 220, 90)) for e in self.people]
+        outlines += [(s.get("box"), s["person"], (170, 170, 170)) for s in self.skipped]
+        for box, number, colour in outlines:
+            if box is None:
+                continue
+            draw.rectangle(list(box), outline=colour, width=max(1, radius // 2))
+            draw.rectangle([box[0], box[1], box[0] + 8 * len(str(number)) + 6, box[1] + 14], fill=colour)
+            draw.text((box[0] + 3, box[1] + 1), str(number), fill=(0, 0, 0))
         for edit in self.people:
             pts = edit.person.points
             for a, b in SKELETON:

@@ -29,7 +29,7 @@ STRIP_BATCH = 8  # strips per landmark-network call
 
 class NoPersonError(DesignGANError):
     """The landmark network found no person (or no garment region) to edit. ``people_found`` and ``skipped``
-    (``{"person": number, "reason": ...}``) say who was seen and why each was left alone."""
+    (:meth:`Person.skip` records: number, reason, box) say who was seen and why each was left alone."""
 
     def __init__(self, message: str, people_found: int = 0, skipped: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
@@ -73,6 +73,12 @@ class Person:
             return None
         arr = np.array(pts, dtype=np.float64)
         return arr.mean(axis=0), float(np.ptp(arr, axis=0).max())
+
+    def skip(self, reason: str) -> dict[str, Any]:
+        """The record of this person being left alone: number, reason and the box around their landmarks (photo
+        pixels, or None), so a picture or a client can show who it was."""
+        box = person_box(self.points)
+        return {"person": self.number, "reason": reason, "box": None if box is None else [round(v) for v in box]}
 
     def size(self, threshold: float = LANDMARK_CONFIDENCE) -> float:
         """Area of the box around the seen landmarks (how prominent the person is)."""
@@ -198,7 +204,7 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
                 select: str | int, has_mask: Sequence[bool], failed: dict[int, DesignGANError]
                 ) -> tuple[list[list[Person]], list[list[str]], list[list[dict[str, Any]]], list[int]]:
     """The people to edit in each photo (most prominent first, numbered from 1), per-photo warnings, the people
-    left out (``{"person": number, "reason": ...}``) and how many were found.
+    left out (:meth:`Person.skip`: ``{"person": number, "reason": ..., "box": ...}``) and how many were found.
 
     ``select``: ``"visible"`` every clearly visible person (at least :data:`VISIBLE_SHARE` of the most prominent
     one's size: people in the background are left alone), ``"all"`` everyone found, ``"prominent"`` the most
@@ -255,12 +261,12 @@ def _select(people: list[Person], select: str | int) -> tuple[list[Person], list
         return [], []
     if isinstance(select, int):
         return ([p for p in people if p.number == select],
-                [{"person": p.number, "reason": f"not --person {select}"} for p in people if p.number != select])
+                [p.skip(f"not --person {select}") for p in people if p.number != select])
     if select == "all":
         return people, []
     if select == "prominent":
-        return people[:1], [{"person": p.number, "reason": "not the most prominent person"} for p in people[1:]]
+        return people[:1], [p.skip("not the most prominent person") for p in people[1:]]
     largest = people[0].size()
     visible = [p for p in people if p.size() >= VISIBLE_SHARE * largest]
-    return visible, [{"person": p.number, "reason": f"in the background (under {VISIBLE_SHARE:.0%} of the most "
-                      "prominent person's size)"} for p in people if p.size() < VISIBLE_SHARE * largest]
+    return visible, [p.skip(f"in the background (under {VISIBLE_SHARE:.0%} of the most prominent person's size)")
+                     for p in people if p.size() < VISIBLE_SHARE * largest]
