@@ -78,3 +78,31 @@ def test_several_models_are_routed_by_target_category(run_dir, untrained_landmar
         assert img.text["DesignGAN-Edit"].endswith("-> pants")
     with pytest.raises(DesignGANError, match="at least one model"):
         DemoBackend([], tmp_path / "r2")
+
+
+def test_person_choice_and_who_was_changed(pipe, jeans_photo, tmp_path):
+    """Two people side by side: 'everyone visible' changes both; '2' only the second; the status says so and the
+    picture outlines both (green changed, grey left alone)."""
+    import numpy as np
+
+    from designgan.app.demo import EVERYONE, people_status
+
+    path, points, _ = jeans_photo
+    photo = Image.open(path).convert("RGB")
+    two = Image.new("RGB", (photo.width * 2, photo.height))
+    two.paste(photo, (0, 0))
+    two.paste(photo, (photo.width, 0))
+    both_path = tmp_path / "two.png"
+    two.save(both_path)
+    moved = {k: (x + photo.width, y, c) for k, (x, y, c) in points.items()}
+    backend = DemoBackend(pipe, tmp_path / "results")
+    _, _, status = backend.translate(str(both_path), "skirt", landmarks=[points, moved], person=EVERYONE)
+    assert "Found 2 people; changed 1, 2" in status and "left alone" not in status
+    sheet, _, status = backend.translate(str(both_path), "skirt", landmarks=[points, moved], person="2")
+    assert "changed 2 (outlined green); left alone: 1, not --person 2 (grey)" in status
+    left = np.asarray(sheet)[:, :two.width]
+    assert ((left == (170, 170, 170)).all(axis=-1)).any() and ((left == (40, 220, 90)).all(axis=-1)).any()
+    with pytest.raises(DesignGANError, match="person must be"):
+        backend.translate(str(both_path), "skirt", landmarks=[points, moved], person="zero")
+    assert people_status(1, [], [{"person": 1, "reason": "already wears skirt"}]) == (
+        "Found 1 person; changed none; left alone: 1, already wears skirt (grey).")

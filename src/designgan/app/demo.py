@@ -38,6 +38,32 @@ class DemoLimits:
     keep_results: int = 200  # result files kept on disk; older ones are deleted
 
 
+EVERYONE = "everyone visible"
+PERSON_CHOICES = [EVERYONE, *(str(n) for n in range(1, 7))]  # numbers as the overlay labels the people found
+
+
+def parse_person(person: str | int) -> str | int:
+    """The pipeline's ``people=`` for the demo's person choice (one line naming the value when it is not one)."""
+    if person in (EVERYONE, None, ""):
+        return "visible"
+    try:
+        number = int(person)
+    except (TypeError, ValueError):
+        raise DesignGANError(f"person must be '{EVERYONE}' or a number from 1, got {person!r}") from None
+    if number < 1:
+        raise DesignGANError(f"person must be '{EVERYONE}' or a number from 1, got {person!r}")
+    return number
+
+
+def people_status(found: int, changed: list[int], skipped: list[dict[str, Any]]) -> str:
+    """'Found 3 people; changed 1, 2 (green); left alone: 3, in the background (grey).'"""
+    line = f"Found {found} {'person' if found == 1 else 'people'}; changed {', '.join(map(str, changed)) or 'none'}"
+    line += " (outlined green)" if changed else ""
+    if skipped:
+        line += "; left alone: " + "; ".join(f"{s['person']}, {s['reason']}" for s in skipped) + " (grey)"
+    return line + "."
+
+
 class DemoBackend:
     """The request handler, independent of Gradio so it can be tested and reused."""
 
@@ -82,11 +108,14 @@ class DemoBackend:
             raise DesignGANError(f"{what} '{path.name}': {str(exc).split(': ', 1)[-1]}") from None
 
     def translate(self, photo: str | Path | None, target: str, fabric: str | Path | None = None,
-                  landmarks: Any = None) -> tuple[Image.Image, Path, str]:
+                  landmarks: Any = None, person: str | int = EVERYONE) -> tuple[Image.Image, Path, str]:
         """(before|after picture with the landmark overlay, downloadable PNG path, status line).
 
-        ``landmarks`` (Python callers only) replaces the landmark network, as in the pipeline.
+        ``person``: :data:`EVERYONE` (every clearly visible person) or a person's number as the overlay shows it
+        (1 = the most prominent). ``landmarks`` (Python callers only) replaces the landmark network, as in the
+        pipeline (a list: several people).
         """
+        people = parse_person(person)
         photo_path = self._check_upload(photo, "photo")
         fabric_path = self._check_upload(fabric, "fabric") if fabric is not None else None
         if target not in self.categories:
@@ -95,7 +124,7 @@ class DemoBackend:
         texture = self._load(fabric_path, "fabric") if fabric_path is not None else None
         tic = time.perf_counter()
         pipe = self.pipe_for(target)
-        result = pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None)
+        result = pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None, people=people)
         seconds = time.perf_counter() - tic
         extra = {"DesignGAN-Texture": "user fabric"} if texture is not None else {}
         meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
@@ -103,6 +132,7 @@ class DemoBackend:
         save_png(result.image, out, meta, compress_level=OUTPUT_PNG_LEVEL)
         self._prune()
         status = f"{result.source_category} → {result.target_category} in {seconds:.2f} s. AI-edited image."
+        status += " " + people_status(result.people_found, [e.person.number for e in result.people], result.skipped)
         for warning in result.warnings:
             status += f" Note: {warning}."
         return result.side_by_side(overlay=True), out, status
@@ -123,9 +153,9 @@ def build_demo(backend: DemoBackend) -> Any:
 
     types = list(IMAGE_SUFFIXES)
 
-    def run(photo: str | None, target: str, fabric: str | None) -> tuple[Any, Any, str]:
+    def run(photo: str | None, target: str, fabric: str | None, person: str) -> tuple[Any, Any, str]:
         try:
-            picture, path, status = backend.translate(photo, target, fabric)
+            picture, path, status = backend.translate(photo, target, fabric, person=person)
         except DesignGANError as exc:
             # A user error is an answer, not a crash: shown in the status line, no result.
             return None, None, f"**Error:** {exc}"
@@ -141,13 +171,16 @@ def build_demo(backend: DemoBackend) -> Any:
         with gr.Row():
             target = gr.Dropdown(choices=backend.categories, value=backend.pipe.categories[-1], label="Target garment",
                                  elem_id="target")
+            person = gr.Dropdown(choices=PERSON_CHOICES, value=EVERYONE, label="Who (numbers as outlined in the "
+                                 "result)", elem_id="person")
             button = gr.Button("Translate", variant="primary", elem_id="translate")
-        result = gr.Image(label="Before (with landmarks) | After", type="pil", format="png", interactive=False,
+        result = gr.Image(label="Before (people found outlined and numbered, with landmarks) | After", type="pil",
+                          format="png", interactive=False,
                           elem_id="result")
         status = gr.Markdown(elem_id="status")
         download = gr.File(label="Download the result (PNG with AI-edit metadata)", interactive=False,
                            elem_id="download")
-        button.click(run, [photo, target, fabric], [result, download, status], api_name="translate",
+        button.click(run, [photo, target, fabric, person], [result, download, status], api_name="translate",
                      concurrency_limit=backend.limits.concurrency)
     demo.queue(max_size=backend.limits.queue_size, default_concurrency_limit=backend.limits.concurrency)
     return demo
