@@ -67,6 +67,9 @@ def translate_command(
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
                                            "fp32), bf16, autocast or fp32.")] = "auto",
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    source_mask: Annotated[str, typer.Option(help="How the source garment is found: segmenter (the shipped "
+                                             "lower-garment segmenter) or polygon (the landmark outline alone, the "
+                                             "old behaviour).")] = "segmenter",
 ) -> None:
     """Change the garment of every photo into category --to and write PNGs marked as AI edits."""
     import torch
@@ -92,7 +95,8 @@ def translate_command(
             typer.echo(f"warning: {landmarks}: {len(unused)} of {len(table)} landmark lines match no input photo "
                        f"(first: {unused[0]}); those photos' landmarks come from the network", err=True)
     name = model or default_model(to)
-    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device)
+    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device,
+                                             source_mask=source_mask)
     pipe.direction(to)  # a wrong category fails before any work
     typer.echo(f"translate: {pipe.describe()}", err=True)
     fabric = load_image(texture) if texture is not None else None

@@ -9,16 +9,17 @@ import torch
 
 
 def random_affines(n: int, generator: torch.Generator, scale: tuple[float, float] = (0.8, 1.25),
-                   shift: float = 0.08, rotate_deg: float = 7.0) -> torch.Tensor:
-    """(n, 2, 3) ``affine_grid`` thetas (output -> input, normalised coordinates): flip, zoom, small turn, shift."""
+                   shift: float = 0.08, rotate_deg: float = 7.0, flip: bool = True) -> torch.Tensor:
+    """(n, 2, 3) ``affine_grid`` thetas (output -> input, normalised coordinates): flip (half of them, unless
+    ``flip`` is False), zoom, small turn, shift."""
     u = torch.rand(n, 5, generator=generator)
     s = scale[0] * (scale[1] / scale[0]) ** u[:, 0]  # log-uniform zoom
     angle = (u[:, 1] * 2 - 1) * math.radians(rotate_deg)
-    flip = torch.where(u[:, 2] < 0.5, -1.0, 1.0)
+    mirror = torch.where((u[:, 2] < 0.5) & flip, -1.0, 1.0)
     cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
     theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0], theta[:, 0, 1] = cos * flip, -sin
-    theta[:, 1, 0], theta[:, 1, 1] = sin * flip, cos
+    theta[:, 0, 0], theta[:, 0, 1] = cos * mirror, -sin
+    theta[:, 1, 0], theta[:, 1, 1] = sin * mirror, cos
     theta[:, 0, 2], theta[:, 1, 2] = (u[:, 3] * 2 - 1) * shift, (u[:, 4] * 2 - 1) * shift
     return theta
 
