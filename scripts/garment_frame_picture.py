@@ -17,8 +17,8 @@ from designgan.data import CCP
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_frame import FRAME_SIZE, crop_frame, frame_affine
 from designgan.eval.garment_judge import GarmentJudge
-from designgan.eval.garment_judge_data import ccp_landmarks
 from designgan.io import load_image, save_png
+from designgan.landmarks.ccp_points import ccp_landmarks
 
 HEIGHT = 320
 

@@ -24,8 +24,9 @@ def random_affines(n: int, generator: torch.Generator, scale: tuple[float, float
     return theta
 
 
-def photometric_jitter(images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    """Per image: brightness, contrast, saturation, a grey version (p 0.15), one erased rectangle (p 0.5)."""
+def photometric_jitter(images: torch.Tensor, generator: torch.Generator | None, erase: float = 0.5
+                       ) -> torch.Tensor:
+    """Per image: brightness, contrast, saturation, a grey version (p 0.15), one erased rectangle (p ``erase``)."""
     b, _, h, w = images.shape
     u = torch.rand(b, 9, generator=generator)
     brightness, contrast, saturation = (0.7 + 0.6 * u[:, 0], 0.7 + 0.6 * u[:, 1], 0.5 + 1.0 * u[:, 2])
@@ -34,7 +35,7 @@ def photometric_jitter(images: torch.Tensor, generator: torch.Generator | None) 
     images = grey + (images - grey) * saturation.view(b, 1, 1, 1)
     mean = images.mean(dim=(1, 2, 3), keepdim=True)
     images = ((mean + (images - mean) * contrast.view(b, 1, 1, 1)) * brightness.view(b, 1, 1, 1)).clamp(0, 1)
-    for i in torch.nonzero(u[:, 4] < 0.5).ravel().tolist():  # erase a rectangle of 10-30% of each side
+    for i in torch.nonzero(u[:, 4] < erase).ravel().tolist():  # erase a rectangle of 10-30% of each side
         eh, ew = int(h * (0.1 + 0.2 * u[i, 5])), int(w * (0.1 + 0.2 * u[i, 6]))
         top, left = int((h - eh) * u[i, 7]), int((w - ew) * u[i, 8])
         images[i, :, top:top + eh, left:left + ew] = images[i].mean()

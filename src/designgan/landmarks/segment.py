@@ -40,7 +40,7 @@ class SegmenterFrame:
     width: int = 96
     hip_y: float = 0.22  # room above the hips for high waistbands
     ankle_y: float = 0.9
-    reach: float = 0.12  # the mask stays within this many leg lengths of the landmark region
+    reach: float = 0.15  # the mask stays within this many leg lengths of the landmark region
 
     @property
     def spec(self) -> FrameSpec:

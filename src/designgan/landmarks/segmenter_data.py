@@ -127,7 +127,7 @@ def make_batch(samples: SegmenterSamples, index: torch.Tensor, generator: torch.
     """Images in [0, 1] (B, 3, h, w), priors, targets and valid-pixel weights (B, 1, h, w) in the frame.
 
     ``augment``: flip, zoom 0.85-1.18, turn up to 8 degrees, shift (the landmark network's error, simulated),
-    photometric jitter, and the prior moved a little against the photo (landmarks off by a few pixels)."""
+    photometric jitter (no erasing), and the prior moved a little against the photo (landmarks off by a few pixels)."""
     b = len(index)
     size = (samples.frame.height, samples.frame.width)
     if augment:
@@ -142,7 +142,7 @@ def make_batch(samples: SegmenterSamples, index: torch.Tensor, generator: torch.
                            align_corners=False)
     prior = planes[:, :1]
     if augment:
-        images = photometric_jitter(images, generator)
+        images = photometric_jitter(images, generator, erase=0.0)  # an erased patch would still be labelled garment
         nudge = random_affines(b, generator, scale=(0.94, 1.06), shift=0.03, rotate_deg=3.0, flip=False)
         prior = F.grid_sample(prior, F.affine_grid(nudge, [b, 1, *size], align_corners=False), mode="bilinear",
                               padding_mode="zeros", align_corners=False)

@@ -34,7 +34,7 @@ from designgan.models.segmenter import GarmentSegmenter, SegmenterConfig
 class SegmenterTrainConfig:
     widths: tuple[int, ...] = (16, 32, 64, 128)
     batch_size: int = 16
-    epochs: int = 40
+    epochs: int = 80
     lr: float = 3e-3
     weight_decay: float = 1e-4
     warmup_steps: int = 30
@@ -45,7 +45,7 @@ class SegmenterTrainConfig:
     threads: int = 1
     precision: str = "auto"  # bf16 where the CPU has it natively, else fp32
     max_images: int = 0  # first N train / held-out photos only (0 = all): for smoke tests
-    max_minutes: float = 15.0  # wall-time budget (0 = none): the cosine ends by then
+    max_minutes: float = 17.0  # wall-time budget (0 = none): the cosine ends by then
 
 
 def segmentation_loss(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor,
@@ -93,7 +93,8 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
         f"garment and a frame; {len(train_ids) - len(train_set)} + {len(held_ids) - len(held_set)} skipped)")
 
     torch.manual_seed(config.seed)
-    model = GarmentSegmenter(SegmenterConfig(widths=tuple(config.widths)))
+    # channels_last: 25% faster steps on a CPU with native bf16 (measured: 0.74 vs 0.94 s at batch 16)
+    model = GarmentSegmenter(SegmenterConfig(widths=tuple(config.widths))).to(memory_format=torch.channels_last)
     ema = copy.deepcopy(model).eval()
     masker = GarmentMasker(ema, frame, config.precision)
     bf16 = resolve_precision(config.precision, torch.device("cpu")) == "bf16"
@@ -118,7 +119,8 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
             images, prior, target, valid = make_batch(train_set, order[step * config.batch_size:
                                                                        (step + 1) * config.batch_size], gen)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                logits = model(images, prior)
+                logits = model(images.contiguous(memory_format=torch.channels_last),
+                               prior.contiguous(memory_format=torch.channels_last))
             loss = segmentation_loss(logits.float(), target, valid, config.dice_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
