@@ -225,6 +225,8 @@ def eval_command(
     judge_weights: JudgeWeights = None,
     garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
+    source_mask: Annotated[str, typer.Option(help="How the pipeline finds the source garment: segmenter or polygon "
+                                             "(the landmark outline alone, the old behaviour).")] = "segmenter",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
@@ -237,10 +239,11 @@ def eval_command(
     fabric = load_image(texture) if texture is not None else None
     domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
                                                                       not as_json, garment_weights, landmarks)
-    translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks)
+    translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
+                                 source_mask=source_mask)
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
                       garment=garment, landmarks=source)
-    result.summary |= {"model": str(model), "data": str(data), "direction": direction,
+    result.summary |= {"model": str(model), "data": str(data), "direction": direction, "source_mask": source_mask,
                        "texture": str(texture) if texture else None,
                        "judge": judge.meta.get("heldout", {}).get("miou"),
                        "garment_judge": garment.meta.get("heldout", {}).get("accuracy")}

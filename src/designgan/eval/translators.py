@@ -47,7 +47,7 @@ def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
 
 
 def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
-                        landmarks: str | Path | None = None) -> Translator:
+                        landmarks: str | Path | None = None, source_mask: str = "segmenter") -> Translator:
     """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
 
     ``landmarks``: landmark network weights (default: the shipped ones); loaded now, so missing weights stop the
@@ -55,7 +55,7 @@ def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None 
     """
     from designgan.pipeline import DesignGANPipeline
 
-    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks)
+    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks, source_mask=source_mask)
     to = _model_category(pipe.categories, to)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
@@ -95,7 +95,8 @@ PRIOR = "prior"  # the model name of the rendered-prior baseline (no network)
 PRIOR_FRAME_SIZE = (256, 128)
 
 
-def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None) -> Translator:
+def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None,
+                     source_mask: str = "segmenter") -> Translator:
     """The "prior only" baseline: :class:`designgan.models.prior.PriorRenderer` in place of the generators, run
     through the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
     from designgan.models.prior import PriorRenderer
@@ -109,7 +110,7 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
     names = list(config.data.heatmap_names)
     generators = {"G_AB": PriorRenderer(families[1], names), "G_BA": PriorRenderer(families[0], names)}
     pipe = DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), generators, landmarks=landmarks,
-                             precision="fp32")
+                             precision="fp32", source_mask=source_mask)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
 
@@ -121,12 +122,14 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
 
 
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
-                    texture: Image.Image | None = None, landmarks: str | Path | None = None) -> Translator:
-    """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
+                    texture: Image.Image | None = None, landmarks: str | Path | None = None,
+                    source_mask: str = "segmenter") -> Translator:
+    """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline (finding
+    the source garment by ``source_mask``: "segmenter" or "polygon")."""
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
     if str(model) == PRIOR:
-        return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks)
+        return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks, source_mask)
     from designgan.pipeline import run_config
 
     config = run_config(Path(model))
@@ -135,4 +138,4 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
             raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
         return cyclegan_translator(model, direction, domains)
     return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture,
-                               landmarks=landmarks)
+                               landmarks=landmarks, source_mask=source_mask)
