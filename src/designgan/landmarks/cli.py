@@ -301,8 +301,10 @@ def segmenter_eval_cmd(
         typer.echo(json.dumps(result, indent=2))
         return
     for group, row in result.items():
-        typer.echo(f"{group:<26} photos {row['photos']:>4}  polygon IoU {row['polygon_iou']}  segmenter IoU "
-                   f"{row['segmenter_iou']}  (improved on {row['improved']:.0%})")
+        if row["photos"]:
+            typer.echo(f"{group:<26} photos {row['photos']:>4}  IoU mean/median: polygon {row['polygon_iou']:.3f}/"
+                       f"{row['polygon_median']:.3f}  segmenter {row['segmenter_iou']:.3f}/"
+                       f"{row['segmenter_median']:.3f}  (improved on {row['improved']:.0%})")
 
 
 def main() -> None:

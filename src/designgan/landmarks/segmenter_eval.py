@@ -45,8 +45,8 @@ def labelled_records(data_roots: Sequence[Path], ids: Iterable[str]) -> list[tup
 
 def photo_iou(masker: GarmentMasker, ids: Sequence[str], points: dict[str, Points], data_roots: Sequence[Path]
               ) -> dict:
-    """Per group (``jeans_skirt/jeans``, ...) and over all: photos, mean IoU of the landmark region and of the
-    segmenter, and the share of photos the segmenter improves."""
+    """Per group (``jeans_skirt/jeans``, ...) and over all: photos, mean and median IoU of the landmark region and
+    of the segmenter, and the share of photos the segmenter improves."""
     rows: dict[str, list[tuple[float, float]]] = {}
     for group, rec, root in labelled_records(data_roots, ids):
         img = load_image(root / rec["image"])
@@ -55,10 +55,18 @@ def photo_iou(masker: GarmentMasker, ids: Sequence[str], points: dict[str, Point
         seg = masker.photo_mask(np.asarray(img), points[rec["id"]], rec["category"], region)
         rows.setdefault(group, []).append((iou(region, truth), iou(seg, truth)))
     rows["all"] = [r for group in list(rows) for r in rows[group]]
-    return {group: {"photos": len(r), "polygon_iou": round(float(np.mean([a for a, _ in r])), 4) if r else None,
-                    "segmenter_iou": round(float(np.mean([b for _, b in r])), 4) if r else None,
-                    "improved": round(float(np.mean([b > a for a, b in r])), 3) if r else None}
-            for group, r in rows.items()}
+    return {group: _summary(np.array(r).reshape(-1, 2)) for group, r in rows.items()}
+
+
+def _summary(scores: np.ndarray) -> dict:
+    """Photos, mean and median IoU of the region (column 0) and the segmenter (column 1), share improved."""
+    if not len(scores):
+        return {"photos": 0}
+    return {"photos": len(scores), "polygon_iou": round(float(scores[:, 0].mean()), 4),
+            "segmenter_iou": round(float(scores[:, 1].mean()), 4),
+            "polygon_median": round(float(np.median(scores[:, 0])), 4),
+            "segmenter_median": round(float(np.median(scores[:, 1])), 4),
+            "improved": round(float((scores[:, 1] > scores[:, 0]).mean()), 3)}
 
 
 def heldout_photo_iou(masker: GarmentMasker, ccp_root: str | Path, data_roots: Sequence[Path],
