@@ -96,6 +96,9 @@ def test_trainer_runs_on_the_ccp_slice(ccp_mini, mini_dataset, tmp_path):
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="segmenter weights not shipped")
 def test_shipped_segmenter_beats_the_polygon_on_fixture_photos(ccp_mini):
+    """The shipped weights load and, with the landmark network's points, beat the polygon on the slice's photos
+    (training photos of the segmenter: this checks the shipped path end to end; the held-out figures are in the
+    sidecar, checked first)."""
     from designgan.landmarks.predict import LandmarkPredictor
 
     ccp, masker = CCP(ccp_mini), GarmentMasker.load()
