@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from designgan.config import to_dict
 from designgan.data import CCP
+from designgan.errors import DataError
 from designgan.hardware import resolve_precision
 from designgan.io import write_json_atomic
 from designgan.landmarks.segment import GarmentMasker, SegmenterFrame
@@ -89,6 +90,9 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
     points = training_points(ccp, train_ids + held_ids, data_roots, out_dir / "ccp_landmarks.jsonl", log=log)
     train_set = SegmenterSamples(ccp, train_ids, points, frame)
     held_set = SegmenterSamples(ccp, held_ids, points, frame)
+    if not len(train_set):
+        raise DataError(f"{ccp_root}: no CCP photo with a lower garment and a lower-body frame to train on "
+                        f"(of {len(train_ids)} training ids)")
     log(f"{len(train_set)} training photos, {len(held_set)} held out (CCP pixel-level photos with a lower "
         f"garment and a frame; {len(train_ids) - len(train_set)} + {len(held_ids) - len(held_set)} skipped)")
 
