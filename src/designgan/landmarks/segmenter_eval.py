@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from designgan.io import load_image
-from designgan.landmarks.regions import garment_region
+from designgan.landmarks.regions import garment_family, garment_region
 from designgan.landmarks.segment import GarmentMasker
 
 Points = dict[str, tuple[float, float, float]]
@@ -45,16 +45,18 @@ def labelled_records(data_roots: Sequence[Path], ids: Iterable[str]) -> list[tup
 
 def photo_iou(masker: GarmentMasker, ids: Sequence[str], points: dict[str, Points], data_roots: Sequence[Path]
               ) -> dict:
-    """Per group (``jeans_skirt/jeans``, ...) and over all: photos, mean and median IoU of the landmark region and
-    of the segmenter, and the share of photos the segmenter improves."""
+    """Per group (``jeans_skirt/jeans``, ...) and over all distinct photos: photos, mean and median IoU of the
+    landmark region and of the segmenter, and the share of photos the segmenter improves."""
     rows: dict[str, list[tuple[float, float]]] = {}
+    unique: dict[tuple[str, str], tuple[float, float]] = {}  # a photo in two datasets counts once in "all"
     for group, rec, root in labelled_records(data_roots, ids):
         img = load_image(root / rec["image"])
         truth = np.asarray(Image.open(root / rec["garment_mask"]).convert("L")) > 127
         region, _ = garment_region(points[rec["id"]], rec["category"], img.size)
         seg = masker.photo_mask(np.asarray(img), points[rec["id"]], rec["category"], region)
         rows.setdefault(group, []).append((iou(region, truth), iou(seg, truth)))
-    rows["all"] = [r for group in list(rows) for r in rows[group]]
+        unique.setdefault((rec["id"], garment_family(rec["category"])), rows[group][-1])
+    rows["all"] = list(unique.values())
     return {group: _summary(np.array(r).reshape(-1, 2)) for group, r in rows.items()}
 
 
