@@ -74,7 +74,7 @@ def to_frame(rgb: np.ndarray, planes: np.ndarray, matrix: np.ndarray, size: tupl
         return None
     x0, y0, x1, y1 = box
     shifted = shift_input(matrix, x0, y0)
-    crop = torch.from_numpy(np.ascontiguousarray(rgb[y0:y1, x0:x1])).permute(2, 0, 1)[None].float() / 255.0
+    crop = torch.from_numpy(rgb[y0:y1, x0:x1].copy()).permute(2, 0, 1)[None].float() / 255.0
     stack = np.concatenate([planes[:, y0:y1, x0:x1], np.ones((1, y1 - y0, x1 - x0))]).astype(np.float32)
     return (warp(crop, shifted, size)[0].clamp(0, 1),
             warp(torch.from_numpy(stack)[None], shifted, size, padding_mode="zeros")[0].clamp(0, 1))
