@@ -72,7 +72,8 @@ def test_photo_mask_stays_near_the_landmark_region(jeans):
     points = landmarks_from_mask(truth, "trousers")
     region, _ = garment_region(points, "jeans", (rgb.shape[1], rgb.shape[0]))
     everything = _masker(10.0).photo_mask(rgb, points, "jeans", region)
-    reach = ndimage.distance_transform_edt(~region) <= reach_pixels(points, SegmenterFrame())
+    reach = ndimage.distance_transform_edt(~region) <= reach_pixels(frame_matrix(points, SegmenterFrame()),
+                                                                   SegmenterFrame())
     assert region.sum() < everything.sum() <= reach.sum()
     assert not (everything & ~reach).any()
     nothing = _masker(-10.0).photo_mask(rgb, points, "jeans", region)

@@ -80,11 +80,9 @@ def to_frame(rgb: np.ndarray, planes: np.ndarray, matrix: np.ndarray, size: tupl
             warp(torch.from_numpy(stack)[None], shifted, size, padding_mode="zeros")[0].clamp(0, 1))
 
 
-def reach_pixels(points: Points, frame: SegmenterFrame) -> int:
-    """The dilation radius (photo pixels) the mask may add to the landmark region."""
-    matrix = frame_matrix(points, frame)
-    if matrix is None:
-        return 0
+def reach_pixels(matrix: np.ndarray, frame: SegmenterFrame) -> int:
+    """The distance (photo pixels) the mask may reach beyond the landmark region, for the photo -> frame map
+    ``matrix`` (its scale gives the leg length in the photo)."""
     leg = (frame.ankle_y - frame.hip_y) * frame.height / math.sqrt(abs(np.linalg.det(matrix[:, :2])))
     return max(1, round(frame.reach * leg))
 
@@ -120,8 +118,9 @@ class GarmentMasker:
 
     def photo_mask(self, rgb: np.ndarray, points: Points, category: str, region: np.ndarray | None = None
                    ) -> np.ndarray | None:
-        """Bool (H, W) mask of the ``category`` garment worn by the person at ``points``, or None when the
-        landmarks give neither a region nor a frame. ``region``: the landmark region when already drawn."""
+        """Bool (H, W) mask of the ``category`` garment worn by the person at ``points``; the landmark region
+        itself when the landmarks place no frame, None when they give no region either. ``region``: the landmark
+        region when the caller has already drawn it."""
         h, w = rgb.shape[:2]
         if region is None:
             region, _ = garment_region(points, category, (w, h))
@@ -147,7 +146,7 @@ class GarmentMasker:
         covered = back[1] > 0.5
         mask[y0:y1, x0:x1][covered] = back[0][covered] > 0.5
         # the limit: within ``reach`` of the landmark region (a distance transform over the box plus that reach)
-        r = reach_pixels(points, self.frame)
+        r = reach_pixels(matrix, self.frame)
         lx0, ly0, lx1, ly1 = max(0, x0 - r), max(0, y0 - r), min(w, x1 + r), min(h, y1 + r)
         near = ndimage.distance_transform_edt(~region[ly0:ly1, lx0:lx1]) <= r
         limit = region.copy()
