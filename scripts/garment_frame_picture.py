@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw
 from designgan.data import CCP
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge import FRAME_SIZE, GarmentJudge, crop_image, frame_matrix
-from designgan.eval.garment_judge_data import ccp_landmarks
 from designgan.io import load_image, save_png
+from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.landmarks.frame import apply, invert
 
 HEIGHT = 320

@@ -75,6 +75,9 @@ def translate_command(
     detector: Annotated[str, typer.Option(help="How people are found: landmarks (the landmark network, on the "
                                           "whole photo and on strips of a wide one) or hog (also OpenCV's HOG "
                                           "people detector: people standing close together).")] = "landmarks",
+    source_mask: Annotated[str, typer.Option(help="How the source garment is found: segmenter (the shipped "
+                                             "lower-garment segmenter) or polygon (the landmark outline alone, the "
+                                             "old behaviour).")] = "segmenter",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace outputs that already exist.")] = False,
     skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Leave photos whose output already exists "
                                                 "alone (resume an interrupted folder).")] = False,
@@ -122,7 +125,7 @@ def translate_command(
         direction_for(bundled[name], to)  # a wrong category fails before the model loads
     fabric = load_image(texture) if texture is not None else None  # a bad fabric too
     pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device,
-                                             detector=detector)
+                                             detector=detector, source_mask=source_mask)
     pipe.direction(to)  # a run folder or saved model: checked as soon as its categories are known
     typer.echo(f"translate: {pipe.describe()}", err=True)
     if single:

@@ -249,8 +249,9 @@ def test_shipped_garment_judge_on_ccp_heldout_photos(tmp_path):
     """The shipped weights on the held-out CCP photos (ids divisible by 10): landmarks, frame and classifier
     together must still reach the recorded accuracy (0.870 on 92 photos)."""
     from designgan.data import CCP
-    from designgan.eval.garment_judge_data import GarmentSamples, ccp_landmarks
+    from designgan.eval.garment_judge_data import GarmentSamples
     from designgan.eval.garment_judge_train import heldout_scores
+    from designgan.landmarks.ccp_points import ccp_landmarks
 
     ccp = CCP(CCP_FULL)
     ids = [i for i in ccp.pixel_level_ids() if int(i) % 10 == 0]

@@ -229,6 +229,8 @@ def eval_command(
     refine_steps: Annotated[int | None, typer.Option("--refine-steps", min=0, help="Test-time texture refinement "
                                                      "steps (default: the pipeline's; 0 = the model's raw output).")]
     = None,
+    source_mask: Annotated[str, typer.Option(help="How the pipeline finds the source garment: segmenter or polygon "
+                                             "(the landmark outline alone, the old behaviour).")] = "segmenter",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     detector: Annotated[str, typer.Option(help="How the pipeline finds people: landmarks or hog (see "
                                           "'designgan translate --help').")] = "landmarks",
@@ -249,14 +251,15 @@ def eval_command(
     domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
                                                                       not as_json, garment_weights, landmarks)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
-                                 refine_steps=refine_steps, detector=detector)
+                                 refine_steps=refine_steps, detector=detector, source_mask=source_mask)
     # photos of several people with known boxes (designgan data composites): people found, per-person success
     people = PeopleScorer(translator.translate, garment, target, LandmarkSource(weights=landmarks), detector) \
         if any("people" in r.extra for r in records) else None
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
                       garment=garment, landmarks=source, people=people)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction, "detector": detector,
-                       "texture": str(texture) if texture else None, "refine_steps": refine_steps,
+                       "source_mask": source_mask, "texture": str(texture) if texture else None,
+                       "refine_steps": refine_steps,
                        "judge": judge.meta.get("heldout", {}).get("miou"),
                        "garment_judge": garment.meta.get("heldout", {}).get("accuracy")}
     _write_run(result, out)

@@ -18,8 +18,8 @@ from PIL import Image
 from designgan.errors import DataError
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge_model import GarmentJudgeNet, model_from_config
-from designgan.eval.judge_weights import export_judge, load_judge
 from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
+from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "garment_judge.safetensors"
@@ -93,11 +93,11 @@ class GarmentJudge:
 
 def export_weights(model: GarmentJudgeNet, path: str | Path, meta: dict) -> None:
     """fp16 safetensors + a JSON sidecar (same stem) with the model config, the families and ``meta``."""
-    export_judge(model, path, "designgan-garment-judge", {"families": list(FAMILIES), "frame": list(FRAME_SIZE),
-                                                          **meta})
+    export_sidecar_weights(model, path, "designgan-garment-judge",
+                           {"families": list(FAMILIES), "frame": list(FRAME_SIZE), **meta})
 
 
 def load_weights(path: str | Path | None = None) -> tuple[GarmentJudgeNet, dict]:
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
-    return load_judge(path, "garment judge", "garment judge config", model_from_config,  # type: ignore[return-value]
-                      "families", FAMILIES)
+    return load_sidecar_weights(path, "garment judge", "garment judge config", model_from_config,  # type: ignore[return-value]
+                                "families", FAMILIES)

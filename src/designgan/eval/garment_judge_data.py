@@ -8,49 +8,21 @@ divisible by 10); CCP's image-level photos (the translation test photos) are nev
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from pathlib import Path
-
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
 from designgan.data import CCP
+from designgan.data.augment import photometric_jitter, random_affines
 from designgan.errors import DataError
 from designgan.eval.garment_family import photo_family, pixel_lookup
 from designgan.eval.garment_judge import FRAME_SIZE, GARMENT_FRAME, crop_image, crop_labels, frame_matrix
-from designgan.eval.judge_data import IGNORE, random_affines
-from designgan.io import load_image, write_text_atomic
+from designgan.eval.judge_data import IGNORE
+from designgan.io import load_image
+from designgan.landmarks.ccp_points import Points
 from designgan.landmarks.frame import leg_axis
 
 CONTEXT = 1.25  # context crops are this much larger than the frame, about the same centre
-Points = dict[str, list[float]]
-
-
-def ccp_landmarks(ccp: CCP, ids: list[str], cache: Path, progress: bool = True,
-                  log: Callable[[str], None] = print) -> dict[str, Points]:
-    """Landmark-network points of CCP photos, read from ``cache`` (JSON lines ``{"key", "points"}``) or predicted
-    with the shipped network and written there."""
-    known: dict[str, Points] = {}
-    if cache.is_file():
-        for line in cache.read_text().splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                known[rec["key"]] = rec["points"]
-    missing = [i for i in ids if i not in known]
-    if missing:
-        from designgan.landmarks.predict import LandmarkPredictor
-
-        log(f"predicting landmarks of {len(missing)} CCP photos -> {cache}")
-        predictor = LandmarkPredictor.load()
-        for start in tqdm(range(0, len(missing), 8), desc="landmarks", disable=not progress):
-            chunk = missing[start:start + 8]
-            for image_id, res in zip(chunk, predictor.predict_many([load_image(ccp.photo_path(i)) for i in chunk]),
-                                     strict=True):
-                known[image_id] = res.to_json()["points"]
-        write_text_atomic(cache, "".join(json.dumps({"key": k, "points": v}) + "\n" for k, v in sorted(known.items())))
-    return {i: known[i] for i in ids}
 
 
 class GarmentSamples:
@@ -105,20 +77,3 @@ def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Ge
     if augment:
         images = photometric_jitter(images, generator)
     return images, labels, samples.families[index]
-
-
-def photometric_jitter(images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    """Per image: brightness, contrast, saturation, a grey version (p 0.15), one erased rectangle (p 0.5)."""
-    b, _, h, w = images.shape
-    u = torch.rand(b, 9, generator=generator)
-    brightness, contrast, saturation = (0.7 + 0.6 * u[:, 0], 0.7 + 0.6 * u[:, 1], 0.5 + 1.0 * u[:, 2])
-    saturation = torch.where(u[:, 3] < 0.15, 0.0, saturation)
-    grey = images.mean(dim=1, keepdim=True)
-    images = grey + (images - grey) * saturation.view(b, 1, 1, 1)
-    mean = images.mean(dim=(1, 2, 3), keepdim=True)
-    images = ((mean + (images - mean) * contrast.view(b, 1, 1, 1)) * brightness.view(b, 1, 1, 1)).clamp(0, 1)
-    for i in torch.nonzero(u[:, 4] < 0.5).ravel().tolist():  # erase a rectangle of 10-30% of each side
-        eh, ew = int(h * (0.1 + 0.2 * u[i, 5])), int(w * (0.1 + 0.2 * u[i, 6]))
-        top, left = int((h - eh) * u[i, 7]), int((w - ew) * u[i, 8])
-        images[i, :, top:top + eh, left:left + ew] = images[i].mean()
-    return images

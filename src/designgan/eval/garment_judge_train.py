@@ -20,10 +20,11 @@ from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge import export_weights
-from designgan.eval.garment_judge_data import GarmentSamples, ccp_landmarks, make_batch
+from designgan.eval.garment_judge_data import GarmentSamples, make_batch
 from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeNet
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import write_json_atomic
+from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.supervised import Schedule, SupervisedLoop
 
 

@@ -19,9 +19,9 @@ from designgan.data import CCP
 from designgan.eval.classes import JUDGE_CLASSES, NUM_CLASSES, PALETTE, ccp_lookup
 from designgan.eval.judge_data import letterbox_box, letterbox_image
 from designgan.eval.judge_model import JudgeNet, model_from_config
-from designgan.eval.judge_weights import export_judge, load_judge
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
 from designgan.io import load_image
+from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "judge.safetensors"
@@ -106,10 +106,10 @@ def evaluate_on_ccp(judge: Judge, ccp: CCP, ids: list[str], batch_size: int = 8,
 
 def export_weights(model: JudgeNet, path: str | Path, meta: dict) -> None:
     """fp16 safetensors + a JSON sidecar (same stem) with the model config and ``meta``."""
-    export_judge(model, path, "designgan-judge", {"classes": list(JUDGE_CLASSES), **meta})
+    export_sidecar_weights(model, path, "designgan-judge", {"classes": list(JUDGE_CLASSES), **meta})
 
 
 def load_weights(path: str | Path | None = None) -> tuple[JudgeNet, dict]:
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
-    return load_judge(path, "judge", "judge weights config", model_from_config,  # type: ignore[return-value]
-                      "classes", JUDGE_CLASSES)
+    return load_sidecar_weights(path, "judge", "judge weights config", model_from_config,  # type: ignore[return-value]
+                                "classes", JUDGE_CLASSES)

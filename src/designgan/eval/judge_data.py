@@ -7,8 +7,6 @@ Letterbox padding and pixels warped in from outside the photo carry :data:`IGNOR
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -16,6 +14,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from designgan.data import CCP
+from designgan.data.augment import random_affines
 from designgan.eval.classes import NUM_CLASSES, ccp_lookup, heldout
 from designgan.io import load_image
 
@@ -74,21 +73,6 @@ class JudgeSamples:
     def class_frequencies(self) -> np.ndarray:
         counts = torch.bincount(self.labels.flatten().long(), minlength=256)[:NUM_CLASSES].double()
         return (counts / counts.sum().clamp(min=1)).numpy()
-
-
-def random_affines(n: int, generator: torch.Generator, scale: tuple[float, float] = (0.8, 1.25),
-                   shift: float = 0.08, rotate_deg: float = 7.0) -> torch.Tensor:
-    """(n, 2, 3) ``affine_grid`` thetas (output -> input, normalised coordinates): flip, zoom, small turn, shift."""
-    u = torch.rand(n, 5, generator=generator)
-    s = scale[0] * (scale[1] / scale[0]) ** u[:, 0]  # log-uniform zoom
-    angle = (u[:, 1] * 2 - 1) * math.radians(rotate_deg)
-    flip = torch.where(u[:, 2] < 0.5, -1.0, 1.0)
-    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
-    theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0], theta[:, 0, 1] = cos * flip, -sin
-    theta[:, 1, 0], theta[:, 1, 1] = sin * flip, cos
-    theta[:, 0, 2], theta[:, 1, 2] = (u[:, 3] * 2 - 1) * shift, (u[:, 4] * 2 - 1) * shift
-    return theta
 
 
 def make_batch(samples: JudgeSamples, index: torch.Tensor, out_h: int, out_w: int,

@@ -48,7 +48,7 @@ def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
 
 def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
                         landmarks: str | Path | None = None, refine_steps: int | None = None,
-                        detector: str = "landmarks") -> Translator:
+                        detector: str = "landmarks", source_mask: str = "segmenter") -> Translator:
     """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
 
     ``landmarks``: landmark network weights (default: the shipped ones); loaded now, so missing weights stop the
@@ -57,7 +57,7 @@ def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None 
     """
     from designgan.pipeline import DesignGANPipeline
 
-    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks, detector=detector)
+    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks, detector=detector, source_mask=source_mask)
     to = _model_category(pipe.categories, to)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
@@ -97,7 +97,8 @@ PRIOR = "prior"  # the model name of the rendered-prior baseline (no network)
 PRIOR_FRAME_SIZE = (256, 128)
 
 
-def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None) -> Translator:
+def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None,
+                     source_mask: str = "segmenter") -> Translator:
     """The "prior only" baseline: :class:`designgan.models.prior.PriorRenderer` in place of the generators, run
     through the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
     from designgan.models.prior import PriorRenderer
@@ -111,7 +112,7 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
     names = list(config.data.heatmap_names)
     generators = {"G_AB": PriorRenderer(families[1], names), "G_BA": PriorRenderer(families[0], names)}
     pipe = DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), generators, landmarks=landmarks,
-                             precision="fp32")
+                             precision="fp32", source_mask=source_mask)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
 
@@ -124,12 +125,14 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
 
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
                     texture: Image.Image | None = None, landmarks: str | Path | None = None,
-                    refine_steps: int | None = None, detector: str = "landmarks") -> Translator:
-    """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline."""
+                    refine_steps: int | None = None, detector: str = "landmarks",
+                    source_mask: str = "segmenter") -> Translator:
+    """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline (finding
+    the source garment by ``source_mask``: "segmenter" or "polygon")."""
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
     if str(model) == PRIOR:
-        return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks)
+        return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks, source_mask)
     from designgan.pipeline import run_config
 
     config = run_config(Path(model))
@@ -138,4 +141,5 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
             raise DataError(f"{model}: a CycleGAN baseline cannot take a fabric texture")
         return cyclegan_translator(model, direction, domains)
     return pipeline_translator(model, to=domains[1] if direction == "a2b" else domains[0], texture=texture,
-                               landmarks=landmarks, refine_steps=refine_steps, detector=detector)
+                               landmarks=landmarks, refine_steps=refine_steps, detector=detector,
+                               source_mask=source_mask)

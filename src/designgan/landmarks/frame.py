@@ -146,6 +146,21 @@ def apply(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return xy @ matrix[:, :2].T + matrix[:, 2]
 
 
+def footprint(matrix: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Integer (x0, y0, x1, y1) photo box holding every pixel of a frame of ``size`` = (h, w) that ``matrix``
+    (photo -> frame) places (not clipped to the photo)."""
+    h, w = size
+    corners = np.array([[x, y] for x in (-0.5, w - 0.5) for y in (-0.5, h - 0.5)])
+    xy = apply(invert(matrix), corners)
+    return (math.floor(xy[:, 0].min()), math.floor(xy[:, 1].min()), math.ceil(xy[:, 0].max()) + 1,
+            math.ceil(xy[:, 1].max()) + 1)
+
+
+def shift_input(matrix: np.ndarray, x0: float, y0: float) -> np.ndarray:
+    """``matrix`` for an input cropped at (x0, y0): maps the crop's pixels where ``matrix`` maps the photo's."""
+    return matrix + np.concatenate([np.zeros((2, 2)), matrix[:, :2] @ np.array([[x0], [y0]])], axis=1)
+
+
 def warp(image: torch.Tensor, matrix: np.ndarray | torch.Tensor, out_size: tuple[int, int],
          mode: str = "bilinear", padding_mode: str = "border") -> torch.Tensor:
     """Resample ``image`` (B, C, H, W) into an ``out_size`` = (h, w) canvas whose pixel ``q`` shows the input at

@@ -46,14 +46,16 @@ from designgan.pipeline.spec import TranslatorSpec, direction_for
 from designgan.pipeline.texture import fabric_patch, refine_texture, source_texture_patch, tile_texture
 from designgan.pipeline.weights import load_translator, save_translator
 
+SOURCE_MASKS = ("segmenter", "polygon")  # how the source garment is found without a given mask
+
 
 class DesignGANPipeline:
     """Garment translation of photos; build it with :meth:`from_pretrained`."""
 
     def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
                  precision: str = "auto", channels_last: bool = True, compile: bool = False,
-                 threads: int | None = None, device: str | torch.device = "auto", detector: str = "landmarks"
-                 ) -> None:
+                 threads: int | None = None, device: str | torch.device = "auto", detector: str = "landmarks",
+                 source_mask: str = "segmenter", masker: Any = None) -> None:
         """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
         AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
         native bf16, bf16 was measured 2.4x slower). "bf16" runs the generator with bf16 weights and activations
@@ -63,9 +65,20 @@ class DesignGANPipeline:
         (torch.compile: about a minute once per batch shape, cached on disk) fuses the norm/pad/activation chains.
         ``bench translate`` measures the choices. ``detector``: how people are found (:func:`people.detect_people`:
         "landmarks", or "hog" to add OpenCV's HOG people detector for people standing close together).
+
+        ``source_mask``: how the source garment is found when no garment mask is given: "segmenter" (default: the
+        shipped lower-garment segmenter in the landmark-aligned frame, kept near the landmark region; see
+        :mod:`designgan.landmarks.segment`) or "polygon" (the landmark region alone: straight lines through the
+        garment landmarks, or capsules around the legs). ``masker``: a
+        :class:`~designgan.landmarks.segment.GarmentMasker`, a path to segmenter weights, or None for the shipped
+        segmenter (loaded on first use).
         """
         if precision not in ("auto", "bf16", "autocast", "fp32"):
             raise DesignGANError(f"precision must be 'auto', 'bf16', 'autocast' or 'fp32', got {precision!r}")
+        if source_mask not in SOURCE_MASKS:
+            raise DesignGANError(f"source_mask must be one of {', '.join(SOURCE_MASKS)}, got {source_mask!r}")
+        self.source_mask = source_mask
+        self._masker = masker
         self.spec = spec
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.precision_choice = precision
@@ -136,6 +149,16 @@ class DesignGANPipeline:
             # the landmark network follows the pipeline's device and precision (bf16 autocast only where native)
             self._landmarks = LandmarkPredictor.load(path, bf16=self.precision != "fp32", device=self.device)
         return self._landmarks
+
+    @property
+    def masker(self) -> Any:
+        """The source-garment segmenter, loaded on first use (it runs on the CPU, with the geometry)."""
+        if self._masker is None or isinstance(self._masker, str | Path):
+            from designgan.landmarks.segment import DEFAULT_WEIGHTS, GarmentMasker
+
+            path = Path(self._masker) if self._masker is not None else DEFAULT_WEIGHTS
+            self._masker = GarmentMasker.load(path, precision="fp32" if self.precision == "fp32" else "auto")
+        return self._masker
 
     def direction(self, to: str) -> tuple[str, str, str]:
         """(generator key, source category, target category) for translating into ``to``."""
@@ -317,6 +340,8 @@ class DesignGANPipeline:
                 mask, polygon = given_mask, None
             else:
                 mask, polygon = garment_region(person.points, source_cat, (w, h))
+                if mask is not None and mask.any() and self.source_mask == "segmenter":
+                    mask = self.masker.photo_mask(rgb, person.points, source_cat, mask)
             if mask is None or not mask.any():
                 skipped.append(person.skip(f"no {source_cat} region found"))
                 continue

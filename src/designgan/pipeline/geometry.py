@@ -6,12 +6,10 @@ draws them too.)
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
-from designgan.landmarks.frame import FrameSpec, apply, invert, lower_body_frame, warp
+from designgan.landmarks.frame import FrameSpec, footprint, lower_body_frame, shift_input, warp
 from designgan.landmarks.regions import LANDMARK_CONFIDENCE
 
 PERSON_MARGIN = 0.08  # crop margin around a person, as a share of their height (CCP-like framing)
@@ -74,17 +72,13 @@ def frame_crop(rgb: np.ndarray, mask: np.ndarray, points: dict[str, tuple[float,
     frame, _ = lower_body_frame(points, FrameSpec(size=model_size), min_confidence=LANDMARK_CONFIDENCE)
     if frame is None:
         return None
-    mh, mw = model_size
-    corners = np.array([[x, y] for x in (-0.5, mw - 0.5) for y in (-0.5, mh - 0.5)])
-    xy = apply(invert(frame), corners)
-    box = (math.floor(xy[:, 0].min()), math.floor(xy[:, 1].min()), math.ceil(xy[:, 0].max()) + 1,
-           math.ceil(xy[:, 1].max()) + 1)
+    box = footprint(frame, model_size)
     h, w = mask.shape
     # Resample only the footprint inside the photo (warp's border padding fills the rest).
     cx0, cy0, cx1, cy1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
     if cx0 >= cx1 or cy0 >= cy1:
         return None
-    shifted = frame + np.concatenate([np.zeros((2, 2)), frame[:, :2] @ np.array([[cx0], [cy0]])], axis=1)
+    shifted = shift_input(frame, cx0, cy0)
     crop = torch.from_numpy(rgb[cy0:cy1, cx0:cx1].copy()).permute(2, 0, 1)[None].float()
     crop_mask = torch.from_numpy(mask[cy0:cy1, cx0:cx1].astype(np.float32))[None, None]
     image = warp(crop, shifted, model_size)[0] / 127.5 - 1

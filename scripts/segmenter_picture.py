@@ -1,0 +1,70 @@
+"""Picture of the source garment mask on test photos: for each photo, the landmark region (the old source mask,
+red) and the segmenter's mask (green, with the region's outline in red), as the pipeline finds them.
+
+    python scripts/segmenter_picture.py --keys jeans_skirt:testA/1541,jeans_skirt:testA/1651,... \
+        --out docs/img/segmenter_masks.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from designgan.imaging import contact_sheet
+from designgan.io import load_image, save_png
+from designgan.landmarks.regions import garment_region
+from designgan.landmarks.segment import GarmentMasker
+
+HEIGHT = 360
+KEYS = ("jeans_skirt:testA/1541,jeans_skirt:testA/1651,jeans_skirt:testB/1012,pants_skirt:testA/1007,"
+        "jeans_skirt:testB/1076,pants_skirt:testA/1219")
+
+
+def overlay(rgb: np.ndarray, fill: np.ndarray | None, outline: np.ndarray, colour: tuple[int, int, int],
+            label: str) -> Image.Image:
+    """``rgb`` with ``fill`` tinted in ``colour`` and ``outline``'s edge in red."""
+    out = rgb.astype(np.float32)
+    if fill is not None:
+        out[fill] = 0.45 * out[fill] + 0.55 * np.array(colour, dtype=np.float32)
+    edge = outline & ~ndimage.binary_erosion(outline, iterations=2)
+    out[edge] = (255, 0, 0)
+    img = Image.fromarray(out.clip(0, 255).astype(np.uint8))
+    ImageDraw.Draw(img).text((6, 4), label, fill=(255, 255, 255))
+    return img
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keys", default=KEYS, help="DATASET:KEY,... (records of data/DATASET with landmarks)")
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--per-row", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("docs/img/segmenter_masks.png"))
+    args = parser.parse_args()
+    masker = GarmentMasker.load()
+    tiles = []
+    for item in args.keys.split(","):
+        dataset, key = item.split(":")
+        root = args.data / dataset
+        record = next(json.loads(x) for x in (root / "manifest.jsonl").read_text().splitlines()
+                      if x.strip() and json.loads(x)["key"] == key)
+        points = next(json.loads(x)["points"] for x in (root / "landmarks.jsonl").read_text().splitlines()
+                      if x.strip() and json.loads(x)["key"] == key)
+        img = load_image(root / record["image"])
+        rgb = np.asarray(img)
+        region, _ = garment_region(points, record["category"], img.size)
+        seg = masker.photo_mask(rgb, points, record["category"], region)
+        name = f"{key} ({record['category']})"
+        tiles += [overlay(rgb, region, region, (255, 60, 60), f"{name}: landmark region"),
+                  overlay(rgb, seg, region, (40, 220, 40), "segmenter")]
+    per = 2 * args.per_row
+    save_png(contact_sheet([tiles[i:i + per] for i in range(0, len(tiles), per)], HEIGHT), args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
