@@ -4,7 +4,9 @@ The reference (``fixtures/same_results.npz``) was written with ``python tests/pi
 --write`` at commit af6b59b, before the pipeline was split into a package, so any refactor of the inference path
 that changes an output fails here. It was rewritten (same command) once on purpose, when the source garment's mask
 became the lower-garment segmenter's (``source_mask="segmenter"``, branch ``segmenter``): the source masks of the
-four photos changed by -16% to +51% and every edit region grew. Per case it holds the SHA-256 of the
+four photos changed by -16% to +51% and every edit region grew; and again when the test-time texture refinement's
+source reference became the fabric square at the garment's top centre instead of the box centre, which falls
+between trouser legs (``pipeline.texture.source_texture_patch``). Per case it holds the SHA-256 of the
 full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).
 
