@@ -230,8 +230,8 @@ def eval_command(
                                                      "steps (default: the pipeline's; 0 = the model's raw output).")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
-    detector: Annotated[str, typer.Option(help="How the pipeline finds people: landmarks or hog (see "
-                                          "'designgan translate --help').")] = "landmarks",
+    detector: Annotated[str, typer.Option(help="How the pipeline finds people: windows, landmarks or hog (see "
+                                          "'designgan translate --help').")] = "windows",
 ) -> None:
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
     from designgan.eval.garment_eval import LandmarkSource
