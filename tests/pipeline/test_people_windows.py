@@ -91,3 +91,13 @@ def test_every_person_of_the_committed_composites_is_found_by_default():
     for single in sorted((COMPOSITES / "singles").glob("*.jpg")):  # each of them alone: one person, not more
         with Image.open(single) as img:
             assert len(detect_people(predictor, img.convert("RGB"))) == 1, single.name
+
+
+def test_clearly_visible_is_by_height_not_by_box_area():
+    from designgan.pipeline.people import visible_people
+
+    arms_down, far = standing(100), Person({n: (500 + x / 2, 100 + y / 2, 0.9) for n, (x, y) in BODY.items()})
+    arms_out = Person({**standing(300).points, "left_wrist": (390, 100, 0.9), "right_wrist": (210, 100, 0.9)})
+    assert arms_out.size() > 2 * arms_down.size()  # by area, the person beside was "in the background"
+    visible, background = visible_people([arms_out, arms_down, far])
+    assert visible == [arms_out, arms_down] and background == [far]

@@ -1,14 +1,17 @@
 """Per-person figures on photos of several people with known boxes (the composites of :mod:`.composites`).
 
-* *found*: a person the pipeline's detection (:func:`designgan.pipeline.people.detect_people`, the landmark network
-  on the whole photo and on person-shaped strips) finds matches a known box when the box around its landmarks,
-  widened by :data:`LANDMARK_BOX_PAD` (landmarks stop at the nose, wrists and heels; a silhouette goes on to the
-  hair, hands and shoe tips), overlaps it at IoU >= 0.5 (one-to-one, best pairs first).
+* *found*: a person the pipeline's detection (:func:`designgan.pipeline.people.detect_people`; by default the
+  landmark network on the whole photo and on person-wide windows, chimeras dropped) finds matches a known box
+  when the box around its landmarks, widened by :data:`LANDMARK_BOX_PAD` (landmarks stop at the nose, wrists and
+  heels; a silhouette goes on to the hair, hands and shoe tips), overlaps it at IoU >= 0.5 (one-to-one, best
+  pairs first).
 * *success*: the garment judge on each person's box of the output (the box widened by 10%, landmarks predicted on
   the same crop of the input photo, as the single-photo figure places them on the source photo) gives the
   target's family. A person the translator left alone keeps their garment and fails.
 * *single success*: the same person's own photo (``singles/``) translated alone and judged the usual way: the
   figure each composite person is compared with.
+
+:func:`detection_figures` measures the detection alone (no translation; ``scripts/bench_detection.py``).
 """
 
 from __future__ import annotations
