@@ -7,8 +7,9 @@ side gives a chimera (the shoulders of one, the legs of another). Detectors (``d
 * ``"windows"`` (the default, issue 17): the whole photo and full-height windows 0.45 as wide, a third of their
   width apart, over any photo wider than one window (a CCP portrait photo too: it may hold two people); readings
   whose bodies do not hang together (:func:`chimera`) or that span two people are dropped, one reading is kept per
-  person, and each person is read again in a window centred on them. 129 of 130 people found on the composites of
-  docs/evaluation.md, 0.3 s per photo on one CPU core; no extra person on 40 single-person CCP photos.
+  person, and where two or more are found each is read again in a window centred on them. 129 of 130 people found
+  on the composites of docs/evaluation.md, 0.3 s per photo on one CPU core (0.15-0.2 s on a single-person photo:
+  4 passes instead of 1); no extra person on 40 single-person CCP photos.
 * ``"landmarks"`` (before issue 17): the whole photo, and a wide one (:data:`WIDE_PHOTO`) also in half-overlapping
   0.7-wide strips, merged by torso centre (60 of 130).
 * ``"hog"``: ``"landmarks"`` plus a crop around each person OpenCV's HOG detector proposes (105 of 130).
@@ -319,14 +320,17 @@ def gap_windows(people: Sequence[Person], width: int, height: int, aspect: float
 
 def detect_windows(predictor: Any, photo: Image.Image) -> list[Person]:
     """The whole photo and :func:`window_boxes` read by the landmark network, merged by :func:`merge_windows`;
-    then each person found read once more in a window centred on them (a person cut by the windows' edges is
-    read whole there), and everything merged again. Where nothing hangs together, the whole-photo reading is
+    then, where two or more people are found, each read once more in a window centred on them (a person cut by
+    the windows' edges is read whole there) and every wide gap between them read (:func:`gap_windows`), and
+    everything merged again. Where nothing hangs together, the whole-photo reading is
     returned as it is (found or not)."""
     whole = Person.from_landmarks(predictor.predict_many([photo])[0])
     readings = [whole, *read_windows(predictor, photo, window_boxes(*photo.size))]
     people = merge_windows(readings)
-    if not people:
-        return [whole]
+    # a single-person photo is not read again: 4 network passes instead of 5 there (single-photo latency 0.39 ->
+    # 0.32 s), and the same people found on the composites
+    if len(people) < 2:
+        return people or [whole]
     again = [centred_window(p, *photo.size) for p in people] + gap_windows(people, *photo.size)
     # bounded as the first pass: the most confident people first (a panorama can hold more than MAX_WINDOWS)
     centred = read_windows(predictor, photo, again[:MAX_WINDOWS])
