@@ -101,3 +101,7 @@ def test_clearly_visible_is_by_height_not_by_box_area():
     assert arms_out.size() > 2 * arms_down.size()  # by area, the person beside was "in the background"
     visible, background = visible_people([arms_out, arms_down, far])
     assert visible == [arms_out, arms_down] and background == [far]
+
+
+def test_a_photo_a_few_pixels_high_is_read_whole_only():
+    assert window_boxes(4000, 10) == []

@@ -186,6 +186,7 @@ def _shared(a: Sequence[float], b: Sequence[float]) -> float:
 # single-person CCP photos) and was dropped; a stride of a quarter window found no one more.
 WINDOW_ASPECT = 0.45  # window width / height: one standing person (landmark box ~0.25-0.4 of their height) and margin
 WINDOW_STRIDE = 1 / 3  # of the window's width between neighbouring windows
+MIN_WINDOW = 8  # px: narrower windows (a photo a few pixels high) are not read
 MAX_WINDOWS = 32  # about 0.05-0.1 s each on one CPU core; a wider photo gets this many evenly spread windows
 # Each person found is read again in a window this wide centred on them, narrower than the regular ones (less of
 # the neighbours): on the composites +1 person found and one legs-only reading made whole; a gap window between
@@ -202,9 +203,10 @@ BOX_ASPECT = 0.8  # a landmark box wider than this share of its height: more tha
 def window_boxes(width: int, height: int, max_windows: int = MAX_WINDOWS) -> list[tuple[int, int, int, int]]:
     """The person-shaped windows (x0, y0, x1, y1) a photo is read in besides whole: full height,
     :data:`WINDOW_ASPECT` as wide, at most :data:`WINDOW_STRIDE` of their width apart, spread evenly from edge to
-    edge; none for a photo no wider than one window, at most ``max_windows`` (further apart on a panorama)."""
+    edge; none for a photo no wider than one window or too low for windows of :data:`MIN_WINDOW` px, at most
+    ``max_windows`` (further apart on a panorama)."""
     ww = round(WINDOW_ASPECT * height)
-    if ww >= width:
+    if ww >= width or ww < MIN_WINDOW:
         return []
     count = min(max_windows, 1 + int(np.ceil((width - ww) / max(1.0, WINDOW_STRIDE * ww))))
     return [(x, 0, x + ww, height) for x in (round(i * (width - ww) / max(1, count - 1)) for i in range(count))]
@@ -296,7 +298,7 @@ def centred_window(person: Person, width: int, height: int, aspect: float = CENT
     """A full-height window ``aspect`` as wide as high, centred on a reading's landmark box (within the photo)."""
     box = person_box(person.points)
     cx = width / 2 if box is None else (box[0] + box[2]) / 2
-    ww = min(width, round(aspect * height))
+    ww = max(1, min(width, round(aspect * height)))
     x0 = int(min(max(0, round(cx - ww / 2)), width - ww))
     return x0, 0, x0 + ww, height
 
@@ -314,7 +316,7 @@ def gap_windows(people: Sequence[Person], width: int, height: int, aspect: float
         if reach is not None and x0 - reach >= GAP * height:
             edges.append((reach + x0) / 2)
         reach = x1 if reach is None else max(reach, x1)
-    ww = min(width, round(aspect * height))
+    ww = max(1, min(width, round(aspect * height)))
     return [(x0 := int(min(max(0, round(c - ww / 2)), width - ww)), 0, x0 + ww, height) for c in edges]
 
 
