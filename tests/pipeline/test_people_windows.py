@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -105,3 +106,9 @@ def test_clearly_visible_is_by_height_not_by_box_area():
 
 def test_a_photo_a_few_pixels_high_is_read_whole_only():
     assert window_boxes(4000, 10) == []
+
+
+def test_wide_photos_get_windows_a_third_of_a_window_apart():
+    boxes = window_boxes(1000, 400)  # windows 180 px wide, at most a third of that (60 px) apart
+    steps = {b[0] - a[0] for a, b in itertools.pairwise(boxes)}
+    assert boxes[0][0] == 0 and boxes[-1][2] == 1000 and max(steps) <= round(180 / 3) + 1
