@@ -72,9 +72,11 @@ def translate_command(
     fmt: Annotated[str | None, typer.Option("--format", help="Output format: png, jpg or webp (default: the "
                                             "suffix of an -o file name, else png). Every format carries the "
                                             "AI-edit metadata.", show_default=False)] = None,
-    detector: Annotated[str, typer.Option(help="How people are found: landmarks (the landmark network, on the "
-                                          "whole photo and on strips of a wide one) or hog (also OpenCV's HOG "
-                                          "people detector: people standing close together).")] = "landmarks",
+    detector: Annotated[str, typer.Option(help="How people are found: windows (the landmark network on the whole "
+                                          "photo and on person-wide windows across it, chimeras of two people "
+                                          "dropped), landmarks (whole photo and 0.7-wide strips of a wide one: "
+                                          "the detection before issue 17) or hog (landmarks plus OpenCV's HOG "
+                                          "people detector).")] = "windows",
     source_mask: Annotated[str, typer.Option(help="How the source garment is found: segmenter (the shipped "
                                              "lower-garment segmenter) or polygon (the landmark outline alone, the "
                                              "old behaviour).")] = "segmenter",

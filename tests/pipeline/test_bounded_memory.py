@@ -21,6 +21,7 @@ from designgan.pipeline import (
     strip_offsets,
     strips_cover,
 )
+from designgan.pipeline.people import MAX_WINDOWS
 
 
 def test_strips_are_capped_and_spread_over_the_whole_width():
@@ -61,7 +62,8 @@ def test_a_long_thin_photo_reaches_the_landmark_network_a_few_strips_at_a_time(p
     with pytest.raises(NoPersonError):
         pipe(Image.new("RGB", (60000, 120)), to="skirt")
     assert max(predictor.calls) <= 2 * STRIP_BATCH
-    assert sum(predictor.calls) == 2 * (MAX_STRIPS + 1)  # the strips and the whole photo, nothing more
+    # the default detector's windows and the whole photo, nothing more (nobody found: no second pass)
+    assert sum(predictor.calls) == 2 * (MAX_WINDOWS + 1)
 
 
 @pytest.fixture(scope="module")

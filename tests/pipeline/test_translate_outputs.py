@@ -176,4 +176,4 @@ def test_an_unknown_detector_is_refused_before_the_model_loads(tmp_path, photos)
     folder, _ = photos
     result = run("translate", folder, "--to", "skirt", "-o", tmp_path / "o", "--detector", "yolo")
     assert isinstance(result.exception, DesignGANError)
-    assert str(result.exception) == "--detector must be landmarks or hog, got 'yolo'"
+    assert str(result.exception) == "--detector must be windows or landmarks or hog, got 'yolo'"

@@ -232,8 +232,8 @@ def eval_command(
     source_mask: Annotated[str, typer.Option(help="How the pipeline finds the source garment: segmenter or polygon "
                                              "(the landmark outline alone, the old behaviour).")] = "segmenter",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
-    detector: Annotated[str, typer.Option(help="How the pipeline finds people: landmarks or hog (see "
-                                          "'designgan translate --help').")] = "landmarks",
+    detector: Annotated[str, typer.Option(help="How the pipeline finds people: windows, landmarks or hog (see "
+                                          "'designgan translate --help').")] = "windows",
 ) -> None:
     """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
     from designgan.eval.garment_eval import LandmarkSource

@@ -1,19 +1,22 @@
 """Per-person figures on photos of several people with known boxes (the composites of :mod:`.composites`).
 
-* *found*: a person the pipeline's detection (:func:`designgan.pipeline.people.detect_people`, the landmark network
-  on the whole photo and on person-shaped strips) finds matches a known box when the box around its landmarks,
-  widened by :data:`LANDMARK_BOX_PAD` (landmarks stop at the nose, wrists and heels; a silhouette goes on to the
-  hair, hands and shoe tips), overlaps it at IoU >= 0.5 (one-to-one, best pairs first).
+* *found*: a person the pipeline's detection (:func:`designgan.pipeline.people.detect_people`; by default the
+  landmark network on the whole photo and on person-wide windows, chimeras dropped) finds matches a known box
+  when the box around its landmarks, widened by :data:`LANDMARK_BOX_PAD` (landmarks stop at the nose, wrists and
+  heels; a silhouette goes on to the hair, hands and shoe tips), overlaps it at IoU >= 0.5 (one-to-one, best
+  pairs first).
 * *success*: the garment judge on each person's box of the output (the box widened by 10%, landmarks predicted on
   the same crop of the input photo, as the single-photo figure places them on the source photo) gives the
   target's family. A person the translator left alone keeps their garment and fails.
 * *single success*: the same person's own photo (``singles/``) translated alone and judged the usual way: the
   figure each composite person is compared with.
+
+:func:`detection_figures` measures the detection alone (no translation; ``scripts/bench_detection.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +77,7 @@ def landmark_box(points: dict[str, tuple[float, float, float]]) -> Box | None:
     return (x0 - side * w, y0 - top * h, x1 + side * w, y1 + bottom * h)
 
 
-def detected_boxes(predictor: Any, image: Image.Image, detector: str = "landmarks") -> list[Box]:
+def detected_boxes(predictor: Any, image: Image.Image, detector: str = "windows") -> list[Box]:
     """Boxes of the people the pipeline's detection (``detector``, as ``translate --detector``) finds."""
     from designgan.pipeline.people import detect_people
 
@@ -93,7 +96,7 @@ class PeopleScorer:
     """Scores every composite record's people (see the module doc); :meth:`summary` sums them up."""
 
     def __init__(self, translate: Translate, garment: GarmentJudge, target_category: str,
-                 landmarks: LandmarkSource | None = None, detector: str = "landmarks"):
+                 landmarks: LandmarkSource | None = None, detector: str = "windows"):
         self.translate = translate
         self.detector = detector
         self.garment = garment
@@ -153,3 +156,34 @@ class PeopleScorer:
                 "success_of_found": mean("success", found), "single_success_of_found": mean("single_success", found),
                 "median_iou": round(float(np.median([r["iou"] for r in rows])), 3), "iou_match": IOU_MATCH,
                 "per_person": rows}
+
+
+def detection_figures(predictor: Any, photos: Iterable[tuple[Image.Image, Sequence[Box]]],
+                      detector: str = "windows") -> dict:
+    """Detection alone (no translation) on photos with known boxes: people found (IoU >= :data:`IOU_MATCH`, one to
+    one, as :meth:`PeopleScorer.score`), people found that match no known box (false positives), the same for
+    the clearly visible people the pipeline edits by default (``find_people(select="visible")``), and seconds of
+    detection per photo (median and max)."""
+    import time
+
+    from designgan.pipeline.people import detect_people, visible_people
+
+    known = found = wrong = visible_wrong = visible_missed = 0
+    seconds = []
+    for image, boxes in photos:
+        start = time.perf_counter()
+        people = [p for p in detect_people(predictor, image, detector) if p.found and landmark_box(p.points)]
+        seconds.append(time.perf_counter() - start)
+        visible = [landmark_box(p.points) for p in visible_people(people)[0]]
+        matches = match_boxes(boxes, [landmark_box(p.points) for p in people])
+        seen = match_boxes(boxes, visible)
+        known += len(boxes)
+        found += sum(j is not None for j, _ in matches)
+        wrong += len(people) - sum(j is not None for j, _ in matches)
+        visible_missed += sum(j is None for j, _ in seen)
+        visible_wrong += len(visible) - sum(j is not None for j, _ in seen)
+    return {"detector": detector, "photos": len(seconds), "known": known, "found": found,
+            "found_share": round(found / known, 4) if known else None, "false_positives": wrong,
+            "visible_missed": visible_missed, "visible_false_positives": visible_wrong,
+            "s_per_photo_median": round(float(np.median(seconds)), 3) if seconds else None,
+            "s_per_photo_max": round(max(seconds), 3) if seconds else None}

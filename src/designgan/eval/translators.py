@@ -48,7 +48,7 @@ def _model_category(model_domains: tuple[str, str], wanted: str) -> str:
 
 def pipeline_translator(model: str | Path, to: str, texture: Image.Image | None = None,
                         landmarks: str | Path | None = None, refine_steps: int | None = None,
-                        detector: str = "landmarks", source_mask: str = "segmenter") -> Translator:
+                        detector: str = "windows", source_mask: str = "segmenter") -> Translator:
     """A DesignGAN model through the inference pipeline (landmarks, person crop, full-resolution composition).
 
     ``landmarks``: landmark network weights (default: the shipped ones); loaded now, so missing weights stop the
@@ -125,7 +125,7 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
 
 def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
                     texture: Image.Image | None = None, landmarks: str | Path | None = None,
-                    refine_steps: int | None = None, detector: str = "landmarks",
+                    refine_steps: int | None = None, detector: str = "windows",
                     source_mask: str = "segmenter") -> Translator:
     """The right adapter for ``model``: CycleGAN runs repaint the photo, everything else uses the pipeline (finding
     the source garment by ``source_mask``: "segmenter" or "polygon")."""

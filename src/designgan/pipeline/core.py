@@ -35,6 +35,7 @@ from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
 from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
 from designgan.pipeline.people import (
+    DEFAULT_DETECTOR,
     DETECTORS,
     AlreadyTargetError,
     NoPersonError,
@@ -54,7 +55,7 @@ class DesignGANPipeline:
 
     def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
                  precision: str = "auto", channels_last: bool = True, compile: bool = False,
-                 threads: int | None = None, device: str | torch.device = "auto", detector: str = "landmarks",
+                 threads: int | None = None, device: str | torch.device = "auto", detector: str = DEFAULT_DETECTOR,
                  source_mask: str = "segmenter", masker: Any = None) -> None:
         """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
         AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
@@ -64,7 +65,8 @@ class DesignGANPipeline:
         there, landmark-to-mask geometry, texture refinement and composition on the CPU. ``compile``
         (torch.compile: about a minute once per batch shape, cached on disk) fuses the norm/pad/activation chains.
         ``bench translate`` measures the choices. ``detector``: how people are found (:func:`people.detect_people`:
-        "landmarks", or "hog" to add OpenCV's HOG people detector for people standing close together).
+        "windows", the default: person-wide windows, chimeras dropped; "landmarks": whole photo and strips, as
+        before issue 17; "hog": that plus OpenCV's HOG people detector).
 
         ``source_mask``: how the source garment is found when no garment mask is given: "segmenter" (default: the
         shipped lower-garment segmenter in the landmark-aligned frame, kept near the landmark region; see

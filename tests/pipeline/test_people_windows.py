@@ -1,0 +1,114 @@
+"""Issue 17: the default detector reads person-wide windows and drops chimeras (people.detect_windows)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from designgan.eval.people_eval import detection_figures
+from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
+from designgan.pipeline.people import (
+    DEFAULT_DETECTOR,
+    MAX_WINDOWS,
+    WINDOW_ASPECT,
+    Person,
+    chimera,
+    detect_people,
+    gap_windows,
+    merge_windows,
+    window_boxes,
+    windows_cover,
+)
+
+COMPOSITES = Path(__file__).resolve().parents[1] / "fixtures" / "composites_mini"
+needs_landmarks = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="the shipped landmark network")
+
+# A standing person 240 px tall, centred on x = 0 (nose at y = 20, ankles at y = 260).
+BODY = {"nose": (0, 20), "left_shoulder": (15, 60), "right_shoulder": (-15, 60), "left_elbow": (20, 100),
+        "right_elbow": (-20, 100), "left_wrist": (22, 135), "right_wrist": (-22, 135), "left_hip": (10, 140),
+        "right_hip": (-10, 140), "left_knee": (10, 200), "right_knee": (-10, 200), "left_ankle": (10, 260),
+        "right_ankle": (-10, 260)}
+
+
+def standing(x: float, confidence: float = 0.8, names: tuple[str, ...] = tuple(BODY)) -> Person:
+    return Person({n: (x + BODY[n][0], BODY[n][1], 0.9) for n in names}, True, confidence)
+
+
+def test_windows_cover_portrait_and_wide_photos_and_stay_bounded():
+    # a CCP portrait photo (550 x 825) is read in 3 person-wide windows besides whole: one person in a
+    # portrait-shaped photo may be two people standing close together
+    boxes = window_boxes(550, 825)
+    assert len(boxes) == 3 and boxes[0][0] == 0 and boxes[-1][2] == 550
+    assert all(b[2] - b[0] == round(WINDOW_ASPECT * 825) and (b[1], b[3]) == (0, 825) for b in boxes)
+    assert window_boxes(300, 825) == []  # no wider than one window: read whole only
+    assert windows_cover(1000, 400) and windows_cover(550, 825)
+    assert len(window_boxes(60000, 120)) == MAX_WINDOWS and not windows_cover(60000, 120)
+
+
+def test_a_body_that_does_not_hang_together_is_a_chimera():
+    assert chimera(standing(100)) is None
+    # the shoulders of a person at x = 100 on the hips and legs of their neighbour at x = 260
+    upper = {n for n in BODY if "shoulder" in n or "elbow" in n or "wrist" in n or n == "nose"}
+    two = Person({**{n: v for n, v in standing(100).points.items() if n in upper},
+                  **{n: v for n, v in standing(260).points.items() if n not in upper}}, True, 0.9)
+    assert chimera(two) == "shoulders beside the hips"
+    # hips of one person, ankles of the next
+    legs = Person({**standing(100).points, "left_ankle": (270, 260, 0.9), "right_ankle": (250, 260, 0.9)}, True, 0.9)
+    assert chimera(legs) == "feet beside the hips"
+    # one shoulder of each of two people
+    wide = Person({**standing(100).points, "left_shoulder": (240, 60, 0.9)}, True, 0.9)
+    assert chimera(wide) is not None
+
+
+def test_merge_keeps_one_whole_reading_per_person_and_drops_a_reading_of_two():
+    a, b = standing(100), standing(260)
+    # a confident reading whose box holds both (it hangs together: hips and shoulders of one, wrists of both)
+    both = Person({**standing(180).points, "left_wrist": (290, 135, 0.9), "right_wrist": (70, 135, 0.9)}, True, 0.99)
+    upper_a = standing(100, 0.95, ("nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+    merged = merge_windows([both, upper_a, a, b])
+    assert merged == [a, b] or merged == [b, a]
+
+
+def test_a_stretch_between_two_people_found_is_read_in_a_window_of_its_own():
+    assert gap_windows([standing(100), standing(500)], 700, 300) != []
+    (x0, _, x1, _), = gap_windows([standing(100), standing(500)], 700, 300)
+    assert abs((x0 + x1) / 2 - 300) <= 1  # centred between the boxes (122 .. 478)
+    assert gap_windows([standing(300)], 700, 300) == []  # not between a person and the photo's edge
+
+
+@needs_landmarks
+def test_every_person_of_the_committed_composites_is_found_by_default():
+    predictor = LandmarkPredictor.load()
+    boxes = json.loads((COMPOSITES / "boxes.json").read_text())
+    photos = [(Image.open(COMPOSITES / f"{key}.jpg").convert("RGB"), [p["box"] for p in people])
+              for key, people in boxes.items()]
+    figures = detection_figures(predictor, photos, DEFAULT_DETECTOR)
+    # 9 of 9 (the detection before issue 17, "landmarks": 6 of 9, c0001's two people read as one chimera)
+    assert (figures["found"], figures["false_positives"], figures["visible_missed"]) == (9, 0, 0), figures
+    for single in sorted((COMPOSITES / "singles").glob("*.jpg")):  # each of them alone: one person, not more
+        with Image.open(single) as img:
+            assert len(detect_people(predictor, img.convert("RGB"))) == 1, single.name
+
+
+def test_clearly_visible_is_by_height_not_by_box_area():
+    from designgan.pipeline.people import visible_people
+
+    arms_down, far = standing(100), Person({n: (500 + x / 2, 100 + y / 2, 0.9) for n, (x, y) in BODY.items()})
+    arms_out = Person({**standing(300).points, "left_wrist": (390, 100, 0.9), "right_wrist": (210, 100, 0.9)})
+    assert arms_out.size() > 2 * arms_down.size()  # by area, the person beside was "in the background"
+    visible, background = visible_people([arms_out, arms_down, far])
+    assert visible == [arms_out, arms_down] and background == [far]
+
+
+def test_a_photo_a_few_pixels_high_is_read_whole_only():
+    assert window_boxes(4000, 10) == []
+
+
+def test_wide_photos_get_windows_a_third_of_a_window_apart():
+    boxes = window_boxes(1000, 400)  # windows 180 px wide, at most a third of that (60 px) apart
+    steps = {b[0] - a[0] for a, b in itertools.pairwise(boxes)}
+    assert boxes[0][0] == 0 and boxes[-1][2] == 1000 and max(steps) <= round(180 / 3) + 1
