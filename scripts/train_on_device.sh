@@ -29,10 +29,11 @@ PY=${PYTHON:-python3}
 OUT=${OUT:?set OUT to the folder the results go to}
 PACK_DIR=${PACK_DIR:-}
 REHEARSAL=${DESIGNGAN_REHEARSAL:-0}
-# Garment-frame translators (the whole-photo recipes configs/gpu/{jeans,pants}2skirt.yaml run the same way).
-DEFAULT_RUNS="jeans2skirt configs/gpu/jeans2skirt_frame.yaml
-pants2skirt configs/gpu/pants2skirt_frame.yaml
-jeans2skirt_nodiffaug configs/gpu/jeans2skirt_frame.yaml loss.diffaug="
+# Prior refiners in the garment frame (what won on the CPU), and the same frame generator without the prior as the
+# ablation (the whole-photo recipes configs/gpu/{jeans,pants}2skirt.yaml run the same way).
+DEFAULT_RUNS="jeans2skirt configs/gpu/jeans2skirt_prior.yaml
+pants2skirt configs/gpu/pants2skirt_prior.yaml
+jeans2skirt_noprior configs/gpu/jeans2skirt_frame.yaml"
 RUNS=${RUNS:-$DEFAULT_RUNS}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/designgan_device.XXXXXX")
 mkdir -p "$OUT" "$WORK/results"

@@ -165,7 +165,7 @@ def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, tmp_
     packs = tmp_path / "packs"
     packs.mkdir()
     frame_config = tiny_config(train_data, tmp_path / "unused").data
-    frame_config.frame = "lower"  # the default runs are garment-frame translators
+    frame_config.frame = "lower"  # the default runs are garment-frame translators (prior refiners + ablation)
     pack_dataset(frame_config, packs / "jeans_skirt.pt", progress=False)
     shutil.copy(packs / "jeans_skirt.pt", packs / "pants_skirt.pt")
     # A checkout as the GPU machine gets it: no data/ folder (only the packs travel), nothing installed.
@@ -182,7 +182,7 @@ def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, tmp_
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = sorted(p.name for p in out.iterdir())
     assert files == sorted(["results.tar.gz"] + [f"{n}{s}" for n in ("jeans2skirt", "pants2skirt",
-                                                                      "jeans2skirt_nodiffaug")
+                                                                      "jeans2skirt_noprior")
                                                   for s in (".safetensors", ".discriminators.safetensors")])
     assert len(files) <= 8 and all((out / f).stat().st_size <= 16 * 2**20 for f in files)
     import tarfile
@@ -197,6 +197,7 @@ def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, tmp_
 
     pipe = DesignGANPipeline.from_pretrained(out / "jeans2skirt.safetensors", precision="fp32")
     assert pipe.categories == ("jeans", "skirt")
+    assert type(pipe.generators["G_AB"]).__name__ == "PriorRefiner"  # the default run trains the prior refiner
 
 
 def test_frame_pack_puts_the_garment_in_the_upright_frame(train_data, tmp_path, pack_file):
