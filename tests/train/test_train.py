@@ -232,12 +232,13 @@ def test_ctrl_c_finishes_the_step_checkpoints_and_resume_continues(train_data, t
             time.sleep(0.05)
         os.kill(os.getpid(), signal.SIGINT)
 
+    before = signal.getsignal(signal.SIGINT)  # default_int_handler, or SIG_IGN under nohup / a background job
     thread = threading.Thread(target=interrupt_once_running)
     thread.start()
     result = train(config)
     thread.join()
     assert 1 <= result.step < 500
     assert latest_checkpoint(run).name == f"step_{result.step:08d}"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is before  # the caller's handler restored
     resumed = train(tiny_config(train_data, run, steps=result.step + 1), resume=True)
     assert resumed.step == result.step + 1
