@@ -51,6 +51,14 @@ class Schedule:
     eval_every: int = 1  # held-out scores every this many epochs, and after the last
     checkpoint_minutes: float = 0.0  # also save mid-epoch this often (0 = at epoch ends only)
 
+    @classmethod
+    def from_config(cls, config: Any, lr_floor: float) -> Schedule:
+        """The schedule of a trainer config carrying these settings under the same names (all of ours do)."""
+        return cls(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                   warmup_steps=config.warmup_steps, lr_floor=lr_floor, ema_decay=config.ema_decay,
+                   max_minutes=config.max_minutes, eval_every=config.eval_every,
+                   checkpoint_minutes=config.checkpoint_minutes)
+
 
 class SupervisedLoop:
     """Training state (model, EMA copy, optimiser, position, history) and the loop that advances it.

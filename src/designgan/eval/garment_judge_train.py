@@ -97,10 +97,7 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
     torch.manual_seed(config.seed)
     model = GarmentJudgeNet(GarmentJudgeConfig(widths=tuple(config.widths), dropout=config.dropout))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = Schedule(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
-                        warmup_steps=config.warmup_steps, lr_floor=0.01, ema_decay=config.ema_decay,
-                        max_minutes=config.max_minutes, eval_every=config.eval_every,
-                        checkpoint_minutes=config.checkpoint_minutes)
+    schedule = Schedule.from_config(config, lr_floor=0.01)
     loop = SupervisedLoop(model, opt, schedule, torch.arange(len(train_set)),
                           torch.Generator().manual_seed(config.seed), checkpoint=out_dir / "last.pt",
                           config=to_dict(config), log=log)

@@ -96,10 +96,7 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
                      + [torch.nonzero(has_garment).flatten()] * (config.garment_oversample - 1))
     channel_weight = torch.ones(len(LANDMARK_NAMES))
     channel_weight[len(BODY_NAMES):] = config.garment_loss_weight
-    schedule = Schedule(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
-                        warmup_steps=config.warmup_steps, lr_floor=0.02, ema_decay=config.ema_decay,
-                        max_minutes=config.max_minutes, eval_every=config.eval_every,
-                        checkpoint_minutes=config.checkpoint_minutes)
+    schedule = Schedule.from_config(config, lr_floor=0.02)
     loop = SupervisedLoop(model, opt, schedule, pool, torch.Generator().manual_seed(config.seed),
                           checkpoint=out_dir / "last.pt", config=to_dict(config), log=log)
     if resume:
