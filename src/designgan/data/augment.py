@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 
 def random_affines(n: int, generator: torch.Generator, scale: tuple[float, float] = (0.8, 1.25),
@@ -22,6 +23,18 @@ def random_affines(n: int, generator: torch.Generator, scale: tuple[float, float
     theta[:, 1, 0], theta[:, 1, 1] = sin * mirror, cos
     theta[:, 0, 2], theta[:, 1, 2] = (u[:, 3] * 2 - 1) * shift, (u[:, 4] * 2 - 1) * shift
     return theta
+
+
+def context_grid(n: int, size: tuple[int, int], context: float, generator: torch.Generator | None,
+                 augment: bool, **affine: float | tuple[float, float]) -> torch.Tensor:
+    """``grid_sample`` grid (n, h, w, 2) of the central ``1 / context`` of context crops (crops ``context`` times
+    larger than the frame, same centre), each moved by :func:`random_affines` (``affine`` its ranges) when
+    ``augment``, else the plain frame."""
+    if augment:
+        theta = random_affines(n, generator, **affine)  # type: ignore[arg-type]
+    else:
+        theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).repeat(n, 1, 1)
+    return F.affine_grid(theta / context, [n, 3, *size], align_corners=False)
 
 
 def photometric_jitter(images: torch.Tensor, generator: torch.Generator | None, erase: float = 0.5

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from designgan.data import CCP
-from designgan.data.augment import photometric_jitter, random_affines
+from designgan.data.augment import context_grid, photometric_jitter
 from designgan.errors import DataError
 from designgan.eval.garment_family import photo_family, pixel_lookup
 from designgan.eval.garment_judge import FRAME_SIZE, GARMENT_FRAME, crop_image, crop_labels, frame_matrix
@@ -63,12 +63,7 @@ def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Ge
     """Images in [0, 1] (B, 3, h, w) in the frame, per-pixel family maps (B, h, w) with :data:`IGNORE`, family
     ids (B,). Without ``augment``: the plain frame (the centre of the context crop)."""
     b = len(index)
-    if augment:
-        theta = random_affines(b, generator, scale=(0.85, 1.18), shift=0.08, rotate_deg=10.0)
-    else:
-        theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).repeat(b, 1, 1)
-    theta = theta / CONTEXT  # the frame is the central 1 / CONTEXT of the context crop
-    grid = F.affine_grid(theta, [b, 3, *size], align_corners=False)
+    grid = context_grid(b, size, CONTEXT, generator, augment, scale=(0.85, 1.18), shift=0.08, rotate_deg=10.0)
     images = F.grid_sample(samples.images[index].float() / 255.0, grid, mode="bilinear", padding_mode="zeros",
                            align_corners=False)
     warped = F.grid_sample(samples.labels[index][:, None].float() + 1, grid, mode="nearest", padding_mode="zeros",

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from designgan.data import CCP
-from designgan.data.augment import photometric_jitter, random_affines
+from designgan.data.augment import context_grid, photometric_jitter, random_affines
 from designgan.io import load_image
 from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.landmarks.labels import heldout
@@ -130,12 +130,7 @@ def make_batch(samples: SegmenterSamples, index: torch.Tensor, generator: torch.
     photometric jitter (no erasing), and the prior moved a little against the photo (landmarks off by a few pixels)."""
     b = len(index)
     size = (samples.frame.height, samples.frame.width)
-    if augment:
-        theta = random_affines(b, generator, scale=(0.85, 1.18), shift=0.06, rotate_deg=8.0)
-    else:
-        theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).repeat(b, 1, 1)
-    theta = theta / CONTEXT  # the frame is the central 1 / CONTEXT of the context crop
-    grid = F.affine_grid(theta, [b, 3, *size], align_corners=False)
+    grid = context_grid(b, size, CONTEXT, generator, augment, scale=(0.85, 1.18), shift=0.06, rotate_deg=8.0)
     images = F.grid_sample(samples.images[index].float() / 255, grid, mode="bilinear", padding_mode="zeros",
                            align_corners=False)
     planes = F.grid_sample(samples.planes[index].float() / 255, grid, mode="bilinear", padding_mode="zeros",
