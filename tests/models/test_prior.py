@@ -7,25 +7,39 @@ import torch
 
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import BODY_NAMES
-from designgan.models.prior import PriorRenderer, fill_from_surroundings
+from designgan.models.prior import (
+    SKIN_SWATCH,
+    PriorRenderer,
+    fill_along_rows,
+    fill_from_surroundings,
+    inpaint,
+    mirror_columns,
+    mirrored_tile,
+    skin_pixels,
+)
 
 H, W = 128, 64
 POINTS = {"left_hip": (40, 26), "right_hip": (24, 26), "left_knee": (40, 70), "right_knee": (24, 70),
           "left_ankle": (40, 115), "right_ankle": (24, 115), "left_wrist": (56, 40), "right_wrist": (8, 40)}
+DENIM = torch.tensor([-0.8, -0.7, 0.4])
+HAND = torch.tensor([0.7, 0.3, 0.1])  # RGB (217, 166, 140): skin
 
 
-def frame_inputs() -> tuple[torch.Tensor, torch.Tensor]:
-    image = torch.full((1, 3, H, W), -0.6)  # grey-blue background
-    image[:, 0] = -0.2
+def frame_inputs(hand: torch.Tensor = HAND) -> tuple[torch.Tensor, torch.Tensor]:
+    image = torch.tensor([-0.6, -0.55, -0.4]).view(1, 3, 1, 1).repeat(1, 1, H, W)  # grey-blue background
     garment = torch.zeros(1, 1, H, W)
     garment[:, :, 22:118, 18:46] = 1  # trousers-shaped block
-    image[:, :, 22:118, 18:46] = torch.tensor([-0.8, -0.7, 0.4])[:, None, None]  # denim blue
-    hand = torch.tensor([0.7, 0.3, 0.1])
+    image[:, :, 22:118, 18:46] = DENIM[:, None, None]
     for x, y in (POINTS["left_wrist"], POINTS["right_wrist"]):
         image[0, :, y - 3:y + 4, x - 3:x + 4] = hand[:, None, None]
     xy = torch.tensor([POINTS.get(n, (-100.0, -100.0)) for n in BODY_NAMES], dtype=torch.float32)
     heat = render_gaussians(xy, H, W, sigma=2.0)[None]
     return image, torch.cat([garment, heat], dim=1)
+
+
+def lit(colour: torch.Tensor, u: float) -> torch.Tensor:
+    """``colour`` under the renderer's cylinder shading at across-coordinate ``u``."""
+    return (colour + 1) * (1.06 - 0.3 * u * u) - 1
 
 
 def test_fill_replaces_the_hole_from_its_surroundings():
@@ -34,27 +48,108 @@ def test_fill_replaces_the_hole_from_its_surroundings():
     hole[:, :, 10:30, 8:20] = 1
     holed = image.clone()
     holed[:, :, 10:30, 8:20] = -1
-    filled = fill_from_surroundings(holed, hole)
-    assert torch.allclose(filled, image, atol=1e-5)
+    assert torch.allclose(fill_from_surroundings(holed, hole), image, atol=1e-5)
+    assert torch.allclose(inpaint(holed, hole), image, atol=1e-5)  # a flat background has no detail to add
+
+
+def test_row_fill_blends_the_two_sides_and_ignores_what_is_above():
+    image = torch.zeros(1, 3, 60, 40)
+    image[..., :20] = -0.5  # a wall on the left, the road on the right
+    image[..., 20:] = 0.5
+    image[:, :, :10] = 1.0  # a white shirt above the garment
+    hole = torch.zeros(1, 1, 60, 40)
+    hole[:, :, 10:60, 10:30] = 1
+    filled = fill_along_rows(image, hole)
+    assert filled[0, 0, 35, 10] < -0.3 and filled[0, 0, 35, 29] > 0.3  # each side continues its own colour
+    assert abs(float(filled[0, 0, 35, 20])) < 0.1  # half way: half of each
+    assert filled[0, 0, 12:, 10:30].max() < 0.55  # the shirt does not run down into the fill
+    assert torch.equal(filled[..., :10], image[..., :10])  # outside the hole: untouched
+
+
+def test_mirror_columns_reflect_across_the_nearer_edge():
+    hole = torch.zeros(1, 1, 1, 12)
+    hole[..., 4:9] = 1  # columns 4..8; the edges outside are 3 and 9
+    assert mirror_columns(hole)[0, 0, 0].tolist() == [0, 1, 2, 3, 2, 1, 0, 11, 10, 9, 10, 11]
+
+
+def test_mirrored_tile_has_no_seam():
+    patch = torch.arange(9.0).view(1, 1, 3, 3)
+    tiled = mirrored_tile(patch, (7, 8))
+    assert tiled.shape == (1, 1, 7, 8)
+    assert torch.equal(tiled[..., 2], tiled[..., 3]) and torch.equal(tiled[..., 2, :], tiled[..., 3, :])
+
+
+def test_skin_pixels_accept_light_and_dark_skin_and_reject_cloth():
+    def rgb(*c: int) -> torch.Tensor:
+        return torch.tensor(c, dtype=torch.float32) / 127.5 - 1
+
+    skins = torch.stack([rgb(224, 172, 150), rgb(110, 70, 50), rgb(217, 166, 140)])
+    cloth = torch.stack([rgb(40, 60, 110), rgb(128, 128, 128), rgb(240, 240, 240), rgb(20, 20, 20)])
+    assert skin_pixels(skins).all()
+    assert not skin_pixels(cloth).any()
 
 
 def test_skirt_prior_draws_a_skirt_to_the_knees_and_skin_legs_below():
     image, attention = frame_inputs()
     out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention)
-    mask = out.mask[0, 0] > 0.5
-    assert mask[40, 32] and mask[70, 32]  # hips to knees
-    assert not mask[110, 40]  # not the ankles
-    # Below the hem the old denim is gone: legs take the hands' skin colour, the rest the background.
-    assert torch.allclose(out.image[0, :, 100, 40], torch.tensor([0.7, 0.3, 0.1]), atol=0.05)
+    mask = out.mask[0, 0]
+    assert mask[40, 32] > 0.99 and mask[70, 32] > 0.99  # hips to knees
+    assert mask[110, 40] < 0.01  # not the ankles
+    assert ((mask > 0.01) & (mask < 0.99)).any()  # anti-aliased edges
+    # Below the hem the old denim is gone: legs take the hands' skin colour (lit on the leg's axis), the rest the
+    # background; the skirt is the denim.
+    assert torch.allclose(out.image[0, :, 100, 40], lit(HAND, 0.0), atol=0.03)
     assert (out.image[0, 2, 100, 32] - image[0, 2, 100, 32]).abs() > 0.5  # between the legs: no denim left
+    assert torch.allclose(out.image[0, :, 60, 32], lit(DENIM, 0.0), atol=0.06)
     assert torch.equal(out.image[0, :, 5, 5], image[0, :, 5, 5])  # far from the garment: untouched
+
+
+def test_skirt_prior_takes_the_callers_skin_colour_and_falls_back_without_one():
+    grey_hands = torch.tensor([0.0, 0.0, 0.0])  # gloves: not skin, so the frame alone has no skin colour
+    image, attention = frame_inputs(grey_hands)
+    prior = PriorRenderer("skirt", list(BODY_NAMES))
+    swatch = torch.tensor(SKIN_SWATCH) * 2 - 1
+    assert torch.allclose(prior(image, attention).image[0, :, 100, 40], lit(swatch, 0.0), atol=0.03)
+    face = torch.tensor([[0.2, -0.2, -0.4]])
+    assert torch.allclose(prior(image, attention, skin=face).image[0, :, 100, 40], lit(face[0], 0.0), atol=0.03)
+    unknown = torch.full((1, 3), torch.nan)  # the photo gave none: back to the frame's own estimate
+    assert torch.allclose(prior(image, attention, skin=unknown).image[0, :, 100, 40], lit(swatch, 0.0), atol=0.03)
+
+
+def test_shoes_and_bare_ankles_outside_the_old_garment_are_kept():
+    image, attention = frame_inputs()
+    out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention)
+    # just below the trousers' hem (row 117), around the ankle: the photo, not painted skin
+    assert torch.equal(out.image[0, :, 121:124, 38:43], image[0, :, 121:124, 38:43])
+
+
+def test_swatch_avoids_a_bag_over_one_thigh():
+    image, attention = frame_inputs()
+    image[:, :, 40:56, 18:32] = torch.tensor([0.9, 0.9, -0.9])[:, None, None]  # a yellow bag on the right thigh
+    out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention)
+    below_crotch = out.image[0, :, 60:72, 30:34].flatten(1)  # the skirt's middle, from the tiled swatch
+    assert torch.allclose(below_crotch, lit(DENIM, 0.0)[:, None].expand_as(below_crotch), atol=0.08)
 
 
 def test_trouser_prior_covers_both_legs_to_the_ankles_in_the_source_fabric():
     image, attention = frame_inputs()
     out = PriorRenderer("trousers", list(BODY_NAMES))(image, attention)
     mask = out.mask[0, 0] > 0.5
-    assert mask[112, 40] and mask[112, 24] and mask[30, 32]  # both ankles; the legs meet below the waist
-    assert torch.allclose(out.image[0, :, 100, 40], torch.tensor([-0.8, -0.7, 0.4]), atol=0.05)
+    assert mask[112, 40] and mask[112, 24] and mask[24, 32]  # both ankles; the waist band joins the legs
+    assert not mask[100, 32]  # between the lower legs: background
+    assert torch.allclose(out.image[0, :, 100, 40], lit(DENIM, 0.0), atol=0.06)
     with pytest.raises(ValueError, match="shorts"):
         PriorRenderer("shorts", list(BODY_NAMES))
+
+
+def test_prior_is_differentiable_in_the_image_and_each_sample_of_a_batch_is_its_own():
+    image, attention = frame_inputs()
+    other_image, other_attention = frame_inputs(torch.tensor([0.2, -0.2, -0.4]))
+    other_image, other_attention = other_image.flip(-1), other_attention.flip(-1)  # a mirrored person
+    prior = PriorRenderer("skirt", list(BODY_NAMES))
+    both = torch.cat([image, other_image]).requires_grad_(True)
+    out = prior(both, torch.cat([attention, other_attention]))
+    out.image.mean().backward()
+    assert both.grad is not None and both.grad.abs().sum() > 0
+    assert torch.allclose(out.image[:1], prior(image, attention).image, atol=1e-5)
+    assert torch.allclose(out.image[1:], prior(other_image, other_attention).image, atol=1e-5)

@@ -28,8 +28,9 @@ def test_untrained_refiner_outputs_the_prior_and_its_silhouette():
     out, prior = g(image, attention), g.prior(image, attention)
     assert torch.equal(out.image, prior.image)
     assert torch.equal(out.mask > 0.5, prior.mask > 0.5)
-    assert out.mask[prior.mask > 0.5].min() > 0.95  # confident where the prior draws, yet not saturated
-    assert out.mask[prior.mask > 0.5].max() < 0.99
+    inside = prior.mask > 0.99  # the silhouette less its anti-aliased edge
+    assert out.mask[inside].min() > 0.9  # confident where the prior draws, yet not saturated
+    assert out.mask[inside].max() < 0.99
 
 
 def test_directions_draw_their_own_target_family():

@@ -1,43 +1,45 @@
-"""The rendered prior: the target garment drawn from the landmarks in the lower-body garment frame, no learning.
+"""The rendered prior: the target garment painted from the landmarks in the lower-body garment frame, no learning.
 
 Given a frame crop (see :mod:`designgan.landmarks.frame`), its source garment mask and the landmark heatmaps, it
-draws what a translator should roughly produce:
+paints what a translator should roughly produce:
 
-1. the background where the source garment was, filled from the pixels around it (pull-push: masked averages
-   over ever coarser grids, then back up), so no old cloth shows where the new garment does not reach;
-2. legs in the person's own skin colour, as thick strokes knee -> ankle (skirt target), from the skin around the
-   wrists (hands) that the landmarks locate; with no hand visible, a mid skin-tone swatch (a known weakness);
-3. the target garment's silhouette (a knee-length flared skirt, or two trouser legs hip -> knee -> ankle) filled
-   with the source garment's own fabric tiled (``models.texture.garment_texture``).
+1. the background where the source garment was (its mask grown by a pixel or two, so no old cloth edge is left),
+   filled from the pixels around it (pull-push: masked averages over ever coarser grids, then back up);
+2. for a skirt, the lower legs in the person's own skin colour where the old garment was: tapered limbs knee ->
+   ankle, shaded like a cylinder (lighter along the axis, darker at the sides). The colour is the one the caller
+   gives (the pipeline reads it off the face and hands in the whole photo, :mod:`designgan.landmarks.skin`),
+   else the skin-coloured pixels around the wrists in the frame, else a mid skin-tone swatch (a known weakness);
+3. the target garment (a knee-length A-line skirt with a curved hem, or two trouser legs hip -> knee -> ankle
+   under a waist band), shaded the same way, in the source garment's own fabric: above the crotch the old
+   garment's own pixels (waist band, belt, the hips' folds), below it a swatch cut from a thigh and tiled with
+   mirrored copies so that no seam shows.
+
+Shapes are drawn as signed distances with one pixel of anti-aliasing, so edges are soft and the whole render is
+tensor arithmetic over the frame: batched on the input's device, differentiable in the image (the prior refiner
+calls it on every training step), no loop over samples and no PIL.
 
 It has the generator's interface (``forward(image, attention) -> GeneratorOutput``), so the inference pipeline
 runs it in place of a network: the "prior only" baseline of ``designgan compare`` (``--runs prior``), and the
 starting point a learnt translator has to beat.
-
-Everything is batched tensor work on the input's device (the prior refiner calls it on every training step): no
-loop over samples, no PIL, no host round trip of its own (``garment_texture`` still reads its crop factor back).
-The shapes are rasterised as Pillow's ``ImageDraw`` drew them in the first, per-sample version (integer vertices,
-its scan-line rule, its wide lines and ellipses), so the output did not change; ``tests/models/
-test_prior_reference.py`` keeps that PIL version as the reference.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from designgan.losses.style import crop_resize
 from designgan.models.generator import GeneratorOutput
-from designgan.models.texture import garment_texture
+from designgan.models.texture import garment_square_boxes
 
-SKIN_SWATCH = (0.78, 0.60, 0.50)  # RGB in [0, 1]: used when no hand is visible
+SKIN_SWATCH = (0.78, 0.60, 0.50)  # RGB in [0, 1]: used when no skin is visible
 POINTS = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_wrist", "right_wrist")
 # (left, right) pairs of POINTS as slices: indexing with a slice, unlike a list, copies no index to the device
 HIPS, KNEES, ANKLES, WRISTS = slice(0, 2), slice(2, 4), slice(4, 6), slice(6, 8)
+MIN_SKIN_PIXELS = 12  # fewer skin-coloured pixels near the wrists than this: the swatch
 
 
 def fill_from_surroundings(image: torch.Tensor, hole: torch.Tensor, levels: int = 8) -> torch.Tensor:
@@ -60,8 +62,71 @@ def fill_from_surroundings(image: torch.Tensor, hole: torch.Tensor, levels: int 
     return image * valid + filled * (1 - valid)
 
 
+def _row_edges(hole: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per pixel of ``hole`` (B, 1, H, W): the nearest column outside the hole on its row to the left (-1: none)
+    and to the right (W: none), and the pixel's own column."""
+    w = hole.shape[-1]
+    cols = torch.arange(w, device=hole.device).expand_as(hole)
+    valid = hole < 0.5
+    left = torch.where(valid, cols, -1).cummax(dim=-1).values
+    right = torch.where(valid, cols, w).flip(-1).cummin(dim=-1).values.flip(-1)
+    return left, right, cols
+
+
+def mirror_columns(hole: torch.Tensor) -> torch.Tensor:
+    """For each pixel of ``hole`` (B, 1, H, W), the column ``(B, 1, H, W)`` long of its mirror image across the
+    nearer edge of the hole on its row (a pixel 3 columns inside the left edge reads 3 columns outside it);
+    pixels outside the hole map to themselves."""
+    left, right, cols = _row_edges(hole)
+    use_left = (left >= 0) & ((cols - left <= right - cols) | (right >= hole.shape[-1]))
+    return torch.where(use_left, 2 * left - cols, 2 * right - cols).clamp(0, hole.shape[-1] - 1)
+
+
+def fill_along_rows(image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+    """``image`` (B, C, H, W) with the ``hole`` pixels blended, row by row, from the colour just left of the hole
+    to the colour just right of it (one side where the row has only one), then smoothed down the columns: what
+    stands beside a garment (a wall, the road) is what was behind it, whereas a fill from all around would mix
+    in the shirt above and the shoes below. Rows with no pixel outside the hole take
+    :func:`fill_from_surroundings`."""
+    b, c, h, w = image.shape
+    valid = (hole < 0.5).float()
+    k = max(3, 2 * round(0.015 * h) + 1)  # the edge colour: a masked mean over a few pixels along the row
+    pad = [k // 2, k // 2, 0, 0]
+    total = F.avg_pool2d(F.pad(image * valid, pad), (1, k), stride=1)
+    weight = F.avg_pool2d(F.pad(valid, pad), (1, k), stride=1)
+    edge = total / weight.clamp(min=1e-6)
+    left, right, cols = _row_edges(hole)
+    has_left, has_right = left >= 0, right < w
+    c_left = edge.gather(-1, left.clamp(min=0).expand(-1, c, -1, -1))
+    c_right = edge.gather(-1, right.clamp(max=w - 1).expand(-1, c, -1, -1))
+    t = ((cols - left) / (right - left).clamp(min=1)).float()
+    both = torch.lerp(c_left, c_right, t)
+    rows = torch.where(has_left & has_right, both, torch.where(has_left, c_left, c_right))
+    rows = torch.where(has_left | has_right, rows, fill_from_surroundings(image, hole))
+    kv = max(3, 2 * round(0.03 * h) + 1)
+    inside = hole.float()
+    num = F.avg_pool2d(F.pad(rows * inside, [0, 0, kv // 2, kv // 2], mode="replicate"), (kv, 1), stride=1)
+    den = F.avg_pool2d(F.pad(inside, [0, 0, kv // 2, kv // 2], mode="replicate"), (kv, 1), stride=1)
+    smooth = num / den.clamp(min=1e-6)
+    return image * valid + smooth * inside
+
+
+def inpaint(image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+    """The background where ``hole`` (B, 1, H, W) is 1: colours from :func:`fill_along_rows`, and the fine
+    detail (pavement, grass, a wall's joints) of the pixels mirrored across the hole's nearer side on each row,
+    fading out over 0.08 W, so the fill is not a flat smear."""
+    smooth = fill_along_rows(image, hole)
+    k = max(3, 2 * round(0.02 * image.shape[-2]) + 1)
+    detail = smooth - F.avg_pool2d(F.pad(smooth, [k // 2] * 4, mode="replicate"), k, stride=1)
+    source = mirror_columns(hole)
+    mirrored = detail.gather(-1, source.expand(-1, image.shape[1], -1, -1))
+    cols = torch.arange(image.shape[-1], device=image.device)
+    fade = torch.exp(-(source - cols).abs().float() / (2 * 0.08 * image.shape[-1]))
+    return smooth + mirrored * fade * hole
+
+
 def landmark_peaks(heatmaps: torch.Tensor, names: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each of :data:`POINTS`' heatmap peak: ``(xy (B, P, 2) float64 pixels, seen (B, P) bool)``.
+    """Each of :data:`POINTS`' heatmap peak: ``(xy (B, P, 2) float pixels, seen (B, P) bool)``.
 
     One max and one argmax (the first maximum) over the flattened maps of all samples and landmarks; a point is
     seen when its peak reaches 0.5 and its name has a channel. Unseen points keep a meaningless position: mask
@@ -70,212 +135,69 @@ def landmark_peaks(heatmaps: torch.Tensor, names: Sequence[str]) -> tuple[torch.
     b, w = heatmaps.shape[0], heatmaps.shape[-1]
     channels = [names.index(n) for n in POINTS if n in names]
     if not channels:
-        return heatmaps.new_zeros(b, len(POINTS), 2, dtype=torch.float64), heatmaps.new_zeros(
+        return heatmaps.new_zeros(b, len(POINTS), 2, dtype=torch.float32), heatmaps.new_zeros(
             b, len(POINTS), dtype=torch.bool)
     first = min(channels)
     maps = heatmaps[:, first:max(channels) + 1].float().flatten(2)  # a view over the range: no gathered copy
     peak, flat = maps.amax(dim=2), maps.argmax(dim=2)
-    xy = torch.stack([flat % w, torch.div(flat, w, rounding_mode="floor")], dim=-1).double()
+    xy = torch.stack([flat % w, torch.div(flat, w, rounding_mode="floor")], dim=-1).float()
     absent = torch.zeros_like(peak[:, 0])  # a name without a channel: never seen
     peaks = torch.stack([peak[:, names.index(n) - first] if n in names else absent for n in POINTS], dim=1)
     xy = torch.stack([xy[:, names.index(n) - first] if n in names else xy[:, 0] for n in POINTS], dim=1)
     return xy, peaks >= 0.5
 
 
-def row_spans_mask(start: torch.Tensor, end: torch.Tensor, width: int) -> torch.Tensor:
-    """Pixel rows ``(..., H, W)`` bool covered by any of the spans ``start .. end`` ``(..., H, S)`` (inclusive
-    integer columns; start > end: no span). A difference array and a cumulative sum: O(H (S + W)), not O(H S W)."""
-    first = start.clamp(0, width).long()
-    stop = (end + 1).clamp(0, width).long()
-    keep = (first < stop).int()
-    delta = torch.zeros((*start.shape[:-1], width + 1), dtype=torch.int32, device=start.device)
-    delta.scatter_add_(-1, first, keep).scatter_add_(-1, stop, -keep)
-    return delta.cumsum(dim=-1, dtype=torch.int32)[..., :width] > 0
+def skin_pixels(rgb: torch.Tensor) -> torch.Tensor:
+    """Which pixels of ``rgb`` (..., 3, ...) in [-1, 1] (channels on dim -3, or on dim -1 when it has 3 entries
+    and dim -3 does not) look like skin: the classic YCrCb box (Cr 133-180, Cb 77-130) with Y >= 40, which
+    holds for light and dark skin alike and rejects greys, denim blues and most fabrics."""
+    dim = -3 if rgb.dim() >= 3 and rgb.shape[-3] == 3 else -1
+    r, g, b = ((c + 1) * 127.5 for c in rgb.unbind(dim))
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cr = 128 + 0.5 * r - 0.4187 * g - 0.0813 * b
+    cb = 128 - 0.1687 * r - 0.3313 * g + 0.5 * b
+    return (y >= 40) & (cr >= 133) & (cr <= 180) & (cb >= 77) & (cb <= 130)
 
 
-def fill_polygons(vertices: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """Filled polygons ``(..., K, 2)`` (x, y; closed) -> ``(..., H, W)`` bool, as Pillow fills them
-    (:func:`polygon_spans`)."""
-    return row_spans_mask(*polygon_spans(vertices, height), width)
+def coverage(distance: torch.Tensor) -> torch.Tensor:
+    """Anti-aliased coverage in [0, 1] of a shape from its signed distance in pixels (negative inside)."""
+    return (0.5 - distance).clamp(0, 1)
 
 
-def polygon_spans(vertices: torch.Tensor, height: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The filled column spans ``(start, end)``, each ``(..., H, 2K)``, of polygons ``(..., K, 2)`` (x, y; closed)
-    on each row, as Pillow fills them (absent spans: start inf, end -inf; checked against Pillow 12.3).
-
-    Pillow's scan line (``polygon_generic`` in libImaging/Draw.c), row by row but for all rows and polygons at
-    once: vertices truncated to integers; on each integer row y every non-horizontal edge with y in
-    [ymin, ymax] gives its float32 crossing, repeated where the edge ends (y == ymax, above the last row); a
-    pointed corner's crossing is pulled to the next row's crossings ("connect discontiguous corners"); the sorted
-    crossings are paired and each pair fills round-half-up(left) .. round-half-down(right); horizontal edges are
-    drawn whole. Reproducing it (rather than sampling pixel centres) keeps the rendered prior as it was.
-    """
-    v = torch.trunc(vertices).float()  # Pillow's int vertices, exact in float32 (|v| < 2^24)
-    x0f, y0f = v[..., 0], v[..., 1]
-    x1, y1 = x0f.roll(-1, dims=-1), y0f.roll(-1, dims=-1)
-    slanted = y0f != y1
-    slope = (x1 - x0f) / torch.where(slanted, y1 - y0f, 1.0)  # Pillow's float dx
-    ymin, ymax = torch.minimum(y0f, y1), torch.maximum(y0f, y1)  # (..., K)
-    last_row = ymax.amax(dim=-1, keepdim=True).clamp(0, height)  # Pillow's clipped polygon ymax
-
-    def crossing(y: torch.Tensor, at: tuple[object, ...]) -> torch.Tensor:
-        """Where edges (placed on the dimensions ``at``) meet rows ``y``, in float32 as the C code evaluates it."""
-        return (y - y0f[at]) * slope[at] + x0f[at]
-
-    ys = torch.arange(height, device=v.device, dtype=torch.float32)
-    per_row = (..., slice(None), None)  # edge i against rows (..., K, H)
-    cross = crossing(ys, per_row)
-    active = slanted[..., None] & (ymin[..., None] <= ys) & (ys <= ymax[..., None])
-    repeat = active & (ys == ymax[..., None]) & (ys < last_row[..., None])
-
-    # "Connect discontiguous corners": only on an edge's end rows (..., K, 2 ends), where edge i meets an earlier
-    # edge k at one of k's ends in the same rounded x; i's crossing moves next to the adjacent row's crossings.
-    steep = slanted & (slope != 0)
-    ends = torch.stack([ymin, ymax], dim=-1)  # (..., K, 2)
-    corner = steep[..., None] & torch.stack([torch.ones_like(steep), ymax >= last_row], dim=-1)
-    step = 1.0 - 2 * torch.arange(2, device=v.device, dtype=torch.float32)  # from the top end down, bottom up
-    at_end, near = crossing(ends, per_row), crossing(ends + step, per_row)
-    row, next_row = ends[..., None], (ends + step)[..., None]  # (..., i, 2, 1) against edges k
-    other = (..., None, None, slice(None))
-    k_end = steep[other] & ((row == ymin[other]) | (row == ymax[other]))
-    same = _roundf(at_end)[..., None] == _roundf(crossing(row, other))
-    spans = (ymin[other] <= next_row) & (next_row <= ymax[other])
-    earlier = torch.ones(v.shape[-2], v.shape[-2], dtype=torch.bool, device=v.device).tril(-1)[:, None, :]
-    match = corner[..., None] & k_end & same & spans & earlier  # (..., i, 2, k)
-    other_near = crossing(next_row, other)
-    k_near = torch.zeros_like(at_end)
-    for k in reversed(range(v.shape[-2])):  # the first matching k wins, as the C loop breaks there
-        k_near = torch.where(match[..., k], other_near[..., k], k_near)
-    hi, lo = torch.maximum(near, k_near), torch.minimum(near, k_near)
-    moved = torch.where((at_end > near + 1) & (at_end > k_near + 1), _roundf(hi) + 1,
-                        torch.where((at_end < near - 1) & (at_end < k_near - 1), _roundf(lo) - 1, at_end))
-    pulled = match.any(dim=-1)
-    cross_first = cross
-    for side in (0, 1):
-        here = pulled[..., side, None] & (ys == ends[..., side, None])
-        cross_first = torch.where(here, moved[..., side, None], cross_first)
-    inf = torch.full_like(cross, math.inf)
-    entries = torch.cat([torch.where(active, cross_first, inf), torch.where(repeat, cross, inf)], dim=-2)
-    entries = entries.transpose(-1, -2).sort(dim=-1).values  # (..., H, 2K), absent entries last
-    count = active.sum(dim=-2) + repeat.sum(dim=-2)  # (..., H)
-    pairs = torch.arange(v.shape[-2], device=v.device)
-    valid = (2 * pairs + 1) < count[..., None]  # (..., H, K): an odd leftover is dropped, as in C
-    start = torch.where(valid, _round_up(entries[..., 0::2]), math.inf)
-    end = torch.where(valid, _round_down(entries[..., 1::2]), -math.inf)
-    flat = (~slanted)[..., None] & (y0f[..., None] == ys)  # (..., K, H): horizontal edges, drawn whole
-    flat_start = torch.where(flat, torch.minimum(x0f, x1)[..., None], math.inf).transpose(-1, -2)
-    flat_end = torch.where(flat, torch.maximum(x0f, x1)[..., None], -math.inf).transpose(-1, -2)
-    return torch.cat([start, flat_start], dim=-1), torch.cat([end, flat_end], dim=-1)
+def tapered_segments(grid: torch.Tensor, start: torch.Tensor, end: torch.Tensor, r_start: torch.Tensor,
+                     r_end: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Signed distance ``(B, S, H, W)`` to limbs ``start -> end`` ``(B, S, 2)`` whose radius goes from
+    ``r_start`` to ``r_end`` ``(B, S)``, and the across-limb coordinate ``|u|`` (0 on the axis, 1 at the edge)
+    that the cylinder shading reads. ``grid``: pixel centres ``(H, W, 2)``."""
+    a, d = start[:, :, None, None], (end - start)[:, :, None, None]  # (B, S, 1, 1, 2)
+    t = (((grid - a) * d).sum(-1) / (d * d).sum(-1).clamp(min=1e-6)).clamp(0, 1)  # (B, S, H, W)
+    axis = a + t[..., None] * d
+    off = (grid - axis).norm(dim=-1)
+    radius = (r_start[..., None, None] * (1 - t) + r_end[..., None, None] * t).clamp(min=0.5)
+    return off - radius, (off / radius).clamp(max=1)
 
 
-def _roundf(f: torch.Tensor) -> torch.Tensor:
-    """C's roundf (halves away from zero), through float64 so that f + 0.5 cannot round up."""
-    d = f.double()
-    return (torch.sign(d) * torch.floor(d.abs() + 0.5)).to(f.dtype)
+def mirrored_tile(patch: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Patches ``(B, C, t, t)`` repeated over ``size`` (h, w) with every other copy mirrored, so neighbouring
+    copies meet at equal pixels and no seam shows."""
+    pair = torch.cat([patch, patch.flip(-1)], dim=-1)
+    block = torch.cat([pair, pair.flip(-2)], dim=-2)  # (B, C, 2t, 2t), seamless when repeated
+    h, w = size
+    reps = (-(-h // block.shape[-2]), -(-w // block.shape[-1]))
+    return block.repeat(1, 1, *reps)[..., :h, :w]
 
 
-def _round_up(f: torch.Tensor) -> torch.Tensor:
-    """Pillow's ROUND_UP of a float: floor(f + 0.5f) in float32, halves away from zero."""
-    return torch.where(f >= 0, torch.floor(f + 0.5), -torch.floor(f.double().abs() + 0.5).to(f.dtype))
-
-
-def _round_down(f: torch.Tensor) -> torch.Tensor:
-    """Pillow's ROUND_DOWN of a float: ceil(f - 0.5f), halves towards zero."""
-    return torch.where(f >= 0, torch.ceil(f - 0.5), -torch.ceil(f.double().abs() - 0.5).to(f.dtype))
-
-
-@functools.lru_cache(maxsize=64)
-def _ellipse_spans(a: int, b: int) -> tuple[int, ...]:
-    """Pillow's filled ellipse in an (a, b) box (libImaging's ``quarter_*`` walk on the doubled grid, where pixel
-    x is X = 2 x - x0 - x1): for each row |Y| = 0 .. b (Y = b mod 2) the half-span R, |X| <= R filled; -1: none."""
-    spans = [-1] * (b + 1)
-
-    def delta(x: int, y: int) -> int:
-        return abs(a * a * y * y + b * b * x * x - a * a * b * b)
-
-    cx, cy = a, b % 2
-    while cy <= b:
-        if spans[cy] < 0:
-            spans[cy] = cx  # the walk enters each row at its widest point
-        if cx == a % 2 and cy == b:
-            break
-        nx, ny = cx, cy + 2
-        nd = delta(nx, ny)
-        if nx > 1:
-            if delta(cx - 2, cy + 2) < nd:
-                nx, ny, nd = cx - 2, cy + 2, delta(cx - 2, cy + 2)
-            if delta(cx - 2, cy) < nd:
-                nx, ny = cx - 2, cy
-        cx, cy = nx, ny
-    return tuple(spans)
-
-
-@functools.lru_cache(maxsize=64)
-def _ellipse_table(width: int, device: torch.device) -> torch.Tensor:
-    """Half-spans (2, 2, width + 2) of the round caps' boxes, indexed [box width == width, box height == width,
-    |Y|]: a box is width pixels, or width - 1 where Pillow truncated a negative corner towards zero. Built once
-    per width and device, so a forward pass copies nothing to the device."""
-    table = [[list(_ellipse_spans(a, b)) + [-1] * (width + 1 - b) for b in (width - 1, width)]
-             for a in (width - 1, width)]
-    return torch.tensor(table, dtype=torch.float32, device=device)
-
-
-def wide_lines(start: torch.Tensor, end: torch.Tensor, width: int, height: int, frame_width: int) -> torch.Tensor:
-    """Round-capped strokes ``start -> end`` ``(..., 2)`` of ``width`` pixels -> ``(..., H, W)`` bool
-    (:func:`wide_line_spans`)."""
-    return row_spans_mask(*wide_line_spans(start, end, width, height), frame_width)
-
-
-def wide_line_spans(start: torch.Tensor, end: torch.Tensor, width: int, height: int
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Row spans ``(..., H, S)`` of round-capped strokes ``start -> end`` ``(..., 2)`` of ``width`` pixels.
-
-    As ``ImageDraw.line(width=w)`` plus an ``ellipse`` in the box ``end -+ w / 2`` at each end: the line is
-    Pillow's quad (:func:`wide_line_quads`) filled by :func:`polygon_spans`, the caps Pillow's ellipse raster
-    (:func:`round_cap_spans`).
-    """
-    return round_cap_spans(*polygon_spans(wide_line_quads(start, end, width), height), (start, end), width)
-
-
-def wide_line_quads(start: torch.Tensor, end: torch.Tensor, width: int) -> torch.Tensor:
-    """Pillow's quad ``(..., 4, 2)`` for a line ``start -> end`` ``(..., 2)`` of ``width`` pixels
-    (``ImagingDrawWideLine``): offsets rounded half up on one side and half down on the other, so an even width
-    is one pixel wider on one side, which a symmetric capsule cannot reproduce."""
-    p0, p1 = torch.trunc(start), torch.trunc(end)
-    d = p1 - p0
-    length = torch.hypot(d[..., 0], d[..., 1])[..., None]
-    length = torch.where(length > 0, length, torch.full_like(length, math.inf))  # a point: no offsets
-    half = (width - 1) / 2.0
-    outer, inner = math.floor(half + 0.5) / length, math.ceil(half - 0.5) / length  # ratio_max, ratio_min
-    dx_in, dx_out = _round_down(inner * d[..., 1:]), _round_down(outer * d[..., 1:])
-    dy_in, dy_out = _round_down(inner * d[..., :1]), _round_down(outer * d[..., :1])
-    return torch.stack([torch.cat([p0[..., :1] - dx_in, p0[..., 1:] + dy_out], -1),
-                        torch.cat([p1[..., :1] - dx_in, p1[..., 1:] + dy_out], -1),
-                        torch.cat([p1[..., :1] + dx_out, p1[..., 1:] - dy_in], -1),
-                        torch.cat([p0[..., :1] + dx_out, p0[..., 1:] - dy_in], -1)], dim=-2)
-
-
-def round_cap_spans(start: torch.Tensor, end: torch.Tensor, centres: Sequence[torch.Tensor], width: int
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Row spans ``(start, end)`` ``(..., H, S)`` with, for each centre ``c`` ``(..., 2)``, the rows of Pillow's
-    filled ellipse in the box ``c -+ width / 2`` (truncated to integers; :func:`_ellipse_spans`) added."""
-    height = start.shape[-2]
-    table = _ellipse_table(width, start.device)
-    ys = torch.arange(height, device=start.device, dtype=torch.float32)
-    starts, ends = [start], [end]
-    for centre in centres:
-        lo, hi = torch.trunc(centre - width / 2).float(), torch.trunc(centre + width / 2).float()
-        size = (hi - lo == width).long()  # (..., 2): full box or one pixel short
-        row = (2 * ys - (lo[..., 1:] + hi[..., 1:])).abs().clamp(max=width + 1).long()  # (..., H): |Y|
-        reach = table[size[..., :1], size[..., 1:], row]  # (..., H): |X| <= reach, X = 2 x - x0 - x1
-        mid = lo[..., :1] + hi[..., :1]
-        starts.append(torch.where(reach >= 0, torch.ceil((mid - reach) / 2), math.inf)[..., None])
-        ends.append(torch.where(reach >= 0, torch.floor((mid + reach) / 2), -math.inf)[..., None])
-    return torch.cat(starts, dim=-1), torch.cat(ends, dim=-1)
+def shaded(colour: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """``colour`` (B, 3, H, W) in [-1, 1] lit like a cylinder seen from the front: ``u`` (B, 1, H, W) is 0 on
+    its axis (a little lighter) and 1 at its sides (darker), as cloth and legs look under diffuse light."""
+    light = 1.06 - 0.3 * u * u
+    return ((colour + 1) * light - 1).clamp(-1, 1)
 
 
 class PriorRenderer(nn.Module):
-    """Renders the target garment family (``skirt`` or ``trousers``) in the lower-body frame (module docstring)."""
+    """Paints the target garment family (``skirt`` or ``trousers``) in the lower-body frame (module docstring)."""
+
+    skin_input = True  # forward() takes the person's skin colour, read off the whole photo by the caller
 
     def __init__(self, target_family: str, heatmap_names: Sequence[str]) -> None:
         super().__init__()
@@ -287,104 +209,176 @@ class PriorRenderer(nn.Module):
         self.has_mask_head = True
         self.texture_channels = 0
 
-    def forward(self, image: torch.Tensor, attention: torch.Tensor) -> GeneratorOutput:
+    def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None
+                ) -> GeneratorOutput:
+        """``skin``: the person's skin colour ``(B, 3)`` in [-1, 1], NaN rows where unknown; None: read off the
+        frame (the wrists)."""
         x = image.float()
-        size = (x.shape[-2], x.shape[-1])
+        b, _, h, w = x.shape
         garment = (attention[:, :1].float() > 0.5).float()
-        fabric, _ = garment_texture(x, garment)
         xy, seen = landmark_peaks(attention[:, 1:], self.heatmap_names)
-        target, legs = self._shapes(xy, seen, size)
-        canvas = fill_from_surroundings(x, garment)
-        if legs is not None:
-            skin = self.skin_colour(x, garment[:, 0], xy, seen)
-            canvas = torch.where(legs[:, None], skin[:, :, None, None], canvas)
-        canvas = torch.where(target[:, None], fabric, canvas)
-        logits = (target[:, None].float() * 2 - 1) * 8
+        grid = self._grid(h, w, x.device)
+        pose = self._pose(xy, seen, garment, (h, w))
+        hole = F.max_pool2d(garment, 2 * self._grow(h) + 1, stride=1, padding=self._grow(h))
+        canvas = inpaint(x, hole)
+        if self.target_family == "skirt":
+            colour = self.skin_colour(x, garment[:, 0], xy, seen)
+            if skin is not None:
+                colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
+            legs, u = self._lower_legs(grid, pose)
+            legs = legs * hole  # skin only where the old garment was: shoes and bare ankles stay the photo's
+            canvas = torch.lerp(canvas, shaded(colour[:, :, None, None].expand(-1, -1, h, w), u), legs)
+            shape, u = self._skirt(grid, pose)
+        else:
+            shape, u = self._trousers(grid, pose)
+        fabric = self._fabric(x, garment, pose, u)
+        canvas = torch.lerp(canvas, fabric, shape)
+        logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge
         return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype))
 
-    def silhouette(self, xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        """The target garment's silhouette ``(B, H, W)`` bool from :func:`landmark_peaks`' points; empty without
-        both hips. Missing knees: the hem from the hips (0.35 h below); missing ankles: knee + (knee - hip)."""
-        start, end = polygon_spans(self._polygons(xy, seen, size), size[0])
-        return self._mask(start, end, seen[:, HIPS].all(dim=1), size[1])
+    @staticmethod
+    def _grow(height: int) -> int:
+        """Pixels the fill's hole reaches past the source garment's mask: masks miss the cloth's soft edge, and a
+        fill that starts from those pixels smears the old garment's colour over the background."""
+        return max(1, round(0.015 * height))
 
     @staticmethod
-    def legs(xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        """Skin strokes knee -> ankle ``(B, H, W)`` bool, for each side whose knee and ankle are both seen."""
-        h, w = size
-        start, end = wide_line_spans(xy[:, KNEES], xy[:, ANKLES], max(2, round(0.07 * h)), h)  # (B, 2, H, S)
-        return PriorRenderer._mask(start, end, seen[:, KNEES] & seen[:, ANKLES], w)
-
-    def _shapes(self, xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]
-                ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """:meth:`silhouette` and, for a skirt, :meth:`legs`; the skirt's quad and the legs' quads (4 vertices
-        each) share one scan-line pass, which halves the small tensor operations a GPU has to launch."""
-        if self.target_family != "skirt":
-            return self.silhouette(xy, seen, size), None
-        h, w = size
-        width = max(2, round(0.07 * h))
-        quads = torch.cat([self._polygons(xy, seen, size), wide_line_quads(xy[:, KNEES], xy[:, ANKLES], width)], dim=1)
-        start, end = polygon_spans(quads, h)  # (B, 1 skirt + 2 legs, H, S)
-        target = self._mask(start[:, :1], end[:, :1], seen[:, HIPS].all(dim=1, keepdim=True), w)
-        start, end = round_cap_spans(start[:, 1:], end[:, 1:], (xy[:, KNEES], xy[:, ANKLES]), width)
-        return target, self._mask(start, end, seen[:, KNEES] & seen[:, ANKLES], w)
+    def _grid(h: int, w: int, device: torch.device) -> torch.Tensor:
+        ys, xs = torch.arange(h, device=device, dtype=torch.float32), torch.arange(w, device=device,
+                                                                                    dtype=torch.float32)
+        return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1)  # (H, W, 2) x, y
 
     @staticmethod
-    def _mask(start: torch.Tensor, end: torch.Tensor, drawn: torch.Tensor, width: int) -> torch.Tensor:
-        """The union ``(B, H, W)`` of the shapes' row spans ``(B, shapes, H, S)`` whose ``drawn`` ``(B, shapes)``
-        (or ``(B,)``) is set."""
-        drawn = drawn.reshape(start.shape[0], -1)[..., None, None]
-        start = torch.where(drawn, start, math.inf).transpose(1, 2).flatten(2)  # every shape's spans per row
-        return row_spans_mask(start, end.transpose(1, 2).flatten(2), width)
-
-    def _polygons(self, xy: torch.Tensor, seen: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        """The silhouette's polygons ``(B, P, K, 2)``: the skirt's trapezoid (P 1, K 4), or two trouser legs
-        hip -> knee -> ankle (P 2, K 6). Fallbacks for missing knees and ankles as in :meth:`silhouette`."""
+    def _pose(xy: torch.Tensor, seen: torch.Tensor, garment: torch.Tensor, size: tuple[int, int]
+              ) -> dict[str, torch.Tensor]:
+        """The anchors every shape is drawn from, per sample: hips, knees and ankles (with fallbacks: missing
+        knees 0.35 h below the hips, missing ankles knee + (knee - hip)), the waist row, the crotch row, the
+        body's half width at the hips (the source garment's width there, within 1.0-1.6x the hip joints'), and
+        the waist row (where the source garment starts, near 0.06 h above the hip joints)."""
         h, w = size
-        hips, knees = xy[:, HIPS], xy[:, KNEES]  # (B, 2 sides, 2)
-        centre = hips.mean(dim=1)
-        half = ((hips[:, 0, 0] - hips[:, 1, 0]).abs() / 2).clamp(min=0.08 * w)
+        hips = xy[:, HIPS]
+        centre = hips.mean(dim=1)  # (B, 2)
+        joint_half = ((hips[:, 0, 0] - hips[:, 1, 0]).abs() / 2).clamp(min=0.08 * w)
         knees_seen = seen[:, KNEES].all(dim=1)
-        knee_y = torch.where(knees_seen, knees[:, :, 1].mean(dim=1), centre[:, 1] + 0.35 * h)
-        top = centre[:, 1] - 0.06 * h
-        if self.target_family == "skirt":
-            hem = knee_y + 0.03 * h
-            top_half, hem_half = 1.25 * half, 1.25 * half * 1.5
-            cx = centre[:, 0]
-            corners = [(cx - top_half, top), (cx + top_half, top), (cx + hem_half, hem), (cx - hem_half, hem)]
-            return torch.stack([torch.stack(c, dim=-1) for c in corners], dim=1)[:, None]
-        knee = torch.where(knees_seen[:, None, None], knees,
-                           torch.stack([hips[..., 0], knee_y[:, None].expand(-1, 2)], dim=-1))
-        ankles_seen = seen[:, ANKLES].all(dim=1)[:, None, None]
-        ankle = torch.where(ankles_seen, xy[:, ANKLES], knee + (knee - hips))
-        w_hip, w_knee, w_ankle = (f * half[:, None] for f in (1.1, 0.75, 0.6))
-        top2 = top[:, None].expand(-1, 2)
-        corners = [(hips[..., 0] - w_hip, top2), (hips[..., 0] + w_hip, top2),
-                   (knee[..., 0] + w_knee, knee[..., 1]), (ankle[..., 0] + w_ankle, ankle[..., 1]),
-                   (ankle[..., 0] - w_ankle, ankle[..., 1]), (knee[..., 0] - w_knee, knee[..., 1])]
-        return torch.stack([torch.stack(c, dim=-1) for c in corners], dim=2)
+        knee_y = torch.where(knees_seen, xy[:, KNEES, 1].mean(dim=1), centre[:, 1] + 0.35 * h)
+        knees = torch.where(knees_seen[:, None, None], xy[:, KNEES],
+                            torch.stack([hips[..., 0], knee_y[:, None].expand(-1, 2)], dim=-1))
+        ankles = torch.where(seen[:, ANKLES].all(dim=1)[:, None, None], xy[:, ANKLES], knees + (knees - hips))
+        # the garment's width on the rows around the hips
+        band = (torch.arange(h, device=xy.device)[None] - centre[:, 1:]).abs() <= max(1.0, 0.02 * h)  # (B, H)
+        cols = torch.arange(w, device=xy.device, dtype=torch.float32)
+        on = (garment[:, 0] > 0.5) & band[:, :, None]  # (B, H, W)
+        left = torch.where(on, cols, float(w)).amin(dim=(1, 2))
+        right = torch.where(on, cols, -1.0).amax(dim=(1, 2))
+        measured = torch.where(right >= left, (right - left + 1) / 2, 1.25 * joint_half)
+        half = measured.clamp(joint_half, 1.6 * joint_half)
+        # the waist: where the source garment starts above the hips (a high waistband included), within
+        # 0.1 h above to 0.02 h below the usual 0.06 h above the hip joints
+        central = ((cols - centre[:, :1]).abs() <= half[:, None] / 2)[:, None, :] & (garment[:, 0] > 0.5)
+        rows = torch.arange(h, device=xy.device, dtype=torch.float32)[None, :, None]
+        first = torch.where(central, rows, float(h)).amin(dim=(1, 2))
+        usual = centre[:, 1] - 0.06 * h
+        waist = torch.where(first < h, first, usual).clamp(usual - 0.04 * h, usual + 0.02 * h)
+        return {"centre": centre, "hips": hips, "knees": knees, "ankles": ankles, "half": half,
+                "waist": waist, "knee_y": knee_y,
+                "crotch": centre[:, 1] + 0.3 * (knee_y - centre[:, 1]), "height": torch.tensor(float(h))}
+
+    @staticmethod
+    def _lower_legs(grid: torch.Tensor, pose: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Coverage and across-limb coordinate ``(B, 1, H, W)`` of the two legs from just above the knee to the
+        ankle (calf radius 0.05 h tapering to 0.032 h at the ankle)."""
+        h = float(pose["height"])
+        knees, ankles = pose["knees"], pose["ankles"]
+        start = knees + (knees - ankles) * 0.1
+        b = knees.shape[0]
+        distance, u = tapered_segments(grid, start, ankles, knees.new_full((b, 2), 0.05 * h),
+                                       knees.new_full((b, 2), 0.032 * h))
+        nearest = distance.argmin(dim=1, keepdim=True)
+        return coverage(distance.amin(dim=1, keepdim=True)), u.gather(1, nearest)
+
+    @staticmethod
+    def _skirt(grid: torch.Tensor, pose: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """A knee-length A-line skirt: waist (the body's width) flaring 1.35x to a hem that curves 0.025 h down
+        in the middle; coverage and the across-skirt coordinate ``(B, 1, H, W)``."""
+        h = float(pose["height"])
+        cx, top = pose["centre"][:, 0, None, None], pose["waist"][:, None, None]
+        hem = (pose["knee_y"] + 0.03 * h)[:, None, None]
+        top_half = pose["half"][:, None, None]
+        hem_half = 1.35 * top_half
+        x, y = grid[..., 0], grid[..., 1]
+        along = ((y - top) / (hem - top)).clamp(0, 1)
+        half = top_half + (hem_half - top_half) * along
+        slope = (hem_half - top_half) / (hem - top)
+        side = ((x - cx).abs() - half) / torch.sqrt(1 + slope * slope)  # distance to the slanted sides
+        across = ((x - cx) / hem_half).clamp(-1, 1)
+        hem_y = hem + 0.025 * h * (1 - across * across)
+        distance = torch.maximum(torch.maximum(top - y, y - hem_y), side)
+        return coverage(distance)[:, None], ((x - cx).abs() / half).clamp(max=1)[:, None]
+
+    @staticmethod
+    def _trousers(grid: torch.Tensor, pose: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Two legs (hip -> knee -> ankle, half widths 0.55 / 0.38 / 0.3 of the body's) under a waist band that
+        joins them from the waist to the hip joints; coverage and across-leg coordinate ``(B, 1, H, W)``."""
+        hips, knees, ankles, half = pose["hips"], pose["knees"], pose["ankles"], pose["half"][:, None]
+        centre = pose["centre"]
+        # each leg's hip end sits half way between the body's centre line and its side, level with the joints
+        side = torch.sign(hips[..., 0] - centre[:, None, 0]) + (hips[..., 0] == centre[:, None, 0]).float()
+        hip_ends = torch.stack([centre[:, None, 0] + side * 0.5 * half, hips[..., 1]], dim=-1)
+        upper, u_upper = tapered_segments(grid, hip_ends, knees, 0.55 * half.expand(-1, 2), 0.38 * half.expand(-1, 2))
+        lower, u_lower = tapered_segments(grid, knees, ankles, 0.38 * half.expand(-1, 2), 0.3 * half.expand(-1, 2))
+        x, y = grid[..., 0], grid[..., 1]
+        cx, top, hip_y = centre[:, 0, None, None], pose["waist"][:, None, None], centre[:, 1, None, None]
+        band = torch.maximum(torch.maximum(top - y, y - hip_y), (x - cx).abs() - half[..., None])[:, None]
+        u_band = ((x - cx).abs() / half[..., None]).clamp(max=1)[:, None]
+        distance = torch.cat([upper, lower, band], dim=1)
+        u = torch.cat([u_upper, u_lower, u_band], dim=1)
+        nearest = distance.argmin(dim=1, keepdim=True)
+        return coverage(distance.amin(dim=1, keepdim=True)), u.gather(1, nearest)
+
+    def _fabric(self, image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor], u: torch.Tensor
+                ) -> torch.Tensor:
+        """The new garment's pixels over the whole frame ``(B, 3, H, W)``: the old garment's own pixels above the
+        crotch (blended out over 0.03 h), below it a thigh swatch tiled mirrored and shaded by ``u``."""
+        b, _, h, w = image.shape
+        swatch = self._swatch(image, garment, pose)
+        tiled = shaded(mirrored_tile(swatch, (h, w)), u)
+        rows = torch.arange(h, device=image.device, dtype=torch.float32)[None, None, :, None]
+        keep = ((pose["crotch"][:, None, None, None] - rows) / max(1.0, 0.03 * h)).clamp(0, 1) * garment
+        return torch.lerp(tiled, image, keep)
+
+    @staticmethod
+    def _swatch(image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor]) -> torch.Tensor:
+        """A square of fabric ``(B, 3, t, t)`` at photo scale, ``t`` = 0.1 h: of the squares on the thighs and
+        shins (half way hip -> knee, knee -> ankle) that are at least 90% garment, the most even in colour (a hand
+        or a bag over the cloth is not fabric); the top of the garment's box where none is
+        (:func:`designgan.models.texture.garment_square_boxes`)."""
+        h = image.shape[-2]
+        t = max(2, round(0.1 * h))
+        centres = torch.cat([(pose["hips"] + pose["knees"]) / 2, (pose["knees"] + pose["ankles"]) / 2], dim=1)
+        n = centres.shape[1]
+        boxes = torch.cat([centres - t / 2, centres + t / 2], dim=-1)  # (B, 4 squares, 4)
+        flat = boxes.flatten(0, 1)
+        cloth = crop_resize(garment.repeat_interleave(n, dim=0), flat, (4, 4)).mean(dim=(1, 2, 3)).view(-1, n)
+        looks = crop_resize(image.detach().float().repeat_interleave(n, dim=0), flat, (8, 8))
+        spread = looks.std(dim=(2, 3)).mean(dim=1).view(-1, n)
+        score = torch.where(cloth >= 0.9, spread, torch.inf)
+        best = score.argmin(dim=1)
+        square = boxes[torch.arange(boxes.shape[0], device=boxes.device), best]
+        fallback, _ = garment_square_boxes(garment)
+        square = torch.where(score.amin(dim=1, keepdim=True).isfinite(), square, fallback)
+        return crop_resize(image.detach(), square, (t, t)).to(image.dtype)
 
     @staticmethod
     def skin_colour(image: torch.Tensor, garment: torch.Tensor, xy: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
-        """Per sample, the median colour ``(B, 3)`` in [-1, 1] near the visible wrists (the hands), outside the
-        garment ``(B, H, W)``; the swatch where fewer than 12 such pixels exist. Differentiable in ``image``."""
+        """Per sample, the median colour ``(B, 3)`` in [-1, 1] of the skin-coloured pixels (:func:`skin_pixels`)
+        within 0.04 h of the visible wrists (the hands), outside the garment ``(B, H, W)``; the swatch where
+        fewer than :data:`MIN_SKIN_PIXELS` such pixels exist. Differentiable in ``image``."""
         b, c, h, w = image.shape
-        radius = max(2, round(0.025 * h))
-        # Only the (2r + 1)^2 windows around the two wrists can be near: gather those, not the whole frame.
-        offsets = torch.arange(-radius, radius + 1, device=image.device, dtype=torch.float64)
-        dx, dy = offsets.repeat(2 * radius + 1), offsets.repeat_interleave(2 * radius + 1)  # (N,)
-        centre = xy[:, WRISTS]  # (B, 2, 2)
-        px, py = centre[..., :1] + dx, centre[..., 1:] + dy  # (B, 2 wrists, N)
-        inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
-        near = (dx ** 2 + dy ** 2 <= radius ** 2) & inside & seen[:, WRISTS, None]
-        # a pixel near both wrists is one pixel: the right wrist's window skips the left wrist's disc
-        twice = ((px[:, 1] - centre[:, :1, 0]) ** 2 + (py[:, 1] - centre[:, :1, 1]) ** 2 <= radius ** 2) \
-            & seen[:, WRISTS][:, :1]
-        near = torch.stack([near[:, 0], near[:, 1] & ~twice], dim=1).flatten(1)  # (B, 2N)
-        index = (py.clamp(0, h - 1) * w + px.clamp(0, w - 1)).long().flatten(1)
-        near = near & (garment.flatten(1).gather(1, index) < 0.5)
-        pixels = image.flatten(2).gather(2, index[:, None].expand(-1, c, -1))  # (B, 3, 2N)
-        pixels = torch.where(near[:, None], pixels, math.nan)
-        median = pixels.nanmedian(dim=2).values  # the lower middle value, as median() over the selection
-        swatch = torch.stack([image.new_full((b,), 2 * v - 1) for v in SKIN_SWATCH], dim=1)
-        return torch.where((near.sum(dim=1) >= 12)[:, None], median, swatch)
+        grid = PriorRenderer._grid(h, w, image.device)
+        radius = max(2.0, 0.04 * h)
+        near = ((grid[None, None] - xy[:, WRISTS, None, None]).norm(dim=-1) <= radius) & seen[:, WRISTS, None, None]
+        near = near.any(dim=1) & (garment < 0.5) & skin_pixels(image)  # (B, H, W)
+        pixels = torch.where(near[:, None], image, torch.nan).flatten(2)
+        median = pixels.nanmedian(dim=2).values
+        swatch = torch.tensor([2 * v - 1 for v in SKIN_SWATCH], device=image.device, dtype=image.dtype)
+        return torch.where((near.flatten(1).sum(dim=1) >= MIN_SKIN_PIXELS)[:, None], median, swatch)

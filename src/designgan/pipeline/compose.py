@@ -106,7 +106,13 @@ def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], 
             out = warp(job.output[None], to_window, size, mode="bicubic")[0]
             pred = warp(job.mask[None], to_window, size, padding_mode="zeros")[0]
         src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
-        alpha = edit_alpha(src_mask[None], pred[None], dilate=grow, feather=soften, separable=True)[0, 0].numpy()
+        alpha = edit_alpha(src_mask[None], pred[None], dilate=grow, feather=soften, separable=True)[0, 0]
+        if frame is not None:
+            # the generator saw only the frame: past its edge its output is the edge's pixels smeared outwards,
+            # so the photo keeps its own pixels there (softly, over the frame's last pixel)
+            inside = warp(torch.ones_like(job.mask[None]), to_window, size, padding_mode="zeros")[0, 0]
+            alpha = alpha * inside.clamp(0, 1)
+        alpha = alpha.numpy()
         region = alpha > 0
         patch = torch.from_numpy(result[iy0:iy1, ix0:ix1])  # a view: writing it writes the result
         a = torch.from_numpy(alpha)[..., None]

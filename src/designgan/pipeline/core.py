@@ -29,6 +29,7 @@ from designgan.io import load_image, to_rgb
 from designgan.landmarks.frame import apply
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.regions import already_wears, garment_region, person_box, trouser_evidence
+from designgan.landmarks.skin import photo_skin_colour
 from designgan.losses.style import inverse_centre_weight
 from designgan.models.texture import garment_texture
 from designgan.pipeline.compose import compose_photo
@@ -133,6 +134,14 @@ class DesignGANPipeline:
     @property
     def model_size(self) -> tuple[int, int]:
         return self.spec.size
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """The lower-body frame the generator is run on: the training frame's height (so the same scale) and as
+        wide as it is high (a multiple of 8), wider than the training frames so that a full skirt or wide trousers
+        fit; the networks are convolutional, and the extra columns are background."""
+        mh, mw = self.spec.size
+        return mh, max(mw, 8 * round(mh / 8))
 
     @property
     def texture_channels(self) -> int:
@@ -321,7 +330,6 @@ class DesignGANPipeline:
         """One model input per person to edit; a person left alone is added to ``skipped`` with the reason."""
         cfg = self.spec.config
         source_cat, target_cat = cats
-        mh, mw = self.model_size
         w, h = photo.size
         rgb = np.asarray(photo)
         if given_mask is not None:
@@ -348,6 +356,7 @@ class DesignGANPipeline:
                 skipped.append(person.skip(f"no {source_cat} region found"))
                 continue
             frame = None
+            mh, mw = self.frame_size if cfg.data.frame == "lower" else self.model_size
             if cfg.data.frame == "lower":
                 framed = frame_crop(rgb, mask, person.points, (mh, mw))
                 if framed is None:
@@ -368,15 +377,16 @@ class DesignGANPipeline:
             source_mask |= mask
             channels = [garment]
             if cfg.data.landmarks != "none":
-                channels.append(self._heatmaps(person, to_model))
+                channels.append(self._heatmaps(person, to_model, (mh, mw)))
             texture = None
             if self.texture_channels:
                 # no user fabric: a texture-conditioned generator gets the source garment's own fabric (as in
                 # training), so the new garment keeps the old texture
                 texture = (tile_texture(fabric, (mh, mw)) if fabric is not None
                            else garment_texture(image.clamp(-1, 1)[None], garment[None])[0][0])
-            jobs.append(Job(index, PersonEdit(person, box, polygon, frame),
-                            image.clamp(-1, 1), torch.cat(channels), texture))
+            skin = photo_skin_colour(rgb, person.points)
+            jobs.append(Job(index, PersonEdit(person, box, polygon, frame), image.clamp(-1, 1), torch.cat(channels),
+                            texture, torch.full((3,), torch.nan) if skin is None else torch.from_numpy(skin)))
             if given_mask is not None:
                 break  # one given mask describes the photo's garment; it is edited once
         if not jobs and already:
@@ -389,11 +399,11 @@ class DesignGANPipeline:
                                 "confident enough); pass a garment mask")
         return jobs, source_mask
 
-    def _heatmaps(self, person: Person, to_model: np.ndarray) -> torch.Tensor:
-        """The landmark heatmap channels of the attention stack, at model resolution; ``to_model`` maps photo
-        pixels to model pixels (pixel centres at integers, as the training transforms place keypoints)."""
+    def _heatmaps(self, person: Person, to_model: np.ndarray, size: tuple[int, int]) -> torch.Tensor:
+        """The landmark heatmap channels of the attention stack, at the model input's ``size``; ``to_model`` maps
+        photo pixels to model pixels (pixel centres at integers, as the training transforms place keypoints)."""
         cfg = self.spec.config.data
-        mh, mw = self.model_size
+        mh, mw = size
         points = [person.points.get(name, (0.0, 0.0, 0.0)) for name in cfg.heatmap_names]
         xy = torch.from_numpy(apply(to_model, np.array([p[:2] for p in points], dtype=np.float64))).float()
         keep = torch.tensor([float(p[2] >= cfg.min_confidence) for p in points])
@@ -413,6 +423,8 @@ class DesignGANPipeline:
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "autocast"):
                 if chunk[0].texture is not None:
                     out = g(image, attention, batch([j.texture for j in chunk]))  # type: ignore[misc]
+                elif getattr(g, "skin_input", False):  # a prior-drawing model: the skin colour read off the photo
+                    out = g(image, attention, skin=torch.stack([j.skin for j in chunk]).to(self.device))
                 else:
                     out = g(image, attention)
             mask = out.mask if out.mask is not None else attention[:, :1]
