@@ -1,0 +1,45 @@
+"""The person's skin colour read off the whole photo (face first, then hands)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from designgan.landmarks.skin import photo_skin_colour
+
+FACE = (224, 172, 150)
+HANDS = (150, 100, 80)
+
+
+def photo(face: tuple[int, int, int] = FACE, hands: tuple[int, int, int] = HANDS) -> np.ndarray:
+    rgb = np.full((200, 120, 3), (70, 90, 140), np.uint8)  # a blue coat and sky: no skin
+    rgb[20:50, 45:75] = face
+    for x in (15, 105):
+        rgb[120:140, x - 8:x + 8] = hands
+    return rgb
+
+
+POINTS = {"nose": (60.0, 35.0, 0.9), "left_shoulder": (95.0, 60.0, 0.9), "right_shoulder": (25.0, 60.0, 0.9),
+          "left_elbow": (105.0, 95.0, 0.9), "right_elbow": (15.0, 95.0, 0.9),
+          "left_wrist": (105.0, 122.0, 0.9), "right_wrist": (15.0, 122.0, 0.9)}
+
+
+def as_rgb(colour: np.ndarray) -> np.ndarray:
+    return np.round((colour + 1) * 127.5)
+
+
+def test_the_face_gives_the_colour_when_it_is_seen():
+    colour = photo_skin_colour(photo(), POINTS)
+    assert colour is not None and colour.shape == (3,)
+    assert np.abs(as_rgb(colour) - FACE).max() <= 1  # the face's pixels outnumber the hands'
+
+
+def test_the_hands_give_it_when_the_face_is_not_skin_coloured():
+    masked = photo(face=(60, 60, 60))  # a face turned away (hair) or covered
+    assert np.abs(as_rgb(photo_skin_colour(masked, POINTS)) - HANDS).max() <= 1
+
+
+def test_no_skin_or_no_shoulders_give_none():
+    assert photo_skin_colour(photo(face=(60, 60, 60), hands=(60, 60, 60)), POINTS) is None
+    unsure = {**POINTS, "left_shoulder": (95.0, 60.0, 0.1)}
+    assert photo_skin_colour(photo(), unsure) is None
+    assert photo_skin_colour(photo(), {}) is None
