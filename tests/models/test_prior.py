@@ -153,3 +153,12 @@ def test_prior_is_differentiable_in_the_image_and_each_sample_of_a_batch_is_its_
     assert both.grad is not None and both.grad.abs().sum() > 0
     assert torch.allclose(out.image[:1], prior(image, attention).image, atol=1e-5)
     assert torch.allclose(out.image[1:], prior(other_image, other_attention).image, atol=1e-5)
+
+
+def test_a_given_fabric_covers_the_whole_new_garment():
+    image, attention = frame_inputs()
+    tartan = torch.zeros(1, 3, H, W)
+    tartan[:, 0] = 0.6  # red
+    out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention, fabric=tartan)
+    for row in (30, 60):  # above the crotch too: no old denim kept when the user gives a fabric
+        assert torch.allclose(out.image[0, :, row, 32], lit(tartan[0, :, 0, 0], 0.0), atol=0.06)

@@ -27,9 +27,9 @@ class RecordingPrior(PriorRenderer):
         super().__init__(family, list(BODY_NAMES))
         self.calls: list[tuple[tuple[int, ...], torch.Tensor | None]] = []
 
-    def forward(self, image, attention, skin=None):  # type: ignore[override]
+    def forward(self, image, attention, skin=None, fabric=None):  # type: ignore[override]
         self.calls.append((tuple(image.shape), skin))
-        return super().forward(image, attention, skin)
+        return super().forward(image, attention, skin, fabric)
 
 
 @pytest.fixture()
@@ -79,3 +79,12 @@ def test_pixels_past_a_tilted_frames_edge_keep_the_photo_even_inside_the_source_
     corner[y0:y1, x0:x1] = inside[y0:y1, x0:x1] == 0  # in the footprint box, off the tilted frame
     assert corner.sum() > 500
     assert (after[corner] == 90).all() and (alpha[corner] == 0).all()
+
+
+def test_a_users_fabric_goes_to_the_prior_and_no_refinement_runs_after_it(prior_pipe, jeans_photo, monkeypatch):
+    path, points, truth = jeans_photo
+    fabric = Image.new("RGB", (32, 32), (200, 30, 30))
+    monkeypatch.setattr(DesignGANPipeline, "_refine", lambda *a, **k: pytest.fail("refinement ran"))
+    out = prior_pipe(load_image(path), to="skirt", texture=fabric, landmarks=[points], garment_masks=[truth])
+    red = np.asarray(out.image)[out.target_mask]
+    assert red.mean(axis=0)[0] > 150 and red.mean(axis=0)[1] < 80  # the new skirt is the red fabric

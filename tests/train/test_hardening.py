@@ -49,6 +49,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
     ("loss.texture_prob=2", "loss.texture_prob"),
     ("train.batch_size=10000", "train.batch_size"),
     ("train.stop_after=0", "train.stop_after"),
+    ("model.generator=prior_renderer", "model.generator"),  # nothing to train
 ])
 def test_out_of_range_values_name_the_key(override, key):
     with pytest.raises(ConfigError) as info:

@@ -98,7 +98,7 @@ PRIOR_FRAME_SIZE = (256, 128)
 
 
 def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None,
-                     source_mask: str = "segmenter") -> Translator:
+                     source_mask: str = "segmenter", refine_steps: int | None = None) -> Translator:
     """The "prior only" baseline: :class:`designgan.models.prior.PriorRenderer` in place of the generators, run
     through the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
     from designgan.models.prior import PriorRenderer
@@ -117,7 +117,7 @@ def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | 
     _ = pipe.landmarks
 
     def translate(image: Image.Image) -> tuple[Image.Image, np.ndarray]:
-        out = pipe(image, to=to)
+        out = pipe(image, to=to, refine_steps=refine_steps)
         return out.image, out.edit_region
 
     return Translator(name=PRIOR, source=source, target=target, translate=translate)
@@ -132,7 +132,8 @@ def load_translator(model: str | Path, direction: str, domains: tuple[str, str],
     if direction not in ("a2b", "b2a"):
         raise DataError(f"direction must be a2b or b2a, not {direction!r}")
     if str(model) == PRIOR:
-        return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks, source_mask)
+        return prior_translator(domains[1] if direction == "a2b" else domains[0], domains, landmarks, source_mask,
+                                refine_steps)
     from designgan.pipeline import run_config
 
     config = run_config(Path(model))

@@ -14,6 +14,7 @@ from designgan.models.cyclegan import PatchDiscriminator, ResnetGenerator
 from designgan.models.discriminator import LandmarkPatchDiscriminator, MultiScaleDiscriminator
 from designgan.models.generator import DesignGANGenerator, GeneratorOutput
 from designgan.models.instagan import InstaGANDiscriminator, InstaGANGenerator
+from designgan.models.prior import PriorRenderer
 from designgan.models.prior_refiner import PriorRefiner
 from designgan.models.registry import ModelCard, create_model, list_models, model_card, register_model
 from designgan.models.texture import garment_texture, tile
@@ -35,6 +36,14 @@ def prior_refiner(**kwargs: Any) -> PriorRefiner:
     """The rendered prior (skin legs, target silhouette in the source fabric) refined by a DesignGAN generator
     that reads it as extra input; untrained, it outputs the prior."""
     return PriorRefiner(**kwargs)
+
+
+@register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels"), attention=True,
+                          mask_head=True, prior=True, learns=False))
+def prior_renderer(**kwargs: Any) -> PriorRenderer:
+    """The rendered prior alone (background fill, shaded skin legs, the target garment in the source fabric): no
+    parameters, nothing to train; the "prior only" translator."""
+    return PriorRenderer(**kwargs)
 
 
 @register_model(ModelCard("discriminator", ("attention_channels", "ndf", "n_layers", "n_scales", "norm"),
@@ -79,6 +88,7 @@ __all__ = [
     "MultiScaleDiscriminator",
     "PatchDiscriminator",
     "PriorRefiner",
+    "PriorRenderer",
     "ResnetGenerator",
     "build_discriminator",
     "build_generator",

@@ -88,7 +88,7 @@ def fill_along_rows(image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
     stands beside a garment (a wall, the road) is what was behind it, whereas a fill from all around would mix
     in the shirt above and the shoes below. Rows with no pixel outside the hole take
     :func:`fill_from_surroundings`."""
-    b, c, h, w = image.shape
+    _, c, h, w = image.shape
     valid = (hole < 0.5).float()
     k = max(3, 2 * round(0.015 * h) + 1)  # the edge colour: a masked mean over a few pixels along the row
     pad = [k // 2, k // 2, 0, 0]
@@ -197,24 +197,31 @@ def shaded(colour: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
 class PriorRenderer(nn.Module):
     """Paints the target garment family (``skirt`` or ``trousers``) in the lower-body frame (module docstring)."""
 
-    skin_input = True  # forward() takes the person's skin colour, read off the whole photo by the caller
+    # forward() takes the person's skin colour (read off the whole photo by the caller) and a fabric to paint,
+    # and paints the garment's fabric itself: the pipeline passes both and runs no texture refinement after it
+    prior_inputs = True
 
-    def __init__(self, target_family: str, heatmap_names: Sequence[str]) -> None:
+    def __init__(self, target_family: str = "skirt", heatmap_names: Sequence[str] = (),
+                 attention_channels: int | None = None) -> None:
         super().__init__()
         if target_family not in ("skirt", "trousers"):
             raise ValueError(f"the prior draws skirts and trousers, not '{target_family}'")
+        if attention_channels is not None and attention_channels != 1 + len(heatmap_names):
+            raise ValueError(f"the prior needs one heatmap per landmark name: {attention_channels} attention "
+                             f"channels for {len(heatmap_names)} names")
         self.target_family = target_family
         self.heatmap_names = list(heatmap_names)
         self.attention_channels = 1 + len(self.heatmap_names)
         self.has_mask_head = True
         self.texture_channels = 0
 
-    def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None
-                ) -> GeneratorOutput:
+    def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None,
+                fabric: torch.Tensor | None = None) -> GeneratorOutput:
         """``skin``: the person's skin colour ``(B, 3)`` in [-1, 1], NaN rows where unknown; None: read off the
-        frame (the wrists)."""
+        frame (the wrists). ``fabric``: a fabric tiled over the frame ``(B, 3, H, W)`` in [-1, 1] that the whole
+        new garment takes; None: the source garment's own (module docstring)."""
         x = image.float()
-        b, _, h, w = x.shape
+        h, w = x.shape[-2:]
         garment = (attention[:, :1].float() > 0.5).float()
         xy, seen = landmark_peaks(attention[:, 1:], self.heatmap_names)
         grid = self._grid(h, w, x.device)
@@ -231,8 +238,8 @@ class PriorRenderer(nn.Module):
             shape, u = self._skirt(grid, pose)
         else:
             shape, u = self._trousers(grid, pose)
-        fabric = self._fabric(x, garment, pose, u)
-        canvas = torch.lerp(canvas, fabric, shape)
+        cloth = self._fabric(x, garment, pose, u) if fabric is None else shaded(fabric.float().to(x.device), u)
+        canvas = torch.lerp(canvas, cloth, shape)
         logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge
         return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype))
 
@@ -339,7 +346,7 @@ class PriorRenderer(nn.Module):
                 ) -> torch.Tensor:
         """The new garment's pixels over the whole frame ``(B, 3, H, W)``: the old garment's own pixels above the
         crotch (blended out over 0.03 h), below it a thigh swatch tiled mirrored and shaded by ``u``."""
-        b, _, h, w = image.shape
+        h, w = image.shape[-2:]
         swatch = self._swatch(image, garment, pose)
         tiled = shaded(mirrored_tile(swatch, (h, w)), u)
         rows = torch.arange(h, device=image.device, dtype=torch.float32)[None, None, :, None]
@@ -373,7 +380,7 @@ class PriorRenderer(nn.Module):
         """Per sample, the median colour ``(B, 3)`` in [-1, 1] of the skin-coloured pixels (:func:`skin_pixels`)
         within 0.04 h of the visible wrists (the hands), outside the garment ``(B, H, W)``; the swatch where
         fewer than :data:`MIN_SKIN_PIXELS` such pixels exist. Differentiable in ``image``."""
-        b, c, h, w = image.shape
+        h, w = image.shape[-2:]
         grid = PriorRenderer._grid(h, w, image.device)
         radius = max(2.0, 0.04 * h)
         near = ((grid[None, None] - xy[:, WRISTS, None, None]).norm(dim=-1) <= radius) & seen[:, WRISTS, None, None]

@@ -56,11 +56,11 @@ class PriorRefiner(nn.Module):
     def target_family(self) -> str:
         return self.prior.target_family
 
-    skin_input = True  # forward() takes the person's skin colour for the prior (see PriorRenderer.forward)
+    prior_inputs = True  # forward() takes the prior's skin colour and fabric (see PriorRenderer.forward)
 
-    def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None
-                ) -> GeneratorOutput:
-        prior = self.prior(image, attention, skin)
+    def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None,
+                fabric: torch.Tensor | None = None) -> GeneratorOutput:
+        prior = self.prior(image, attention, skin, fabric)
         assert prior.mask_logits is not None
         prior_mask = torch.sigmoid(prior.mask_logits)
         extra = torch.cat([prior.image, prior_mask * 2 - 1], dim=1)

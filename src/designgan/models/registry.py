@@ -24,6 +24,7 @@ class ModelCard:
     mask_head: bool = False  # a generator that also predicts the target garment mask
     texture: bool = False  # a generator that can take a fabric as ``texture_channels`` extra input channels
     prior: bool = False  # a generator that renders the target garment's prior: needs its family and landmark names
+    learns: bool = True  # False: no parameters (the rendered prior alone), nothing to train
 
 
 _REGISTRY: dict[str, tuple[Callable[..., nn.Module], ModelCard]] = {}

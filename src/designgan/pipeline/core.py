@@ -148,6 +148,12 @@ class DesignGANPipeline:
         return int(getattr(self.generators["G_AB"], "texture_channels", 0))
 
     @property
+    def paints_prior(self) -> bool:
+        """Whether the generators render the prior (:class:`designgan.models.prior.PriorRenderer`): they take the
+        photo's skin colour and the user's fabric, and paint the fabric themselves."""
+        return bool(getattr(self.generators["G_AB"], "prior_inputs", False))
+
+    @property
     def landmarks(self) -> Any:
         """The landmark predictor, loaded on first use."""
         if self._landmarks is None or isinstance(self._landmarks, str | Path):
@@ -251,7 +257,9 @@ class DesignGANPipeline:
         # 4. Generate, in batches. 5. Refine the new garment's texture.
         self._generate(key, jobs)
         if fabric is not None or keep_texture:
-            steps = refine_steps if refine_steps is not None else (0 if self.texture_channels else 30)
+            # A prior pastes the fabric itself: refinement only adds blotches there (README, "Comparison").
+            steps = refine_steps if refine_steps is not None else (
+                0 if self.texture_channels or self.paints_prior else 30)
             if steps > 0:
                 self._refine(jobs, fabric, steps, refine_lr, seed)
         step_done("generator")
@@ -379,7 +387,7 @@ class DesignGANPipeline:
             if cfg.data.landmarks != "none":
                 channels.append(self._heatmaps(person, to_model, (mh, mw)))
             texture = None
-            if self.texture_channels:
+            if self.texture_channels or (self.paints_prior and fabric is not None):
                 # no user fabric: a texture-conditioned generator gets the source garment's own fabric (as in
                 # training), so the new garment keeps the old texture
                 texture = (tile_texture(fabric, (mh, mw)) if fabric is not None
@@ -421,10 +429,12 @@ class DesignGANPipeline:
             chunk = jobs[start:start + batch_size]
             image, attention = batch([j.image for j in chunk]), batch([j.attention for j in chunk])
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "autocast"):
-                if chunk[0].texture is not None:
-                    out = g(image, attention, batch([j.texture for j in chunk]))  # type: ignore[misc]
-                elif getattr(g, "skin_input", False):  # a prior-drawing model: the skin colour read off the photo
-                    out = g(image, attention, skin=torch.stack([j.skin for j in chunk]).to(self.device))
+                textures = batch([j.texture for j in chunk]) if chunk[0].texture is not None else None
+                if self.paints_prior:  # the skin colour read off the photo, the user's fabric if any
+                    out = g(image, attention, skin=torch.stack([j.skin for j in chunk]).to(self.device),
+                            fabric=textures)
+                elif textures is not None:
+                    out = g(image, attention, textures)  # type: ignore[misc]
                 else:
                     out = g(image, attention)
             mask = out.mask if out.mask is not None else attention[:, :1]

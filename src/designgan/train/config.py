@@ -14,6 +14,7 @@ from designgan.config import load_config
 from designgan.errors import ConfigError
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
 from designgan.models.augment import parse_policy
+from designgan.models.registry import model_card
 from designgan.models.translator import ModelConfig, attention_channels
 
 
@@ -163,6 +164,9 @@ class TrainConfig:
         need(finite(d.preload_scale) and 1.0 <= d.preload_scale <= 4.0, "data.preload_scale", "in [1, 4]",
              d.preload_scale)
         m.validate("model")
+        if not model_card(m.generator).learns:
+            raise ConfigError(f"config key 'model.generator': '{m.generator}' has no parameters, nothing to train "
+                              "(it is used as it is, like the bundled jeans2skirt)")
         for key in ("gan", "cycle", "identity", "mask", "style", "gram", "skin"):
             value = getattr(loss, key)
             need(finite(value) and value >= 0, f"loss.{key}", "a finite number >= 0", value)
