@@ -187,6 +187,16 @@ def mirrored_tile(patch: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return block.repeat(1, 1, *reps)[..., :h, :w]
 
 
+def flattened(patch: torch.Tensor) -> torch.Tensor:
+    """``patch`` (B, C, t, t) with its broad light and shade taken out (its mean colour plus what differs from a
+    blur a third of its side wide): a crease or a shadow across the swatch would repeat as a kaleidoscope when
+    tiled, while the weave and a small print are what the fabric is."""
+    t = patch.shape[-1]
+    k = max(3, 2 * (t // 6) + 1)
+    blur = F.avg_pool2d(F.pad(patch, [k // 2] * 4, mode="replicate"), k, stride=1)
+    return patch - blur + patch.mean(dim=(-2, -1), keepdim=True)
+
+
 def shaded(colour: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """``colour`` (B, 3, H, W) in [-1, 1] lit like a cylinder seen from the front: ``u`` (B, 1, H, W) is 0 on
     its axis (a little lighter) and 1 at its sides (darker), as cloth and legs look under diffuse light."""
@@ -324,15 +334,15 @@ class PriorRenderer(nn.Module):
 
     @staticmethod
     def _trousers(grid: torch.Tensor, pose: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Two legs (hip -> knee -> ankle, half widths 0.55 / 0.38 / 0.3 of the body's) under a waist band that
+        """Two legs (hip -> knee -> ankle, half widths 0.6 / 0.45 / 0.36 of the body's) under a waist band that
         joins them from the waist to the hip joints; coverage and across-leg coordinate ``(B, 1, H, W)``."""
         hips, knees, ankles, half = pose["hips"], pose["knees"], pose["ankles"], pose["half"][:, None]
         centre = pose["centre"]
         # each leg's hip end sits half way between the body's centre line and its side, level with the joints
         side = torch.sign(hips[..., 0] - centre[:, None, 0]) + (hips[..., 0] == centre[:, None, 0]).float()
         hip_ends = torch.stack([centre[:, None, 0] + side * 0.5 * half, hips[..., 1]], dim=-1)
-        upper, u_upper = tapered_segments(grid, hip_ends, knees, 0.55 * half.expand(-1, 2), 0.38 * half.expand(-1, 2))
-        lower, u_lower = tapered_segments(grid, knees, ankles, 0.38 * half.expand(-1, 2), 0.3 * half.expand(-1, 2))
+        upper, u_upper = tapered_segments(grid, hip_ends, knees, 0.6 * half.expand(-1, 2), 0.45 * half.expand(-1, 2))
+        lower, u_lower = tapered_segments(grid, knees, ankles, 0.45 * half.expand(-1, 2), 0.36 * half.expand(-1, 2))
         x, y = grid[..., 0], grid[..., 1]
         cx, top, hip_y = centre[:, 0, None, None], pose["waist"][:, None, None], centre[:, 1, None, None]
         band = torch.maximum(torch.maximum(top - y, y - hip_y), (x - cx).abs() - half[..., None])[:, None]
@@ -345,30 +355,32 @@ class PriorRenderer(nn.Module):
     def _fabric(self, image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor], u: torch.Tensor
                 ) -> torch.Tensor:
         """The new garment's pixels over the whole frame ``(B, 3, H, W)``: the old garment's own pixels above the
-        crotch (blended out over 0.03 h), below it a thigh swatch tiled mirrored and shaded by ``u``."""
+        crotch (blended out over 0.03 h), below it a thigh swatch, flattened, tiled mirrored and shaded by ``u``."""
         h, w = image.shape[-2:]
-        swatch = self._swatch(image, garment, pose)
-        tiled = shaded(mirrored_tile(swatch, (h, w)), u)
+        tiled = shaded(mirrored_tile(flattened(self._swatch(image, garment, pose)), (h, w)), u)
         rows = torch.arange(h, device=image.device, dtype=torch.float32)[None, None, :, None]
         keep = ((pose["crotch"][:, None, None, None] - rows) / max(1.0, 0.03 * h)).clamp(0, 1) * garment
         return torch.lerp(tiled, image, keep)
 
     @staticmethod
     def _swatch(image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor]) -> torch.Tensor:
-        """A square of fabric ``(B, 3, t, t)`` at photo scale, ``t`` = 0.1 h: of the squares on the thighs and
-        shins (half way hip -> knee, knee -> ankle) that are at least 90% garment, the most even in colour (a hand
-        or a bag over the cloth is not fabric); the top of the garment's box where none is
+        """A square of fabric ``(B, 3, t, t)`` at photo scale, ``t`` = 0.08 h: of the squares along the thighs and
+        shins (a third and two thirds of the way hip -> knee and knee -> ankle) that are at least 85% garment,
+        the most even in colour (a hand or a bag's strap over the cloth is not fabric); the top of the garment's
+        box where none is
         (:func:`designgan.models.texture.garment_square_boxes`)."""
         h = image.shape[-2]
-        t = max(2, round(0.1 * h))
-        centres = torch.cat([(pose["hips"] + pose["knees"]) / 2, (pose["knees"] + pose["ankles"]) / 2], dim=1)
+        t = max(2, round(0.08 * h))  # narrower than a slim shin in the frame
+        hips, knees, ankles = pose["hips"], pose["knees"], pose["ankles"]
+        centres = torch.cat([torch.lerp(a, b, f) for a, b in ((hips, knees), (knees, ankles)) for f in (1 / 3, 2 / 3)],
+                            dim=1)  # (B, 8, 2)
         n = centres.shape[1]
-        boxes = torch.cat([centres - t / 2, centres + t / 2], dim=-1)  # (B, 4 squares, 4)
+        boxes = torch.cat([centres - t / 2, centres + t / 2], dim=-1)  # (B, 8 squares, 4)
         flat = boxes.flatten(0, 1)
         cloth = crop_resize(garment.repeat_interleave(n, dim=0), flat, (4, 4)).mean(dim=(1, 2, 3)).view(-1, n)
         looks = crop_resize(image.detach().float().repeat_interleave(n, dim=0), flat, (8, 8))
         spread = looks.std(dim=(2, 3)).mean(dim=1).view(-1, n)
-        score = torch.where(cloth >= 0.9, spread, torch.inf)
+        score = torch.where(cloth >= 0.85, spread, torch.inf)
         best = score.argmin(dim=1)
         square = boxes[torch.arange(boxes.shape[0], device=boxes.device), best]
         fallback, _ = garment_square_boxes(garment)

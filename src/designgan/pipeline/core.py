@@ -92,6 +92,9 @@ class DesignGANPipeline:
             torch.set_num_threads(threads)
         self.generators = {k: g.eval().requires_grad_(False).to(self.device, self.dtype)
                            .to(memory_format=self.memory_format) for k, g in generators.items()}
+        # a generator with no parameters (the rendered prior) gains no speed from bf16, only rounding
+        self.input_dtype = self.dtype if any(True for g in generators.values() for _ in g.parameters()) \
+            else torch.float32
         self._run = {k: torch.compile(g, dynamic=False) if compile else g for k, g in self.generators.items()}
         self._landmarks = landmarks
         if detector not in DETECTORS:
@@ -423,7 +426,8 @@ class DesignGANPipeline:
         g = self._run[key]
 
         def batch(tensors: list[torch.Tensor]) -> torch.Tensor:
-            return torch.stack(tensors).to(self.device, self.dtype).contiguous(memory_format=self.memory_format)
+            return torch.stack(tensors).to(self.device, self.input_dtype).contiguous(
+                memory_format=self.memory_format)
 
         for start in range(0, len(jobs), batch_size):
             chunk = jobs[start:start + batch_size]
