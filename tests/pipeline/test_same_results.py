@@ -6,7 +6,10 @@ that changes an output fails here. It was rewritten (same command) once on purpo
 became the lower-garment segmenter's (``source_mask="segmenter"``, branch ``segmenter``): the source masks of the
 four photos changed by -16% to +51% and every edit region grew; and again when the test-time texture refinement's
 source reference became the fabric square at the garment's top centre instead of the box centre, which falls
-between trouser legs (``pipeline.texture.source_texture_patch``). Per case it holds the SHA-256 of the
+between trouser legs (``pipeline.texture.source_texture_patch``); and again (2026-11-30) when the bundled models
+became the second rendered prior (``prior_renderer``: soft shaded shapes, row-wise background fill, the photo's skin
+colour, no test-time refinement after it; the pipeline runs frame models on a square frame and the segmenter on a
+square one too). Per case it holds the SHA-256 of the
 full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).
 
