@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
-from designgan.app.demo import DemoBackend, DemoLimits
+from designgan.app.demo import DemoBackend, DemoLimits, build_demo
 from designgan.errors import DesignGANError
 from designgan.landmarks.regions import TROUSER_EVIDENCE
 from designgan.pipeline import DesignGANPipeline, NoPersonError
@@ -106,3 +113,59 @@ def test_person_choice_and_who_was_changed(pipe, jeans_photo, tmp_path):
         backend.translate(str(both_path), "skirt", landmarks=[points, moved], person="zero")
     assert people_status(1, [], [{"person": 1, "reason": "already wears skirt"}]) == (
         "Found 1 person; changed none; left alone: 1, already wears skirt (grey).")
+
+
+def test_two_requests_are_served_at_once(pipe, jeans_photo, tmp_path):
+    """The demo's default concurrency is 2 and the backend does not serialise requests: two translations are in
+    the pipeline at the same time (each waits for the other at a barrier; serialised, the first would time out)."""
+    limits = DemoLimits()
+    assert limits.concurrency == 2
+    demo = build_demo(DemoBackend(pipe, tmp_path / "built", limits))
+    assert {fn.concurrency_limit for fn in demo.fns.values()} == {2}
+
+    barrier = threading.Barrier(2, timeout=60)
+
+    class MeetingPipe:  # the real pipeline, which first waits until the other request is inside it too
+        categories = pipe.categories
+
+        def __call__(self, *args, **kwargs):
+            barrier.wait()
+            return pipe(*args, **kwargs)
+
+    path, points, _ = jeans_photo
+    backend = DemoBackend(MeetingPipe(), tmp_path / "out", limits)
+    results, errors = [], []
+
+    def request() -> None:
+        try:
+            results.append(backend.translate(path, "skirt", landmarks=points))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and len(results) == 2
+
+
+def test_sigterm_removes_the_results_folder():
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from designgan.app.demo import DemoBackend, exit_on_sigterm
+        class Pipe:
+            categories = ("jeans", "skirt")
+        backend = DemoBackend(Pipe())
+        (backend.out_dir / "designgan_skirt_1.png").write_bytes(b"x")
+        print(backend.out_dir, flush=True)
+        exit_on_sigterm()
+        os.kill(os.getpid(), signal.SIGTERM)
+        signal.pause()
+    """)
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    folder = Path(run.stdout.strip())
+    assert run.returncode == 128 + 15, run.stderr
+    assert folder.name.startswith("designgan-demo-") and not folder.exists()

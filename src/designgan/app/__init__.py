@@ -27,6 +27,7 @@ def demo_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 7860,
     max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest accepted upload.")] = 10.0,
     queue_size: Annotated[int, typer.Option(min=1, help="Requests that may wait; more are refused.")] = 64,
+    concurrency: Annotated[int, typer.Option(min=1, max=16, help="Requests processed at once.")] = 2,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator at start-up.")] = False,
     threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
                                                 "torch's choice when OMP_NUM_THREADS is set).")] = None,
@@ -54,4 +55,5 @@ def demo_command(
     shown = ", ".join(p.spec.name for p in pipes)
     typer.echo(f"DesignGAN demo: {pipes[0].describe()}", err=True)
     typer.echo(f"DesignGAN demo on http://{host}:{port} (models: {shown}; Ctrl+C stops it)", err=True)
-    launch(pipes, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size))
+    launch(pipes, host=host, port=port, limits=DemoLimits(max_upload_mb=max_upload_mb, queue_size=queue_size,
+                                                          concurrency=concurrency))

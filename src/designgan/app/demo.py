@@ -2,8 +2,10 @@
 
 Safety: the server binds 127.0.0.1 unless told otherwise; uploads are limited in size (by the server, before the
 handler runs) and in type (suffix, then :func:`designgan.io.load_image` with its pixel limit); requests wait in a
-bounded queue and run one at a time, so memory does not grow with the number of users; result files get names
-made by the server inside its own output folder, and old ones are deleted.
+bounded queue and at most two run at once (one user's large photo does not hold up the others; each request's
+memory is bounded by the pipeline), so memory does not grow with the number of users; result files get names made by
+the server inside its own output folder, and old ones are deleted, and the folder itself when the server stops
+(Ctrl+C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -34,7 +37,9 @@ class DemoLimits:
     max_upload_mb: float = 10.0
     max_pixels: int = 25_000_000
     queue_size: int = 64  # requests waiting beyond this are refused with "queue full", never silently dropped
-    concurrency: int = 1  # requests processed at once (the CPU is the bottleneck; more would only add memory)
+    # requests processed at once: 2, so one user's large photo (bounded memory, up to ~20 s) does not hold the
+    # others in the queue; more would mostly add memory, as the CPU is the bottleneck
+    concurrency: int = 2
     keep_results: int = 200  # result files kept on disk; older ones are deleted
 
 
@@ -186,10 +191,21 @@ def build_demo(backend: DemoBackend) -> Any:
     return demo
 
 
+def exit_on_sigterm() -> None:
+    """Make SIGTERM (``kill``, a service manager stopping the demo) exit like Ctrl+C: through ``SystemExit``, so
+    the ``atexit`` cleanup of the results folder runs (the default SIGTERM action skips it). Main thread only."""
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def launch(pipe: Any, host: str = "127.0.0.1", port: int = 7860, limits: DemoLimits | None = None,
            out_dir: Path | None = None, block: bool = True) -> tuple[Any, DemoBackend]:
     """Start the demo server; with ``block=False`` return (demo, backend) while it serves in a thread."""
     backend = DemoBackend(pipe, out_dir, limits)
+    if block and threading.current_thread() is threading.main_thread():
+        exit_on_sigterm()
     demo = build_demo(backend)
     demo.launch(server_name=host, server_port=port, max_file_size=f"{backend.limits.max_upload_mb:g}mb",
                 allowed_paths=[str(backend.out_dir)], prevent_thread_lock=not block, show_error=False,
