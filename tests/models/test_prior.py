@@ -162,3 +162,16 @@ def test_a_given_fabric_covers_the_whole_new_garment():
     out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention, fabric=tartan)
     for row in (30, 60):  # above the crotch too: no old denim kept when the user gives a fabric
         assert torch.allclose(out.image[0, :, row, 32], lit(tartan[0, :, 0, 0], 0.0), atol=0.06)
+
+
+def test_trousers_hide_bare_legs_wider_than_the_drawn_ones_but_not_the_hands():
+    image, attention = frame_inputs()
+    image[:, :, 80:118, 16:48] = HAND[:, None, None]  # bare legs below a short skirt, wider than the drawn trousers
+    attention[:, 0] = 0
+    attention[:, 0, 22:80, 18:46] = 1  # the skirt
+    out = PriorRenderer("trousers", list(BODY_NAMES))(image, attention)
+    mask = out.mask[0, 0]
+    assert mask[100, 17] > 0.5 and mask[100, 46] > 0.5  # the legs' outer edges, beyond the drawn legs' width
+    assert mask[POINTS["left_wrist"][1], POINTS["left_wrist"][0]] < 0.5  # the hand stays a hand
+    drawn_only = PriorRenderer("trousers", list(BODY_NAMES))(*frame_inputs())
+    assert drawn_only.mask[0, 0, 100, 17] < 0.5  # without bare skin there, the drawn legs do not reach it

@@ -248,6 +248,7 @@ class PriorRenderer(nn.Module):
             shape, u = self._skirt(grid, pose)
         else:
             shape, u = self._trousers(grid, pose)
+            shape = torch.maximum(shape, self._bare_legs(x, garment, grid, pose, xy, seen))
         cloth = self._fabric(x, garment, pose, u) if fabric is None else shaded(fabric.float().to(x.device), u)
         canvas = torch.lerp(canvas, cloth, shape)
         logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge
@@ -351,6 +352,28 @@ class PriorRenderer(nn.Module):
         u = torch.cat([u_upper, u_lower, u_band], dim=1)
         nearest = distance.argmin(dim=1, keepdim=True)
         return coverage(distance.amin(dim=1, keepdim=True)), u.gather(1, nearest)
+
+    @staticmethod
+    def _bare_legs(image: torch.Tensor, garment: torch.Tensor, grid: torch.Tensor, pose: dict[str, torch.Tensor],
+                   xy: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+        """Coverage ``(B, 1, H, W)`` of the bare legs the new trousers must hide: skin-coloured pixels outside the
+        old garment, between the hips and the ankles, within legs half again as wide as the drawn ones, away from
+        the hands (0.07 h around the wrists), closed and softened over a few pixels. The drawn legs follow the
+        joints, and real legs are often wider or stand further apart."""
+        h = image.shape[-2]
+        hips, knees, ankles, half = pose["hips"], pose["knees"], pose["ankles"], pose["half"][:, None]
+        widths = [w * half.expand(-1, 2) for w in (0.9, 0.75, 0.65)]  # the drawn legs' 0.6 / 0.45 / 0.36, widened
+        reach = torch.cat([tapered_segments(grid, hips, knees, widths[0], widths[1])[0],
+                           tapered_segments(grid, knees, ankles, widths[1], widths[2])[0]], dim=1).amin(dim=1,
+                                                                                                      keepdim=True)
+        y = grid[..., 1]
+        rows = (y >= pose["centre"][:, 1, None, None]) & (y <= ankles[..., 1].amax(dim=1)[:, None, None])
+        hands = ((grid[None, None] - xy[:, WRISTS, None, None]).norm(dim=-1) <= 0.07 * h) & seen[:, WRISTS, None, None]
+        bare = skin_pixels(image)[:, None] & (garment < 0.5) & (reach < 0) & rows[:, None] & ~hands.any(dim=1)[:, None]
+        k = max(3, 2 * round(0.01 * h) + 1)  # a morphological closing (fills the specks), then a soft edge
+        grown = F.max_pool2d(bare.float(), k, stride=1, padding=k // 2)
+        closed = -F.max_pool2d(-grown, k, stride=1, padding=k // 2)
+        return F.avg_pool2d(closed, k, stride=1, padding=k // 2, count_include_pad=False)
 
     def _fabric(self, image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor], u: torch.Tensor
                 ) -> torch.Tensor:
