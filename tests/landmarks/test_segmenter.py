@@ -115,3 +115,22 @@ def test_shipped_segmenter_beats_the_polygon_on_fixture_photos(ccp_mini):
         scores.append((iou(region, truth), iou(masker.photo_mask(np.asarray(img), points, category, region), truth)))
     polygon, segmenter = np.mean(scores, axis=0)
     assert segmenter > polygon + 0.05, scores
+
+
+def test_large_photos_get_the_same_mask_in_blocks(jeans, monkeypatch):
+    """Over MAX_BACK_SIDE / MAX_DISTANCE_SIDE pixels the mask is filled and limited in blocks (bounded memory on a
+    49 MP photo): the same mask to within the blocks' size."""
+    import designgan.landmarks.segment as segment
+
+    rgb, truth = jeans
+    points = landmarks_from_mask(truth, "trousers")
+    region, _ = garment_region(points, "jeans", (rgb.shape[1], rgb.shape[0]))
+    masker = GarmentMasker(GarmentSegmenter(SegmenterConfig(widths=(4, 8))), precision="fp32")
+    exact = masker.photo_mask(rgb, points, "jeans", region)
+    monkeypatch.setattr(segment, "MAX_BACK_SIDE", 100)
+    monkeypatch.setattr(segment, "MAX_DISTANCE_SIDE", 100)
+    blocky = masker.photo_mask(rgb, points, "jeans", region)
+    assert iou(blocky, exact) > 0.95
+    near = segment.near_region(region, 40.0, max_side=100)
+    assert (near >= (ndimage.distance_transform_edt(~region) <= 40)).all()  # blocks only ever reach further
+    assert (near <= (ndimage.distance_transform_edt(~region) <= 40 + 2 * 9)).all()  # by at most ~2 blocks

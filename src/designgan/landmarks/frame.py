@@ -176,22 +176,31 @@ def warp(image: torch.Tensor, matrix: np.ndarray | torch.Tensor, out_size: tuple
     if m.dim() == 2:
         m = m.expand(b, 2, 3)
     scale = float(torch.sqrt(torch.abs(torch.linalg.det(m[:, :, :2]))).min())
-    source = image.float()
     if scale < 0.5 and mode != "nearest":
         factor = int(1 / scale)  # >= 2
-        source = F.avg_pool2d(source, factor, stride=factor, ceil_mode=True, count_include_pad=False)
+        # Pooled in bands of rows (a multiple of the factor, so the windows are the same): a large 8-bit photo
+        # crop is never whole in float32, which took 4x its bytes at once.
+        band = 64 * factor
+        source = torch.cat([F.avg_pool2d(image[..., r:r + band, :].float(), factor, stride=factor, ceil_mode=True,
+                                         count_include_pad=False) for r in range(0, in_h, band)], dim=-2)
         # Pixel centres of the pooled image: x_pooled = (x + 0.5) / factor - 0.5.
         pool = torch.tensor([[factor, 0.0, 0.5 * factor - 0.5], [0.0, factor, 0.5 * factor - 0.5]],
                             dtype=torch.float64)
         m = torch.cat([m[:, :, :2] @ pool[:, :2], (m[:, :, :2] @ pool[:, 2:]) + m[:, :, 2:]], dim=2)
         in_h, in_w = source.shape[-2:]
+    else:
+        source = image.float()
     linear = m[:, :, :2]
     inv_linear = torch.linalg.inv(linear)
     inv = torch.cat([inv_linear, -(inv_linear @ m[:, :, 2:])], dim=2)  # output pixel -> input pixel
-    ys, xs = torch.meshgrid(torch.arange(out_h, dtype=torch.float64), torch.arange(out_w, dtype=torch.float64),
-                            indexing="ij")
-    grid_xy = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1).reshape(-1, 3)  # (P, 3)
-    src = grid_xy @ inv.transpose(1, 2)  # (B, P, 2) input pixel coordinates
-    norm = torch.stack([(2 * src[..., 0] + 1) / in_w - 1, (2 * src[..., 1] + 1) / in_h - 1], dim=-1)
-    grid = norm.reshape(b, out_h, out_w, 2).to(source.dtype).to(source.device)
-    return F.grid_sample(source, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
+    # The sampling grid in float64, a band of rows at a time (a large output's float64 temporaries took ~80 bytes
+    # per pixel), each band stored as the float32 grid_sample reads.
+    grid = torch.empty(b, out_h, out_w, 2, dtype=source.dtype)
+    xs = torch.arange(out_w, dtype=torch.float64)
+    for r0 in range(0, out_h, 256):
+        ys, bxs = torch.meshgrid(torch.arange(r0, min(out_h, r0 + 256), dtype=torch.float64), xs, indexing="ij")
+        grid_xy = torch.stack([bxs, ys, torch.ones_like(bxs)], dim=-1).reshape(-1, 3)  # (P, 3)
+        src = grid_xy @ inv.transpose(1, 2)  # (B, P, 2) input pixel coordinates
+        norm = torch.stack([(2 * src[..., 0] + 1) / in_w - 1, (2 * src[..., 1] + 1) / in_h - 1], dim=-1)
+        grid[:, r0:r0 + ys.shape[0]] = norm.reshape(b, ys.shape[0], out_w, 2).to(source.dtype)
+    return F.grid_sample(source, grid.to(source.device), mode=mode, padding_mode=padding_mode, align_corners=False)

@@ -66,7 +66,7 @@ def clipped_footprint(matrix: np.ndarray, size: tuple[int, int], photo_hw: tuple
 
 def to_frame(rgb: np.ndarray, planes: np.ndarray, matrix: np.ndarray, size: tuple[int, int]
              ) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """Photo uint8 (H, W, 3) and masks (K, H, W) -> the frame image (3, h, w) in [0, 1] and the masks plus the
+    """Photo uint8 (H, W, 3) and 0/1 masks (K, H, W) -> the frame image (3, h, w) in [0, 1] and the masks plus the
     share of each frame pixel inside the photo (K + 1, h, w) in [0, 1]; None when the frame misses the photo.
     Only the frame's footprint is resampled (a large photo is never warped whole)."""
     box = clipped_footprint(matrix, size, rgb.shape[:2])
@@ -74,10 +74,15 @@ def to_frame(rgb: np.ndarray, planes: np.ndarray, matrix: np.ndarray, size: tupl
         return None
     x0, y0, x1, y1 = box
     shifted = shift_input(matrix, x0, y0)
-    crop = torch.from_numpy(rgb[y0:y1, x0:x1].copy()).permute(2, 0, 1)[None].float() / 255.0
-    stack = np.concatenate([planes[:, y0:y1, x0:x1], np.ones((1, y1 - y0, x1 - x0))]).astype(np.float32)
-    return (warp(crop, shifted, size)[0].clamp(0, 1),
+    # 8-bit in, float only after warp's area-averaging (a large photo's footprint is never whole in float32)
+    crop = torch.from_numpy(rgb[y0:y1, x0:x1].copy()).permute(2, 0, 1)[None]
+    stack = np.concatenate([planes[:, y0:y1, x0:x1] > 0.5, np.ones((1, y1 - y0, x1 - x0), bool)]).astype(np.uint8)
+    return ((warp(crop, shifted, size)[0] / 255.0).clamp(0, 1),
             warp(torch.from_numpy(stack)[None], shifted, size, padding_mode="zeros")[0].clamp(0, 1))
+
+
+MAX_DISTANCE_SIDE = 1024  # the reach limit's distance transform runs at most this many pixels across
+MAX_BACK_SIDE = 1024  # the segmenter's mask is warped back into at most this many pixels across
 
 
 def reach_pixels(matrix: np.ndarray, frame: SegmenterFrame) -> int:
@@ -144,15 +149,37 @@ class GarmentMasker:
         x0, y0, x1, y1 = box
         to_box = invert(matrix)
         to_box[:, 2] -= (x0, y0)  # frame -> box pixels
-        back = warp(torch.cat([prob, torch.ones_like(prob)])[None], to_box, (y1 - y0, x1 - x0),
+        # A box over MAX_BACK_SIDE pixels across is filled in blocks of f x f pixels: the frame holds 160 rows, so
+        # nothing is lost, and warp's float64 sampling grid over a 49 MP box took over a gigabyte.
+        bh, bw = y1 - y0, x1 - x0
+        f = max(1, math.ceil(max(bh, bw) / MAX_BACK_SIDE))
+        to_blocks = np.array([[1 / f, 0, 0.5 / f - 0.5], [0, 1 / f, 0.5 / f - 0.5]]) @ np.vstack([to_box, [0, 0, 1]])
+        back = warp(torch.cat([prob, torch.ones_like(prob)])[None], to_blocks, (math.ceil(bh / f), math.ceil(bw / f)),
                     padding_mode="zeros")[0].numpy()
+        if f > 1:
+            back = np.repeat(np.repeat(back, f, axis=1), f, axis=2)[:, :bh, :bw]
         mask = region.copy()
         covered = back[1] > 0.5
         mask[y0:y1, x0:x1][covered] = back[0][covered] > 0.5
         # the limit: within ``reach`` of the landmark region (a distance transform over the box plus that reach)
         r = reach_pixels(matrix, self.frame)
         lx0, ly0, lx1, ly1 = max(0, x0 - r), max(0, y0 - r), min(w, x1 + r), min(h, y1 + r)
-        near = ndimage.distance_transform_edt(~region[ly0:ly1, lx0:lx1]) <= r
         limit = region.copy()
-        limit[ly0:ly1, lx0:lx1] |= near
+        limit[ly0:ly1, lx0:lx1] |= near_region(region[ly0:ly1, lx0:lx1], r)
         return mask & limit
+
+
+def near_region(region: np.ndarray, reach: float, max_side: int = MAX_DISTANCE_SIDE) -> np.ndarray:
+    """Bool (H, W): the pixels within ``reach`` of ``region``'s pixels. On a region larger than ``max_side`` the
+    distance transform runs on blocks of f x f pixels (a block counts as region if any pixel is), so the reach is
+    never shorter and at most about 3 f pixels longer: the float64 distances of a whole 49 MP photo took over a
+    gigabyte."""
+    f = max(1, math.ceil(max(region.shape) / max_side))
+    if f == 1:
+        return ndimage.distance_transform_edt(~region) <= reach
+    h, w = region.shape
+    padded = np.zeros((math.ceil(h / f) * f, math.ceil(w / f) * f), dtype=bool)
+    padded[:h, :w] = region
+    blocks = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).any(axis=(1, 3))
+    near = ndimage.distance_transform_edt(~blocks) <= reach / f + 1.5  # never short of the exact reach
+    return np.repeat(np.repeat(near, f, axis=0), f, axis=1)[:h, :w]

@@ -79,8 +79,9 @@ def frame_crop(rgb: np.ndarray, mask: np.ndarray, points: dict[str, tuple[float,
     if cx0 >= cx1 or cy0 >= cy1:
         return None
     shifted = shift_input(frame, cx0, cy0)
-    crop = torch.from_numpy(rgb[cy0:cy1, cx0:cx1].copy()).permute(2, 0, 1)[None].float()
-    crop_mask = torch.from_numpy(mask[cy0:cy1, cx0:cx1].astype(np.float32))[None, None]
+    # 8-bit in, float only after warp's area-averaging: a large photo's footprint is never whole in float32
+    crop = torch.from_numpy(rgb[cy0:cy1, cx0:cx1].copy()).permute(2, 0, 1)[None]
+    crop_mask = torch.from_numpy(mask[cy0:cy1, cx0:cx1].astype(np.uint8))[None, None]
     image = warp(crop, shifted, model_size)[0] / 127.5 - 1
     garment = (warp(crop_mask, shifted, model_size, padding_mode="zeros")[0] > 0.5).float()
     return image, garment, frame, box
