@@ -32,6 +32,7 @@ def test_named_configs_exist_and_load(config: str):
     from designgan.config import load_config
     from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig
     from designgan.eval.judge_train import JudgeTrainConfig
+    from designgan.eval.realism_train import RealismTrainConfig
     from designgan.landmarks.train import LandmarkTrainConfig
     from designgan.train.config import load_train_config
 
@@ -41,6 +42,8 @@ def test_named_configs_exist_and_load(config: str):
         load_config(LandmarkTrainConfig, path, [])
     elif path.stem == "garment_judge":
         load_config(GarmentJudgeTrainConfig, path, [])
+    elif path.stem == "realism":
+        load_config(RealismTrainConfig, path, [])
     elif path.stem.startswith("judge"):
         load_config(JudgeTrainConfig, path, [])
     else:

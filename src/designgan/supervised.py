@@ -1,5 +1,6 @@
 """The loop the supervised trainers share: the landmark network (:mod:`designgan.landmarks.train`), the garment
-parser judge (:mod:`designgan.eval.judge_train`) and the garment judge (:mod:`designgan.eval.garment_judge_train`).
+parser judge (:mod:`designgan.eval.judge_train`), the garment judge (:mod:`designgan.eval.garment_judge_train`) and
+the self-supervised realism encoder (:mod:`designgan.eval.realism_train`, whose "labels" are its own photos).
 
 :class:`SupervisedLoop` runs epochs of shuffled batches under a warm-up + cosine learning rate that ends by a
 wall-clock budget (:mod:`designgan.models.schedule`), keeps EMA weights, writes one history entry per epoch (with

@@ -130,6 +130,24 @@ def judge_train_garment_cmd(
     typer.echo(json.dumps(scores, indent=2))
 
 
+@judge_app.command("train-realism")
+def judge_train_realism_cmd(
+    ccp_root: CcpRoot = DEFAULT_CCP,
+    config: Annotated[Path | None, typer.Option(help="YAML config (see configs/realism.yaml).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Config override key=value (repeatable).")] = None,
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint, history, weights.")] = Path("runs/realism"),
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last.pt.")] = False,
+    export: Annotated[Path | None, typer.Option(help="Also write the final fp16 weights here.")] = None,
+) -> None:
+    """Train the realism encoder (self-supervised, no labels) on CCP's photos: the second feature space of KID."""
+    from designgan.eval.realism_train import RealismTrainConfig, train_realism
+
+    cfg = load_config(RealismTrainConfig, config, set_ or [])
+    meta = train_realism(ccp_root, out, cfg, export_to=export, resume=resume,
+                         log=lambda msg: typer.echo(msg, err=True))
+    typer.echo(json.dumps({k: v for k, v in meta.items() if k != "train_config"}, indent=2))
+
+
 @judge_app.command("ceiling")
 def judge_ceiling_cmd(
     data: Annotated[Path, typer.Option("--data", help="Two-domain dataset folder.")],
@@ -167,12 +185,29 @@ Landmarks = Annotated[Path | None, typer.Option("--landmarks", help="Landmark ne
 JudgeWeights = Annotated[Path | None, typer.Option("--judge", help="Judge weights (default: the shipped ones).")]
 GarmentJudgeWeights = Annotated[Path | None, typer.Option("--garment-judge", help="Garment judge weights, which "
                                                           "decide success (default: the shipped ones).")]
+RealismWeights = Annotated[Path | None, typer.Option("--realism", help="Realism encoder weights for the second KID "
+                                                     "(default: the shipped ones; if those are missing, kid_realism "
+                                                     "is skipped with a one-line message).")]
 Texture = Annotated[Path | None, typer.Option("--texture", help="Fabric photo: the new garment should take its "
                                                                   "texture; texture figures measure against it.")]
 
 
+def _realism_encoder(weights: Path | None):
+    """The realism encoder, or None (with a one-line message) when the *default* weights are missing: kid_realism
+    is a second opinion, not a reason to refuse an evaluation. Weights named on the command line must load."""
+    from designgan.eval.realism import RealismEncoder
+
+    if weights is not None:
+        return RealismEncoder.load(weights)
+    try:
+        return RealismEncoder.load()
+    except DesignGANError as exc:
+        typer.echo(f"warning: kid_realism skipped: {exc}", err=True)
+        return None
+
+
 def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, progress: bool,
-           garment_weights: Path | None = None, landmarks: Path | None = None):
+           garment_weights: Path | None = None, landmarks: Path | None = None, realism_weights: Path | None = None):
     from designgan.data import TwoDomainData
     from designgan.eval.garment_eval import LandmarkSource
     from designgan.eval.garment_family import family_of
@@ -197,10 +232,11 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
     family_of(dataset.domain_name(dst))  # success needs the target's garment family: fail before any work
     judge = Judge.load(judge_weights)
     garment = GarmentJudge.load(garment_weights)
+    realism = _realism_encoder(realism_weights)
     source = LandmarkSource.for_dataset(data, landmarks)
     real = judge_real_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress,
-                             domain=dataset.domain_name(dst), garment=garment, landmarks=source)
-    return domains, records, judge, real, dataset.domain_name(dst), (garment, source)
+                             domain=dataset.domain_name(dst), garment=garment, landmarks=source, realism=realism)
+    return domains, records, judge, real, dataset.domain_name(dst), (garment, source, realism)
 
 
 def _write_run(result, out: Path) -> None:
@@ -226,6 +262,7 @@ def eval_command(
     judge_weights: JudgeWeights = None,
     garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
+    realism_weights: RealismWeights = None,
     refine_steps: Annotated[int | None, typer.Option("--refine-steps", min=0, help="Test-time texture refinement "
                                                      "steps (default: the pipeline's; 0 = the model's raw output).")]
     = None,
@@ -248,20 +285,21 @@ def eval_command(
     if detector not in DETECTORS:
         raise DesignGANError(f"--detector must be {' or '.join(DETECTORS)}, got '{detector}'")
     fabric = load_image(texture) if texture is not None else None
-    domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights,
-                                                                      not as_json, garment_weights, landmarks)
+    domains, records, judge, real, target, (garment, source, realism) = _setup(
+        data, direction, limit, judge_weights, not as_json, garment_weights, landmarks, realism_weights)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
                                  refine_steps=refine_steps, detector=detector, source_mask=source_mask)
     # photos of several people with known boxes (designgan data composites): people found, per-person success
     people = PeopleScorer(translator.translate, garment, target, LandmarkSource(weights=landmarks), detector) \
         if any("people" in r.extra for r in records) else None
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
-                      garment=garment, landmarks=source, people=people)
+                      garment=garment, landmarks=source, people=people, realism=realism)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction, "detector": detector,
                        "source_mask": source_mask, "texture": str(texture) if texture else None,
                        "refine_steps": refine_steps,
                        "judge": judge.meta.get("heldout", {}).get("miou"),
-                       "garment_judge": garment.meta.get("heldout", {}).get("accuracy")}
+                       "garment_judge": garment.meta.get("heldout", {}).get("accuracy"),
+                       "realism_encoder": realism.meta.get("heldout_retrieval") if realism else None}
     _write_run(result, out)
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
@@ -287,6 +325,7 @@ def compare_command(
     judge_weights: JudgeWeights = None,
     garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
+    realism_weights: RealismWeights = None,
 ) -> None:
     """Evaluate finished runs on the same test photos (trains nothing): a Markdown table and one picture."""
     from designgan.eval.report import comparison_picture, markdown_table, save_picture
@@ -300,8 +339,8 @@ def compare_command(
     if picture_rows < 1:
         raise DesignGANError(f"--picture-rows must be >= 1, got {picture_rows}")
     check_output_dir(out, "report folder")
-    domains, records, judge, real, target, (garment, source) = _setup(data, direction, limit, judge_weights, True,
-                                                                      garment_weights, landmarks)
+    domains, records, judge, real, target, (garment, source, realism) = _setup(
+        data, direction, limit, judge_weights, True, garment_weights, landmarks, realism_weights)
     translators = {Path(n).name or n: load_translator(n, direction, domains, landmarks=landmarks)
                    for n in names}  # fail before work
     if len(translators) != len(names):
@@ -309,7 +348,8 @@ def compare_command(
     summaries, results = {}, {}
     for label, translator in translators.items():
         typer.echo(f"evaluating {label} on {len(records)} photos", err=True)
-        result = evaluate(translator.translate, records, target, judge, real, garment=garment, landmarks=source)
+        result = evaluate(translator.translate, records, target, judge, real, garment=garment, landmarks=source,
+                          realism=realism)
         result.summary |= {"model": translator.name, "data": str(data), "direction": direction}
         _write_run(result, out / label)
         summaries[label], results[label] = result.summary, result

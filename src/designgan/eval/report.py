@@ -141,6 +141,7 @@ TABLE_COLUMNS: list[tuple[str, str, int, float]] = [
     ("ssim_preserved", "SSIM outside garment zone ↑", 3, 1.0),
     ("skin_delta_e", "skin ΔE00 ↓", 2, 1.0),
     ("kid", "KID×10³ (judge features) ↓", 2, 1000.0),
+    ("kid_realism", "KID×10³ (self-supervised features) ↓", 2, 1000.0),
 ]
 
 
@@ -155,7 +156,9 @@ def markdown_table(summaries: dict[str, dict]) -> str:
     notes = []
     if first.get("kid_source_reference"):
         notes.append("KID×10³ of the untranslated source photos against the same real target photos (the do-nothing "
-                     f"reference): {_fmt(first['kid_source_reference'], 2, 1000.0)}.")
+                     f"reference): {_fmt(first['kid_source_reference'], 2, 1000.0)} (judge features)"
+                     + (f", {_fmt(first['kid_realism_source_reference'], 2, 1000.0)} (self-supervised features)"
+                        if first.get("kid_realism_source_reference") else "") + ".")
     if first.get("real_target_recognised", {}).get("mean") is not None:
         judge = "garment judge" if first.get("success_judge") == "garment judge" else "parser"
         notes.append(f"Success ({judge}) / parser success / parser shape-success tests applied to real "

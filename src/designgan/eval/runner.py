@@ -16,6 +16,10 @@ Regions come from the judge's parse of the source photo and of the output (the t
   the lower half of a dress).
 - *texture*: the source garment (judge label = source category) against the output garment (= target category).
 - *skin*: output skin in the zone that was not skin in the source, against the person's other skin (face, arms).
+- *realism*: KID of the outputs against real target-domain photos twice, in two feature spaces: the parser
+  judge's embedding (``kid``: rewards looking like what the judge was trained to parse, so a translator can buy
+  it by fooling the judge) and the self-supervised realism encoder's (``kid_realism``,
+  :mod:`designgan.eval.realism`: trained without labels, it reflects whole-photo statistics).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from designgan.eval.garment_family import FAMILIES, family_index
 from designgan.eval.garment_judge import GarmentJudge
 from designgan.eval.judge import Judge, Parse, colorize
 from designgan.eval.people_eval import PeopleScorer
+from designgan.eval.realism import RealismEncoder
 from designgan.eval.translators import Translate
 from designgan.io import load_image
 
@@ -168,10 +173,27 @@ def _round(v: float, digits: int = 4) -> float | None:
     return None if v is None or not math.isfinite(v) else round(float(v), digits)
 
 
+@dataclass
+class RealismEmbeddings:
+    """The realism encoder's embeddings of the outputs, the untouched sources and the real target photos."""
+
+    outputs: np.ndarray
+    sources: np.ndarray
+    real_target: np.ndarray
+
+
+def _kid_entry(emb: np.ndarray, real: np.ndarray, subsets: int) -> dict:
+    mean, std = metrics.kid(emb, real, subsets=subsets) if len(emb) else (math.nan,) * 2
+    return {"mean": _round(mean, 6), "std": _round(std, 6), "n": len(emb), "n_real": len(real),
+            "lower_is_better": True}
+
+
 def summarise(rows: list[dict], output_embeddings: np.ndarray, source_embeddings: np.ndarray,
-              real_target_embeddings: np.ndarray, kid_subsets: int = 100) -> dict:
+              real_target_embeddings: np.ndarray, kid_subsets: int = 100,
+              realism: RealismEmbeddings | None = None) -> dict:
     """Mean, median and sample size of every figure; success rate; KID of outputs (and of the untouched
-    sources, as the do-nothing reference) against real target-domain photos."""
+    sources, as the do-nothing reference) against real target-domain photos, in the judge's feature space
+    (``kid``) and, given ``realism``, in the realism encoder's (``kid_realism``; None without it)."""
     summary: dict = {"images": len(rows)}
     for name, lower_better in FIGURES.items():
         values = np.array([r.get(name, math.nan) for r in rows], dtype=np.float64)
@@ -180,10 +202,16 @@ def summarise(rows: list[dict], output_embeddings: np.ndarray, source_embeddings
                          "median": _round(np.median(finite)) if finite.size else None,
                          "n": int(finite.size), "lower_is_better": lower_better}
     summary["success_rate"] = summary["success"]["mean"]
-    for key, emb in (("kid", output_embeddings), ("kid_source_reference", source_embeddings)):
-        mean, std = metrics.kid(emb, real_target_embeddings, subsets=kid_subsets) if len(emb) else (math.nan,) * 2
-        summary[key] = {"mean": _round(mean, 6), "std": _round(std, 6), "n": len(emb),
-                        "n_real": len(real_target_embeddings), "lower_is_better": True}
+    summary["kid"] = _kid_entry(output_embeddings, real_target_embeddings, kid_subsets)
+    summary["kid_source_reference"] = _kid_entry(source_embeddings, real_target_embeddings, kid_subsets)
+    summary["kid_realism"] = summary["kid_realism_source_reference"] = None
+    if realism is not None:
+        # KID's kernel is (x.y / d + 1)^3: on unit vectors it would be almost linear (KID would compare only the
+        # means), so the encoder's unit embeddings are scaled by sqrt(d) and the kernel sees cosine similarities
+        scale = math.sqrt(realism.real_target.shape[1]) if realism.real_target.ndim == 2 else 1.0
+        real = realism.real_target * scale
+        summary["kid_realism"] = _kid_entry(realism.outputs * scale, real, kid_subsets)
+        summary["kid_realism_source_reference"] = _kid_entry(realism.sources * scale, real, kid_subsets)
     return summary
 
 
@@ -208,6 +236,7 @@ class RealPhotos:
     recognised: np.ndarray  # (n,) float, 1.0 or 0.0: the parser's success test
     shape_recognised: np.ndarray  # (n,) float, 1.0 or 0.0
     family_recognised: np.ndarray | None = None  # (n,): the garment judge gives the domain's family
+    realism: np.ndarray | None = None  # (n, D'): the realism encoder's embeddings (None without an encoder)
 
     def summary(self, shape: bool = False, parser: bool = False) -> dict:
         """The ceiling of the success figure (the garment judge's when there is one), or of the parser's tests."""
@@ -219,16 +248,20 @@ class RealPhotos:
 
 def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judging real photos",
                       progress: bool = True, batch_size: int = 8, domain: str | None = None,
-                      garment: GarmentJudge | None = None, landmarks: LandmarkSource | None = None) -> RealPhotos:
+                      garment: GarmentJudge | None = None, landmarks: LandmarkSource | None = None,
+                      realism: RealismEncoder | None = None) -> RealPhotos:
     """Embeddings of real target photos and whether the judge recognises each one's category (with ``domain``,
     e.g. 'jeans+pants', any category of the domain counts, as it does for translations into it); with a garment
-    judge, also whether it gives each photo the domain's family (the success figure's ceiling)."""
-    embeddings, recognised, shape_recognised, family = [], [], [], []
+    judge, also whether it gives each photo the domain's family (the success figure's ceiling); with a realism
+    encoder, its embeddings too (the second KID's reference)."""
+    embeddings, recognised, shape_recognised, family, realism_emb = [], [], [], [], []
     landmarks = landmarks or LandmarkSource()
     vote = _ids(GARMENT_VOTE)
     for start in tqdm(range(0, len(records), batch_size), desc=desc, disable=not progress, leave=False):
         chunk = records[start:start + batch_size]
         images = [load_image(r.path("image")) for r in chunk]
+        if realism is not None:
+            realism_emb.append(realism.embed(images))
         if garment is not None:
             probs = garment.classify(images, [landmarks.points(r, img)[0] for r, img in zip(chunk, images,
                                                                                             strict=True)])
@@ -246,24 +279,32 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
     dim = judge.model.embedding_dim
     return RealPhotos(np.stack(embeddings) if embeddings else np.zeros((0, dim), np.float32),
                       np.array(recognised, dtype=np.float64), np.array(shape_recognised, dtype=np.float64),
-                      np.array(family, dtype=np.float64) if garment is not None else None)
+                      np.array(family, dtype=np.float64) if garment is not None else None,
+                      (np.concatenate(realism_emb) if realism_emb else np.zeros((0, realism.embedding_dim),
+                                                                                 np.float32))
+                      if realism is not None else None)
 
 
 def evaluate(translate: Translate, records: Sequence[Record], target_category: str, judge: Judge,
              real_target: RealPhotos, fabric: Image.Image | None = None, progress: bool = True,
              kid_subsets: int = 100, garment: GarmentJudge | None = None,
-             landmarks: LandmarkSource | None = None, people: PeopleScorer | None = None) -> EvalResult:
+             landmarks: LandmarkSource | None = None, people: PeopleScorer | None = None,
+             realism: RealismEncoder | None = None) -> EvalResult:
     """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions).
 
     ``garment``: the garment judge deciding ``success`` (without it the parser's vote does); ``landmarks``: where
     the source photos' landmarks come from (default: predicted); ``people``: scores each person of records that
-    list their people (``extra["people"]``, the composites), summed up in ``summary["people"]``."""
+    list their people (``extra["people"]``, the composites), summed up in ``summary["people"]``; ``realism``: the
+    realism encoder for ``kid_realism`` (needs ``real_target.realism``; without either the key is None)."""
     if not records:
         raise DataError("no test images to evaluate")
+    if realism is not None and real_target.realism is None:
+        raise DataError("the realism encoder needs the real target photos' realism embeddings "
+                        "(judge_real_photos(..., realism=encoder))")
     target_class = judge_classes_for(target_category)
     target_family = family_index(target_category) if garment is not None else -1
     landmarks = landmarks or LandmarkSource()
-    rows, thumbs, out_emb, src_emb = [], {}, [], []
+    rows, thumbs, out_emb, src_emb, realism_pairs = [], {}, [], [], []
     failures = 0
     for record in tqdm(records, desc="evaluating", disable=not progress):
         image = load_image(record.path("image"))
@@ -300,12 +341,18 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         thumbs[record.key] = (_thumb(image), _thumb(output), _thumb(colorize(output_parse.labels)))
         out_emb.append(output_parse.embedding)
         src_emb.append(source_parse.embedding)
+        if realism is not None:
+            realism_pairs.append(realism.embed([image, output]))
     if failures == len(records):
         raise DataError(f"every translation failed; the first error: {rows[0]['error']}")
     dim = judge.model.embedding_dim
     out_arr = np.stack(out_emb) if out_emb else np.zeros((0, dim), np.float32)
     src_arr = np.stack(src_emb) if src_emb else np.zeros((0, dim), np.float32)
-    summary = summarise(rows, out_arr, src_arr, real_target.embeddings, kid_subsets)
+    realism_emb = None
+    if realism is not None and real_target.realism is not None:
+        pairs = np.stack(realism_pairs) if realism_pairs else np.zeros((0, 2, realism.embedding_dim), np.float32)
+        realism_emb = RealismEmbeddings(outputs=pairs[:, 1], sources=pairs[:, 0], real_target=real_target.realism)
+    summary = summarise(rows, out_arr, src_arr, real_target.embeddings, kid_subsets, realism=realism_emb)
     summary["success_judge"] = "garment judge" if garment is not None else "parser"
     summary["real_target_recognised"] = real_target.summary()
     summary["real_target_parser_recognised"] = real_target.summary(parser=True)
