@@ -21,7 +21,7 @@ from designgan.pipeline import (
     strip_offsets,
     strips_cover,
 )
-from designgan.pipeline.people import MAX_WINDOWS
+from designgan.pipeline.people import MAX_SMALL_WINDOWS, MAX_WINDOWS, SMALL_WINDOW_HEIGHTS, small_window_boxes
 
 
 def test_strips_are_capped_and_spread_over_the_whole_width():
@@ -62,8 +62,11 @@ def test_a_long_thin_photo_reaches_the_landmark_network_a_few_strips_at_a_time(p
     with pytest.raises(NoPersonError):
         pipe(Image.new("RGB", (60000, 120)), to="skirt")
     assert max(predictor.calls) <= 2 * STRIP_BATCH
-    # the default detector's windows and the whole photo, nothing more (nobody found: no second pass)
-    assert sum(predictor.calls) == 2 * (MAX_WINDOWS + 1)
+    # the default detector's windows and the whole photo, then (nobody found) the smaller windows of each height,
+    # nothing more (nobody found: no second pass)
+    small = sum(len(small_window_boxes(60000, 120, share)) for share in SMALL_WINDOW_HEIGHTS)
+    assert 0 < small <= len(SMALL_WINDOW_HEIGHTS) * MAX_SMALL_WINDOWS
+    assert sum(predictor.calls) == 2 * (MAX_WINDOWS + 1 + small)
 
 
 @pytest.fixture(scope="module")

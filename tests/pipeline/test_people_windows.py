@@ -11,6 +11,7 @@ from PIL import Image
 
 from designgan.eval.people_eval import detection_figures
 from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
+from designgan.landmarks.regions import person_box
 from designgan.pipeline.people import (
     DEFAULT_DETECTOR,
     MAX_WINDOWS,
@@ -112,3 +113,34 @@ def test_wide_photos_get_windows_a_third_of_a_window_apart():
     boxes = window_boxes(1000, 400)  # windows 180 px wide, at most a third of that (60 px) apart
     steps = {b[0] - a[0] for a, b in itertools.pairwise(boxes)}
     assert boxes[0][0] == 0 and boxes[-1][2] == 1000 and max(steps) <= round(180 / 3) + 1
+
+
+def test_small_windows_tile_the_photo_and_stay_bounded():
+    from designgan.pipeline.people import small_window_boxes
+
+    boxes = small_window_boxes(900, 1000, 0.5)
+    assert all(y1 - y0 == 500 and x1 - x0 == round(WINDOW_ASPECT * 500) for x0, y0, x1, y1 in boxes)
+    assert min(b[0] for b in boxes) == 0 and max(b[2] for b in boxes) == 900  # edge to edge, across
+    assert min(b[1] for b in boxes) == 0 and max(b[3] for b in boxes) == 1000  # and down
+    assert len(small_window_boxes(20000, 1000, 0.4)) <= 24  # a panorama gets fewer, further apart
+    assert small_window_boxes(10, 10, 0.4) == []
+
+
+@needs_landmarks
+def test_a_person_small_in_the_frame_is_found(monkeypatch):
+    """A person filling 55% of a studio-grey photo's height: not found whole or in full-height windows, found in
+    the smaller windows read when nobody else is."""
+    import designgan.pipeline.people as people
+
+    photo = Image.open(Path(__file__).resolve().parents[1] / "fixtures" / "ccp_mini" / "photos" / "0026.jpg")
+    small = photo.convert("RGB").resize((round(photo.width * 0.55), round(photo.height * 0.55)))
+    canvas = Image.new("RGB", photo.size, (235, 235, 235))
+    x0, y0 = (canvas.width - small.width) // 2, canvas.height - small.height
+    canvas.paste(small, (x0, y0))
+    predictor = LandmarkPredictor.load()
+    found = [p for p in detect_people(predictor, canvas, "windows") if p.found]
+    assert found
+    bx0, by0, bx1, _ = person_box(found[0].points)
+    assert bx0 >= x0 - 20 and by0 >= y0 - 40 and bx1 <= x0 + small.width + 20  # the pasted person
+    monkeypatch.setattr(people, "SMALL_WINDOW_HEIGHTS", ())
+    assert not any(p.found for p in detect_people(predictor, canvas, "windows"))  # without them: nobody
