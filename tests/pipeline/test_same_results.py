@@ -9,7 +9,8 @@ source reference became the fabric square at the garment's top centre instead of
 between trouser legs (``pipeline.texture.source_texture_patch``); and again (2026-11-30) when the bundled models
 became the second rendered prior (``prior_renderer``: soft shaded shapes, row-wise background fill, the photo's skin
 colour, no test-time refinement after it; the pipeline runs frame models on a square frame and the segmenter on a
-square one too). Per case it holds the SHA-256 of the
+square one too), and once more the same day when the prior's box blurs became separable (float rounding only:
+every case's 1/16 thumbnail identical, full-resolution hashes changed). Per case it holds the SHA-256 of the
 full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).
 

@@ -73,6 +73,19 @@ def _row_edges(hole: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     return left, right, cols
 
 
+def box_blur(image: torch.Tensor, k: int) -> torch.Tensor:
+    """The mean over each pixel's k x k neighbourhood (edges replicated), as a row pass then a column pass: 2 k
+    additions per pixel instead of k^2 (the 11 x 11 blur of the fill's detail was 40% of the prior's time)."""
+    padded = F.pad(image, [k // 2] * 4, mode="replicate")
+    return F.avg_pool2d(F.avg_pool2d(padded, (1, k), stride=1), (k, 1), stride=1)
+
+
+def dilate(mask: torch.Tensor, k: int) -> torch.Tensor:
+    """``mask`` (B, C, H, W) grown by a k x k square (k odd), as a row pass then a column pass."""
+    return F.max_pool2d(F.max_pool2d(mask, (1, k), stride=1, padding=(0, k // 2)), (k, 1), stride=1,
+                        padding=(k // 2, 0))
+
+
 def mirror_columns(hole: torch.Tensor) -> torch.Tensor:
     """For each pixel of ``hole`` (B, 1, H, W), the column ``(B, 1, H, W)`` long of its mirror image across the
     nearer edge of the hole on its row (a pixel 3 columns inside the left edge reads 3 columns outside it);
@@ -117,7 +130,7 @@ def inpaint(image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
     fading out over 0.08 W, so the fill is not a flat smear."""
     smooth = fill_along_rows(image, hole)
     k = max(3, 2 * round(0.02 * image.shape[-2]) + 1)
-    detail = smooth - F.avg_pool2d(F.pad(smooth, [k // 2] * 4, mode="replicate"), k, stride=1)
+    detail = smooth - box_blur(smooth, k)
     source = mirror_columns(hole)
     mirrored = detail.gather(-1, source.expand(-1, image.shape[1], -1, -1))
     cols = torch.arange(image.shape[-1], device=image.device)
@@ -193,8 +206,7 @@ def flattened(patch: torch.Tensor) -> torch.Tensor:
     tiled, while the weave and a small print are what the fabric is."""
     t = patch.shape[-1]
     k = max(3, 2 * (t // 6) + 1)
-    blur = F.avg_pool2d(F.pad(patch, [k // 2] * 4, mode="replicate"), k, stride=1)
-    return patch - blur + patch.mean(dim=(-2, -1), keepdim=True)
+    return patch - box_blur(patch, k) + patch.mean(dim=(-2, -1), keepdim=True)
 
 
 def shaded(colour: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
@@ -236,7 +248,7 @@ class PriorRenderer(nn.Module):
         xy, seen = landmark_peaks(attention[:, 1:], self.heatmap_names)
         grid = self._grid(h, w, x.device)
         pose = self._pose(xy, seen, garment, (h, w))
-        hole = F.max_pool2d(garment, 2 * self._grow(h) + 1, stride=1, padding=self._grow(h))
+        hole = dilate(garment, 2 * self._grow(h) + 1)
         canvas = inpaint(x, hole)
         if self.target_family == "skirt":
             colour = self.skin_colour(x, garment[:, 0], xy, seen)
@@ -311,8 +323,8 @@ class PriorRenderer(nn.Module):
         b = knees.shape[0]
         distance, u = tapered_segments(grid, start, ankles, knees.new_full((b, 2), 0.05 * h),
                                        knees.new_full((b, 2), 0.032 * h))
-        nearest = distance.argmin(dim=1, keepdim=True)
-        return coverage(distance.amin(dim=1, keepdim=True)), u.gather(1, nearest)
+        nearest = distance.min(dim=1, keepdim=True)
+        return coverage(nearest.values), u.gather(1, nearest.indices)
 
     @staticmethod
     def _skirt(grid: torch.Tensor, pose: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -350,8 +362,8 @@ class PriorRenderer(nn.Module):
         u_band = ((x - cx).abs() / half[..., None]).clamp(max=1)[:, None]
         distance = torch.cat([upper, lower, band], dim=1)
         u = torch.cat([u_upper, u_lower, u_band], dim=1)
-        nearest = distance.argmin(dim=1, keepdim=True)
-        return coverage(distance.amin(dim=1, keepdim=True)), u.gather(1, nearest)
+        nearest = distance.min(dim=1, keepdim=True)
+        return coverage(nearest.values), u.gather(1, nearest.indices)
 
     @staticmethod
     def _bare_legs(image: torch.Tensor, garment: torch.Tensor, grid: torch.Tensor, pose: dict[str, torch.Tensor],
@@ -371,8 +383,7 @@ class PriorRenderer(nn.Module):
         hands = ((grid[None, None] - xy[:, WRISTS, None, None]).norm(dim=-1) <= 0.07 * h) & seen[:, WRISTS, None, None]
         bare = skin_pixels(image)[:, None] & (garment < 0.5) & (reach < 0) & rows[:, None] & ~hands.any(dim=1)[:, None]
         k = max(3, 2 * round(0.01 * h) + 1)  # a morphological closing (fills the specks), then a soft edge
-        grown = F.max_pool2d(bare.float(), k, stride=1, padding=k // 2)
-        closed = -F.max_pool2d(-grown, k, stride=1, padding=k // 2)
+        closed = -dilate(-dilate(bare.float(), k), k)
         return F.avg_pool2d(closed, k, stride=1, padding=k // 2, count_include_pad=False)
 
     def _fabric(self, image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor], u: torch.Tensor
