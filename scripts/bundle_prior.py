@@ -13,22 +13,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from designgan.landmarks.schema import BODY_NAMES
-from designgan.models import build_generator
-from designgan.pipeline import TranslatorConfig, TranslatorSpec
+from designgan.pipeline import TranslatorSpec, build_generators, prior_config
 from designgan.pipeline.weights import save_translator
 
 MODELS = {"jeans2skirt": ("jeans", "skirt"), "pants2skirt": ("pants", "skirt")}
-
-
-def prior_config() -> TranslatorConfig:
-    config = TranslatorConfig()
-    config.model.generator = "prior_renderer"
-    config.model.prior_families = ["trousers", "skirt"]
-    config.data.size = (256, 128)
-    config.data.frame = "lower"
-    config.data.heatmap_names = list(BODY_NAMES)
-    return config.validate()
 
 
 def main() -> None:
@@ -36,8 +24,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("src/designgan/weights"))
     args = parser.parse_args()
     config = prior_config()
-    generators = {key: build_generator(config.model, config.attention_channels, config.heatmap_names, into)
-                  for key, into in (("G_AB", "b"), ("G_BA", "a"))}
+    generators = build_generators(config)
     for name, domains in MODELS.items():
         path = save_translator(TranslatorSpec(name, domains, config), generators, args.out / f"{name}.safetensors")
         print(f"wrote {path} and {path.with_suffix('.json')}")

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from designgan.config import to_dict
 from designgan.io import atomic_path
 from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
 
@@ -82,6 +83,16 @@ class SupervisedLoop:
         # the time budget is spent (the epochs' end is checked on its own, so a resumed run may be given more)
         self.out_of_time = False
         self._epoch_stats: dict[str, list[float]] = {}  # per-batch figures of the epoch in progress
+
+    @classmethod
+    def for_run(cls, model: nn.Module, optimizer: torch.optim.Optimizer, config: Any, pool: torch.Tensor,
+                out_dir: Path, lr_floor: float, log: Callable[[str], None] = print) -> SupervisedLoop:
+        """The loop of a trainer run into ``out_dir``: its config (a dataclass with :class:`Schedule`'s fields and
+        ``seed``) gives the schedule and the shuffling generator's seed and is recorded in the checkpoint,
+        ``out_dir/last.pt``."""
+        return cls(model, optimizer, Schedule.from_config(config, lr_floor), pool,
+                   torch.Generator().manual_seed(config.seed), checkpoint=Path(out_dir) / "last.pt",
+                   config=to_dict(config), log=log)
 
     # -- checkpoints ---------------------------------------------------------------------------------------------
 

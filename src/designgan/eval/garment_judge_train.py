@@ -25,7 +25,7 @@ from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeN
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import write_json_atomic
 from designgan.landmarks.ccp_points import ccp_landmarks
-from designgan.supervised import Schedule, SupervisedLoop
+from designgan.supervised import SupervisedLoop
 
 
 @dataclass
@@ -97,10 +97,7 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
     torch.manual_seed(config.seed)
     model = GarmentJudgeNet(GarmentJudgeConfig(widths=tuple(config.widths), dropout=config.dropout))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = Schedule.from_config(config, lr_floor=0.01)
-    loop = SupervisedLoop(model, opt, schedule, torch.arange(len(train_set)),
-                          torch.Generator().manual_seed(config.seed), checkpoint=out_dir / "last.pt",
-                          config=to_dict(config), log=log)
+    loop = SupervisedLoop.for_run(model, opt, config, torch.arange(len(train_set)), out_dir, lr_floor=0.01, log=log)
     if resume:
         loop.resume()
 

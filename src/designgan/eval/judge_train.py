@@ -24,7 +24,7 @@ from designgan.eval.judge_data import IGNORE, JudgeSamples, judge_split, make_ba
 from designgan.eval.judge_model import JudgeModelConfig, JudgeNet, create_judge_model
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
 from designgan.io import write_json_atomic
-from designgan.supervised import Schedule, SupervisedLoop
+from designgan.supervised import SupervisedLoop
 
 
 @dataclass
@@ -105,10 +105,7 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
                               f"({str(exc).splitlines()[0]})") from None
         log(f"starting from {config.init_weights}")
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = Schedule.from_config(config, lr_floor=0.01)
-    loop = SupervisedLoop(model, opt, schedule, torch.arange(len(train_set)),
-                          torch.Generator().manual_seed(config.seed), checkpoint=out_dir / "last.pt",
-                          config=to_dict(config), log=log)
+    loop = SupervisedLoop.for_run(model, opt, config, torch.arange(len(train_set)), out_dir, lr_floor=0.01, log=log)
     if resume:
         loop.resume()
 

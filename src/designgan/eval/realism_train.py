@@ -29,7 +29,7 @@ from designgan.data.augment import photometric_jitter, random_affines
 from designgan.errors import DataError
 from designgan.eval.realism import INPUT_SIZE, RealismConfig, RealismNet, export_weights, photo_tensor
 from designgan.io import load_image, write_json_atomic
-from designgan.supervised import Schedule, SupervisedLoop
+from designgan.supervised import SupervisedLoop
 
 HELDOUT_SEED = 1234  # the held-out views are the same at every evaluation, so the curve compares like with like
 
@@ -148,10 +148,7 @@ def train_realism(ccp_root: str | Path, out_dir: str | Path, config: RealismTrai
     torch.manual_seed(config.seed)
     model = RealismNet(RealismConfig(widths=tuple(config.widths), projection_dim=config.projection_dim))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = Schedule.from_config(config, lr_floor=0.01)
-    loop = SupervisedLoop(model, opt, schedule, torch.arange(len(train_ids)),
-                          torch.Generator().manual_seed(config.seed), checkpoint=out_dir / "last.pt",
-                          config=to_dict(config), log=log)
+    loop = SupervisedLoop.for_run(model, opt, config, torch.arange(len(train_ids)), out_dir, lr_floor=0.01, log=log)
     resumed = loop.resume() if resume else False
     if not resumed:
         log(f"held-out retrieval accuracy before training: {retrieval_accuracy(model, held_photos, config)} "

@@ -94,25 +94,21 @@ def cyclegan_translator(run_dir: str | Path, direction: str, domains: tuple[str,
 
 
 PRIOR = "prior"  # the model name of the rendered-prior baseline (no network)
-PRIOR_FRAME_SIZE = (256, 128)
 
 
 def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None,
                      source_mask: str = "segmenter", refine_steps: int | None = None) -> Translator:
-    """The "prior only" baseline: :class:`designgan.models.prior.PriorRenderer` in place of the generators, run
-    through the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
-    from designgan.models.prior import PriorRenderer
-    from designgan.pipeline import DesignGANPipeline, TranslatorConfig, TranslatorSpec, garment_family
+    """The "prior only" baseline for any skirt/trousers pair of ``domains`` (the bundled models are it for
+    jeans/pants and skirt): :class:`designgan.models.prior.PriorRenderer` in place of the generators, run through
+    the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
+    from designgan.pipeline import DesignGANPipeline, TranslatorSpec, build_generators, garment_family, prior_config
 
-    config = TranslatorConfig()
-    config.data.frame, config.data.size = "lower", PRIOR_FRAME_SIZE
     families = [garment_family(d) for d in domains]
     if not all(f in ("skirt", "trousers") for f in families):
         raise DataError(f"the prior draws skirts and trousers; '{domains[0]}' <-> '{domains[1]}' is not that")
-    names = list(config.data.heatmap_names)
-    generators = {"G_AB": PriorRenderer(families[1], names), "G_BA": PriorRenderer(families[0], names)}
-    pipe = DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), generators, landmarks=landmarks,
-                             precision="fp32", source_mask=source_mask)
+    config = prior_config(families)
+    pipe = DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), build_generators(config),
+                             landmarks=landmarks, precision="fp32", source_mask=source_mask)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
 

@@ -21,7 +21,7 @@ from designgan.landmarks.metrics import pck_by_group
 from designgan.landmarks.model import LandmarkNet, create_landmark_model
 from designgan.landmarks.predict import export_weights, predict_letterboxed
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
-from designgan.supervised import Schedule, SupervisedLoop
+from designgan.supervised import SupervisedLoop
 
 
 @dataclass
@@ -96,9 +96,7 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
                      + [torch.nonzero(has_garment).flatten()] * (config.garment_oversample - 1))
     channel_weight = torch.ones(len(LANDMARK_NAMES))
     channel_weight[len(BODY_NAMES):] = config.garment_loss_weight
-    schedule = Schedule.from_config(config, lr_floor=0.02)
-    loop = SupervisedLoop(model, opt, schedule, pool, torch.Generator().manual_seed(config.seed),
-                          checkpoint=out_dir / "last.pt", config=to_dict(config), log=log)
+    loop = SupervisedLoop.for_run(model, opt, config, pool, out_dir, lr_floor=0.02, log=log)
     if resume:
         loop.resume()
 

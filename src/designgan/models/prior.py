@@ -311,13 +311,13 @@ class PriorRenderer(nn.Module):
         waist = torch.where(first < h, first, usual).clamp(usual - 0.04 * h, usual + 0.02 * h)
         return {"centre": centre, "hips": hips, "knees": knees, "ankles": ankles, "half": half,
                 "waist": waist, "knee_y": knee_y,
-                "crotch": centre[:, 1] + 0.3 * (knee_y - centre[:, 1]), "height": torch.tensor(float(h))}
+                "crotch": centre[:, 1] + 0.3 * (knee_y - centre[:, 1])}
 
     @staticmethod
     def _lower_legs(grid: torch.Tensor, pose: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Coverage and across-limb coordinate ``(B, 1, H, W)`` of the two legs from just above the knee to the
         ankle (calf radius 0.05 h tapering to 0.032 h at the ankle)."""
-        h = float(pose["height"])
+        h = grid.shape[0]
         knees, ankles = pose["knees"], pose["ankles"]
         start = knees + (knees - ankles) * 0.1
         b = knees.shape[0]
@@ -330,7 +330,7 @@ class PriorRenderer(nn.Module):
     def _skirt(grid: torch.Tensor, pose: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """A knee-length A-line skirt: waist (the body's width) flaring 1.35x to a hem that curves 0.025 h down
         in the middle; coverage and the across-skirt coordinate ``(B, 1, H, W)``."""
-        h = float(pose["height"])
+        h = grid.shape[0]
         cx, top = pose["centre"][:, 0, None, None], pose["waist"][:, None, None]
         hem = (pose["knee_y"] + 0.03 * h)[:, None, None]
         top_half = pose["half"][:, None, None]

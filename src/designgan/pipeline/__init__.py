@@ -82,7 +82,7 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
         strip_offsets,
         strips_cover,
     )
-    from designgan.pipeline.spec import TranslatorConfig, TranslatorSpec
+    from designgan.pipeline.spec import PRIOR_FRAME_SIZE, TranslatorConfig, TranslatorSpec, prior_config
     from designgan.pipeline.texture import (
         fabric_patch,
         patch_operator,
@@ -90,7 +90,13 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
         source_texture_patch,
         tile_texture,
     )
-    from designgan.pipeline.weights import load_generators, load_translator, run_config, save_translator
+    from designgan.pipeline.weights import (
+        build_generators,
+        load_generators,
+        load_translator,
+        run_config,
+        save_translator,
+    )
 
 # name -> the module defining it (a bare name is a module of this package)
 _EXPORTS = {
@@ -99,6 +105,7 @@ _EXPORTS = {
     "MAX_STRIPS": "people",
     "OUTPUT_PNG_LEVEL": "files",
     "PERSON_MARGIN": "geometry",
+    "PRIOR_FRAME_SIZE": "spec",
     "SAVED_STEM": "bundled",
     "SHORTS_CATEGORIES": "designgan.landmarks.regions",
     "SKIRT_CATEGORIES": "designgan.landmarks.regions",
@@ -119,6 +126,7 @@ _EXPORTS = {
     "TranslatorSpec": "spec",
     "_resample": "compose",
     "body_garment_mask": "designgan.landmarks.regions",
+    "build_generators": "weights",
     "bundled_model_domains": "bundled",
     "bundled_models": "bundled",
     "collect_inputs": "files",
@@ -140,6 +148,7 @@ _EXPORTS = {
     "patch_operator": "texture",
     "person_box": "designgan.landmarks.regions",
     "polygon_mask": "designgan.landmarks.regions",
+    "prior_config": "spec",
     "read_landmark_lines": "files",
     "refine_texture": "texture",
     "run_config": "weights",
@@ -154,15 +163,18 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "LANDMARK_CONFIDENCE", "LOWER_CATEGORIES", "MAX_STRIPS", "OUTPUT_PNG_LEVEL", "PERSON_MARGIN", "SAVED_STEM",
+    "LANDMARK_CONFIDENCE", "LOWER_CATEGORIES", "MAX_STRIPS", "OUTPUT_PNG_LEVEL", "PERSON_MARGIN", "PRIOR_FRAME_SIZE",
+    "SAVED_STEM",
     "SHORTS_CATEGORIES", "SKIRT_CATEGORIES", "STRIP_ASPECT", "STRIP_BATCH", "TORSO_NAMES", "TRANSLATOR_FORMAT",
     "TROUSER_CATEGORIES", "WEIGHTS_DIR", "WIDE_PHOTO", "AlreadyTargetError", "DesignGANPipeline", "Job",
     "NoPersonError", "Person",
     "PersonEdit", "PipelineOutput", "TranslatorConfig", "TranslatorSpec", "_resample", "body_garment_mask",
+    "build_generators",
     "bundled_model_domains", "bundled_models", "collect_inputs", "compose_photo", "crop_box", "crop_padded",
     "default_model", "detect_people", "fabric_patch", "find_people", "garment_family", "garment_polygon",
     "garment_region", "inference_threads", "load_generators", "load_translator", "merge_people", "output_paths",
-    "patch_operator", "person_box", "polygon_mask", "read_landmark_lines", "refine_texture", "run_config",
+    "patch_operator", "person_box", "polygon_mask", "prior_config", "read_landmark_lines", "refine_texture",
+    "run_config",
     "safe_name", "save_translator", "separable_edit_alpha", "source_texture_patch", "strip_offsets",
     "strips_cover", "tile_texture", "translate_files",
 ]

@@ -395,9 +395,12 @@ class DesignGANPipeline:
                 # training), so the new garment keeps the old texture
                 texture = (tile_texture(fabric, (mh, mw)) if fabric is not None
                            else garment_texture(image.clamp(-1, 1)[None], garment[None])[0][0])
-            skin = photo_skin_colour(rgb, person.points)
+            skin = None
+            if self.paints_prior:  # only a prior paints skin: read it off the photo (NaN: none seen)
+                colour = photo_skin_colour(rgb, person.points)
+                skin = torch.full((3,), torch.nan) if colour is None else torch.from_numpy(colour)
             jobs.append(Job(index, PersonEdit(person, box, polygon, frame), image.clamp(-1, 1), torch.cat(channels),
-                            texture, torch.full((3,), torch.nan) if skin is None else torch.from_numpy(skin)))
+                            texture, skin))
             if given_mask is not None:
                 break  # one given mask describes the photo's garment; it is edited once
         if not jobs and already:

@@ -115,7 +115,7 @@ class Job:
     image: torch.Tensor  # (3, h, w) in [-1, 1], model resolution
     attention: torch.Tensor  # (C, h, w)
     texture: torch.Tensor | None = None
-    skin: torch.Tensor | None = None  # (3,) in [-1, 1], NaN where unknown: the person's skin colour
+    skin: torch.Tensor | None = None  # (3,) in [-1, 1], NaN where unknown: the skin colour, for a prior
     output: torch.Tensor | None = None  # (3, h, w) in [-1, 1]
     mask: torch.Tensor | None = None  # (1, h, w) probability
 

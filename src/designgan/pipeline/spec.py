@@ -107,6 +107,19 @@ class TranslatorConfig:
         return attention_channels(self.model, len(self.heatmap_names))
 
 
+PRIOR_FRAME_SIZE = (256, 128)  # the rendered prior's lower-body frame (the pipeline runs it as wide as high)
+
+
+def prior_config(families: Sequence[str] = ("trousers", "skirt")) -> TranslatorConfig:
+    """The rendered prior as a translator (what the bundled models are): generator ``prior_renderer`` drawing
+    ``families`` (domain a's garment family, then domain b's) in the lower-body frame."""
+    config = TranslatorConfig()
+    config.model.generator = "prior_renderer"
+    config.model.prior_families = list(families)
+    config.data.frame, config.data.size = "lower", PRIOR_FRAME_SIZE
+    return config.validate()
+
+
 @dataclass
 class TranslatorSpec:
     """What a translator needs at inference, read from a run's ``config.yaml`` or a saved model's JSON."""

@@ -58,10 +58,15 @@ def _find_dataset_domains(root: Path, run_dir: Path) -> tuple[str, str] | None:
     return None
 
 
+def build_generators(config: TranslatorConfig) -> dict[str, nn.Module]:
+    """``G_AB`` (into domain b) and ``G_BA`` (into domain a) as ``config`` describes them, untrained."""
+    return {key: build_generator(config.model, config.attention_channels, config.heatmap_names, into)
+            for key, into in (("G_AB", "b"), ("G_BA", "a"))}
+
+
 def _build_pair(config: TranslatorConfig, flat: dict[str, torch.Tensor], prefix: str, where: str
                 ) -> dict[str, nn.Module]:
-    generators = {key: build_generator(config.model, config.attention_channels, config.heatmap_names, into)
-                  for key, into in (("G_AB", "b"), ("G_BA", "a"))}
+    generators = build_generators(config)
     load_model_state({f"{prefix}{k}": g for k, g in generators.items()}, flat, where)
     return generators
 
