@@ -259,3 +259,66 @@ def test_shipped_garment_judge_on_ccp_heldout_photos(tmp_path):
                              progress=False)
     scores = heldout_scores(GarmentJudge.load().model, samples)
     assert scores["n"] >= 90 and scores["accuracy"] >= 0.85
+
+
+def test_drawn_tights_cover_only_bare_legs_below_the_hips_and_keep_the_family():
+    from designgan.eval.garment_judge_data import LEGWEAR, SKIN, legwear_overlay
+
+    images = torch.full((4, 3, 20, 10), 0.8)
+    labels = torch.zeros((4, 20, 10), dtype=torch.uint8)
+    labels[:, 2:6, 2:8] = SKIN  # a bare arm above the hips
+    labels[:, 12:20, 2:4] = SKIN  # bare legs below them
+    labels[:, 10:12, :] = 3  # skirt
+    out, out_labels = legwear_overlay(images, labels, hip_row=9, share=1.0, generator=torch.Generator().manual_seed(0))
+    legs = torch.zeros((20, 10), dtype=torch.bool)
+    legs[12:20, 2:4] = True
+    assert (out_labels[:, legs] == LEGWEAR).all() and (out_labels[:, ~legs] == labels[:, ~legs]).all()
+    assert (out[:, :, legs] != 0.8).any(dim=1).all() and torch.equal(out[:, :, ~legs], images[:, :, ~legs])
+    same, same_labels = legwear_overlay(images, labels, 9, share=0.0, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(same, images) and torch.equal(same_labels, labels)
+
+
+def test_an_ensemble_averages_its_members_and_round_trips_through_its_weights_file(tmp_path):
+    from designgan.eval.garment_judge_model import GarmentJudgeEnsemble
+    from designgan.eval.garment_judge_train import ensemble_garment_judges
+
+    config = GarmentJudgeConfig(widths=(4, 8, 8, 8, 8))
+    members = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        members.append(GarmentJudgeNet(config).eval())
+    ensemble = GarmentJudgeEnsemble(members).eval()
+    x = torch.rand(3, 3, *FRAME_SIZE)
+    with torch.no_grad():
+        mean = torch.stack([m(x).softmax(-1) for m in members]).mean(0)
+        assert torch.allclose(ensemble(x).softmax(-1), mean, atol=1e-6)
+    path = tmp_path / "ensemble.safetensors"
+    export_weights(ensemble, path, {"note": "test"})
+    loaded, meta = load_weights(path)
+    assert isinstance(loaded, GarmentJudgeEnsemble) and len(loaded.members) == 2 and meta["model"]["members"] == 2
+    with torch.no_grad():
+        assert torch.allclose(loaded(x).softmax(-1), mean, atol=2e-3)  # fp16 weights
+    with pytest.raises(ValueError, match="same config"):
+        GarmentJudgeEnsemble([members[0], GarmentJudgeNet(GarmentJudgeConfig(widths=(4, 8, 8, 8, 16)))])
+    with pytest.raises(DataError, match="at least two"):
+        ensemble_garment_judges(tmp_path, [path], tmp_path / "out.safetensors", tmp_path / "lm.jsonl")
+
+
+def test_audited_ceiling_leaves_out_photos_whose_tag_did_not_hold_up():
+    from types import SimpleNamespace
+
+    from designgan.eval.garment_eval import AUDIT, audited_ceiling
+
+    audit = {"audited": {"skirt": ["1", "2", "3", "4"]},
+             "verdicts": {"skirt": {"3": {"verdict": "wrong"}, "4": {"verdict": "unclear"}}}}
+    records = [SimpleNamespace(id=i) for i in ("1", "2", "3", "4")]
+    probs = np.array([[0.1, 0.9, 0.0], [0.8, 0.2, 0.0], [0.9, 0.1, 0.0], [0.9, 0.1, 0.0]])
+    row = audited_ceiling(records, probs, "skirt", audit)
+    assert row["success"] == 0.5 and row["n"] == 2 and row["left_out"] == {"unclear": 1, "wrong": 1}
+    assert audited_ceiling([*records, SimpleNamespace(id="5")], np.vstack([probs, probs[:1]]), "skirt", audit) is None
+    assert audited_ceiling(records, probs, "jeans", audit) is None
+    shipped = json.loads(AUDIT.read_text())  # the shipped audit: every jeans / skirt CCP test photo, verdicts inside
+    assert len(shipped["audited"]["jeans"]) == 87 and len(shipped["audited"]["skirt"]) == 311
+    for category, verdicts in shipped["verdicts"].items():
+        assert set(verdicts) <= set(shipped["audited"][category])
+        assert {v["verdict"] for v in verdicts.values()} <= {"wrong", "unclear"}

@@ -130,6 +130,23 @@ def judge_train_garment_cmd(
     typer.echo(json.dumps(scores, indent=2))
 
 
+@judge_app.command("ensemble-garment")
+def judge_ensemble_garment_cmd(
+    members: Annotated[list[Path], typer.Argument(help="Trained garment judge weights (.safetensors), same config.")],
+    export: Annotated[Path, typer.Option(help="Where to write the ensemble's fp16 weights (and .json sidecar).")],
+    ccp_root: CcpRoot = DEFAULT_CCP,
+    landmarks_cache: Annotated[Path, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level "
+                                                  "photos (JSON lines; made if missing).")] = Path(
+                                                      "runs/garment_judge/ccp_landmarks.jsonl"),
+) -> None:
+    """Average garment judges trained from different seeds into one judge; prints its held-out scores."""
+    from designgan.eval.garment_judge_train import ensemble_garment_judges
+
+    scores = ensemble_garment_judges(ccp_root, members, export, landmarks_cache,
+                                     log=lambda msg: typer.echo(msg, err=True))
+    typer.echo(json.dumps(scores, indent=2))
+
+
 @judge_app.command("train-realism")
 def judge_train_realism_cmd(
     ccp_root: CcpRoot = DEFAULT_CCP,
@@ -171,6 +188,10 @@ def judge_ceiling_cmd(
     for domain, row in result.items():
         typer.echo(f"{domain} {row['category']:<12} success {row['success']}  (n={row['n']}, predicted "
                    + ", ".join(f"{k} {v}" for k, v in row["predicted"].items()) + ")")
+        if "audited" in row:
+            audited = row["audited"]
+            typer.echo(f"  on the photos whose tag held up: {audited['success']} (n={audited['n']}; left out "
+                       + ", ".join(f"{k} {v}" for k, v in audited["left_out"].items()) + ")")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from PIL import Image
 
 from designgan.errors import DataError
 from designgan.eval.garment_family import FAMILIES
-from designgan.eval.garment_judge_model import GarmentJudgeNet, model_from_config
+from designgan.eval.garment_judge_model import JudgeNetwork, model_from_config
 from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
 from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
@@ -64,7 +64,7 @@ def frame_crop(image: Image.Image, points: Points) -> np.ndarray:
 
 
 class GarmentJudge:
-    def __init__(self, model: GarmentJudgeNet, flip_test: bool = True, meta: dict | None = None):
+    def __init__(self, model: JudgeNetwork, flip_test: bool = True, meta: dict | None = None):
         self.model = model.eval()
         self.flip_test = flip_test
         self.meta = meta or {}
@@ -91,13 +91,13 @@ class GarmentJudge:
         return self.probabilities(np.stack(crops) if crops else np.zeros((0, *FRAME_SIZE, 3), np.uint8))
 
 
-def export_weights(model: GarmentJudgeNet, path: str | Path, meta: dict) -> None:
+def export_weights(model: JudgeNetwork, path: str | Path, meta: dict) -> None:
     """fp16 safetensors + a JSON sidecar (same stem) with the model config, the families and ``meta``."""
     export_sidecar_weights(model, path, "designgan-garment-judge",
                            {"families": list(FAMILIES), "frame": list(FRAME_SIZE), **meta})
 
 
-def load_weights(path: str | Path | None = None) -> tuple[GarmentJudgeNet, dict]:
+def load_weights(path: str | Path | None = None) -> tuple[JudgeNetwork, dict]:
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
     return load_sidecar_weights(path, "garment judge", "garment judge config", model_from_config,  # type: ignore[return-value]
                                 "families", FAMILIES)

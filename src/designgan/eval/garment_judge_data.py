@@ -15,7 +15,7 @@ from tqdm import tqdm
 from designgan.data import CCP
 from designgan.data.augment import context_grid, photometric_jitter
 from designgan.errors import DataError
-from designgan.eval.garment_family import photo_family, pixel_lookup
+from designgan.eval.garment_family import PIXEL_CLASSES, photo_family, pixel_lookup
 from designgan.eval.garment_judge import FRAME_SIZE, GARMENT_FRAME, crop_image, crop_labels, frame_matrix
 from designgan.eval.judge_data import IGNORE
 from designgan.io import load_image
@@ -23,6 +23,7 @@ from designgan.landmarks.ccp_points import Points
 from designgan.landmarks.frame import leg_axis
 
 CONTEXT = 1.25  # context crops are this much larger than the frame, about the same centre
+SKIN, LEGWEAR = PIXEL_CLASSES.index("skin"), PIXEL_CLASSES.index("legwear")
 
 
 class GarmentSamples:
@@ -52,23 +53,56 @@ class GarmentSamples:
         self.images = torch.stack(images) if images else torch.zeros((0, 3, *self.size), dtype=torch.uint8)
         self.labels = torch.stack(labels) if labels else torch.zeros((0, *self.size), dtype=torch.uint8)
         self.families = torch.tensor(families, dtype=torch.long)
+        self.hip_row = round(context.hip_y * self.size[0])  # bare skin below it is legs (or a hanging hand)
 
     def __len__(self) -> int:
         return len(self.ids)
 
 
 def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Generator | None = None,
-               augment: bool = True, size: tuple[int, int] = FRAME_SIZE
+               augment: bool = True, size: tuple[int, int] = FRAME_SIZE, legwear: float = 0.0
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Images in [0, 1] (B, 3, h, w) in the frame, per-pixel family maps (B, h, w) with :data:`IGNORE`, family
-    ids (B,). Without ``augment``: the plain frame (the centre of the context crop)."""
+    ids (B,). Without ``augment``: the plain frame (the centre of the context crop). With ``augment``, a share
+    ``legwear`` of the photos gets tights drawn over its bare legs (:func:`legwear_overlay`)."""
     b = len(index)
+    images, labels = samples.images[index].float() / 255.0, samples.labels[index]
+    if augment and legwear:
+        images, labels = legwear_overlay(images, labels, samples.hip_row, legwear, generator)
     grid = context_grid(b, size, CONTEXT, generator, augment, scale=(0.85, 1.18), shift=0.08, rotate_deg=10.0)
-    images = F.grid_sample(samples.images[index].float() / 255.0, grid, mode="bilinear", padding_mode="zeros",
+    images = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
                            align_corners=False)
-    warped = F.grid_sample(samples.labels[index][:, None].float() + 1, grid, mode="nearest", padding_mode="zeros",
+    warped = F.grid_sample(labels[:, None].float() + 1, grid, mode="nearest", padding_mode="zeros",
                            align_corners=False)[:, 0].long()
     labels = torch.where(warped == 0, IGNORE, warped - 1)  # outside the context crop; outside the photo is IGNORE
     if augment:
         images = photometric_jitter(images, generator)
     return images, labels, samples.families[index]
+
+
+def legwear_overlay(images: torch.Tensor, labels: torch.Tensor, hip_row: int, share: float,
+                    generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Opaque or sheer tights over the bare legs of a random ``share`` of the photos: skin pixels below
+    ``hip_row`` take a dark (sometimes coloured) tint that keeps the skin's shading, and become legwear in the
+    pixel map. The family stays: a skirt over black tights is still a skirt, the judge's most common mistake
+    (two dark tubes read as trousers), and CCP has few such photos to learn it from."""
+    b = len(images)
+    u = torch.rand(b, 6, generator=generator)
+    chosen = u[:, 0] < share
+    if not bool(chosen.any()):
+        return images, labels
+    legs = (labels == SKIN)
+    legs[:, :hip_row] = False
+    legs &= chosen.view(b, 1, 1)
+    dark = 0.03 + 0.22 * u[:, 1]  # mostly black to charcoal tights ...
+    tint = dark.view(b, 1).repeat(1, 3)
+    coloured = u[:, 2] < 0.25  # ... a quarter in a colour (navy, wine, mustard, ...)
+    tint[coloured] = 0.1 + 0.6 * torch.rand(int(coloured.sum()), 3, generator=generator)
+    opacity = 0.65 + 0.35 * u[:, 3]  # sheer to opaque
+    luminance = images.mean(dim=1, keepdim=True)
+    shade = luminance / luminance.flatten(1).amax(1).clamp_min(1e-3).view(b, 1, 1, 1)
+    tights = tint.view(b, 3, 1, 1) * (0.6 + 0.8 * shade)
+    a = opacity.view(b, 1, 1, 1) * legs[:, None]
+    images = (images * (1 - a) + tights.clamp(0, 1) * a)
+    labels = torch.where(legs, LEGWEAR, labels.long()).to(labels.dtype)
+    return images, labels

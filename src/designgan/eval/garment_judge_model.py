@@ -68,7 +68,41 @@ class GarmentJudgeNet(nn.Module):
         return self.forward_all(x)[0]
 
 
-def model_from_config(data: dict) -> GarmentJudgeNet:
+@dataclass(frozen=True)
+class EnsembleConfig:
+    member: GarmentJudgeConfig
+    members: int
+
+    def to_dict(self) -> dict:
+        return {"members": self.members, **self.member.to_dict()}
+
+
+class GarmentJudgeEnsemble(nn.Module):
+    """Judges of one config trained from different seeds; the answer is their averaged probabilities (returned as
+    log-probabilities, so a softmax of the output gives the average). A few hundred training photos leave each
+    judge with its own mistakes; averaging cancels part of them."""
+
+    def __init__(self, members: list[GarmentJudgeNet]):
+        super().__init__()
+        if not members or len({m.config for m in members}) != 1:
+            raise ValueError("an ensemble needs one or more judges of the same config")
+        self.members = nn.ModuleList(members)
+        self.config = EnsembleConfig(members[0].config, len(members))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        probs = torch.stack([m(x).softmax(-1) for m in self.members]).mean(0)
+        return probs.clamp_min(1e-12).log()
+
+
+JudgeNetwork = GarmentJudgeNet | GarmentJudgeEnsemble
+
+
+def model_from_config(data: dict) -> JudgeNetwork:
+    """The network a weights sidecar describes: one judge, or an ensemble (``members``: how many) of alike ones."""
     data = dict(data)
+    members = data.pop("members", None)
     data["widths"] = tuple(data.get("widths", GarmentJudgeConfig.widths))
-    return GarmentJudgeNet(GarmentJudgeConfig(**data))
+    config = GarmentJudgeConfig(**data)
+    if members is None:
+        return GarmentJudgeNet(config)
+    return GarmentJudgeEnsemble([GarmentJudgeNet(config) for _ in range(int(members))])

@@ -18,10 +18,11 @@ import torch.nn.functional as F
 
 from designgan.config import to_dict
 from designgan.data import CCP
+from designgan.errors import DataError
 from designgan.eval.garment_family import FAMILIES
-from designgan.eval.garment_judge import export_weights
+from designgan.eval.garment_judge import export_weights, load_weights
 from designgan.eval.garment_judge_data import GarmentSamples, make_batch
-from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeNet
+from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeEnsemble, GarmentJudgeNet, JudgeNetwork
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import write_json_atomic
 from designgan.landmarks.ccp_points import ccp_landmarks
@@ -40,6 +41,7 @@ class GarmentJudgeTrainConfig:
     ema_decay: float = 0.99
     pixel_weight: float = 1.0  # weight of the auxiliary per-pixel family loss
     label_smoothing: float = 0.05
+    legwear: float = 0.0  # share of training photos given drawn tights over bare legs (garment_judge_data)
     eval_every: int = 10
     seed: int = 0
     threads: int = 1
@@ -54,7 +56,7 @@ def confusion(truth: np.ndarray, pred: np.ndarray, n: int = len(FAMILIES)) -> np
 
 
 @torch.no_grad()
-def predict_samples(model: GarmentJudgeNet, samples: GarmentSamples, batch_size: int = 64) -> np.ndarray:
+def predict_samples(model: JudgeNetwork, samples: GarmentSamples, batch_size: int = 64) -> np.ndarray:
     """Flip-averaged family probabilities of every sample's plain frame."""
     model.eval()
     out = []
@@ -64,7 +66,7 @@ def predict_samples(model: GarmentJudgeNet, samples: GarmentSamples, batch_size:
     return np.concatenate(out) if out else np.zeros((0, len(FAMILIES)), np.float32)
 
 
-def heldout_scores(model: GarmentJudgeNet, samples: GarmentSamples) -> dict:
+def heldout_scores(model: JudgeNetwork, samples: GarmentSamples) -> dict:
     """Accuracy and confusion table (rows truth, columns prediction) on ``samples``."""
     truth = samples.families.numpy()
     pred = predict_samples(model, samples).argmax(1)
@@ -102,7 +104,7 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
         loop.resume()
 
     def batch_loss(index: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
-        images, pixels, families = make_batch(train_set, index, gen)
+        images, pixels, families = make_batch(train_set, index, gen, legwear=config.legwear)
         logits, pixel_logits, _ = model.forward_all(images)
         small = F.interpolate(pixels[:, None].float(), size=pixel_logits.shape[-2:], mode="nearest")[:, 0].long()
         loss = F.cross_entropy(logits, families, weight=weights, label_smoothing=config.label_smoothing)
@@ -123,4 +125,34 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
     export_weights(ema, out_dir / "garment_judge.safetensors", meta)
     if export_to is not None:
         export_weights(ema, export_to, meta)
+    return scores
+
+
+def ensemble_garment_judges(ccp_root: str | Path, members: list[Path], export_to: str | Path,
+                            landmarks_cache: Path, log: Callable[[str], None] = print) -> dict:
+    """Average trained judges (same config, different seeds) into one weights file; returns the held-out scores
+    of the ensemble and of each member, on the split every member was held out from."""
+    if len(members) < 2:
+        raise DataError("an ensemble needs at least two garment judge weight files")
+    loaded = [load_weights(path) for path in members]
+    nets = [net for net, _ in loaded]
+    if any(not isinstance(net, GarmentJudgeNet) for net in nets):
+        raise DataError("ensemble members must be single judges, not ensembles")
+    if len({net.config for net in nets}) != 1:
+        raise DataError("ensemble members must share one model config (widths, dropout)")
+    ccp = CCP(ccp_root)
+    _, held_ids = judge_split(ccp)
+    held_set = GarmentSamples(ccp, held_ids, ccp_landmarks(ccp, held_ids, landmarks_cache, log=log))
+    member_scores = [heldout_scores(net, held_set) for net in nets]
+    ensemble = GarmentJudgeEnsemble(nets).eval()
+    scores = heldout_scores(ensemble, held_set)
+    for path, sc in zip(members, member_scores, strict=True):
+        log(f"member {path}: held-out accuracy {sc['accuracy']}")
+    log(f"ensemble of {len(nets)}: held-out accuracy {scores['accuracy']}")
+    meta = {"heldout": scores,
+            "members": [{"weights": Path(path).name, "heldout_accuracy": sc["accuracy"],
+                         "train_config": m.get("train_config"), "train_minutes": m.get("train_minutes")}
+                        for path, sc, (_, m) in zip(members, member_scores, loaded, strict=True)],
+            "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)"}
+    export_weights(ensemble, export_to, meta)
     return scores
