@@ -8,6 +8,7 @@ from PIL import Image
 
 from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.output import Job, MaskCrop, PersonEdit
+from designgan.pipeline.people import CENTRED_ASPECT, Person, centred_window
 
 GREY, WHITE = 90, 255
 
@@ -51,3 +52,16 @@ def test_mask_crop_reads_back_the_mask_in_any_window():
         x0, y0, x1, y1 = window
         assert np.array_equal(crop.window(window), mask[y0:y1, x0:x1])
     assert not MaskCrop.of(np.zeros((5, 5), bool)).window((0, 0, 5, 5)).any()
+
+
+def test_a_person_is_read_again_in_a_window_centred_on_their_body_not_on_an_arm_held_out():
+    # Standing at x = 300 in a 1000 x 300 photo, a bag held out at arm's length to their right (x = 200).
+    body = {"nose": (300, 20), "left_shoulder": (315, 60), "right_shoulder": (285, 60), "left_hip": (310, 140),
+            "right_hip": (290, 140), "left_ankle": (310, 260), "right_ankle": (290, 260), "right_wrist": (200, 135)}
+    person = Person({n: (x, y, 0.9) for n, (x, y) in body.items()})
+    x0, y0, x1, y1 = centred_window(person, 1000, 300)
+    assert (y0, y1) == (0, 300) and x1 - x0 == round(CENTRED_ASPECT * 300)
+    assert abs((x0 + x1) / 2 - 300) <= 1  # the landmark box's centre (252) would cut the person's left side
+    # No torso seen: the landmark box's centre, as before.
+    legs = Person({n: v for n, v in person.points.items() if "shoulder" not in n and "hip" not in n})
+    assert abs(sum(centred_window(legs, 1000, 300)[::2]) / 2 - 255) <= 1
