@@ -35,6 +35,17 @@ def _resample(t: torch.Tensor, box: tuple[int, int, int, int], window: tuple[int
     return F.grid_sample(t[None].float(), grid, mode=mode, padding_mode="border", align_corners=False)[0]
 
 
+def _own_source(job: Job, source_mask: np.ndarray, window: tuple[int, int, int, int]) -> np.ndarray:
+    """The source garment ``job`` may blend over, at the photo pixels of ``window``: the person's own mask where
+    the job has one, else the photo's ``source_mask``. With several people, a neighbour's garment can lie inside
+    this person's frame; blending there would paste this person's output (the neighbour still in their old
+    garment) over the neighbour's edit, undoing it for whoever is composed first."""
+    if job.source_mask is not None:
+        return job.source_mask.window(window)
+    wx0, wy0, wx1, wy1 = window
+    return source_mask[wy0:wy1, wx0:wx1]
+
+
 def _edit_window(job: Job, source_mask: np.ndarray, bounds: tuple[int, int, int, int], margin: int
                  ) -> tuple[int, int, int, int] | None:
     """Photo-pixel box (within ``bounds``) holding the source and predicted garments plus ``margin``."""
@@ -56,7 +67,7 @@ def _edit_window(job: Job, source_mask: np.ndarray, bounds: tuple[int, int, int,
             boxes.append((math.floor(xy[:, 0].min()), math.floor(xy[:, 1].min()),
                           math.ceil(xy[:, 0].max()) + 1, math.ceil(xy[:, 1].max()) + 1))
     bx0, by0, bx1, by1 = bounds
-    inside = source_mask[by0:by1, bx0:bx1]
+    inside = _own_source(job, source_mask, bounds)
     if inside.any():  # thin parts of the source garment may vanish at model resolution
         rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
         boxes.append((bx0 + int(cols[0]), by0 + int(rows[0]), bx0 + int(cols[-1]) + 1, by0 + int(rows[-1]) + 1))
@@ -71,7 +82,9 @@ def _edit_window(job: Job, source_mask: np.ndarray, bounds: tuple[int, int, int,
 
 def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], model_height: int, dilate: int,
                   feather: int) -> tuple[Image.Image, np.ndarray, np.ndarray]:
-    """Paste each person's output back into ``photo`` at full resolution, only inside the feathered edit region.
+    """Paste each person's output back into ``photo`` at full resolution, only inside the feathered edit region
+    (each person's own source garment, :attr:`Job.source_mask`, where given, else ``source_mask``, and the
+    garment the generator predicts).
 
     ``dilate`` and ``feather`` are the composition margins at model resolution (``model_height`` rows); they are
     scaled with each crop. Returns (result, predicted target garment mask, blend weight), all at photo size.
@@ -105,7 +118,7 @@ def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], 
             size = (iy1 - iy0, ix1 - ix0)
             out = warp(job.output[None], to_window, size, mode="bicubic")[0]
             pred = warp(job.mask[None], to_window, size, padding_mode="zeros")[0]
-        src_mask = torch.from_numpy(source_mask[iy0:iy1, ix0:ix1].copy()).float()[None]
+        src_mask = torch.from_numpy(_own_source(job, source_mask, window).copy()).float()[None]
         alpha = edit_alpha(src_mask[None], pred[None], dilate=grow, feather=soften, separable=True)[0, 0]
         if frame is not None:
             # the generator saw only the frame: past its edge its output is the edge's pixels smeared outwards,

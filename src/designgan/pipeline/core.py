@@ -34,7 +34,7 @@ from designgan.losses.style import inverse_centre_weight
 from designgan.models.texture import garment_texture
 from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
-from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
+from designgan.pipeline.output import Job, MaskCrop, PersonEdit, PipelineOutput
 from designgan.pipeline.people import (
     DEFAULT_DETECTOR,
     DETECTORS,
@@ -400,7 +400,7 @@ class DesignGANPipeline:
                 colour = photo_skin_colour(rgb, person.points)
                 skin = torch.full((3,), torch.nan) if colour is None else torch.from_numpy(colour)
             jobs.append(Job(index, PersonEdit(person, box, polygon, frame), image.clamp(-1, 1), torch.cat(channels),
-                            texture, skin))
+                            texture, skin, source_mask=MaskCrop.of(mask)))
             if given_mask is not None:
                 break  # one given mask describes the photo's garment; it is edited once
         if not jobs and already:

@@ -107,6 +107,33 @@ class PipelineOutput:
 
 
 @dataclass
+class MaskCrop:
+    """A bool photo mask kept only inside its bounding box (one person's garment in a large photo: a full-size
+    mask per person would cost the photo's pixel count in bytes each)."""
+
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in photo pixels
+    mask: np.ndarray  # bool (y1 - y0, x1 - x0)
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> MaskCrop:
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if len(rows) == 0:
+            return cls((0, 0, 0, 0), np.zeros((0, 0), dtype=bool))
+        x0, y0, x1, y1 = int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+        return cls((x0, y0, x1, y1), mask[y0:y1, x0:x1].copy())
+
+    def window(self, window: tuple[int, int, int, int]) -> np.ndarray:
+        """The mask over the photo pixels of ``window`` (x0, y0, x1, y1): False outside its box."""
+        wx0, wy0, wx1, wy1 = window
+        out = np.zeros((wy1 - wy0, wx1 - wx0), dtype=bool)
+        x0, y0, x1, y1 = max(wx0, self.box[0]), max(wy0, self.box[1]), min(wx1, self.box[2]), min(wy1, self.box[3])
+        if x0 < x1 and y0 < y1:
+            out[y0 - wy0:y1 - wy0, x0 - wx0:x1 - wx0] = \
+                self.mask[y0 - self.box[1]:y1 - self.box[1], x0 - self.box[0]:x1 - self.box[0]]
+        return out
+
+
+@dataclass
 class Job:
     """One person of one photo on its way through the generator."""
 
@@ -118,4 +145,7 @@ class Job:
     skin: torch.Tensor | None = None  # (3,) in [-1, 1], NaN where unknown: the skin colour, for a prior
     output: torch.Tensor | None = None  # (3, h, w) in [-1, 1]
     mask: torch.Tensor | None = None  # (1, h, w) probability
+    # this person's own source garment (photo pixels); None: the photo's whole source mask. A neighbour's garment
+    # inside this person's frame is not theirs to blend: their output there is the unedited photo.
+    source_mask: MaskCrop | None = None
 

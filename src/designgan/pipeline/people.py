@@ -318,9 +318,13 @@ def merge_windows(people: list[Person]) -> list[Person]:
 
 def centred_window(person: Person, width: int, height: int, aspect: float = CENTRED_ASPECT
                    ) -> tuple[int, int, int, int]:
-    """A full-height window ``aspect`` as wide as high, centred on a reading's landmark box (within the photo)."""
+    """A full-height window ``aspect`` as wide as high, centred on a reading's body (within the photo): on their
+    torso where it is seen, else on their landmark box. A wrist held out (a bag on one side, a hand on a
+    neighbour's arm) moves the box's centre off the body, and a window that narrow then cuts the person's far
+    side and holds more of the neighbour."""
+    torso = person.torso()
     box = person_box(person.points)
-    cx = width / 2 if box is None else (box[0] + box[2]) / 2
+    cx = float(torso[0][0]) if torso is not None else width / 2 if box is None else (box[0] + box[2]) / 2
     ww = max(1, min(width, round(aspect * height)))
     x0 = int(min(max(0, round(cx - ww / 2)), width - ww))
     return x0, 0, x0 + ww, height
