@@ -246,8 +246,9 @@ def test_training_smoke_on_the_ccp_slice(ccp_mini, tmp_path):
 @needs_ccp
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="garment judge weights not shipped in this checkout")
 def test_shipped_garment_judge_on_ccp_heldout_photos(tmp_path):
-    """The shipped weights on the held-out CCP photos (ids divisible by 10): landmarks, frame and classifier
-    together must still reach the recorded accuracy (0.870 on 92 photos)."""
+    """The shipped weights (an ensemble of three judges) on the held-out CCP photos (ids divisible by 10):
+    landmarks, frame and classifiers together must still reach the recorded accuracy (0.902 on 92 photos; each
+    member alone 0.85-0.87)."""
     from designgan.data import CCP
     from designgan.eval.garment_judge_data import GarmentSamples
     from designgan.eval.garment_judge_train import heldout_scores
@@ -258,7 +259,7 @@ def test_shipped_garment_judge_on_ccp_heldout_photos(tmp_path):
     samples = GarmentSamples(ccp, ids, ccp_landmarks(ccp, ids, tmp_path / "lm.jsonl", progress=False),
                              progress=False)
     scores = heldout_scores(GarmentJudge.load().model, samples)
-    assert scores["n"] >= 90 and scores["accuracy"] >= 0.85
+    assert scores["n"] >= 90 and scores["accuracy"] >= 0.89
 
 
 def test_drawn_tights_cover_only_bare_legs_below_the_hips_and_keep_the_family():

@@ -150,7 +150,7 @@ def ensemble_garment_judges(ccp_root: str | Path, members: list[Path], export_to
         log(f"member {path}: held-out accuracy {sc['accuracy']}")
     log(f"ensemble of {len(nets)}: held-out accuracy {scores['accuracy']}")
     meta = {"heldout": scores,
-            "members": [{"weights": Path(path).name, "heldout_accuracy": sc["accuracy"],
+            "members": [{"weights": str(path), "heldout_accuracy": sc["accuracy"],
                          "train_config": m.get("train_config"), "train_minutes": m.get("train_minutes")}
                         for path, sc, (_, m) in zip(members, member_scores, loaded, strict=True)],
             "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)"}
