@@ -3,20 +3,31 @@ on a studio-grey canvas (45-80% of the height); each translated jeans -> skirt w
 contact sheet of input | result pairs.
 
     PYTHONPATH=src python scripts/robust_crops.py [--data data/jeans_skirt] [--out outputs/robust]
+    PYTHONPATH=src python scripts/robust_crops.py --sweep [--ids 1541,1651,1656]
 
-Prints one line per photo (translated, or the error); the sheet is OUT/robust_crops.png.
+Prints one line per photo (translated, or the error); the sheet is OUT/robust_crops.png. ``--sweep``: instead,
+each photo pasted at 30/45/60/80/100% of a grey canvas's height, on a portrait canvas (1.3x the photo's width), a
+16:9 landscape one, and the landscape one with two people side by side (the photo and the next id's); one line
+per canvas: people found, pasted people edited (a person edited whose box centre lies in a pasted photo),
+seconds, and a table of the translated share per layout and scale.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from PIL import Image
 
 from designgan.errors import DesignGANError
 from designgan.imaging import contact_sheet
+from designgan.landmarks.regions import person_box
 from designgan.pipeline import DesignGANPipeline
+
+GREY = (235, 235, 235)
+SHARES = (0.3, 0.45, 0.6, 0.8, 1.0)
+LAYOUTS = ("portrait", "landscape", "landscape_two")
 
 
 def variants(photo: Image.Image) -> dict[str, Image.Image]:
@@ -24,11 +35,62 @@ def variants(photo: Image.Image) -> dict[str, Image.Image]:
     out = {"knee_cut": photo.crop((0, int(0.05 * h), w, int(0.68 * h))),
            "tight": photo.crop((int(0.2 * w), int(0.1 * h), int(0.8 * w), h))}
     for share in (0.45, 0.6, 0.8):
-        canvas = Image.new("RGB", (int(w * 1.3), h), (235, 235, 235))
+        canvas = Image.new("RGB", (int(w * 1.3), h), GREY)
         small = photo.resize((int(w * share), int(h * share)))
         canvas.paste(small, ((canvas.width - small.width) // 2, h - small.height))
         out[f"studio_{int(share * 100)}"] = canvas
     return out
+
+
+def pasted(photos: list[Image.Image], share: float, width: int, height: int
+           ) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
+    """``photos`` scaled to ``share`` of a grey canvas's height, standing on its bottom edge, spread evenly across;
+    the canvas and where each was pasted."""
+    canvas, rects = Image.new("RGB", (width, height), GREY), []
+    for k, photo in enumerate(photos):
+        small = photo.resize((round(photo.width * share * height / photo.height), round(share * height)))
+        x0 = min(max(0, round(width * (k + 1) / (len(photos) + 1) - small.width / 2)), width - small.width)
+        canvas.paste(small, (x0, height - small.height))
+        rects.append((x0, height - small.height, x0 + small.width, height))
+    return canvas, rects
+
+
+def layout(name: str, photos: list[Image.Image], share: float) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
+    h = photos[0].height
+    if name == "portrait":
+        return pasted(photos[:1], share, round(1.3 * photos[0].width), h)
+    return pasted(photos[:2] if name == "landscape_two" else photos[:1], share, round(16 / 9 * h), h)
+
+
+def edited_inside(output, rects: list[tuple[int, int, int, int]]) -> int:
+    """How many pasted photos hold the box centre of a person the pipeline edited."""
+    centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for e in output.people
+               if (b := person_box(e.person.points)) is not None]
+    return sum(any(r[0] <= x < r[2] and r[1] <= y < r[3] for x, y in centres) for r in rects)
+
+
+def sweep(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
+    ids = list(photos)
+    done = {(name, share): [0, 0] for name in LAYOUTS for share in SHARES}  # pasted people edited, pasted people
+    for i, image_id in enumerate(ids):
+        pair = [photos[image_id], photos[ids[(i + 1) % len(ids)]]]
+        for name in LAYOUTS:
+            for share in SHARES:
+                canvas, rects = layout(name, pair, share)
+                start = time.perf_counter()
+                try:
+                    out = pipe(canvas, to="skirt")
+                    found, edited, note = out.people_found, edited_inside(out, rects), ""
+                except DesignGANError as exc:
+                    found, edited, note = getattr(exc, "people_found", 0), 0, f" ({exc})"
+                seconds = time.perf_counter() - start
+                done[name, share][0] += edited
+                done[name, share][1] += len(rects)
+                print(f"testA/{image_id} {name} {share:.0%} {canvas.width}x{canvas.height}: found {found}, "
+                      f"edited {edited}/{len(rects)}, {seconds:.1f} s{note}")
+    print("layout          " + "".join(f"{s:>8.0%}" for s in SHARES))
+    for name in LAYOUTS:
+        print(f"{name:<16}" + "".join(f"{done[name, s][0]:>5}/{done[name, s][1]:<2}" for s in SHARES))
 
 
 def main() -> None:
@@ -36,12 +98,17 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data/jeans_skirt"))
     parser.add_argument("--out", type=Path, default=Path("outputs/robust"))
     parser.add_argument("--ids", default="1541,1651")
+    parser.add_argument("--sweep", action="store_true", help="the scale sweep (no contact sheet)")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
+    photos = {i: Image.open(args.data / "testA" / f"{i}.jpg").convert("RGB") for i in args.ids.split(",")}
+    if args.sweep:
+        pipe(next(iter(photos.values())), to="skirt")  # warm-up: the first call loads the networks
+        sweep(pipe, photos)
+        return
+    args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for image_id in args.ids.split(","):
-        photo = Image.open(args.data / "testA" / f"{image_id}.jpg").convert("RGB")
+    for image_id, photo in photos.items():
         row = []
         for name, image in variants(photo).items():
             try:

@@ -6,6 +6,7 @@ Mounted in :mod:`designgan.cli`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -316,6 +317,63 @@ def bench_photo(size: tuple[int, int] = (550, 825)) -> Path:
     return example_photos()[0]
 
 
+def photos_by_people(root: Path, source: str) -> dict[int, list[Path]]:
+    """A composites dataset's photos by how many people they show (its ``boxes.json``), those whose people all wear
+    ``source`` only: composites of 2 and 3 people, and the single photos they were made of (1), in key order."""
+    boxes = json.loads((root / "boxes.json").read_text())
+    chosen = {key: people for key, people in sorted(boxes.items()) if all(p["category"] == source for p in people)}
+    by_count: dict[int, list[Path]] = {1: sorted({root / p["single"] for people in chosen.values() for p in people})}
+    for key, people in chosen.items():
+        by_count.setdefault(len(people), []).append(root / f"{key}.jpg")
+    return dict(sorted(by_count.items()))
+
+
+def latency_by_people(pipe: Any, root: Path, per_count: int) -> list[dict[str, Any]]:
+    """Translation seconds (median; decoded photos, detection to composition) of ``per_count`` photos of each
+    people count of :func:`photos_by_people`, with the median people found and the photos that failed (timed as
+    well: a failure costs its detection)."""
+    from designgan.io import load_image
+
+    source, target = pipe.categories
+    rows = []
+    for count, paths in photos_by_people(root, source).items():
+        seconds, found, failed = [], [], 0
+        for path in paths[:per_count]:
+            image = load_image(path)
+            tic = time.perf_counter()
+            try:
+                found.append(pipe(image, to=target).people_found)
+            except DesignGANError as exc:
+                found.append(getattr(exc, "people_found", 0))
+                failed += 1
+            seconds.append(time.perf_counter() - tic)
+        median = statistics.median(seconds)
+        rows.append({"people": count, "photos": len(seconds), "median_s": round(median, 3),
+                     "median_s_per_person": round(median / count, 3), "found_median": statistics.median(found),
+                     "failed": failed})
+    return rows
+
+
+def _bench_people(pipe: Any, root: Path, per_count: int, warmup: int, as_json: bool) -> None:
+    """``bench translate --people-from``: :func:`latency_by_people` after ``warmup`` untimed photos, printed."""
+    from designgan.io import load_image
+
+    first = photos_by_people(root, pipe.categories[0])[1]
+    if not first:
+        raise DesignGANError(f"{root}: no photo of people wearing {pipe.categories[0]} in boxes.json")
+    for path in first[:warmup]:  # networks loaded, kernels chosen (a photo that fails warms up all the same)
+        with contextlib.suppress(DesignGANError):
+            pipe(load_image(path), to=pipe.categories[1])
+    rows = latency_by_people(pipe, root, per_count)
+    if as_json:
+        typer.echo(json.dumps({"device": str(pipe.device), "detector": pipe.detector, "by_people": rows}, indent=2))
+        return
+    typer.echo("people  photos  median s  s/person  found  failed")
+    for r in rows:
+        typer.echo(f"{r['people']:>6}  {r['photos']:>6}  {r['median_s']:>8.3f}  {r['median_s_per_person']:>8.3f}  "
+                   f"{r['found_median']:>5g}  {r['failed']:>6}")
+
+
 def bench_translate(
     model: Annotated[str | None, typer.Option(help="Model to time (default: the bundled one, else an untrained "
                                               "generator of the default config).")] = None,
@@ -334,6 +392,9 @@ def bench_translate(
     channels_last: Annotated[bool, typer.Option("--channels-last/--contiguous", help="Generator memory layout.")
                              ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    people_from: Annotated[Path | None, typer.Option(
+        "--people-from", help="Instead: latency against the number of people, on a composites dataset "
+        "(designgan data composites: boxes.json, singles/): --repeats photos of each count.")] = None,
 ) -> None:
     """End-to-end latency for one photo (decode, landmarks, generator, compose, PNG encode) and folder throughput.
 
@@ -358,6 +419,9 @@ def bench_translate(
     photo = photo or bench_photo()
     size = load_image(photo).size
     to = pipe.categories[1]
+    if people_from is not None:
+        _bench_people(pipe, people_from, repeats, warmup, as_json)
+        return
 
     # Untrained landmarks find nobody; then a fixed central region stands in for the garment so the rest of the
     # pipeline still runs at its real cost.

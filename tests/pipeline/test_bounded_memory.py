@@ -6,6 +6,7 @@ the extreme shapes are measured by ``designgan bench memory`` (figures in docs/r
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -21,7 +22,7 @@ from designgan.pipeline import (
     strip_offsets,
     strips_cover,
 )
-from designgan.pipeline.people import MAX_SMALL_WINDOWS, MAX_WINDOWS, SMALL_WINDOW_HEIGHTS, small_window_boxes
+from designgan.pipeline.people import MAX_SMALL_WINDOWS, MAX_WINDOWS, SMALL_WINDOW_HEIGHTS, small_windows
 
 
 def test_strips_are_capped_and_spread_over_the_whole_width():
@@ -59,12 +60,14 @@ def test_predict_many_runs_in_bounded_batches():
 def test_a_long_thin_photo_reaches_the_landmark_network_a_few_strips_at_a_time(pipe_for_strips):
     predictor = RecordingPredictor()
     pipe = DesignGANPipeline(pipe_for_strips.spec, pipe_for_strips.generators, landmarks=predictor)
+    # noise, not a plain colour: plain windows are not read (people.plain), and every small window should be
+    photo = Image.fromarray(np.random.default_rng(0).integers(0, 256, (120, 60000, 3), dtype=np.uint8))
     with pytest.raises(NoPersonError):
-        pipe(Image.new("RGB", (60000, 120)), to="skirt")
+        pipe(photo, to="skirt")
     assert max(predictor.calls) <= 2 * STRIP_BATCH
     # the default detector's windows and the whole photo, then (nobody found) the smaller windows of each height,
     # nothing more (nobody found: no second pass)
-    small = sum(len(small_window_boxes(60000, 120, share)) for share in SMALL_WINDOW_HEIGHTS)
+    small = sum(len(small_windows(photo, share)) for share in SMALL_WINDOW_HEIGHTS)
     assert 0 < small <= len(SMALL_WINDOW_HEIGHTS) * MAX_SMALL_WINDOWS
     assert sum(predictor.calls) == 2 * (MAX_WINDOWS + 1 + small)
 

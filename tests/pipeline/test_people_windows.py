@@ -6,8 +6,9 @@ import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from designgan.eval.people_eval import detection_figures
 from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
@@ -116,14 +117,85 @@ def test_wide_photos_get_windows_a_third_of_a_window_apart():
 
 
 def test_small_windows_tile_the_photo_and_stay_bounded():
-    from designgan.pipeline.people import small_window_boxes
+    from designgan.pipeline.people import MAX_SMALL_WINDOWS, small_window_boxes
 
     boxes = small_window_boxes(900, 1000, 0.5)
     assert all(y1 - y0 == 500 and x1 - x0 == round(WINDOW_ASPECT * 500) for x0, y0, x1, y1 in boxes)
     assert min(b[0] for b in boxes) == 0 and max(b[2] for b in boxes) == 900  # edge to edge, across
     assert min(b[1] for b in boxes) == 0 and max(b[3] for b in boxes) == 1000  # and down
-    assert len(small_window_boxes(20000, 1000, 0.4)) <= 24  # a panorama gets fewer, further apart
+    assert len(small_window_boxes(20000, 1000, 0.4)) <= MAX_SMALL_WINDOWS  # a panorama gets fewer, further apart
     assert small_window_boxes(10, 10, 0.4) == []
+
+
+@pytest.mark.parametrize("size", [(715, 838), (1490, 838), (838, 838)])
+def test_small_windows_leave_no_gaps_a_person_could_stand_in(size):
+    """The network finds a small person only in a window about centred on them (within ~0.2 of its height across,
+    its top at most ~0.1 of its height below their head): neighbouring windows at most half a window apart across
+    and a third down. (Capped at 24 per height, the 0.4 and 0.3 rows had gaps wider than a window on a portrait
+    canvas: a person at 30% of its height stood between two columns.)"""
+    from designgan.pipeline.people import SMALL_WINDOW_HEIGHTS, small_window_boxes
+
+    for share in SMALL_WINDOW_HEIGHTS:
+        boxes = small_window_boxes(*size, share)
+        ww, wh = boxes[0][2] - boxes[0][0], boxes[0][3] - boxes[0][1]
+        xs, ys = sorted({b[0] for b in boxes}), sorted({b[1] for b in boxes})
+        assert max(b - a for a, b in itertools.pairwise(xs)) <= ww / 2 + 1, share
+        assert max(b - a for a, b in itertools.pairwise(ys)) <= wh / 3 + 1, share
+
+
+def test_a_plain_backdrop_is_not_read():
+    """Windows of one flat colour (a studio backdrop) cost a network pass each and hold no one."""
+    from designgan.pipeline.people import small_window_boxes, small_windows
+
+    canvas = Image.new("RGB", (1490, 838), (235, 235, 235))
+    assert small_windows(canvas, 0.3) == []
+    canvas.paste(Image.effect_noise((60, 200), 60).convert("RGB"), (700, 600))  # someone in one spot
+    kept = small_windows(canvas, 0.3)
+    assert 0 < len(kept) < len(small_window_boxes(1490, 838, 0.3)) / 4
+    assert all(x0 < 760 and x1 > 700 and y1 > 600 for x0, _, x1, y1 in kept)  # each touches them
+
+
+def busy(size: tuple[int, int], seed: int = 0) -> Image.Image:
+    """A backdrop that is not plain: blurred blotches of colour."""
+    blotches = np.random.default_rng(seed).integers(60, 200, (size[1] // 8, size[0] // 8, 3), dtype=np.uint8)
+    return Image.fromarray(blotches).resize(size, Image.BICUBIC).filter(ImageFilter.GaussianBlur(3))
+
+
+def pasted(names: list[str], share: float, size: tuple[int, int], backdrop: Image.Image | None = None
+           ) -> tuple[Image.Image, list[tuple[int, int]]]:
+    """CCP fixture photos scaled to ``share`` of a canvas's height (grey, or ``backdrop``), standing on its bottom
+    edge, spread evenly across; the canvas and the columns (x0, x1) each was pasted at."""
+    canvas, spans = backdrop.copy() if backdrop is not None else Image.new("RGB", size, (235, 235, 235)), []
+    for k, name in enumerate(names):
+        photo = Image.open(Path(__file__).resolve().parents[1] / "fixtures" / "ccp_mini" / "photos" / name)
+        h = round(share * size[1])
+        small = photo.convert("RGB").resize((round(photo.width * h / photo.height), h), Image.BICUBIC)
+        x0 = round(size[0] * (k + 1) / (len(names) + 1) - small.width / 2)
+        canvas.paste(small, (x0, size[1] - h))
+        spans.append((x0, x0 + small.width))
+    return canvas, spans
+
+
+@needs_landmarks
+@pytest.mark.parametrize("size", [(480, 600), (1067, 600)], ids=["portrait", "landscape"])
+@pytest.mark.parametrize("backdrop", ["plain", "busy"])
+def test_a_person_at_30_percent_of_the_height_is_found(size, backdrop):
+    canvas, [(x0, x1)] = pasted(["0026.jpg"], 0.3, size, busy(size) if backdrop == "busy" else None)
+    found = [p for p in detect_people(LandmarkPredictor.load(), canvas, "windows") if p.found]
+    assert len(found) == 1
+    bx0, by0, bx1, _ = person_box(found[0].points)
+    assert bx0 >= x0 - 10 and bx1 <= x1 + 10 and by0 >= 0.7 * size[1] - 10
+
+
+@needs_landmarks
+def test_two_small_people_side_by_side_are_both_found():
+    """Two people at 45% of a landscape photo's height, found in the smaller windows, are returned as those read
+    them: the second pass (two or more found) reads full-height windows, too tall for them, and merged its
+    readings with the full-height ones only, losing both."""
+    canvas, spans = pasted(["0026.jpg", "1045.jpg"], 0.45, (1067, 600))
+    found = [p for p in detect_people(LandmarkPredictor.load(), canvas, "windows") if p.found]
+    centres = sorted((b[0] + b[2]) / 2 for b in (person_box(p.points) for p in found))
+    assert len(centres) == 2 and all(x0 <= c <= x1 for c, (x0, x1) in zip(centres, spans, strict=True))
 
 
 @needs_landmarks

@@ -163,3 +163,19 @@ def test_raw_and_keep_texture_differ(photos, run_dir, tmp_path):
     raw = np.asarray(Image.open(tmp_path / "raw" / "a_skirt.png"))
     kept = np.asarray(Image.open(tmp_path / "keep-texture" / "a_skirt.png"))
     assert raw.shape == kept.shape and not np.array_equal(raw, kept)
+
+
+def test_bench_translate_against_the_number_of_people(run_dir, monkeypatch):
+    """Issue 17: translate latency should grow at most linearly with the people in a photo; ``--people-from``
+    times photos of each people count of a composites dataset (its boxes.json says how many: 3 on each of the
+    fixture's composites) and of the single photos they were made of."""
+    from pathlib import Path
+
+    composites = Path(__file__).resolve().parents[1] / "fixtures" / "composites_mini"
+    result = run("bench", "translate", "--model", run_dir, "--people-from", composites, "--repeats", "1",
+                 "--warmup", "0", "--json", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["by_people"]
+    assert [r["people"] for r in rows] == [1, 3] and all(r["photos"] == 1 for r in rows)
+    assert all(r["median_s"] > 0 and r["median_s_per_person"] == pytest.approx(r["median_s"] / r["people"], abs=2e-3)
+               for r in rows)

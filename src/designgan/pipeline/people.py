@@ -194,11 +194,22 @@ MAX_WINDOWS = 32  # about 0.05-0.1 s each on one CPU core; a wider photo gets th
 CENTRED_ASPECT = 0.35
 GAP = 0.2  # of the height: a stretch this wide between two people found is read in a window of its own
 # Where neither the whole photo nor the full-height windows find anyone, the person may be small in the frame (a
-# studio shot with room around them, someone further away): windows this high (share of the photo's height), half
-# a window apart both ways, the largest first. Only then: on single-person CCP photos such rows of smaller windows
-# read upper bodies and legs as people of their own (the 0.7-high row above).
-SMALL_WINDOW_HEIGHTS = (0.75, 0.55, 0.4)
-MAX_SMALL_WINDOWS = 24  # per height
+# studio shot with room around them, someone further away): windows this high (share of the photo's height), the
+# largest first. Only then: on single-person CCP photos such rows of smaller windows read upper bodies and legs as
+# people of their own (the 0.7-high row above). The landmark network finds a person filling 0.65-1.0 of a
+# window's height (at 0.57 it finds no one), about centred across (within 0.2 of the height) and cut little at
+# the head (the window up to 0.3 of its height above the person, 0.1 below): heights ~1.35x apart, windows half a
+# window apart across and a third down (at 24 per height, half a window down, the 0.4 row had gaps wider than a
+# window between its columns: a person at 30% of a photo's height stood in one and was not found), so a person
+# ~0.2-0.75 of the photo's height has a window (scripts/robust_crops.py --sweep). The 0.3 row: a CCP photo pasted
+# at 30% of the height (the person ~24%) on a plain backdrop is found by the 0.4 row, on a busy one 3 of 6 times
+# (6 of 6 with it); it costs up to ~200 more windows (~8 s on one core) on a busy 16:9 photo where nobody is found.
+SMALL_WINDOW_HEIGHTS = (0.75, 0.55, 0.4, 0.3)
+SMALL_STRIDE_ACROSS = 0.5  # of a small window's width
+SMALL_STRIDE_DOWN = 1 / 3  # of its height
+MAX_SMALL_WINDOWS = 256  # per height (~0.04 s each; a 16:9 photo needs 208 at 0.3): a panorama's get gaps
+# A window whose grey levels vary less than this (0-255) holds no one: a plain studio backdrop is not read
+PLAIN = 2.0
 LEAN = 0.5  # shoulder centre beside the hip centre by more than this share of the torso length: a chimera
 STANCE = 0.5  # hip centre beside the ankle centre by more than this share of the leg length: a chimera
 SHOULDER_WIDTH = 1.4  # shoulders further apart than this many torso lengths: two people's shoulders
@@ -220,19 +231,35 @@ def window_boxes(width: int, height: int, max_windows: int = MAX_WINDOWS) -> lis
 
 def small_window_boxes(width: int, height: int, share: float, max_windows: int = MAX_SMALL_WINDOWS
                        ) -> list[tuple[int, int, int, int]]:
-    """Windows ``share`` of the photo's height high, :data:`WINDOW_ASPECT` as wide, half a window apart across and
-    down, spread evenly from edge to edge (fewer, further apart, beyond ``max_windows``)."""
+    """Windows ``share`` of the photo's height high, :data:`WINDOW_ASPECT` as wide, at most
+    :data:`SMALL_STRIDE_ACROSS` of a window apart across and :data:`SMALL_STRIDE_DOWN` down, spread evenly from
+    edge to edge; beyond ``max_windows`` (a panorama), fewer columns, with gaps between them."""
     wh = round(share * height)
     ww = min(width, round(WINDOW_ASPECT * wh))
     if wh < MIN_WINDOW or ww < MIN_WINDOW:
         return []
-    cols = 1 + int(np.ceil((width - ww) / max(1.0, 0.5 * ww)))
-    rows = 1 + int(np.ceil((height - wh) / max(1.0, 0.5 * wh)))
+    cols = 1 + int(np.ceil((width - ww) / max(1.0, SMALL_STRIDE_ACROSS * ww)))
+    rows = 1 + int(np.ceil((height - wh) / max(1.0, SMALL_STRIDE_DOWN * wh)))
     while cols * rows > max_windows and cols > 1:
         cols -= 1
     xs = [round(i * (width - ww) / max(1, cols - 1)) for i in range(cols)]
     ys = [round(j * (height - wh) / max(1, rows - 1)) for j in range(rows)]
     return [(x, y, x + ww, y + wh) for y in ys for x in xs]
+
+
+def plain(grey: np.ndarray, box: tuple[int, int, int, int], scale: int) -> bool:
+    """Whether a window of the photo (``grey``: its grey levels, ``scale`` times smaller) is one flat colour
+    (:data:`PLAIN`): the landmark network finds no one there, and reading it costs as much as any window."""
+    x0, y0, x1, y1 = (v // scale for v in box)
+    patch = grey[y0:max(y1, y0 + 1), x0:max(x1, x0 + 1)]
+    return patch.size == 0 or float(patch.std()) < PLAIN
+
+
+def small_windows(photo: Image.Image, share: float) -> list[tuple[int, int, int, int]]:
+    """:func:`small_window_boxes` of ``photo`` but those on a plain backdrop (:func:`plain`)."""
+    scale = max(1, min(photo.size) // 256)  # grey levels of a smaller copy: cheap, and the backdrop stays flat
+    grey = np.asarray(photo.convert("L").reduce(scale), dtype=np.float32)
+    return [b for b in small_window_boxes(*photo.size, share) if not plain(grey, b, scale)]
 
 
 def windows_cover(width: int, height: int, max_windows: int = MAX_WINDOWS) -> bool:
@@ -347,20 +374,29 @@ def gap_windows(people: Sequence[Person], width: int, height: int, aspect: float
     return [(x0 := int(min(max(0, round(c - ww / 2)), width - ww)), 0, x0 + ww, height) for c in edges]
 
 
+def small_people(predictor: Any, photo: Image.Image) -> list[Person]:
+    """People smaller in the frame: :func:`small_windows` of each of :data:`SMALL_WINDOW_HEIGHTS` read, the
+    largest first, up to the first height where someone is found (merged by :func:`merge_windows`)."""
+    for share in SMALL_WINDOW_HEIGHTS:
+        people = merge_windows(read_windows(predictor, photo, small_windows(photo, share)))
+        if people:
+            return people
+    return []
+
+
 def detect_windows(predictor: Any, photo: Image.Image) -> list[Person]:
     """The whole photo and :func:`window_boxes` read by the landmark network, merged by :func:`merge_windows`;
     then, where two or more people are found, each read once more in a window centred on them (a person cut by
     the windows' edges is read whole there) and every wide gap between them read (:func:`gap_windows`), and
-    everything merged again. Where nothing hangs together, the whole-photo reading is
-    returned as it is (found or not)."""
+    everything merged again. Where nobody is found at full height, :func:`small_people`. Where nothing hangs
+    together, the whole-photo reading is returned as it is (found or not)."""
     whole = Person.from_landmarks(predictor.predict_many([photo])[0])
     readings = [whole, *read_windows(predictor, photo, window_boxes(*photo.size))]
     people = merge_windows(readings)
-    if not people and not whole.found:  # nobody at full height: look for someone smaller in the frame
-        for share in SMALL_WINDOW_HEIGHTS:
-            people = merge_windows(read_windows(predictor, photo, small_window_boxes(*photo.size, share)))
-            if people:
-                break
+    if not people and not whole.found:
+        # Nobody at full height: someone smaller in the frame. Returned as found: the second pass below reads
+        # full-height windows, too tall for them, and merges with the full-height readings only.
+        return small_people(predictor, photo) or [whole]
     # a single-person photo is not read again: 4 network passes instead of 5 there (single-photo latency 0.39 ->
     # 0.32 s), and the same people found on the composites
     if len(people) < 2:
