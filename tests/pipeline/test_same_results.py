@@ -10,7 +10,10 @@ between trouser legs (``pipeline.texture.source_texture_patch``); and again (202
 became the second rendered prior (``prior_renderer``: soft shaded shapes, row-wise background fill, the photo's skin
 colour, no test-time refinement after it; the pipeline runs frame models on a square frame and the segmenter on a
 square one too), and once more the same day when the prior's box blurs became separable (float rounding only:
-every case's 1/16 thumbnail identical, full-resolution hashes changed). Per case it holds the SHA-256 of the
+every case's 1/16 thumbnail identical, full-resolution hashes changed); and again (branch ``long-skirts``) when a
+skirt source's mask became grown down to its hem (``landmarks.hem``): only the two skirt photos' cases changed
+(source masks ccp_1005 13,241 -> 13,292 pixels, ccp_1012 20,974 -> 21,008), every jeans -> skirt case kept its
+hash. Per case it holds the SHA-256 of the
 full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).
 

@@ -5,7 +5,9 @@ landmarks, or capsules around the legs) misses curved thighs, flares and loose l
 (:class:`designgan.models.segmenter.GarmentSegmenter`) sees the photo resampled into the landmark-aligned frame with
 that region as a prior channel, and predicts the garment's pixels there; :meth:`GarmentMasker.photo_mask` warps the
 probability back to the photo, thresholds it at 0.5 and keeps it within a generous dilation of the region, so a
-wrong prediction cannot run away. Outside the frame's footprint the region itself is kept.
+wrong prediction cannot run away. Outside the frame's footprint the region itself is kept. A skirt's mask is
+also grown down to its hem by its own colour (:mod:`designgan.landmarks.hem`), past that limit: the landmark region
+of a long skirt stops near the knees.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from scipy import ndimage
 from designgan.config import from_dict
 from designgan.hardware import resolve_precision
 from designgan.landmarks.frame import FrameSpec, footprint, invert, lower_body_frame, shift_input, warp
-from designgan.landmarks.regions import LANDMARK_CONFIDENCE, garment_region
+from designgan.landmarks.hem import grow_to_hem
+from designgan.landmarks.regions import LANDMARK_CONFIDENCE, garment_family, garment_region
 from designgan.models.segmenter import GarmentSegmenter, segmenter_from_config
 from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
@@ -145,6 +148,10 @@ class GarmentMasker:
             return region
         image, planes = framed
         prob = self.probability(image[None], (planes[None, :1] > 0.5).float())[0]
+        # a skirt's prior stops near the knees: what the mask gains below it is kept past the reach limit
+        grown = torch.zeros_like(prob)
+        if garment_family(category) == "skirt":
+            grown = self.skirt_to_hem(image, prob[0] > 0.5, planes[1] > 0.5) & ~(prob > 0.5)
         # back into the footprint box only; pixels the frame does not cover keep the landmark region
         x0, y0, x1, y1 = box
         to_box = invert(matrix)
@@ -154,8 +161,8 @@ class GarmentMasker:
         bh, bw = y1 - y0, x1 - x0
         f = max(1, math.ceil(max(bh, bw) / MAX_BACK_SIDE))
         to_blocks = np.array([[1 / f, 0, 0.5 / f - 0.5], [0, 1 / f, 0.5 / f - 0.5]]) @ np.vstack([to_box, [0, 0, 1]])
-        back = warp(torch.cat([prob, torch.ones_like(prob)])[None], to_blocks, (math.ceil(bh / f), math.ceil(bw / f)),
-                    padding_mode="zeros")[0].numpy()
+        back = warp(torch.cat([prob, torch.ones_like(prob), grown.float()])[None], to_blocks,
+                    (math.ceil(bh / f), math.ceil(bw / f)), padding_mode="zeros")[0].numpy()
         if f > 1:
             back = np.repeat(np.repeat(back, f, axis=1), f, axis=2)[:, :bh, :bw]
         mask = region.copy()
@@ -166,7 +173,16 @@ class GarmentMasker:
         lx0, ly0, lx1, ly1 = max(0, x0 - r), max(0, y0 - r), min(w, x1 + r), min(h, y1 + r)
         limit = region.copy()
         limit[ly0:ly1, lx0:lx1] |= near_region(region[ly0:ly1, lx0:lx1], r)
-        return mask & limit
+        mask &= limit
+        mask[y0:y1, x0:x1] |= covered & (back[2] > 0.5)
+        return mask
+
+    def skirt_to_hem(self, image: torch.Tensor, mask: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """The frame's skirt ``mask`` (h, w) grown down to the hem by its own colour (:mod:`..hem`); ``image``
+        (3, h, w) in [0, 1], ``valid``: the frame pixels inside the photo."""
+        h = self.frame.height
+        grown = grow_to_hem(image, mask.numpy(), valid.numpy(), self.frame.hip_y * h, self.frame.ankle_y * h)
+        return torch.from_numpy(grown)[None]
 
 
 def near_region(region: np.ndarray, reach: float, max_side: int = MAX_DISTANCE_SIDE) -> np.ndarray:
