@@ -40,7 +40,7 @@ def test_named_configs_exist_and_load(config: str):
     assert path.is_file(), f"the docs name {config}, which does not exist"
     if path.stem == "landmarks":
         load_config(LandmarkTrainConfig, path, [])
-    elif path.stem == "garment_judge":
+    elif path.stem.startswith("garment_judge"):
         load_config(GarmentJudgeTrainConfig, path, [])
     elif path.stem == "realism":
         load_config(RealismTrainConfig, path, [])
