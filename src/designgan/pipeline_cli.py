@@ -320,7 +320,11 @@ def bench_photo(size: tuple[int, int] = (550, 825)) -> Path:
 def photos_by_people(root: Path, source: str) -> dict[int, list[Path]]:
     """A composites dataset's photos by how many people they show (its ``boxes.json``), those whose people all wear
     ``source`` only: composites of 2 and 3 people, and the single photos they were made of (1), in key order."""
-    boxes = json.loads((root / "boxes.json").read_text())
+    path = root / "boxes.json"
+    try:
+        boxes = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DesignGANError(f"{path}: not a composites dataset's boxes file ({type(exc).__name__}: {exc})") from None
     chosen = {key: people for key, people in sorted(boxes.items()) if all(p["category"] == source for p in people)}
     by_count: dict[int, list[Path]] = {1: sorted({root / p["single"] for people in chosen.values() for p in people})}
     for key, people in chosen.items():
@@ -416,12 +420,12 @@ def bench_translate(
     if compile:
         predictor.model = torch.compile(predictor.model, dynamic=False)
     pipe._landmarks = predictor
-    photo = photo or bench_photo()
-    size = load_image(photo).size
-    to = pipe.categories[1]
     if people_from is not None:
         _bench_people(pipe, people_from, repeats, warmup, as_json)
         return
+    photo = photo or bench_photo()
+    size = load_image(photo).size
+    to = pipe.categories[1]
 
     # Untrained landmarks find nobody; then a fixed central region stands in for the garment so the rest of the
     # pipeline still runs at its real cost.

@@ -1,4 +1,5 @@
-"""Colour science in numpy: sRGB -> CIELAB (D65) and the CIEDE2000 colour difference.
+"""Colour science in numpy: the CIEDE2000 colour difference, and sRGB -> CIELAB (D65; defined in
+:mod:`designgan.imaging`, which the layers below the evaluation share).
 
 CIEDE2000 follows Sharma, Wu & Dalal, "The CIEDE2000 color-difference formula: implementation notes,
 supplementary test data, and mathematical observations", Color Research & Application 30(1), 2005; the tests
@@ -9,24 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-# sRGB (IEC 61966-2-1) linear RGB -> XYZ, D65 white
-_RGB_TO_XYZ = np.array([
-    [0.4124564, 0.3575761, 0.1804375],
-    [0.2126729, 0.7151522, 0.0721750],
-    [0.0193339, 0.1191920, 0.9503041],
-])
-_WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
+from designgan.imaging import srgb_to_lab
 
-
-def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """(..., 3) sRGB, uint8 in [0, 255] or float in [0, 1] -> (..., 3) float64 L*, a*, b*."""
-    rgb = np.asarray(rgb)
-    x = rgb.astype(np.float64) / 255.0 if rgb.dtype == np.uint8 else rgb.astype(np.float64)
-    linear = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
-    xyz = linear @ _RGB_TO_XYZ.T / _WHITE_D65
-    eps, kappa = 216 / 24389, 24389 / 27
-    f = np.where(xyz > eps, np.cbrt(xyz), (kappa * xyz + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+__all__ = ["ciede2000", "srgb_to_lab"]
 
 
 def ciede2000(lab1: np.ndarray, lab2: np.ndarray, kl: float = 1.0, kc: float = 1.0, kh: float = 1.0) -> np.ndarray:

@@ -12,6 +12,7 @@ for CCP datasets whose domain it covers, the ceiling is also reported on the pho
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -107,10 +108,10 @@ def audited_ceiling(records: Sequence[Record], probs: np.ndarray, category: str,
         return None
     verdicts = audit["verdicts"].get(category, {})
     keep = [i for i, r in enumerate(records) if r.id not in verdicts]
-    left_out = [verdicts[r.id]["verdict"] for r in records if r.id in verdicts]
+    left_out = Counter(verdicts[r.id]["verdict"] for r in records if r.id in verdicts)
     row = domain_ceiling(probs[keep], category)
     return {"success": row["success"], "n": row["n"], "predicted": row["predicted"],
-            "left_out": {v: left_out.count(v) for v in sorted(set(left_out))}}
+            "left_out": dict(sorted(left_out.items()))}
 
 
 def dataset_ceiling(data: TwoDomainData, judge: GarmentJudge, landmarks: LandmarkSource, split: str = "test",

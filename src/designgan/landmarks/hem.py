@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from designgan.imaging import srgb_to_lab
 from designgan.models.prior import skin_pixels
 
 # Lab histogram bins: lightness coarser than colour, so shading across folds stays in one bin
@@ -42,16 +43,6 @@ class HemGrowth:
     above_ankles: float = 0.02  # growth stops this far above the ankle row (shoes)
     spread: int = 1  # frame pixels a row may reach sideways beyond the row above (a skirt flares gradually)
     min_width: float = 0.2  # a grown row's cloth lies in runs at least this wide (a leg in tights is narrower)
-
-
-def lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (..., 3) in [0, 1] -> CIE Lab (D65) (..., 3): distances there follow perceived colour, and lightness
-    (shading, folds) is one channel apart from hue."""
-    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
-    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
-    xyz = linear @ to_xyz.T / np.array([0.9505, 1.0, 1.089])
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
 
 
 def colour_histogram(samples: np.ndarray) -> np.ndarray:
@@ -83,7 +74,7 @@ def grow_to_hem(image: torch.Tensor, mask: np.ndarray, valid: np.ndarray, hip_ro
     stop = min(h - 1, int(ankle_row - growth.above_ankles * leg))
     if stop <= start:
         return mask
-    colours = lab(image.permute(1, 2, 0).double().numpy())
+    colours = srgb_to_lab(image.permute(1, 2, 0).double().numpy())
     skin = skin_pixels(image * 2 - 1).numpy()
     corridor = (ys >= top) & (ys <= stop) & (np.abs(xs - (w - 1) / 2) <= growth.half_width * leg) & valid
     candidates = corridor & ~skin & (likelihood_ratio(colours, mask, valid, skin, start, hem, leg) >= growth.ratio)
@@ -106,6 +97,7 @@ def wide_runs(row: np.ndarray, min_width: float) -> np.ndarray:
     runs, _ = ndimage.label(row)
     lengths = np.bincount(runs.ravel())
     return (lengths >= min_width)[runs] & row
+
 
 def likelihood_ratio(colours: np.ndarray, mask: np.ndarray, valid: np.ndarray, skin: np.ndarray, start: int,
                      hem: int, leg: float) -> np.ndarray:

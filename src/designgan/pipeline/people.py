@@ -255,11 +255,19 @@ def plain(grey: np.ndarray, box: tuple[int, int, int, int], scale: int) -> bool:
     return patch.size == 0 or float(patch.std()) < PLAIN
 
 
-def small_windows(photo: Image.Image, share: float) -> list[tuple[int, int, int, int]]:
-    """:func:`small_window_boxes` of ``photo`` but those on a plain backdrop (:func:`plain`)."""
-    scale = max(1, min(photo.size) // 256)  # grey levels of a smaller copy: cheap, and the backdrop stays flat
-    grey = np.asarray(photo.convert("L").reduce(scale), dtype=np.float32)
-    return [b for b in small_window_boxes(*photo.size, share) if not plain(grey, b, scale)]
+def grey_levels(photo: Image.Image) -> tuple[np.ndarray, int]:
+    """The grey levels of a copy of ``photo`` ``scale`` times smaller, and ``scale``: cheap to test windows on,
+    and a backdrop stays flat."""
+    scale = max(1, min(photo.size) // 256)
+    return np.asarray(photo.convert("L").reduce(scale), dtype=np.float32), scale
+
+
+def small_windows(photo: Image.Image, share: float, grey: tuple[np.ndarray, int] | None = None
+                  ) -> list[tuple[int, int, int, int]]:
+    """:func:`small_window_boxes` of ``photo`` but those on a plain backdrop (:func:`plain`); ``grey``: the
+    photo's :func:`grey_levels` when the caller has them."""
+    levels, scale = grey if grey is not None else grey_levels(photo)
+    return [b for b in small_window_boxes(*photo.size, share) if not plain(levels, b, scale)]
 
 
 def windows_cover(width: int, height: int, max_windows: int = MAX_WINDOWS) -> bool:
@@ -377,8 +385,9 @@ def gap_windows(people: Sequence[Person], width: int, height: int, aspect: float
 def small_people(predictor: Any, photo: Image.Image) -> list[Person]:
     """People smaller in the frame: :func:`small_windows` of each of :data:`SMALL_WINDOW_HEIGHTS` read, the
     largest first, up to the first height where someone is found (merged by :func:`merge_windows`)."""
+    grey = grey_levels(photo)  # once for every height
     for share in SMALL_WINDOW_HEIGHTS:
-        people = merge_windows(read_windows(predictor, photo, small_windows(photo, share)))
+        people = merge_windows(read_windows(predictor, photo, small_windows(photo, share, grey)))
         if people:
             return people
     return []
