@@ -336,13 +336,15 @@ def latency_by_people(pipe: Any, root: Path, per_count: int) -> list[dict[str, A
     """Translation seconds (median; decoded photos, detection to composition) of ``per_count`` photos of each
     people count of :func:`photos_by_people`, with the median people found and the photos that failed (timed as
     well: a failure costs its detection)."""
+    from tqdm import tqdm
+
     from designgan.io import load_image
 
     source, target = pipe.categories
     rows = []
     for count, paths in photos_by_people(root, source).items():
         seconds, found, failed = [], [], 0
-        for path in paths[:per_count]:
+        for path in tqdm(paths[:per_count], desc=f"{count}-person photos", leave=False):
             image = load_image(path)
             tic = time.perf_counter()
             try:
