@@ -4,18 +4,22 @@ contact sheet of input | result pairs.
 
     PYTHONPATH=src python scripts/robust_crops.py [--data data/jeans_skirt] [--out outputs/robust]
     PYTHONPATH=src python scripts/robust_crops.py --sweep [--ids 1541,1651,1656]
+    PYTHONPATH=src python scripts/robust_crops.py --cuts [--ids all]
 
 Prints one line per photo (translated, or the error); the sheet is OUT/robust_crops.png. ``--sweep``: instead,
 each photo pasted at 30/45/60/80/100% of a grey canvas's height, on a portrait canvas (1.3x the photo's width), a
 16:9 landscape one, and the landscape one with two people side by side (the photo and the next id's); one line
 per canvas: people found, pasted people edited (a person edited whose box centre lies in a pasted photo),
-seconds, and a table of the translated share per layout and scale.
+seconds, and a table of the translated share per layout and scale. ``--cuts``: each photo cut at 80 / 68 / 55% of
+its height (mid-calf, knee, mid-thigh: e-commerce and half-body framings); per cut, how many were translated and
+why the others were not.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections import Counter
 from pathlib import Path
 
 from PIL import Image
@@ -27,6 +31,7 @@ from designgan.pipeline import DesignGANPipeline
 
 GREY = (235, 235, 235)
 SHARES = (0.3, 0.45, 0.6, 0.8, 1.0)
+CUTS = (0.8, 0.68, 0.55)
 LAYOUTS = ("portrait", "landscape", "landscape_two")
 
 
@@ -93,15 +98,35 @@ def sweep(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
         print(f"{name:<16}" + "".join(f"{done[name, s][0]:>5}/{done[name, s][1]:<2}" for s in SHARES))
 
 
+def cuts(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
+    for cut in CUTS:
+        outcomes = Counter()
+        for n, (image_id, photo) in enumerate(photos.items(), 1):
+            try:
+                pipe(photo.crop((0, 0, photo.width, round(cut * photo.height))), to="skirt")
+                outcomes["translated"] += 1
+            except DesignGANError as exc:
+                outcomes[str(exc).split(" (")[0].split(":")[0]] += 1
+                print(f"  testA/{image_id} cut at {cut:.0%}: {exc}")
+            print(f"cut at {cut:.0%}: {n}/{len(photos)}", end="\r", flush=True)
+        print(f"cut at {cut:.0%}: translated {outcomes.pop('translated', 0)}/{len(photos)}; not: {dict(outcomes)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("data/jeans_skirt"))
     parser.add_argument("--out", type=Path, default=Path("outputs/robust"))
-    parser.add_argument("--ids", default="1541,1651")
+    parser.add_argument("--ids", default="1541,1651", help="testA ids, comma-separated, or 'all'")
     parser.add_argument("--sweep", action="store_true", help="the scale sweep (no contact sheet)")
+    parser.add_argument("--cuts", action="store_true", help="photos cut above the ankles (no contact sheet)")
     args = parser.parse_args()
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
-    photos = {i: Image.open(args.data / "testA" / f"{i}.jpg").convert("RGB") for i in args.ids.split(",")}
+    ids = (sorted(p.stem for p in (args.data / "testA").glob("*.jpg")) if args.ids == "all"
+           else args.ids.split(","))
+    photos = {i: Image.open(args.data / "testA" / f"{i}.jpg").convert("RGB") for i in ids}
+    if args.cuts:
+        cuts(pipe, photos)
+        return
     if args.sweep:
         pipe(next(iter(photos.values())), to="skirt")  # warm-up: the first call loads the networks
         sweep(pipe, photos)

@@ -12,18 +12,32 @@ from designgan.landmarks.regions import SKIRT_BELOW, TROUSERS_ABOVE, already_wea
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "designgan" / "assets" / "examples"
 
 
-def points(evidence: float) -> dict[str, tuple[float, float, float]]:
-    return {n: (10.0, 10.0, evidence) for n in ("left_inner_hem", "right_inner_hem", "crotch")}
+H = 400  # photo height; the ankles below stand at y = 380
+
+
+def points(evidence: float, ankle: tuple[float, float, float] = (10.0, 380.0, 0.9)
+           ) -> dict[str, tuple[float, float, float]]:
+    return {**{n: (10.0, 10.0, evidence) for n in ("left_inner_hem", "right_inner_hem", "crotch")},
+            "left_ankle": ankle, "right_ankle": ankle}
 
 
 def test_the_evidence_decides_only_where_it_is_clear():
     assert trouser_evidence(points(0.7)) == pytest.approx(0.7) and trouser_evidence({}) == 0.0
-    assert already_wears(points(SKIRT_BELOW / 2), "jeans", "skirt") == "skirt"
-    assert already_wears(points(0.3), "jeans", "skirt") is None  # unclear: edited as asked
-    assert already_wears(points(TROUSERS_ABOVE + 0.2), "skirt", "pants") == "trousers"
-    assert already_wears(points(0.3), "skirt", "jeans") is None
-    assert already_wears(points(0.0), "jeans", "shorts") is None  # only trousers <-> skirts are decided
-    assert already_wears({"left_hip": (1.0, 1.0, 0.9)}, "jeans", "skirt") is None  # body keypoints only
+    assert already_wears(points(SKIRT_BELOW / 2), "jeans", "skirt", H) == "skirt"
+    assert already_wears(points(0.3), "jeans", "skirt", H) is None  # unclear: edited as asked
+    assert already_wears(points(TROUSERS_ABOVE + 0.2), "skirt", "pants", H) == "trousers"
+    assert already_wears(points(0.3), "skirt", "jeans", H) is None
+    assert already_wears(points(0.0), "jeans", "shorts", H) is None  # only trousers <-> skirts are decided
+    assert already_wears({"left_hip": (1.0, 1.0, 0.9)}, "jeans", "skirt", H) is None  # body keypoints only
+
+
+def test_no_verdict_when_the_legs_are_cut_off():
+    # an e-commerce crop at the knee: the hems are out of the photo, so no evidence is not evidence of a skirt
+    assert already_wears(points(0.0, ankle=(10.0, 460.0, 0.9)), "jeans", "skirt", H) is None  # below the edge
+    assert already_wears(points(0.0, ankle=(10.0, 380.0, 0.4)), "jeans", "skirt", H) is None  # not seen
+    assert already_wears(points(0.0, ankle=(10.0, 395.0, 0.9)), "jeans", "skirt", H) is None  # at the edge
+    assert already_wears(points(0.0, ankle=(10.0, 380.0, 0.9)), "jeans", "skirt", H) == "skirt"
+    assert already_wears(points(0.0, ankle=(10.0, 380.0, 0.9)), "jeans", "skirt", 300) is None
 
 
 def test_a_skirt_photo_asked_to_become_a_skirt_is_refused_and_nothing_is_written(tmp_path):

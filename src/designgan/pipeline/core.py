@@ -352,7 +352,7 @@ class DesignGANPipeline:
         already: list[tuple[str, float]] = []  # people who already wear the target family
         for person in people:
             if given_mask is None:  # a given mask says where the source garment is: no second-guessing
-                worn = already_wears(person.points, source_cat, target_cat)
+                worn = already_wears(person.points, source_cat, target_cat, h)
                 if worn is not None:
                     already.append((worn, trouser_evidence(person.points)))
                     skipped.append(person.skip(f"already wears {worn}"))
