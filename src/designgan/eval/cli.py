@@ -147,6 +147,22 @@ def judge_ensemble_garment_cmd(
     typer.echo(json.dumps(scores, indent=2))
 
 
+@judge_app.command("fit-evidence")
+def judge_fit_evidence_cmd(
+    weights: Annotated[Path, typer.Argument(help="Garment judge weights (.safetensors) whose sidecar gets the table.")],
+    ccp_root: CcpRoot = DEFAULT_CCP,
+    landmarks_cache: Annotated[Path, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level "
+                                                  "photos (JSON lines; made if missing).")] = Path(
+                                                      "runs/garment_judge/ccp_landmarks.jsonl"),
+) -> None:
+    """Fuse the landmark network's trouser evidence into a garment judge: count P(evidence | family) on CCP's
+    pixel-level training photos, store it beside the weights; prints the held-out accuracy alone and fused."""
+    from designgan.eval.garment_judge_train import fit_evidence
+
+    entry = fit_evidence(ccp_root, weights, landmarks_cache, log=lambda msg: typer.echo(msg, err=True))
+    typer.echo(json.dumps(entry, indent=2))
+
+
 @judge_app.command("train-realism")
 def judge_train_realism_cmd(
     ccp_root: CcpRoot = DEFAULT_CCP,

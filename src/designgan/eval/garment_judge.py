@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 
 from designgan.errors import DataError
+from designgan.eval.garment_evidence import fuse, likelihood_table
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge_model import JudgeNetwork, model_from_config
 from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
@@ -68,6 +69,8 @@ class GarmentJudge:
         self.model = model.eval()
         self.flip_test = flip_test
         self.meta = meta or {}
+        # P(trouser-evidence bin | family) when the sidecar has it (garment_evidence): the landmark network's opinion
+        self.evidence_table = likelihood_table(self.meta["evidence"]) if "evidence" in self.meta else None
 
     @classmethod
     def load(cls, weights: str | Path | None = None, flip_test: bool = True) -> GarmentJudge:
@@ -85,10 +88,18 @@ class GarmentJudge:
             probs = 0.5 * (probs + self.model(x.flip(-1)).softmax(-1))
         return probs.numpy()
 
-    def classify(self, images: Sequence[Image.Image], points: Sequence[Points]) -> np.ndarray:
-        """Family probabilities (B, families) of each photo, framed by its landmark points."""
+    def classify(self, images: Sequence[Image.Image], points: Sequence[Points],
+                 evidence: Sequence[float | None] | None = None) -> np.ndarray:
+        """Family probabilities (B, families) of each photo, framed by its landmark points. ``evidence``: per photo,
+        the landmark network's trouser evidence read on that photo (:func:`.garment_evidence.read_evidence`; None
+        where it has none), fused in when the judge has an evidence table."""
         crops = [frame_crop(img, p) for img, p in zip(images, points, strict=True)]
-        return self.probabilities(np.stack(crops) if crops else np.zeros((0, *FRAME_SIZE, 3), np.uint8))
+        probs = self.probabilities(np.stack(crops) if crops else np.zeros((0, *FRAME_SIZE, 3), np.uint8))
+        if evidence is None or self.evidence_table is None:
+            return probs
+        if len(evidence) != len(probs):
+            raise ValueError(f"{len(evidence)} evidence values for {len(probs)} photos")
+        return fuse(probs, evidence, self.evidence_table)
 
 
 def export_weights(model: JudgeNetwork, path: str | Path, meta: dict) -> None:

@@ -19,12 +19,13 @@ import torch.nn.functional as F
 from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.errors import DataError
+from designgan.eval.garment_evidence import fit_likelihood, fuse, likelihood_table, read_evidence
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge import export_weights, load_weights
 from designgan.eval.garment_judge_data import GarmentSamples, make_batch
 from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeEnsemble, GarmentJudgeNet, JudgeNetwork
 from designgan.eval.judge_data import IGNORE, judge_split
-from designgan.io import write_json_atomic
+from designgan.io import image_size, write_json_atomic
 from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.supervised import SupervisedLoop
 
@@ -156,3 +157,31 @@ def ensemble_garment_judges(ccp_root: str | Path, members: list[Path], export_to
             "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)"}
     export_weights(ensemble, export_to, meta)
     return scores
+
+
+def fit_evidence(ccp_root: str | Path, weights: Path, landmarks_cache: Path, log: Callable[[str], None] = print
+                 ) -> dict:
+    """Count ``P(trouser-evidence bin | family)`` on CCP's pixel-level photos outside the held-out split and store
+    it in the sidecar of ``weights`` (:mod:`.garment_evidence`); returns the table with the held-out accuracy of
+    the judge alone and fused with the evidence."""
+    model, meta = load_weights(weights)
+    ccp = CCP(ccp_root)
+    train_ids, held_ids = judge_split(ccp)
+    points = ccp_landmarks(ccp, train_ids + held_ids, landmarks_cache, log=log)
+
+    def evidence(samples: GarmentSamples) -> list[float | None]:
+        return [read_evidence(points[i], image_size(ccp.photo_path(i))[1]) for i in samples.ids]
+
+    train_set, held_set = GarmentSamples(ccp, train_ids, points), GarmentSamples(ccp, held_ids, points)
+    entry = fit_likelihood(train_set.families.tolist(), evidence(train_set))
+    truth, probs = held_set.families.numpy(), predict_samples(model, held_set)
+    fused = fuse(probs, evidence(held_set), likelihood_table(entry))
+    entry |= {"fit_on": f"{len(train_set)} CCP pixel-level photos outside the held-out split",
+              "heldout_accuracy_alone": round(float((probs.argmax(1) == truth).mean()), 4),
+              "heldout_accuracy_fused": round(float((fused.argmax(1) == truth).mean()), 4),
+              "heldout_confusion_fused": confusion(truth, fused.argmax(1)).tolist()}
+    log(f"held-out accuracy: judge alone {entry['heldout_accuracy_alone']}, with the landmark evidence "
+        f"{entry['heldout_accuracy_fused']} (n={len(truth)})")
+    export_weights(model, weights, {k: v for k, v in meta.items() if k not in ("families", "frame", "model")}
+                   | {"evidence": entry})
+    return entry

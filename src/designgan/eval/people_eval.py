@@ -26,6 +26,7 @@ from PIL import Image
 from designgan.data import Record
 from designgan.errors import DesignGANError
 from designgan.eval.garment_eval import LandmarkSource
+from designgan.eval.garment_evidence import read_evidence
 from designgan.eval.garment_family import family_index
 from designgan.eval.garment_judge import GarmentJudge
 from designgan.eval.translators import Translate
@@ -111,7 +112,9 @@ class PeopleScorer:
 
     def _judged(self, source: Image.Image, output: Image.Image) -> bool:
         points = self.predictor.predict(source).points
-        return bool(self.garment.classify([output], [points])[0].argmax() == self.target)
+        evidence = ([read_evidence(self.predictor.predict(output).points, output.height)]
+                    if self.garment.evidence_table is not None else None)
+        return bool(self.garment.classify([output], [points], evidence)[0].argmax() == self.target)
 
     def single_success(self, root: Path, person: dict) -> float:
         """The person's own photo translated alone and judged (cached: a person appears in several composites)."""

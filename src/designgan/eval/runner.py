@@ -39,6 +39,7 @@ from designgan.errors import DataError, DesignGANError
 from designgan.eval import metrics
 from designgan.eval.classes import CCP_TO_JUDGE, JUDGE_CLASSES, class_id
 from designgan.eval.garment_eval import LandmarkSource
+from designgan.eval.garment_evidence import read_evidence
 from designgan.eval.garment_family import FAMILIES, family_index
 from designgan.eval.garment_judge import GarmentJudge
 from designgan.eval.judge import Judge, Parse, colorize
@@ -263,8 +264,9 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
         if realism is not None:
             realism_emb.append(realism.embed(images))
         if garment is not None:
-            probs = garment.classify(images, [landmarks.points(r, img)[0] for r, img in zip(chunk, images,
-                                                                                            strict=True)])
+            points = [landmarks.points(r, img)[0] for r, img in zip(chunk, images, strict=True)]
+            probs = garment.classify(images, points, [read_evidence(p, img.height) for p, img in zip(points, images,
+                                                                                                 strict=True)])
             family += [float(p.argmax() == family_index(domain or r.category)) for r, p in zip(chunk, probs,
                                                                                                 strict=True)]
         for record, parse in zip(chunk, judge.parse_many(images), strict=True):
@@ -330,7 +332,12 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         row["parser_success"] = row["success"]
         if garment is not None:
             points, _ = landmarks.points(record, image)
-            probs = garment.classify([image, output], [points, points])
+            # framed where the source person stands; the evidence is the landmark network's reading of each photo
+            evidence = None
+            if garment.evidence_table is not None:
+                evidence = [read_evidence(points, image.height),
+                            read_evidence(landmarks.predict(output)[0], output.height)]
+            probs = garment.classify([image, output], [points, points], evidence)
             row |= {"source_family": FAMILIES[int(probs[0].argmax())],
                     "output_family": FAMILIES[int(probs[1].argmax())],
                     "target_probability": float(probs[1, target_family]),
