@@ -11,8 +11,8 @@ each photo pasted at 30/45/60/80/100% of a grey canvas's height, on a portrait c
 16:9 landscape one, and the landscape one with two people side by side (the photo and the next id's); one line
 per canvas: people found, pasted people edited (a person edited whose box centre lies in a pasted photo),
 seconds, and a table of the translated share per layout and scale. ``--cuts``: each photo cut at 80 / 68 / 55% of
-its height (mid-calf, knee, mid-thigh: e-commerce and half-body framings); per cut, how many were translated and
-why the others were not.
+its height (mid-calf, knee, mid-thigh: e-commerce and half-body framings) and with its top 30 / 42% cut off
+(chest-down and waist-down shots); per cut, how many were translated and why the others were not.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from designgan.pipeline import DesignGANPipeline
 
 GREY = (235, 235, 235)
 SHARES = (0.3, 0.45, 0.6, 0.8, 1.0)
-CUTS = (0.8, 0.68, 0.55)
+CUTS = (0.8, 0.68, 0.55)  # kept from the top: the photo cut at the calf, the knee, the thigh
+TOP_CUTS = (0.3, 0.42)  # cut off at the top: chest-down and waist-down shots
 LAYOUTS = ("portrait", "landscape", "landscape_two")
 
 
@@ -99,17 +100,20 @@ def sweep(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
 
 
 def cuts(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
-    for cut in CUTS:
+    crops = [(f"bottom cut at {cut:.0%}", lambda p, c=cut: (0, 0, p.width, round(c * p.height))) for cut in CUTS]
+    crops += [(f"top {cut:.0%} cut off", lambda p, c=cut: (0, round(c * p.height), p.width, p.height))
+              for cut in TOP_CUTS]
+    for name, box in crops:
         outcomes = Counter()
         for n, (image_id, photo) in enumerate(photos.items(), 1):
             try:
-                pipe(photo.crop((0, 0, photo.width, round(cut * photo.height))), to="skirt")
+                pipe(photo.crop(box(photo)), to="skirt")
                 outcomes["translated"] += 1
             except DesignGANError as exc:
                 outcomes[str(exc).split(" (")[0].split(":")[0]] += 1
-                print(f"  testA/{image_id} cut at {cut:.0%}: {exc}")
-            print(f"cut at {cut:.0%}: {n}/{len(photos)}", end="\r", flush=True)
-        print(f"cut at {cut:.0%}: translated {outcomes.pop('translated', 0)}/{len(photos)}; not: {dict(outcomes)}")
+                print(f"  testA/{image_id} {name}: {exc}")
+            print(f"{name}: {n}/{len(photos)}", end="\r", flush=True)
+        print(f"{name}: translated {outcomes.pop('translated', 0)}/{len(photos)}; not: {dict(outcomes)}")
 
 
 def main() -> None:

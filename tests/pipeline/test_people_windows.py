@@ -216,3 +216,66 @@ def test_a_person_small_in_the_frame_is_found(monkeypatch):
     assert bx0 >= x0 - 20 and by0 >= y0 - 40 and bx1 <= x0 + small.width + 20  # the pasted person
     monkeypatch.setattr(people, "SMALL_WINDOW_HEIGHTS", ())
     assert not any(p.found for p in detect_people(predictor, canvas, "windows"))  # without them: nobody
+
+
+class _Reads:
+    """A landmark network that reads a given body in the photo as it is, another in the photo stood under a
+    canvas (taller than the photo), and counts its calls."""
+
+    def __init__(self, plain: dict, padded: dict, height: int):
+        self.plain, self.padded, self.height, self.calls = plain, padded, height, 0
+
+    def predict_many(self, images):
+        self.calls += len(images)
+        return [{"points": self.padded if img.height > self.height else self.plain, "person_found": False}
+                for img in images]
+
+
+def _legs(hip_y: float, leg_conf: float, nose_conf: float, shift: float = 0.0) -> dict:
+    body = {n: (x, y * (200 - hip_y) / 120 + hip_y - 140 * (200 - hip_y) / 120 + shift, leg_conf)
+            for n, (x, y) in BODY.items() if "hip" in n or "knee" in n or "ankle" in n}
+    return {**body, "nose": (0.0, hip_y - 100 + shift, nose_conf)}
+
+
+def test_a_photo_of_the_legs_alone_is_read_under_a_canvas():
+    from designgan.pipeline.people import LEGS_ONLY_PAD, legs_only
+
+    photo = Image.new("RGB", (120, 200), (120, 120, 120))
+    pad = round(LEGS_ONLY_PAD * 200)
+    squeezed = _legs(hip_y=110, leg_conf=0.3, nose_conf=0.05)  # a whole body squeezed in: hips half way down
+    under = _legs(hip_y=10, leg_conf=0.7, nose_conf=0.05, shift=pad)  # read under the canvas: hips at the top
+    reads = _Reads(squeezed, under, 200)
+    person = legs_only(reads, photo, Person.from_landmarks({"points": squeezed, "person_found": False}))
+    assert person is not None and person.found and reads.calls == 1
+    assert abs((person.points["left_hip"][1] + person.points["right_hip"][1]) / 2 - 10) < 1e-6  # back in the photo
+    # the head in the photo: no second reading
+    seen = _legs(hip_y=110, leg_conf=0.3, nose_conf=0.9)
+    reads = _Reads(seen, under, 200)
+    assert legs_only(reads, photo, Person.from_landmarks({"points": seen, "person_found": True})) is None
+    assert reads.calls == 0
+    # a canvas reading no more confident than the plain one (+ margin), or with hips far down, is not kept
+    for padded in (_legs(hip_y=10, leg_conf=0.4, nose_conf=0.05, shift=pad),
+                   _legs(hip_y=120, leg_conf=0.8, nose_conf=0.05, shift=pad)):
+        assert legs_only(_Reads(squeezed, padded, 200), photo,
+                         Person.from_landmarks({"points": squeezed, "person_found": False})) is None
+
+
+@needs_landmarks
+def test_a_waist_down_shot_is_edited_at_the_hips_not_the_shins():
+    """CCP 1065 (jeans) cut at 42% of its height, as an e-commerce shot from the waist down: read whole the
+    network squeezes a body into it (hips half way down the photo); read as legs alone the hips are at the top."""
+    from designgan.pipeline import DesignGANPipeline
+
+    photo = Image.open(Path(__file__).resolve().parents[1] / "fixtures" / "ccp_mini" / "photos" / "1065.jpg")
+    photo = photo.convert("RGB")
+    crop = photo.crop((0, round(0.42 * photo.height), photo.width, photo.height))
+    predictor = LandmarkPredictor.load()
+    whole = Person.from_landmarks(predictor.predict_many([crop])[0])
+    found = detect_people(predictor, crop, "windows")
+    hip_row = lambda p: (p.points["left_hip"][1] + p.points["right_hip"][1]) / 2 / crop.height  # noqa: E731
+    assert hip_row(whole) > 0.35
+    assert len(found) == 1 and found[0].found and hip_row(found[0]) < 0.2
+    assert detect_people(predictor, photo, "windows")[0].points["nose"][2] > 0.3  # the whole photo: read as before
+    out = DesignGANPipeline.from_pretrained("jeans2skirt")(crop, to="skirt")
+    rows = np.flatnonzero(out.target_mask.any(axis=1))
+    assert rows.min() < 0.25 * crop.height  # the new skirt starts at the hips
