@@ -1,6 +1,6 @@
-"""Photos unlike CCP's, made from CCP test photos: cut at the knee (e-commerce), cropped tight, and the person small
-on a studio-grey canvas (45-80% of the height); each translated jeans -> skirt with the bundled model, and a
-contact sheet of input | result pairs.
+"""Photos unlike CCP's, made from CCP test photos: cut at the knee (e-commerce), cropped tight, the person small
+on a studio-grey canvas (45-80% of the height), and from the waist down; each translated jeans -> skirt with the
+bundled model, and a contact sheet of input | result pairs.
 
     PYTHONPATH=src python scripts/robust_crops.py [--data data/jeans_skirt] [--out outputs/robust]
     PYTHONPATH=src python scripts/robust_crops.py --sweep [--ids 1541,1651,1656]
@@ -12,16 +12,19 @@ each photo pasted at 30/45/60/80/100% of a grey canvas's height, on a portrait c
 per canvas: people found, pasted people edited (a person edited whose box centre lies in a pasted photo),
 seconds, and a table of the translated share per layout and scale. ``--cuts``: each photo cut at 80 / 68 / 55% of
 its height (mid-calf, knee, mid-thigh: e-commerce and half-body framings) and with its top 30 / 42% cut off
-(chest-down and waist-down shots); per cut, how many were translated and why the others were not.
+(chest-down and waist-down shots); per cut, how many were translated, how many of the new skirts start where
+the uncut photo's edit starts its skirt, and why the others were not translated.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from designgan.errors import DesignGANError
@@ -33,6 +36,7 @@ GREY = (235, 235, 235)
 SHARES = (0.3, 0.45, 0.6, 0.8, 1.0)
 CUTS = (0.8, 0.68, 0.55)  # kept from the top: the photo cut at the calf, the knee, the thigh
 TOP_CUTS = (0.3, 0.42)  # cut off at the top: chest-down and waist-down shots
+PLACED = 0.05  # a cut photo's new skirt starts this close to the uncut edit's (share of the cut photo's height)
 LAYOUTS = ("portrait", "landscape", "landscape_two")
 
 
@@ -45,6 +49,7 @@ def variants(photo: Image.Image) -> dict[str, Image.Image]:
         small = photo.resize((int(w * share), int(h * share)))
         canvas.paste(small, ((canvas.width - small.width) // 2, h - small.height))
         out[f"studio_{int(share * 100)}"] = canvas
+    out["waist_down"] = photo.crop((0, round(TOP_CUTS[-1] * h), w, h))
     return out
 
 
@@ -99,21 +104,38 @@ def sweep(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
         print(f"{name:<16}" + "".join(f"{done[name, s][0]:>5}/{done[name, s][1]:<2}" for s in SHARES))
 
 
+def skirt_top(output) -> int | None:
+    """The first row of the new garment's mask (None when it is empty)."""
+    rows = np.flatnonzero(output.target_mask.any(axis=1))
+    return int(rows[0]) if len(rows) else None
+
+
 def cuts(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
+    reference = {}  # where the uncut photo's new skirt starts (its first row)
+    for image_id, photo in photos.items():
+        with contextlib.suppress(DesignGANError):  # an uncut photo not edited has no reference
+            reference[image_id] = skirt_top(pipe(photo, to="skirt"))
     crops = [(f"bottom cut at {cut:.0%}", lambda p, c=cut: (0, 0, p.width, round(c * p.height))) for cut in CUTS]
     crops += [(f"top {cut:.0%} cut off", lambda p, c=cut: (0, round(c * p.height), p.width, p.height))
               for cut in TOP_CUTS]
     for name, box in crops:
-        outcomes = Counter()
+        outcomes, offsets = Counter(), []
         for n, (image_id, photo) in enumerate(photos.items(), 1):
+            x0, y0, x1, y1 = box(photo)
             try:
-                pipe(photo.crop(box(photo)), to="skirt")
+                top = skirt_top(pipe(photo.crop((x0, y0, x1, y1)), to="skirt"))
                 outcomes["translated"] += 1
+                if top is not None and reference.get(image_id) is not None:
+                    offsets.append((top + y0 - reference[image_id]) / (y1 - y0))
             except DesignGANError as exc:
                 outcomes[str(exc).split(" (")[0].split(":")[0]] += 1
                 print(f"  testA/{image_id} {name}: {exc}")
             print(f"{name}: {n}/{len(photos)}", end="\r", flush=True)
-        print(f"{name}: translated {outcomes.pop('translated', 0)}/{len(photos)}; not: {dict(outcomes)}")
+        placed = sum(abs(o) <= PLACED for o in offsets)
+        median = f"{float(np.median(offsets)):+.3f}" if offsets else "-"
+        print(f"{name}: translated {outcomes.pop('translated', 0)}/{len(photos)}; the skirt starts within {PLACED} of "
+              f"the height of where the uncut photo's does {placed}/{len(reference)} (median offset {median}); "
+              f"not translated: {dict(outcomes)}")
 
 
 def main() -> None:
