@@ -23,6 +23,18 @@ def _points(evidence: float, ankle_y: float = 350.0, ankle_conf: float = 0.9) ->
     return pts
 
 
+def _overruled_trousers_judge(path) -> GarmentJudge:
+    """A judge whose CNN is sure of trousers (bias 10), with an evidence table overwhelming enough to overturn it:
+    evidence < 0.1 makes it a skirt."""
+    _forced_judge("trousers", path)
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    meta["evidence"] = {"bins": list(BINS), "likelihood": {"trousers": [1e-6, 1, 1], "skirt": [1, 1, 1e-6],
+                                                           "shorts": [1e-6, 1, 1]}}
+    sidecar.write_text(json.dumps(meta))
+    return GarmentJudge.load(path)
+
+
 def test_evidence_is_read_only_where_the_hems_could_be_seen():
     assert read_evidence(_points(0.7), 400) == pytest.approx(0.7)
     assert read_evidence(_points(0.7, ankle_y=420.0), 400) is None  # ankles below the photo's edge
@@ -61,18 +73,14 @@ def test_a_judge_fuses_only_with_a_table_and_evidence(tmp_path):
     alone = GarmentJudge.load(path)
     assert alone.evidence_table is None
     assert alone.classify([image], [body], [0.0]).argmax() == TROUSERS  # no table: the evidence is not read
-    sidecar = path.with_suffix(".json")
-    meta = json.loads(sidecar.read_text())
-    # a judge that is sure of trousers (bias 10) is overturned only by an overwhelming table
-    meta["evidence"] = {"bins": list(BINS), "likelihood": {"trousers": [1e-6, 1, 1], "skirt": [1, 1, 1e-6],
-                                                           "shorts": [1e-6, 1, 1]}}
-    sidecar.write_text(json.dumps(meta))
-    fused = GarmentJudge.load(path)
+    fused = _overruled_trousers_judge(path)
     assert fused.classify([image], [body], [0.0]).argmax() == SKIRT
     assert fused.classify([image], [body], [None]).argmax() == TROUSERS
     assert fused.classify([image], [body]).argmax() == TROUSERS
     with pytest.raises(ValueError, match="evidence values"):
         fused.classify([image], [body], [0.0, 0.0])
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
     meta["evidence"]["bins"] = [0.2, 0.5]
     sidecar.write_text(json.dumps(meta))
     with pytest.raises(DataError, match="evidence"):
@@ -100,14 +108,7 @@ def test_eval_reads_the_evidence_on_the_output_not_on_the_source(mini_dataset, t
     torch.manual_seed(0)
     parser = Judge(create_judge_model(JudgeModelConfig(backbone="regnetx_002", fpn_channels=16, input_height=64,
                                                        input_width=44)), bf16=False)
-    path = tmp_path / "gj.safetensors"
-    _forced_judge("trousers", path)
-    sidecar = path.with_suffix(".json")
-    meta = json.loads(sidecar.read_text())
-    meta["evidence"] = {"bins": list(BINS), "likelihood": {"trousers": [1e-6, 1, 1], "skirt": [1, 1, 1e-6],
-                                                           "shorts": [1e-6, 1, 1]}}
-    sidecar.write_text(json.dumps(meta))
-    judge = GarmentJudge.load(path)
+    judge = _overruled_trousers_judge(tmp_path / "gj.safetensors")
     data = TwoDomainData.open(mini_dataset)
     records, reals = data.records(split="test", domain="a")[:2], data.records(split="test", domain="b")[:2]
     source = {k: [100.0, 100.0, 0.9] for k in _body()} | _points(0.9, ankle_y=150.0)  # trousers on the source

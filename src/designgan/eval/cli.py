@@ -130,14 +130,16 @@ def judge_train_garment_cmd(
     typer.echo(json.dumps(scores, indent=2))
 
 
+PixelLandmarks = Annotated[Path, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level photos "
+                                                                      "(JSON lines; made if missing).")]
+
+
 @judge_app.command("ensemble-garment")
 def judge_ensemble_garment_cmd(
     members: Annotated[list[Path], typer.Argument(help="Trained garment judge weights (.safetensors), same config.")],
     export: Annotated[Path, typer.Option(help="Where to write the ensemble's fp16 weights (and .json sidecar).")],
     ccp_root: CcpRoot = DEFAULT_CCP,
-    landmarks_cache: Annotated[Path, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level "
-                                                  "photos (JSON lines; made if missing).")] = Path(
-                                                      "runs/garment_judge/ccp_landmarks.jsonl"),
+    landmarks_cache: PixelLandmarks = Path("runs/garment_judge/ccp_landmarks.jsonl"),
 ) -> None:
     """Average garment judges trained from different seeds into one judge; prints its held-out scores."""
     from designgan.eval.garment_judge_train import ensemble_garment_judges
@@ -151,9 +153,7 @@ def judge_ensemble_garment_cmd(
 def judge_fit_evidence_cmd(
     weights: Annotated[Path, typer.Argument(help="Garment judge weights (.safetensors) whose sidecar gets the table.")],
     ccp_root: CcpRoot = DEFAULT_CCP,
-    landmarks_cache: Annotated[Path, typer.Option("--landmarks-cache", help="Landmarks of CCP's pixel-level "
-                                                  "photos (JSON lines; made if missing).")] = Path(
-                                                      "runs/garment_judge/ccp_landmarks.jsonl"),
+    landmarks_cache: PixelLandmarks = Path("runs/garment_judge/ccp_landmarks.jsonl"),
 ) -> None:
     """Fuse the landmark network's trouser evidence into a garment judge: count P(evidence | family) on CCP's
     pixel-level training photos, store it beside the weights; prints the held-out accuracy alone and fused."""
