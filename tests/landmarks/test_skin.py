@@ -38,8 +38,19 @@ def test_the_hands_give_it_when_the_face_is_not_skin_coloured():
     assert np.abs(as_rgb(photo_skin_colour(masked, POINTS)) - HANDS).max() <= 1
 
 
-def test_no_skin_or_no_shoulders_give_none():
+def test_no_skin_or_neither_shoulders_nor_hips_give_none():
     assert photo_skin_colour(photo(face=(60, 60, 60), hands=(60, 60, 60)), POINTS) is None
     unsure = {**POINTS, "left_shoulder": (95.0, 60.0, 0.1)}
     assert photo_skin_colour(photo(), unsure) is None
     assert photo_skin_colour(photo(), {}) is None
+
+
+def test_a_photo_from_the_waist_down_reads_the_hands_sized_by_the_hips():
+    # no head, no shoulders in the photo (their points predicted above it, unseen); hips 39 px apart
+    waist_down = {**POINTS, "nose": (60.0, -60.0, 0.05), "left_shoulder": (95.0, -20.0, 0.05),
+                  "right_shoulder": (25.0, -20.0, 0.05), "left_hip": (80.0, 110.0, 0.8),
+                  "right_hip": (41.0, 110.0, 0.8)}
+    rgb = photo()
+    rgb[:60] = (70, 90, 140)  # nothing of the face either
+    assert np.abs(as_rgb(photo_skin_colour(rgb, waist_down)) - HANDS).max() <= 1
+    assert photo_skin_colour(rgb, {**waist_down, "left_hip": (80.0, 110.0, 0.1)}) is None

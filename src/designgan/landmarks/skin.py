@@ -15,6 +15,10 @@ import torch
 from designgan.models.prior import skin_pixels
 
 MIN_PIXELS = 30  # fewer skin-coloured pixels than this in the face and hands: unknown
+# Without the shoulders (a photo from the waist down) the discs are sized from the hip joints: the landmark
+# network puts the shoulders about this many times further apart (hips / shoulders on the 697 photos of
+# data/jeans_skirt whose torso is seen: median 0.55)
+SHOULDERS_PER_HIPS = 1.8
 
 
 def _disc(shape: tuple[int, int], centre: np.ndarray, radius: float) -> tuple[slice, slice, np.ndarray]:
@@ -30,15 +34,20 @@ def photo_skin_colour(rgb: np.ndarray, points: Mapping[str, Sequence[float]], mi
                       ) -> np.ndarray | None:
     """The median colour ``(3,)`` in [-1, 1] of the skin-coloured pixels (:func:`skin_pixels`) on the face (a
     disc around the nose, a fifth of the shoulder width across) and the hands (discs just past the wrists, along
-    the forearm), or None when fewer than :data:`MIN_PIXELS` are found or the shoulders are not seen."""
+    the forearm), or None when fewer than :data:`MIN_PIXELS` are found or neither the shoulders nor the hips are
+    seen (they size the discs)."""
     def seen(name: str) -> np.ndarray | None:
         p = points.get(name)
         return np.asarray(p[:2], dtype=np.float64) if p is not None and float(p[2]) >= min_confidence else None
 
     shoulders = [seen("left_shoulder"), seen("right_shoulder")]
-    if shoulders[0] is None or shoulders[1] is None:
+    hips = [seen("left_hip"), seen("right_hip")]
+    if shoulders[0] is not None and shoulders[1] is not None:
+        span = float(np.linalg.norm(shoulders[0] - shoulders[1]))
+    elif hips[0] is not None and hips[1] is not None:  # a photo from the waist down: its hands may still be in it
+        span = SHOULDERS_PER_HIPS * float(np.linalg.norm(hips[0] - hips[1]))
+    else:
         return None
-    span = float(np.linalg.norm(shoulders[0] - shoulders[1]))
     if span < 4:
         return None
     discs = []
