@@ -54,3 +54,13 @@ def test_a_photo_from_the_waist_down_reads_the_hands_sized_by_the_hips():
     rgb[:60] = (70, 90, 140)  # nothing of the face either
     assert np.abs(as_rgb(photo_skin_colour(rgb, waist_down)) - HANDS).max() <= 1
     assert photo_skin_colour(rgb, {**waist_down, "left_hip": (80.0, 110.0, 0.1)}) is None
+
+
+def test_a_hand_outside_the_photo_is_not_read():
+    # the landmark network places unseen points beyond the photo's edges (a raised hand, a photo cut at the waist)
+    outside = {**POINTS, "left_wrist": (105.0, -400.0, 0.9), "left_elbow": (105.0, -300.0, 0.9),
+               "right_wrist": (900.0, 122.0, 0.9)}
+    rgb = photo()
+    assert np.abs(as_rgb(photo_skin_colour(rgb, outside)) - FACE).max() <= 1
+    rgb[20:50, 45:75] = (60, 60, 60)
+    assert photo_skin_colour(rgb, outside) is None

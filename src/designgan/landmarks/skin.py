@@ -24,9 +24,9 @@ SHOULDERS_PER_HIPS = 1.8
 def _disc(shape: tuple[int, int], centre: np.ndarray, radius: float) -> tuple[slice, slice, np.ndarray]:
     """The bounding slices of a disc inside an image of ``shape`` (h, w) and the disc's mask within them."""
     h, w = shape
-    x0, x1 = max(0, int(centre[0] - radius)), min(w, int(centre[0] + radius) + 1)
-    y0, y1 = max(0, int(centre[1] - radius)), min(h, int(centre[1] + radius) + 1)
-    ys, xs = np.mgrid[y0:y1, x0:x1]
+    x0, y0 = min(w, max(0, int(centre[0] - radius))), min(h, max(0, int(centre[1] - radius)))
+    x1, y1 = max(x0, min(w, int(centre[0] + radius) + 1)), max(y0, min(h, int(centre[1] + radius) + 1))
+    ys, xs = np.mgrid[y0:y1, x0:x1]  # empty for a disc outside the photo (a hand above its top edge)
     return slice(y0, y1), slice(x0, x1), (xs - centre[0]) ** 2 + (ys - centre[1]) ** 2 <= radius ** 2
 
 
@@ -62,6 +62,8 @@ def photo_skin_colour(rgb: np.ndarray, points: Mapping[str, Sequence[float]], mi
     found = []
     for centre, radius in discs:
         rows, cols, disc = _disc(rgb.shape[:2], centre, radius)
+        if not disc.any():
+            continue
         patch = torch.from_numpy(rgb[rows, cols].astype(np.float32) / 127.5 - 1)  # (h, w, 3)
         keep = skin_pixels(patch).numpy() & disc
         found.append(patch.numpy()[keep])
