@@ -219,34 +219,44 @@ def test_a_person_small_in_the_frame_is_found(monkeypatch):
 
 
 class _Reads:
-    """A landmark network that reads a given body in the photo as it is, another in the photo stood under a
-    canvas (taller than the photo), and counts its calls."""
+    """A landmark network that reads one body in the photo as it is and, in the photo stood under a canvas, the
+    body ``padded(pad)`` (photo coordinates, pad = the canvas's height) placed below the canvas; counts its calls."""
 
-    def __init__(self, plain: dict, padded: dict, height: int):
+    def __init__(self, plain: dict, padded, height: int):
         self.plain, self.padded, self.height, self.calls = plain, padded, height, 0
 
     def predict_many(self, images):
         self.calls += len(images)
-        return [{"points": self.padded if img.height > self.height else self.plain, "person_found": False}
-                for img in images]
+        out = []
+        for img in images:
+            pad = img.height - self.height
+            points = {n: (x, y + pad, c) for n, (x, y, c) in self.padded(pad).items()} if pad else self.plain
+            out.append({"points": points, "person_found": False})
+        return out
 
 
-def _legs(hip_y: float, leg_conf: float, nose_conf: float, shift: float = 0.0) -> dict:
-    body = {n: (x, y * (200 - hip_y) / 120 + hip_y - 140 * (200 - hip_y) / 120 + shift, leg_conf)
+def _legs(hip_y: float, leg_conf: float, nose_conf: float) -> dict:
+    body = {n: (x, y * (200 - hip_y) / 120 + hip_y - 140 * (200 - hip_y) / 120, leg_conf)
             for n, (x, y) in BODY.items() if "hip" in n or "knee" in n or "ankle" in n}
-    return {**body, "nose": (0.0, hip_y - 100 + shift, nose_conf)}
+    return {**body, "nose": (0.0, hip_y - 100, nose_conf)}
 
 
 def test_a_photo_of_the_legs_alone_is_read_under_a_canvas():
-    from designgan.pipeline.people import LEGS_ONLY_PAD, legs_only
+    from designgan.pipeline.people import LEGS_ONLY_PADS, legs_only
 
     photo = Image.new("RGB", (120, 200), (120, 120, 120))
-    pad = round(LEGS_ONLY_PAD * 200)
     squeezed = _legs(hip_y=110, leg_conf=0.3, nose_conf=0.05)  # a whole body squeezed in: hips half way down
-    under = _legs(hip_y=10, leg_conf=0.7, nose_conf=0.05, shift=pad)  # read under the canvas: hips at the top
+    plain = Person.from_landmarks({"points": squeezed, "person_found": False})
+    # under the taller canvas the legs read best, hips at the top of the photo
+    tall = max(round(p * 200) for p in LEGS_ONLY_PADS)
+
+    def under(pad):
+        return _legs(hip_y=10, leg_conf=0.7 if pad == tall else 0.5, nose_conf=0.05)
+
     reads = _Reads(squeezed, under, 200)
-    person = legs_only(reads, photo, Person.from_landmarks({"points": squeezed, "person_found": False}))
-    assert person is not None and person.found and reads.calls == 1
+    person = legs_only(reads, photo, plain)
+    assert person is not None and person.found and reads.calls == len(LEGS_ONLY_PADS)
+    assert person.confidence == pytest.approx(0.7)  # the more confident of the canvases
     assert abs((person.points["left_hip"][1] + person.points["right_hip"][1]) / 2 - 10) < 1e-6  # back in the photo
     # the head in the photo: no second reading
     seen = _legs(hip_y=110, leg_conf=0.3, nose_conf=0.9)
@@ -254,10 +264,9 @@ def test_a_photo_of_the_legs_alone_is_read_under_a_canvas():
     assert legs_only(reads, photo, Person.from_landmarks({"points": seen, "person_found": True})) is None
     assert reads.calls == 0
     # a canvas reading no more confident than the plain one (+ margin), or with hips far down, is not kept
-    for padded in (_legs(hip_y=10, leg_conf=0.4, nose_conf=0.05, shift=pad),
-                   _legs(hip_y=120, leg_conf=0.8, nose_conf=0.05, shift=pad)):
-        assert legs_only(_Reads(squeezed, padded, 200), photo,
-                         Person.from_landmarks({"points": squeezed, "person_found": False})) is None
+    for padded in (lambda pad: _legs(hip_y=10, leg_conf=0.4, nose_conf=0.05),
+                   lambda pad: _legs(hip_y=120, leg_conf=0.8, nose_conf=0.05)):
+        assert legs_only(_Reads(squeezed, padded, 200), photo, plain) is None
 
 
 @needs_landmarks

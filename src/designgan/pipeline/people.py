@@ -205,23 +205,25 @@ GAP = 0.2  # of the height: a stretch this wide between two people found is read
 # at 30% of the height (the person ~24%) on a plain backdrop is found by the 0.4 row, on a busy one 3 of 6 times
 # (6 of 6 with it); it costs up to ~200 more windows (~8 s on one core) on a busy 16:9 photo where nobody is found.
 SMALL_WINDOW_HEIGHTS = (0.75, 0.55, 0.4, 0.3)
-# A photo of the legs alone (an e-commerce shot from the waist or the chest down) is unlike anything the landmark
-# network was trained on: read whole, it squeezes a whole body into the photo, hips near the knees, and the skirt
-# lands on the shins. Stood under a blank canvas (the photo's top row repeated, LEGS_ONLY_PAD of its height) the
-# legs sit where a full-length photo has them. Tried only where the head is not in the photo, and kept only where
-# the legs read more confidently so and the hips land near the photo's top edge. CCP jeans and skirt test photos
-# cut from the top (scripts/robust_crops.py --cuts): with 42% cut off the padded reading was kept for 98%, the
-# hips-to-ankles confidence 0.25 -> 0.64 (median), and 11 of 12 photos were edited against 6 of 12, those with
-# skirts on the shins; never kept on a whole photo or a person small in the frame (their padded legs read 0.1-0.34).
-LEGS_ONLY_PAD = 0.8
-HEAD_SEEN = 0.3  # nose confidence: below it the head is out of the photo (whole CCP photos: >= 0.76 for 95%)
-LEGS_SEEN = 0.35  # the padded reading's mean hip, knee and ankle confidence must reach this, beat the plain
-LEGS_MARGIN = 0.15  # reading's by this much ...
-LEGS_ONLY_HIPS = (-0.15, 0.3)  # ... and its hip centre lie this high in the photo (shares of its height)
-LEG_NAMES = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
 SMALL_STRIDE_ACROSS = 0.5  # of a small window's width
 SMALL_STRIDE_DOWN = 1 / 3  # of its height
 MAX_SMALL_WINDOWS = 256  # per height (~0.04 s each; a 16:9 photo needs 208 at 0.3): a panorama's get gaps
+# A photo of the legs without the head (an e-commerce shot from the chest or the waist down) is unlike anything the
+# landmark network was trained on: read whole, it squeezes a whole body into the photo, hips near the knees, and the
+# skirt lands on the shins. Stood under a blank canvas (the photo's top row repeated) the legs sit where a
+# full-length photo has them: a canvas 0.35 of the photo's height suits a photo from the chest down, 0.8 one from
+# the waist down; both are read and the one whose legs read more confidently is taken. Tried only where the head is
+# not in the photo, and kept only where its legs read clearly more confidently than the plain reading's and its
+# hips land near the photo's top edge (without that margin chest-down photos lost). CCP's 87 jeans test photos
+# with the top 30% / 42% cut off (scripts/robust_crops.py --cuts, docs/pipeline.md): skirts starting where the
+# uncut photo's edit starts them 19 / 4 of 86 before, 48 / 52 now (19 / 47 with the 0.8 canvas alone); never
+# kept on a whole photo or on a person small in the frame (their canvas readings' legs read 0.1-0.34).
+LEGS_ONLY_PADS = (0.35, 0.8)
+HEAD_SEEN = 0.3  # nose confidence: below it the head is out of the photo (whole CCP photos: >= 0.76 for 95%)
+LEGS_SEEN = 0.35  # the canvas reading's mean hip, knee and ankle confidence must reach this, beat the plain
+LEGS_MARGIN = 0.15  # reading's by this much ...
+LEGS_ONLY_HIPS = (-0.15, 0.3)  # ... and its hip centre lie this high in the photo (shares of its height)
+LEG_NAMES = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
 # A window whose grey levels vary less than this (0-255) holds no one: a plain studio backdrop is not read
 PLAIN = 2.0
 LEAN = 0.5  # shoulder centre beside the hip centre by more than this share of the torso length: a chimera
@@ -413,13 +415,16 @@ def legs_confidence(person: Person) -> float:
 
 def legs_only(predictor: Any, photo: Image.Image, whole: Person) -> Person | None:
     """The person of a photo that shows the legs without the head, read under a blank canvas (see
-    :data:`LEGS_ONLY_PAD`), or None where the head is in the photo or that reading is not the better one."""
+    :data:`LEGS_ONLY_PADS`), or None where the head is in the photo or that reading is not the better one."""
     if whole.points.get("nose", (0.0, 0.0, 0.0))[2] >= HEAD_SEEN:
         return None
     rgb = np.asarray(photo.convert("RGB"))
-    pad = round(LEGS_ONLY_PAD * rgb.shape[0])
-    canvas = Image.fromarray(np.concatenate([np.repeat(rgb[:1], pad, axis=0), rgb]))
-    padded = Person.from_landmarks(predictor.predict_many([canvas])[0]).shifted(0, -pad)
+    readings = []
+    for share in LEGS_ONLY_PADS:
+        pad = round(share * rgb.shape[0])
+        canvas = Image.fromarray(np.concatenate([np.repeat(rgb[:1], pad, axis=0), rgb]))
+        readings.append(Person.from_landmarks(predictor.predict_many([canvas])[0]).shifted(0, -pad))
+    padded = max(readings, key=legs_confidence)
     confidence = legs_confidence(padded)
     hip_row = np.mean([padded.points[n][1] for n in LEG_NAMES[:2]]) / rgb.shape[0]
     low, high = LEGS_ONLY_HIPS
