@@ -288,3 +288,30 @@ def test_a_waist_down_shot_is_edited_at_the_hips_not_the_shins():
     out = DesignGANPipeline.from_pretrained("jeans2skirt")(crop, to="skirt")
     rows = np.flatnonzero(out.target_mask.any(axis=1))
     assert rows.min() < 0.25 * crop.height  # the new skirt starts at the hips
+
+
+def test_one_person_cut_above_the_ankles_is_read_standing_on_a_canvas():
+    from designgan.pipeline.people import CUT_LEGS_PADS, legs_cut_off
+
+    photo = Image.new("RGB", (120, 200), (120, 120, 120))  # BODY's ankles (y = 260) are below its edge
+
+    class Reads:
+        def __init__(self, shift_x: float = 0.0):
+            self.calls, self.shift_x = 0, shift_x
+
+        def predict_many(self, images):  # on a canvas: the whole body, seen
+            self.calls += len(images)
+            return [{"points": {n: (x + self.shift_x, y, 0.9) for n, (x, y, _) in standing(60).points.items()},
+                     "person_found": True} for _ in images]
+
+    squeezed = Person({n: (x, y * 0.7, c) for n, (x, y, c) in standing(60).points.items()}
+                      | {"left_ankle": (70.0, 205.0, 0.2), "right_ankle": (50.0, 205.0, 0.2)}, True, 0.6)
+    reads = Reads()
+    person = legs_cut_off(reads, photo, squeezed)
+    assert person is not None and reads.calls == len(CUT_LEGS_PADS)
+    assert person.points["left_hip"][1] == 140  # the hips where the canvas reading puts them, not 0.7 x 140
+    # ankles in the photo: not read again; a canvas reading of someone else: not taken
+    seen = Person(standing(60).points, True, 0.6)
+    reads = Reads()
+    assert legs_cut_off(reads, Image.new("RGB", (120, 300)), seen) is None and reads.calls == 0
+    assert legs_cut_off(Reads(shift_x=200.0), photo, squeezed) is None
