@@ -21,7 +21,6 @@ from tqdm import tqdm
 
 from designgan.data import Record, TwoDomainData
 from designgan.errors import DataError
-from designgan.eval.garment_evidence import read_evidence
 from designgan.eval.garment_family import FAMILIES, family_index
 from designgan.eval.garment_judge import GarmentJudge, Points
 from designgan.io import load_image
@@ -86,8 +85,7 @@ def judge_records(judge: GarmentJudge, records: Sequence[Record], landmarks: Lan
         chunk = records[start:start + batch_size]
         images = [load_image(r.path("image")) for r in chunk]
         points = [landmarks.points(r, img)[0] for r, img in zip(chunk, images, strict=True)]
-        out.append(judge.classify(images, points, [read_evidence(p, img.height) for p, img in zip(points, images,
-                                                                                              strict=True)]))
+        out.append(judge.classify_read(images, points))
     return np.concatenate(out) if out else np.zeros((0, len(FAMILIES)), np.float32)
 
 

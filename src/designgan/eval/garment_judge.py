@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from designgan.errors import DataError
-from designgan.eval.garment_evidence import fuse, likelihood_table
+from designgan.eval.garment_evidence import fuse, likelihood_table, read_evidence
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge_model import JudgeNetwork, model_from_config
 from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
@@ -100,6 +100,12 @@ class GarmentJudge:
         if len(evidence) != len(probs):
             raise ValueError(f"{len(evidence)} evidence values for {len(probs)} photos")
         return fuse(probs, evidence, self.evidence_table)
+
+    def classify_read(self, images: Sequence[Image.Image], points: Sequence[Points]) -> np.ndarray:
+        """:meth:`classify` of photos whose landmark points were read on those photos (real photos; a translation
+        is framed by its source's points instead): the evidence comes from the same points."""
+        return self.classify(images, points, [read_evidence(p, img.height) for p, img in zip(points, images,
+                                                                                             strict=True)])
 
 
 def export_weights(model: JudgeNetwork, path: str | Path, meta: dict) -> None:

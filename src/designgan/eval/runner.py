@@ -265,8 +265,7 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
             realism_emb.append(realism.embed(images))
         if garment is not None:
             points = [landmarks.points(r, img)[0] for r, img in zip(chunk, images, strict=True)]
-            probs = garment.classify(images, points, [read_evidence(p, img.height) for p, img in zip(points, images,
-                                                                                                 strict=True)])
+            probs = garment.classify_read(images, points)
             family += [float(p.argmax() == family_index(domain or r.category)) for r, p in zip(chunk, probs,
                                                                                                 strict=True)]
         for record, parse in zip(chunk, judge.parse_many(images), strict=True):

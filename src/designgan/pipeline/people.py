@@ -421,20 +421,29 @@ def legs_confidence(person: Person) -> float:
     return float(np.mean([person.points[n][2] if n in person.points else 0.0 for n in LEG_NAMES]))
 
 
+def head_seen(person: Person) -> bool:
+    return person.points.get("nose", (0.0, 0.0, 0.0))[2] >= HEAD_SEEN
+
+
+def canvas_readings(predictor: Any, photo: Image.Image, shares: Sequence[float], above: bool) -> list[Person]:
+    """``photo`` read standing on (``above=False``) or under (``above=True``) a blank canvas, once per share of its
+    height in ``shares`` (its edge row repeated), in one network call; points in the photo's own pixels."""
+    rgb = np.asarray(photo.convert("RGB"))
+    pads = [round(share * rgb.shape[0]) for share in shares]
+    canvases = [Image.fromarray(np.concatenate([np.repeat(rgb[:1], pad, axis=0), rgb] if above
+                                               else [rgb, np.repeat(rgb[-1:], pad, axis=0)])) for pad in pads]
+    readings = [Person.from_landmarks(r) for r in predictor.predict_many(canvases)]
+    return [r.shifted(0, -pad) for r, pad in zip(readings, pads, strict=True)] if above else readings
+
+
 def legs_only(predictor: Any, photo: Image.Image, whole: Person) -> Person | None:
     """The person of a photo that shows the legs without the head, read under a blank canvas (see
     :data:`LEGS_ONLY_PADS`), or None where the head is in the photo or that reading is not the better one."""
-    if whole.points.get("nose", (0.0, 0.0, 0.0))[2] >= HEAD_SEEN:
+    if head_seen(whole):
         return None
-    rgb = np.asarray(photo.convert("RGB"))
-    readings = []
-    for share in LEGS_ONLY_PADS:
-        pad = round(share * rgb.shape[0])
-        canvas = Image.fromarray(np.concatenate([np.repeat(rgb[:1], pad, axis=0), rgb]))
-        readings.append(Person.from_landmarks(predictor.predict_many([canvas])[0]).shifted(0, -pad))
-    padded = max(readings, key=legs_confidence)
+    padded = max(canvas_readings(predictor, photo, LEGS_ONLY_PADS, above=True), key=legs_confidence)
     confidence = legs_confidence(padded)
-    hip_row = np.mean([padded.points[n][1] for n in LEG_NAMES[:2]]) / rgb.shape[0]
+    hip_row = np.mean([padded.points[n][1] for n in LEG_NAMES[:2]]) / photo.height
     low, high = LEGS_ONLY_HIPS
     if confidence < max(LEGS_SEEN, legs_confidence(whole) + LEGS_MARGIN) or not low <= hip_row <= high:
         return None
@@ -445,15 +454,9 @@ def legs_cut_off(predictor: Any, photo: Image.Image, person: Person) -> Person |
     """The one person of a photo cut above their ankles (head in the photo), read again standing on a blank canvas
     (see :data:`CUT_LEGS_PADS`), or None where their ankles are in the photo, or that reading is not the same
     person or not read more confidently."""
-    rgb = np.asarray(photo.convert("RGB"))
-    if not person.found or person.points.get("nose", (0.0, 0.0, 0.0))[2] < HEAD_SEEN \
-            or ankles_in_view(person.points, rgb.shape[0]):
+    if not person.found or not head_seen(person) or ankles_in_view(person.points, photo.height):
         return None
-    readings = []
-    for share in CUT_LEGS_PADS:
-        canvas = Image.fromarray(np.concatenate([rgb, np.repeat(rgb[-1:], round(share * rgb.shape[0]), axis=0)]))
-        readings.append(Person.from_landmarks(predictor.predict_many([canvas])[0]))
-    standing = max(readings, key=lambda p: p.confidence)
+    standing = max(canvas_readings(predictor, photo, CUT_LEGS_PADS, above=False), key=lambda p: p.confidence)
     if not standing.found or standing.confidence < person.confidence or not _same_person(standing, person):
         return None
     return standing
