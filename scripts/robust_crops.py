@@ -5,6 +5,7 @@ bundled model, and a contact sheet of input | result pairs.
     PYTHONPATH=src python scripts/robust_crops.py [--data data/jeans_skirt] [--out outputs/robust]
     PYTHONPATH=src python scripts/robust_crops.py --sweep [--ids 1541,1651,1656]
     PYTHONPATH=src python scripts/robust_crops.py --cuts [--ids all]
+    PYTHONPATH=src python scripts/robust_crops.py --group-cuts [--composites data/composites]
 
 Prints one line per photo (translated, or the error); the sheet is OUT/robust_crops.png. ``--sweep``: instead,
 each photo pasted at 30/45/60/80/100% of a grey canvas's height, on a portrait canvas (1.3x the photo's width), a
@@ -13,13 +14,16 @@ per canvas: people found, pasted people edited (a person edited whose box centre
 seconds, and a table of the translated share per layout and scale. ``--cuts``: each photo cut at 80 / 68 / 55% of
 its height (mid-calf, knee, mid-thigh: e-commerce and half-body framings) and with its top 30 / 42% cut off
 (chest-down and waist-down shots); per cut, how many were translated, how many of the new skirts start where
-the uncut photo's edit starts its skirt, and why the others were not translated.
+the uncut photo's edit starts its skirt, and why the others were not translated. ``--group-cuts``: the same for
+photos of several people (``designgan data composites``), cut at 80 / 68% of their height; counted per person:
+edited, and the new skirt (the edit's mask in the person's columns) starting where the uncut photo's does.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -138,6 +142,45 @@ def cuts(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
               f"not translated: {dict(outcomes)}")
 
 
+def person_tops(output, boxes: list[list[int]]) -> list[int | None]:
+    """Per person box: the first row of the edit's new-garment mask within the box's columns (None if empty)."""
+    tops = []
+    for x0, _, x1, _ in boxes:
+        rows = np.flatnonzero(output.target_mask[:, max(0, x0):x1].any(axis=1))
+        tops.append(int(rows[0]) if len(rows) else None)
+    return tops
+
+
+def group_cuts(pipe: DesignGANPipeline, composites: Path) -> None:
+    records = [json.loads(line) for line in (composites / "manifest.jsonl").read_text().splitlines() if line.strip()]
+    records = [r for r in records if r["domain"] == "a"]
+    photos = {r["id"]: Image.open(composites / r["image"]).convert("RGB") for r in records}
+    boxes = {r["id"]: [p["box"] for p in r["extra"]["people"]] for r in records}
+    reference = {}
+    for image_id, photo in photos.items():
+        with contextlib.suppress(DesignGANError):
+            reference[image_id] = person_tops(pipe(photo, to="skirt"), boxes[image_id])
+    people = sum(len(b) for b in boxes.values())
+    for cut in CUTS[:2]:
+        edited, placed, compared = 0, 0, 0
+        for n, (image_id, photo) in enumerate(photos.items(), 1):
+            h = round(cut * photo.height)
+            rects = [(b[0], b[1], b[2], min(b[3], h)) for b in boxes[image_id]]
+            try:
+                out = pipe(photo.crop((0, 0, photo.width, h)), to="skirt")
+            except DesignGANError as exc:
+                print(f"  {image_id} cut at {cut:.0%}: {exc}")
+                continue
+            edited += edited_inside(out, rects)
+            for top, ref in zip(person_tops(out, rects), reference.get(image_id, []), strict=False):
+                if top is not None and ref is not None:
+                    compared += 1
+                    placed += abs(top - ref) / h <= PLACED
+            print(f"cut at {cut:.0%}: {n}/{len(photos)}", end="\r", flush=True)
+        print(f"group photos cut at {cut:.0%}: people edited {edited}/{people}; skirts starting within {PLACED} of the "
+              f"height of the uncut edit's {placed}/{compared} (people with a skirt in both)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("data/jeans_skirt"))
@@ -145,8 +188,13 @@ def main() -> None:
     parser.add_argument("--ids", default="1541,1651", help="testA ids, comma-separated, or 'all'")
     parser.add_argument("--sweep", action="store_true", help="the scale sweep (no contact sheet)")
     parser.add_argument("--cuts", action="store_true", help="photos cut above the ankles (no contact sheet)")
+    parser.add_argument("--group-cuts", action="store_true", help="photos of several people cut above the ankles")
+    parser.add_argument("--composites", type=Path, default=Path("data/composites"))
     args = parser.parse_args()
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
+    if args.group_cuts:
+        group_cuts(pipe, args.composites)
+        return
     ids = (sorted(p.stem for p in (args.data / "testA").glob("*.jpg")) if args.ids == "all"
            else args.ids.split(","))
     photos = {i: Image.open(args.data / "testA" / f"{i}.jpg").convert("RGB") for i in ids}

@@ -106,6 +106,19 @@ def test_clearly_visible_is_by_height_not_by_box_area():
     assert visible == [arms_out, arms_down] and background == [far]
 
 
+def test_clearly_visible_measures_the_height_inside_the_photo():
+    """In a photo cut at the knee (150 px of BODY's 260), a person read standing on a canvas has ankles below the
+    photo; their neighbour, read squeezed into it, is as visible, not in the background."""
+    from designgan.pipeline.people import visible_people
+
+    standing_on_canvas = standing(100)
+    squeezed = Person({n: (300 + x, y * 0.55, 0.9) for n, (x, y) in BODY.items()})
+    assert squeezed.height() < 0.75 * standing_on_canvas.height()
+    visible, background = visible_people([standing_on_canvas, squeezed], photo_height=150)
+    assert visible == [standing_on_canvas, squeezed] and background == []
+    assert standing_on_canvas.size(photo_height=150) == pytest.approx(44 * 130)  # wrist to wrist, rows 20-150
+
+
 def test_a_photo_a_few_pixels_high_is_read_whole_only():
     assert window_boxes(4000, 10) == []
 
@@ -315,3 +328,27 @@ def test_one_person_cut_above_the_ankles_is_read_standing_on_a_canvas():
     reads = Reads()
     assert legs_cut_off(reads, Image.new("RGB", (120, 300)), seen) is None and reads.calls == 0
     assert legs_cut_off(Reads(shift_x=200.0), photo, squeezed) is None
+
+
+def test_each_of_several_people_cut_above_the_ankles_is_read_standing_in_a_window_of_their_own():
+    from designgan.pipeline.people import CUT_LEGS_ASPECT, CUT_LEGS_PADS, legs_cut_off_in_group
+
+    photo = Image.new("RGB", (600, 200), (120, 120, 120))  # two people at x = 150 and 450, ankles below the edge
+
+    class Reads:
+        def __init__(self):
+            self.sizes = []
+
+        def predict_many(self, images):  # on a canvas: the whole body, seen, in the middle of the window
+            self.sizes += [im.size for im in images]
+            return [{"points": {n: (x, y, 0.9) for n, (x, y, _) in standing(im.width / 2).points.items()},
+                     "person_found": True} for im in images]
+
+    for x in (150, 450):
+        squeezed = Person({n: (px, py * 0.7, c) for n, (px, py, c) in standing(x).points.items()}
+                          | {"left_ankle": (x + 10.0, 205.0, 0.2), "right_ankle": (x - 10.0, 205.0, 0.2)}, True, 0.6)
+        reads = Reads()
+        person = legs_cut_off_in_group(reads, photo, squeezed)
+        assert person is not None and len(reads.sizes) == len(CUT_LEGS_PADS)
+        assert {w for w, _ in reads.sizes} == {round(CUT_LEGS_ASPECT * 200)}  # the window, not the whole group
+        assert person.points["left_hip"] == pytest.approx((x + 10, 140, 0.9))  # back in the photo, standing

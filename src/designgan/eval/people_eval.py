@@ -65,8 +65,11 @@ def match_boxes(known: Sequence[Sequence[float]], found: Sequence[Sequence[float
     return out
 
 
-def landmark_box(points: dict[str, tuple[float, float, float]]) -> Box | None:
-    """The box of a detected person: around their seen landmarks, widened by :data:`LANDMARK_BOX_PAD`."""
+def landmark_box(points: dict[str, tuple[float, float, float]], photo_size: tuple[int, int] | None = None
+                 ) -> Box | None:
+    """The box of a detected person: around their seen landmarks, widened by :data:`LANDMARK_BOX_PAD`, and within
+    the photo when its ``(width, height)`` is given (a person cut by the photo's edge is read standing on a canvas,
+    legs below the photo; the known boxes are drawn inside it)."""
     from designgan.landmarks.regions import person_box
 
     box = person_box(points)
@@ -75,14 +78,18 @@ def landmark_box(points: dict[str, tuple[float, float, float]]) -> Box | None:
     x0, y0, x1, y1 = box
     top, bottom, side = LANDMARK_BOX_PAD
     w, h = x1 - x0, y1 - y0
-    return (x0 - side * w, y0 - top * h, x1 + side * w, y1 + bottom * h)
+    x0, y0, x1, y1 = x0 - side * w, y0 - top * h, x1 + side * w, y1 + bottom * h
+    if photo_size is None:
+        return (x0, y0, x1, y1)
+    width, height = photo_size
+    return (max(x0, 0.0), max(y0, 0.0), min(x1, float(width)), min(y1, float(height)))
 
 
 def detected_boxes(predictor: Any, image: Image.Image, detector: str = "windows") -> list[Box]:
     """Boxes of the people the pipeline's detection (``detector``, as ``translate --detector``) finds."""
     from designgan.pipeline.people import detect_people
 
-    boxes = [landmark_box(p.points) for p in detect_people(predictor, image, detector) if p.found]
+    boxes = [landmark_box(p.points, image.size) for p in detect_people(predictor, image, detector) if p.found]
     return [b for b in boxes if b is not None]
 
 
@@ -175,10 +182,11 @@ def detection_figures(predictor: Any, photos: Iterable[tuple[Image.Image, Sequen
     seconds = []
     for image, boxes in photos:
         start = time.perf_counter()
-        people = [p for p in detect_people(predictor, image, detector) if p.found and landmark_box(p.points)]
+        people = [p for p in detect_people(predictor, image, detector)
+                  if p.found and landmark_box(p.points, image.size)]
         seconds.append(time.perf_counter() - start)
-        visible = [landmark_box(p.points) for p in visible_people(people)[0]]
-        matches = match_boxes(boxes, [landmark_box(p.points) for p in people])
+        visible = [landmark_box(p.points, image.size) for p in visible_people(people, image.height)[0]]
+        matches = match_boxes(boxes, [landmark_box(p.points, image.size) for p in people])
         seen = match_boxes(boxes, visible)
         known += len(boxes)
         found += sum(j is not None for j, _ in matches)

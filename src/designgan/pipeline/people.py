@@ -90,15 +90,24 @@ class Person:
         box = person_box(self.points)
         return {"person": self.number, "reason": reason, "box": None if box is None else [round(v) for v in box]}
 
-    def height(self, threshold: float = LANDMARK_CONFIDENCE) -> float:
-        """Height of the box around the seen landmarks (how near the person stands: unlike the box's area, it
-        does not depend on whether the arms hang down or are held out)."""
+    def _box(self, threshold: float, photo_height: float | None) -> tuple[float, float, float, float] | None:
+        """The box around the seen landmarks, its rows clipped to the photo's when ``photo_height`` is given (a
+        person read standing on a canvas has landmarks below the photo: they do not make them look nearer)."""
         box = person_box(self.points, threshold)
+        if box is None or photo_height is None:
+            return box
+        return box[0], min(max(box[1], 0.0), photo_height), box[2], min(max(box[3], 0.0), photo_height)
+
+    def height(self, threshold: float = LANDMARK_CONFIDENCE, photo_height: float | None = None) -> float:
+        """Height of the box around the seen landmarks (how near the person stands: unlike the box's area, it
+        does not depend on whether the arms hang down or are held out), within the photo if its height is given."""
+        box = self._box(threshold, photo_height)
         return 0.0 if box is None else box[3] - box[1]
 
-    def size(self, threshold: float = LANDMARK_CONFIDENCE) -> float:
-        """Area of the box around the seen landmarks (how prominent the person is)."""
-        box = person_box(self.points, threshold)
+    def size(self, threshold: float = LANDMARK_CONFIDENCE, photo_height: float | None = None) -> float:
+        """Area of the box around the seen landmarks (how prominent the person is), within the photo's rows if
+        its height is given."""
+        box = self._box(threshold, photo_height)
         return 0.0 if box is None else (box[2] - box[0]) * (box[3] - box[1])
 
 
@@ -230,8 +239,10 @@ LEG_NAMES = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "
 # with the more confident torso taken where it is at least as confident as the plain one and the same person. On
 # CCP's 87 jeans test photos cut at 68% / 80% of the height (scripts/robust_crops.py --cuts), skirts starting
 # where the uncut photo's edit starts them: 29 / 69 of 86 -> 71 / 79, translated 74 / 83 -> 82 / 84 (cut at 55%:
-# 16 -> 55 translated). Not tried on photos of several people: a canvas under a group would be read as one person.
+# 16 -> 55 translated). On a photo of several people, each is read so in a window of their own
+# (:data:`CUT_LEGS_ASPECT` as wide as high, centred on them): a canvas under a group would be read as one person.
 CUT_LEGS_PADS = (0.25, 0.5)
+CUT_LEGS_ASPECT = 0.5  # wider than CENTRED_ASPECT: cut at the knee, a person is wider for the photo's height
 # A window whose grey levels vary less than this (0-255) holds no one: a plain studio backdrop is not read
 PLAIN = 2.0
 LEAN = 0.5  # shoulder centre beside the hip centre by more than this share of the torso length: a chimera
@@ -462,14 +473,21 @@ def legs_cut_off(predictor: Any, photo: Image.Image, person: Person) -> Person |
     return standing
 
 
+def legs_cut_off_in_group(predictor: Any, photo: Image.Image, person: Person) -> Person | None:
+    """:func:`legs_cut_off` for one of several people: read in a window centred on them."""
+    x0, y0, x1, y1 = centred_window(person, *photo.size, aspect=CUT_LEGS_ASPECT)
+    standing = legs_cut_off(predictor, photo.crop((x0, y0, x1, y1)), person.shifted(-x0, -y0))
+    return None if standing is None else standing.shifted(x0, y0)
+
+
 def detect_windows(predictor: Any, photo: Image.Image) -> list[Person]:
     """The whole photo and :func:`window_boxes` read by the landmark network, merged by :func:`merge_windows`;
     then, where two or more people are found, each read once more in a window centred on them (a person cut by
     the windows' edges is read whole there) and every wide gap between them read (:func:`gap_windows`), and
     everything merged again. Where nobody is found at full height, :func:`small_people`. Where nothing hangs
     together, the whole-photo reading is returned as it is (found or not). A photo of the legs without the head
-    is read as such (:func:`legs_only`), as one person; one person whose ankles are cut off is read again
-    standing on a canvas (:func:`legs_cut_off`)."""
+    is read as such (:func:`legs_only`), as one person; a person whose ankles are cut off is read again
+    standing on a canvas (:func:`legs_cut_off`; one of several in a window of their own)."""
     whole = Person.from_landmarks(predictor.predict_many([photo])[0])
     legs = legs_only(predictor, photo, whole)
     if legs is not None:
@@ -488,7 +506,8 @@ def detect_windows(predictor: Any, photo: Image.Image) -> list[Person]:
     again = [centred_window(p, *photo.size) for p in people] + gap_windows(people, *photo.size)
     # bounded as the first pass: the most confident people first (a panorama can hold more than MAX_WINDOWS)
     centred = read_windows(predictor, photo, again[:MAX_WINDOWS])
-    return merge_windows([*readings, *centred])
+    people = merge_windows([*readings, *centred])
+    return [legs_cut_off_in_group(predictor, photo, p) or p for p in people] if len(people) > 1 else people
 
 
 def detect_people(predictor: Any, photo: Image.Image, detector: str = DEFAULT_DETECTOR) -> list[Person]:
@@ -540,11 +559,14 @@ def detect_people(predictor: Any, photo: Image.Image, detector: str = DEFAULT_DE
 VISIBLE_SHARE = 0.75
 
 
-def visible_people(people: Sequence[Person]) -> tuple[list[Person], list[Person]]:
-    """The clearly visible people (:data:`VISIBLE_SHARE` of the tallest one's height) and the others."""
-    tallest = max((p.height() for p in people), default=0.0)
-    return ([p for p in people if p.height() >= VISIBLE_SHARE * tallest],
-            [p for p in people if p.height() < VISIBLE_SHARE * tallest])
+def visible_people(people: Sequence[Person], photo_height: float | None = None
+                   ) -> tuple[list[Person], list[Person]]:
+    """The clearly visible people (:data:`VISIBLE_SHARE` of the tallest one's height, within the photo's rows when
+    ``photo_height`` is given) and the others."""
+    heights = [p.height(photo_height=photo_height) for p in people]
+    tallest = max(heights, default=0.0)
+    return ([p for p, h in zip(people, heights, strict=True) if h >= VISIBLE_SHARE * tallest],
+            [p for p, h in zip(people, heights, strict=True) if h < VISIBLE_SHARE * tallest])
 
 
 def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | None, detect: Any,
@@ -584,7 +606,8 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
     skipped: list[list[dict[str, Any]]] = [[] for _ in photos]
     counts: list[int] = []
     for i, candidates in enumerate(found):
-        seen = sorted((p for p in candidates if p.found), key=lambda p: p.size(), reverse=True)
+        rows = None if photos[i] is None else photos[i].height
+        seen = sorted((p for p in candidates if p.found), key=lambda p: p.size(photo_height=rows), reverse=True)
         for number, person in enumerate(seen, start=1):
             person.number = number
         counts.append(len(seen))
@@ -594,7 +617,7 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
         elif not seen and photos[i] is not None and i not in failed:
             failed[i] = NoPersonError("no person found in the photo (the landmark network's torso confidence is "
                                       "too low)")
-        chosen, left = _select(seen, select)
+        chosen, left = _select(seen, select, rows)
         skipped[i] += left
         if isinstance(select, int) and not chosen and seen and i not in failed:
             failed[i] = NoPersonError(f"--person {select}: only {len(seen)} people were found in the photo",
@@ -603,7 +626,8 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
     return people, warnings, skipped, counts
 
 
-def _select(people: list[Person], select: str | int) -> tuple[list[Person], list[dict[str, Any]]]:
+def _select(people: list[Person], select: str | int, photo_height: float | None = None
+            ) -> tuple[list[Person], list[dict[str, Any]]]:
     """The people ``select`` picks (see :func:`find_people`) and the others, each with the reason."""
     if not people:
         return [], []
@@ -614,6 +638,6 @@ def _select(people: list[Person], select: str | int) -> tuple[list[Person], list
         return people, []
     if select == "prominent":
         return people[:1], [p.skip("not the most prominent person") for p in people[1:]]
-    visible, background = visible_people(people)
+    visible, background = visible_people(people, photo_height)
     return visible, [p.skip(f"in the background (under {VISIBLE_SHARE:.0%} of the tallest person's height)")
                      for p in background]
