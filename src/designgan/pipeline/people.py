@@ -235,13 +235,14 @@ LEGS_ONLY_HIPS = (-0.15, 0.3)  # ... and its hip centre lie this high in the pho
 LEG_NAMES = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
 # The same squeeze, upwards, in a photo cut above the ankles (an e-commerce crop at the knee or the calf): the hips
 # and the skirt's top come out too high. One person whose head is in the photo and whose ankles are not is read
-# again standing on a blank canvas (the photo's bottom row repeated) 0.25 and 0.5 of its height deep, the reading
-# with the more confident torso taken where it is at least as confident as the plain one and the same person. On
-# CCP's 87 jeans test photos cut at 68% / 80% of the height (scripts/robust_crops.py --cuts), skirts starting
-# where the uncut photo's edit starts them: 29 / 69 of 86 -> 71 / 79, translated 74 / 83 -> 82 / 84 (cut at 55%:
-# 16 -> 55 translated). On a photo of several people, each is read so in a window of their own
+# again standing on a blank canvas (the photo's bottom row repeated) 0.25, 0.5 and 0.8 of its height deep, the
+# reading with the more confident torso taken where it is at least as confident as the plain one and the same
+# person. On CCP's 87 jeans test photos cut at 68% / 80% of the height (scripts/robust_crops.py --cuts), skirts
+# starting where the uncut photo's edit starts them: 29 / 69 of 86 -> 71 / 79, translated 74 / 83 -> 82 / 84 (cut
+# at 55%: 16 -> 55 translated) with the first two canvases; the 0.8 one, for mid-thigh cuts: there 58 -> 61
+# translated, 31 -> 42 placed. On a photo of several people, each is read so in a window of their own
 # (:data:`CUT_LEGS_ASPECT` as wide as high, centred on them): a canvas under a group would be read as one person.
-CUT_LEGS_PADS = (0.25, 0.5)
+CUT_LEGS_PADS = (0.25, 0.5, 0.8)
 CUT_LEGS_ASPECT = 0.5  # wider than CENTRED_ASPECT: cut at the knee, a person is wider for the photo's height
 # A window whose grey levels vary less than this (0-255) holds no one: a plain studio backdrop is not read
 PLAIN = 2.0
