@@ -54,6 +54,18 @@ def test_a_short_skirt_stays_as_it_is():
     assert np.array_equal(_grow(image, mask), mask)
 
 
+def test_a_flared_skirt_is_grown_into_its_flare():
+    """A maxi skirt widening by 2 frame pixels a row below the knees: its flare is skirt too (growing 1 pixel a
+    row, the mask stopped short of it and left it beside the new trousers)."""
+    flare = [(slice(r, r + 1), slice(50 - 2 * (r - 80), 110 + 2 * (r - 80)), RED) for r in range(80, 100)]
+    image = _frame([(slice(30, 80), slice(50, 110), RED), *flare])
+    mask = np.zeros((160, 160), bool)
+    mask[30:80, 50:110] = True
+    grown = _grow(image, mask)
+    assert grown[95:100, 25:45].mean() > 0.9 and grown[95:100, 115:135].mean() > 0.9
+    assert not grown[101:].any()  # no further than the cloth
+
+
 def test_the_same_colour_beside_the_skirt_is_not_reached():
     """A passer-by or car of the skirt's colour beside its upper rows is reached only sideways: not added."""
     beside = (slice(20, 110), slice(125, 160), RED)

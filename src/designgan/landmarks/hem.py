@@ -41,7 +41,7 @@ class HemGrowth:
     band: float = 0.25  # the colour model comes from the lowest quarter of the mask's rows
     half_width: float = 0.55  # the corridor: this far either side of the body axis
     above_ankles: float = 0.02  # growth stops this far above the ankle row (shoes)
-    spread: int = 1  # frame pixels a row may reach sideways beyond the row above (a skirt flares gradually)
+    spread: int = 2  # frame pixels a row may reach sideways beyond the row above (a skirt flares gradually)
     min_width: float = 0.2  # a grown row's cloth lies in runs at least this wide (a leg in tights is narrower)
 
 
