@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from designgan.data import CCP
 from designgan.eval.classes import JUDGE_CLASSES, NUM_CLASSES, ccp_lookup
@@ -75,7 +76,7 @@ def main() -> None:
         raise SystemExit(f"{args.landmarks_cache}: no landmarks for {len(missing)} held-out photos (e.g. "
                          f"{missing[0]}); make it with `designgan judge train-garment` or `ccp_landmarks`")
     images = [load_image(ccp.photo_path(i)) for i in held]
-    parses = [judge.parse(img).labels for img in images]
+    parses = [judge.parse(img).labels for img in tqdm(images, desc="parsing held-out photos")]
     truths = [table[ccp.load_label_map(i, size=img.size)] for i, img in zip(held, images, strict=True)]
     families = GarmentJudge.load().classify_read(images, [points[i]["points"] for i in held]).argmax(1)
 

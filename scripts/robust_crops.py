@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,8 +30,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from designgan.data import TwoDomainData
 from designgan.errors import DesignGANError
 from designgan.imaging import contact_sheet
+from designgan.io import load_image
 from designgan.landmarks.regions import person_box
 from designgan.pipeline import DesignGANPipeline
 
@@ -108,10 +109,15 @@ def sweep(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
         print(f"{name:<16}" + "".join(f"{done[name, s][0]:>5}/{done[name, s][1]:<2}" for s in SHARES))
 
 
+def first_row(mask: np.ndarray) -> int | None:
+    """The first row of a bool mask that holds any pixel (None when it is empty)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    return int(rows[0]) if len(rows) else None
+
+
 def skirt_top(output) -> int | None:
     """The first row of the new garment's mask (None when it is empty)."""
-    rows = np.flatnonzero(output.target_mask.any(axis=1))
-    return int(rows[0]) if len(rows) else None
+    return first_row(output.target_mask)
 
 
 def cuts(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
@@ -144,18 +150,13 @@ def cuts(pipe: DesignGANPipeline, photos: dict[str, Image.Image]) -> None:
 
 def person_tops(output, boxes: list[list[int]]) -> list[int | None]:
     """Per person box: the first row of the edit's new-garment mask within the box's columns (None if empty)."""
-    tops = []
-    for x0, _, x1, _ in boxes:
-        rows = np.flatnonzero(output.target_mask[:, max(0, x0):x1].any(axis=1))
-        tops.append(int(rows[0]) if len(rows) else None)
-    return tops
+    return [first_row(output.target_mask[:, max(0, x0):x1]) for x0, _, x1, _ in boxes]
 
 
 def group_cuts(pipe: DesignGANPipeline, composites: Path) -> None:
-    records = [json.loads(line) for line in (composites / "manifest.jsonl").read_text().splitlines() if line.strip()]
-    records = [r for r in records if r["domain"] == "a"]
-    photos = {r["id"]: Image.open(composites / r["image"]).convert("RGB") for r in records}
-    boxes = {r["id"]: [p["box"] for p in r["extra"]["people"]] for r in records}
+    records = TwoDomainData.open(composites).records(split="test", domain="a")
+    photos = {r.id: load_image(r.path("image")) for r in records}
+    boxes = {r.id: [p["box"] for p in r.extra["people"]] for r in records}
     reference = {}
     for image_id, photo in photos.items():
         with contextlib.suppress(DesignGANError):
