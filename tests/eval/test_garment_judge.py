@@ -29,8 +29,8 @@ from designgan.eval.garment_judge import (
     load_weights,
 )
 from designgan.eval.garment_judge_data import CONTEXT
-from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeNet
 from designgan.landmarks.frame import apply, invert, leg_axis
+from designgan.landmarks.garment_model import GarmentJudgeConfig, GarmentJudgeNet
 from tests.conftest import CCP_FULL, needs_ccp
 
 app = typer.Typer()
@@ -280,8 +280,8 @@ def test_drawn_tights_cover_only_bare_legs_below_the_hips_and_keep_the_family():
 
 
 def test_an_ensemble_averages_its_members_and_round_trips_through_its_weights_file(tmp_path):
-    from designgan.eval.garment_judge_model import GarmentJudgeEnsemble
     from designgan.eval.garment_judge_train import ensemble_garment_judges
+    from designgan.landmarks.garment_model import GarmentJudgeEnsemble
 
     config = GarmentJudgeConfig(widths=(4, 8, 8, 8, 8))
     members = []

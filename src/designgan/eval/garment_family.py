@@ -7,9 +7,10 @@
 CCP's ``romper`` covers both playsuits (shorts) and long jumpsuits (trousers), so it decides nothing: a photo
 whose only lower garment is a romper has no family and is not trained on.
 
-A CCP photo's family comes from its pixel-level label map (:func:`photo_family`); a dataset domain's family from
-its category name (:func:`family_of`). The per-pixel map (:data:`PIXEL_CLASSES`) is the garment judge's auxiliary
-training target.
+A CCP photo's family comes from its pixel-level label map (:func:`photo_family`, here: training and evaluation);
+a dataset domain's family from its category name (:func:`family_of`, in :mod:`designgan.landmarks.garment_family`
+with the families, below the pipeline that asks the classifier). The per-pixel map (:data:`PIXEL_CLASSES`) is the
+garment judge's auxiliary training target.
 """
 
 from __future__ import annotations
@@ -18,41 +19,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from designgan.data import category_members
-from designgan.errors import DataError
+from designgan.landmarks.garment_family import CATEGORY_FAMILY, FAMILIES, PIXEL_CLASSES, family_index, family_of
 
-FAMILIES: tuple[str, ...] = ("trousers", "skirt", "shorts")
+__all__ = ["CATEGORY_FAMILY", "FAMILIES", "MIN_AREA", "PIXEL_CLASSES", "family_index", "family_of", "photo_family",
+           "pixel_lookup"]
 
-CATEGORY_FAMILY: dict[str, str] = {
-    "jeans": "trousers", "pants": "trousers", "trousers": "trousers", "leggings": "trousers", "tights": "trousers",
-    "skirt": "skirt", "dress": "skirt", "shorts": "shorts",
-}
-
-PIXEL_CLASSES: tuple[str, ...] = ("background", "skin", "trousers", "skirt", "shorts", "legwear", "other")
 _CCP_PIXEL: dict[str, str] = {
     "skin": "skin", "jeans": "trousers", "pants": "trousers", "leggings": "trousers", "tights": "legwear",
     "skirt": "skirt", "dress": "skirt", "shorts": "shorts", "stockings": "legwear",
     "socks": "legwear", "null": "background",
 }
 MIN_AREA = 0.004  # of the photo: smaller garment regions do not decide the family
-
-
-def family_of(category: str) -> str:
-    """Family of a dataset category or group domain (``jeans+pants`` -> trousers); a DataError when the
-    category is not a lower garment or a group mixes families."""
-    found = set()
-    for part in category_members(category):
-        if part not in CATEGORY_FAMILY:
-            raise DataError(f"category '{part}' is not a lower garment the garment judge knows "
-                            f"({', '.join(sorted(CATEGORY_FAMILY))})")
-        found.add(CATEGORY_FAMILY[part])
-    if len(found) != 1:
-        raise DataError(f"domain '{category}' mixes garment families ({', '.join(sorted(found))})")
-    return found.pop()
-
-
-def family_index(category: str) -> int:
-    return FAMILIES.index(family_of(category))
 
 
 def pixel_lookup(ccp_label_names: Sequence[str]) -> np.ndarray:

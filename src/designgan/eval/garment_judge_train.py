@@ -23,10 +23,10 @@ from designgan.eval.garment_evidence import fit_likelihood, fuse, likelihood_tab
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge import export_weights, load_weights
 from designgan.eval.garment_judge_data import GarmentSamples, make_batch
-from designgan.eval.garment_judge_model import GarmentJudgeConfig, GarmentJudgeEnsemble, GarmentJudgeNet, JudgeNetwork
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import image_size, write_json_atomic
 from designgan.landmarks.ccp_points import ccp_landmarks
+from designgan.landmarks.garment_model import GarmentJudgeConfig, GarmentJudgeEnsemble, GarmentJudgeNet, JudgeNetwork
 from designgan.supervised import SupervisedLoop
 
 

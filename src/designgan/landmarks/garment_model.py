@@ -1,6 +1,6 @@
-"""The garment judge's network: a compact CNN on the lower-body frame, a family classifier and, for training
-only, a coarse per-pixel family map (auxiliary target: it makes the few hundred photos teach *where* each garment
-is, not only which).
+"""The garment classifier's network (the garment judge): a compact CNN on the lower-body frame, a family
+classifier and, for training only, a coarse per-pixel family map (auxiliary target: it makes the few hundred
+photos teach *where* each garment is, not only which).
 
 Input: float RGB in [0, 1], (B, 3, 160, 100); normalisation happens inside. No I/O here.
 """
@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from designgan.eval.garment_family import FAMILIES, PIXEL_CLASSES
+from designgan.landmarks.garment_family import FAMILIES, PIXEL_CLASSES
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)

@@ -1,0 +1,193 @@
+"""The garment classifier: which lower-garment family (trousers, skirt, shorts) a person wears.
+
+One component with two users: the pipeline asks it, for every person found, before anything is painted (a person
+is edited only when they wear the model's source family: :func:`garment_verdict`), and the evaluation
+(:mod:`designgan.eval`) judges translations with it (the "garment judge"; its training stays in ``eval``).
+
+It looks at the lower-body frame (:data:`GARMENT_FRAME`, a :class:`designgan.landmarks.frame.FrameSpec`) placed by
+the landmark network's hips, knees and ankles, so pose, scale and position in the photo do not matter, and fuses
+in the landmark network's trouser evidence (:func:`read_evidence`, :func:`fuse`). Weights:
+``designgan/weights/garment_judge.safetensors`` (fp16, an ensemble of three CNNs) with ``garment_judge.json``
+beside them (model config, training settings, held-out scores, the evidence table).
+
+Trouser evidence: trousers and shorts have inner hems and a crotch; skirts have neither. The mean confidence the
+landmark network gives those three landmarks (:func:`designgan.landmarks.regions.trouser_evidence`) is an opinion
+formed by a network trained differently from the CNN, and it is right where the CNN is weakest (a long skirt over
+black tights, a short flared skirt the CNN calls shorts). The two are combined by Bayes' rule, the evidence cut
+into three bins (:data:`BINS`): ``p(family | photo) ∝ p_cnn(family | photo) · P(bin | family)``, with
+``P(bin | family)`` counted on CCP photos outside the held-out split and stored in the sidecar (``evidence``).
+Only the two decisive bins speak; the middle one (0.1-0.5) is neutral. Evidence is read only where an ankle is
+seen (:func:`designgan.landmarks.regions.ankles_in_view`): a photo cut above the hems has none to give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from designgan.errors import DataError
+from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
+from designgan.landmarks.garment_family import FAMILIES
+from designgan.landmarks.garment_model import JudgeNetwork, model_from_config
+from designgan.landmarks.regions import SKIRT_BELOW, TROUSER_EVIDENCE, TROUSERS_ABOVE, ankles_in_view, trouser_evidence
+from designgan.models.weights import load_sidecar_weights
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "garment_judge.safetensors"
+Points = Mapping[str, Sequence[float]]
+
+# The frame the shipped weights were trained on: 1.55 leg lengths (hip centre to ankle centre) tall, from 0.40 above
+# the hips to 0.15 below the ankles, 160 x 100 pixels (0.97 leg lengths wide). Every photo gets one: unseen legs are
+# extrapolated from the torso, the tilt is clamped to 25 degrees and the leg length bounded to 1.1-2.4 torso lengths.
+# Those rows were measured from the frame's top edge; FrameSpec's rows are pixel centres, half a pixel higher.
+_HEIGHT = 160
+GARMENT_FRAME = FrameSpec(size=(_HEIGHT, 100), hip_y=0.40 / 1.55 - 0.5 / _HEIGHT, ankle_y=1.40 / 1.55 - 0.5 / _HEIGHT,
+                          max_tilt_deg=25.0, always=True, leg_per_torso=(1.1, 2.4))
+FRAME_SIZE = GARMENT_FRAME.size
+
+BINS = (SKIRT_BELOW, TROUSERS_ABOVE)  # trouser evidence < 0.1 | 0.1-0.5 | > 0.5
+
+# -- the pipeline's decision --------------------------------------------------------------------------------------
+# A person is edited when the classifier gives the model's source family at least this probability. Chosen on the
+# classifier's held-out split (CCP pixel-level ids divisible by 10, never trained on), each person read as the
+# pipeline reads them (scripts/garment_gate.py): see docs/reliability.md.
+SOURCE_CONFIDENCE = {"trousers": 0.5, "skirt": 0.5, "shorts": 0.5}
+# Not the source: the person is said to wear the most likely other family when it has at least this probability,
+# else their garment is "unclear".
+OTHER_CONFIDENCE = 0.5
+WEARS = {"trousers": "wears trousers", "skirt": "wears a skirt", "shorts": "wears shorts"}
+UNCLEAR = "garment unclear"
+
+
+def garment_verdict(probabilities: Sequence[float], source_family: str) -> str | None:
+    """None when a person whose family probabilities (in :data:`FAMILIES` order) are ``probabilities`` is to be
+    edited from ``source_family``; otherwise why not: "wears a skirt", "wears shorts", "wears trousers" or
+    "garment unclear"."""
+    probs = dict(zip(FAMILIES, (float(p) for p in probabilities), strict=True))
+    if probs[source_family] >= SOURCE_CONFIDENCE[source_family]:
+        return None
+    other = max((f for f in FAMILIES if f != source_family), key=probs.__getitem__)
+    return WEARS[other] if probs[other] >= OTHER_CONFIDENCE else UNCLEAR
+
+
+def worn_family(probabilities: Sequence[float]) -> str:
+    """The most likely family."""
+    return FAMILIES[int(np.argmax(probabilities))]
+
+
+# -- evidence -----------------------------------------------------------------------------------------------------
+def read_evidence(points: Points, photo_height: int) -> float | None:
+    """The trouser evidence of landmarks read on a photo ``photo_height`` pixels tall; None where it says nothing
+    (no garment landmarks, or no ankle in the photo)."""
+    typed = {n: (float(p[0]), float(p[1]), float(p[2])) for n, p in points.items()}
+    if not all(n in typed for n in TROUSER_EVIDENCE) or not ankles_in_view(typed, photo_height):
+        return None
+    return trouser_evidence(typed)
+
+
+def evidence_bin(evidence: float) -> int:
+    return int(np.digitize(evidence, BINS))  # < 0.1 -> 0, 0.1 to < 0.5 -> 1, >= 0.5 -> 2
+
+
+def likelihood_table(entry: dict) -> np.ndarray:
+    """(families, bins) array of a sidecar ``evidence`` entry; a one-line DataError when it is malformed."""
+    try:
+        if tuple(entry["bins"]) != BINS:
+            raise ValueError(f"bins {entry['bins']} are not {list(BINS)}")
+        table = np.array([entry["likelihood"][f] for f in FAMILIES], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"garment judge sidecar: bad 'evidence' entry ({type(exc).__name__}: {exc})") from None
+    if table.shape != (len(FAMILIES), len(BINS) + 1) or (table <= 0).any():
+        raise DataError(f"garment judge sidecar: 'evidence' likelihoods must be positive, {len(BINS) + 1} per family")
+    return table
+
+
+def fuse(probs: np.ndarray, evidence: Sequence[float | None], table: np.ndarray) -> np.ndarray:
+    """``probs`` (B, families) times each photo's ``P(bin | family)``, renormalised; rows without evidence
+    unchanged."""
+    out = np.array(probs, dtype=np.float64, copy=True)
+    for i, value in enumerate(evidence):
+        if value is not None:
+            row = out[i] * table[:, evidence_bin(value)]
+            out[i] = row / row.sum()
+    return out.astype(np.float32)
+
+
+# -- the frame ----------------------------------------------------------------------------------------------------
+def frame_matrix(points: Points, spec: FrameSpec = GARMENT_FRAME) -> np.ndarray:
+    """The photo -> frame matrix (pixel centres) of ``spec`` placed by ``points``."""
+    matrix, reason = lower_body_frame(points, spec)
+    if matrix is None:  # only when the points lack the hips or every leg and torso point
+        raise DataError(f"no garment frame for these landmarks: {reason}")
+    return matrix
+
+
+def crop_image(image: Image.Image | np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """uint8 (h, w, 3): ``image`` (PIL or uint8 RGB array) resampled in the frame ``matrix`` (black outside the
+    photo, prefiltered when the frame shrinks the photo, so fine texture does not alias)."""
+    array = np.asarray(image.convert("RGB")) if isinstance(image, Image.Image) else np.asarray(image)
+    rgb = torch.from_numpy(array.copy()).permute(2, 0, 1)[None]
+    out = warp(rgb, matrix, size, padding_mode="zeros")[0]
+    return out.round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def frame_crop(image: Image.Image | np.ndarray, points: Points) -> np.ndarray:
+    """uint8 (160, 100, 3): the photo's lower-body frame."""
+    return crop_image(image, frame_matrix(points), FRAME_SIZE)
+
+
+# -- the classifier -----------------------------------------------------------------------------------------------
+class GarmentJudge:
+    def __init__(self, model: JudgeNetwork, flip_test: bool = True, meta: dict | None = None):
+        self.model = model.eval()
+        self.flip_test = flip_test
+        self.meta = meta or {}
+        # P(trouser-evidence bin | family) when the sidecar has it: the landmark network's opinion
+        self.evidence_table = likelihood_table(self.meta["evidence"]) if "evidence" in self.meta else None
+
+    @classmethod
+    def load(cls, weights: str | Path | None = None, flip_test: bool = True) -> GarmentJudge:
+        model, meta = load_weights(weights)
+        return cls(model, flip_test=flip_test, meta=meta)
+
+    @torch.no_grad()
+    def probabilities(self, crops: np.ndarray | torch.Tensor) -> np.ndarray:
+        """(B, 160, 100, 3) uint8 frame crops -> (B, families) probabilities (flip-averaged)."""
+        x = torch.as_tensor(np.array(crops, dtype=np.uint8)).permute(0, 3, 1, 2).float() / 255.0
+        if len(x) == 0:
+            return np.zeros((0, len(FAMILIES)), dtype=np.float32)
+        if self.flip_test:  # one batch for both views
+            probs = self.model(torch.cat([x, x.flip(-1)])).softmax(-1)
+            probs = 0.5 * (probs[:len(x)] + probs[len(x):])
+        else:
+            probs = self.model(x).softmax(-1)
+        return probs.numpy()
+
+    def classify(self, images: Sequence[Image.Image | np.ndarray], points: Sequence[Points],
+                 evidence: Sequence[float | None] | None = None) -> np.ndarray:
+        """Family probabilities (B, families) of each photo, framed by its landmark points. ``evidence``: per photo,
+        the landmark network's trouser evidence read on that photo (:func:`read_evidence`; None where it has
+        none), fused in when the judge has an evidence table."""
+        crops = [frame_crop(img, p) for img, p in zip(images, points, strict=True)]
+        probs = self.probabilities(np.stack(crops) if crops else np.zeros((0, *FRAME_SIZE, 3), np.uint8))
+        if evidence is None or self.evidence_table is None:
+            return probs
+        if len(evidence) != len(probs):
+            raise ValueError(f"{len(evidence)} evidence values for {len(probs)} photos")
+        return fuse(probs, evidence, self.evidence_table)
+
+    def classify_read(self, images: Sequence[Image.Image | np.ndarray], points: Sequence[Points]) -> np.ndarray:
+        """:meth:`classify` of photos whose landmark points were read on those photos (real photos; a translation
+        is framed by its source's points instead): the evidence comes from the same points."""
+        heights = [img.height if isinstance(img, Image.Image) else np.asarray(img).shape[0] for img in images]
+        return self.classify(images, points, [read_evidence(p, h) for p, h in zip(points, heights, strict=True)])
+
+
+def load_weights(path: str | Path | None = None) -> tuple[JudgeNetwork, dict]:
+    path = Path(path) if path is not None else DEFAULT_WEIGHTS
+    return load_sidecar_weights(path, "garment judge", "garment judge config", model_from_config,  # type: ignore[return-value]
+                                "families", FAMILIES)
