@@ -138,8 +138,8 @@ def test_trouser_prior_covers_both_legs_to_the_ankles_in_the_source_fabric():
     assert mask[112, 40] and mask[112, 24] and mask[24, 32]  # both ankles; the waist band joins the legs
     assert not mask[100, 32]  # between the lower legs: background
     assert torch.allclose(out.image[0, :, 100, 40], lit(DENIM, 0.0), atol=0.06)
-    with pytest.raises(ValueError, match="shorts"):
-        PriorRenderer("shorts", list(BODY_NAMES))
+    with pytest.raises(ValueError, match="dress"):
+        PriorRenderer("dress", list(BODY_NAMES))
 
 
 def test_prior_is_differentiable_in_the_image_and_each_sample_of_a_batch_is_its_own():

@@ -1,0 +1,138 @@
+"""What the rendered prior draws: :class:`PriorStyle` (the design controls: hem length, cut, flare, waist height,
+trouser fit) and the tuning numbers of its shapes, fill and shading, each named once here.
+
+Lengths are positions on the leg, measured down the rows from the hip joints (0) through the knees (0.5) to the
+ankles (1), each half linear between its landmarks; every hem hangs :data:`HEM_DROP` of the frame's height below
+its mark (a knee-length hem covers the knee cap). A skirt's hem curves :data:`HEM_CURVE` lower in the middle, and
+the mark is where its sides end. The defaults are the shapes the prior always drew: a knee-length A-line skirt
+(hem width 1.35x the waist's) and straight full-length trousers. Distances are fractions of the frame's height
+``h`` unless said otherwise; widths of trousers are fractions of the body's half width at the hips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from designgan.errors import ConfigError
+
+# --- lengths (fractions of the leg: hip joints 0, knees 0.5, ankles 1) ---
+SKIRT_LENGTHS = {"mini": 0.3, "knee": 0.5, "midi": 0.75, "maxi": 0.92}
+TROUSER_LENGTHS = {"shorts": 0.3, "cropped": 0.85, "full": 1.0}
+DEFAULT_LENGTH = {"skirt": "knee", "trousers": "full", "shorts": "shorts"}  # per family, when none is asked
+HEM_DROP = 0.03  # a hem hangs this far (h) below its mark
+HEM_CURVE = 0.025  # a skirt's hem is this much (h) lower in the middle than at its sides
+MIN_LENGTH = 0.15  # shorter than this (of the leg) is not a garment
+# --- skirt cuts: hem half width / waist half width, and pleats (folds shaded across the hem) ---
+CUTS = {"a-line": 1.35, "pencil": 0.95, "flared": 1.8}
+PLEATS = {"a-line": 0, "pencil": 0, "flared": 10}  # folds across the hem's width
+PLEAT_DEPTH = 0.35  # how dark a fold gets at the hem (added to the shading's squared across-coordinate)
+# --- trouser fits: half widths at the hip, knee and ankle (of the body's half width) ---
+FITS = {"slim": (0.5, 0.34, 0.27), "straight": (0.6, 0.45, 0.36), "wide": (0.7, 0.66, 0.66)}
+LEG_HIP_END = 0.5  # a leg's top sits this far (of the body's half width) out from the centre line
+# --- the body read off the landmarks (_pose) ---
+WAIST = 0.06  # the usual waist: this far (h) above the hip joints
+WAIST_RANGE = (0.04, 0.02)  # the measured waist (the source garment's top) kept within this far above / below it
+MIN_JOINT_HALF = 0.08  # the hip joints' half distance is at least this (of the frame's width)
+KNEE_FALLBACK = 0.35  # knees not seen: this far (h) below the hips
+HIP_BAND = 0.02  # the garment's width is measured over the rows this close (h) to the hip joints
+HALF_FALLBACK = 1.25  # no garment on those rows: the body's half width is this times the joints'
+HALF_RANGE = (1.0, 1.6)  # the body's half width: within these multiples of the hip joints' half distance
+CROTCH = 0.3  # the crotch row: this far from the hips to the knees
+# --- skin legs below a hem: radius (h) at the top of the thigh, above the knee, at the ankle ---
+THIGH_RADIUS, CALF_RADIUS, ANKLE_RADIUS = 0.075, 0.05, 0.032
+CALF_START = 0.1  # the lower legs start this far (of knee -> ankle) above the knees
+SKIN_OVERLAP = 0.05  # skin legs start this far (of the leg) above the hem, under the garment
+# --- the bare legs new trousers hide: how far (of the body's half width) from the legs' axes, the hands ---
+BARE_REACH = (0.9, 0.75, 0.65)
+HAND_RADIUS = 0.07
+BARE_CLOSING = 0.01
+# --- the background fill where the old garment was ---
+GROW = 0.015  # the hole reaches this far (h) past the garment's mask
+EDGE_WINDOW = 0.015  # the colour beside the hole: a mean over this many pixels (h) along the row
+COLUMN_SMOOTH = 0.03  # the row fill smoothed down the columns over this (h)
+DETAIL_BLUR = 0.02  # the fill's detail: what differs from a blur this wide (h)
+DETAIL_FADE = 0.08  # the mirrored detail fades out over this (of the frame's width)
+FILL_LEVELS = 8  # pull-push pyramid levels
+# --- fabric and shading ---
+LIGHT_AXIS, LIGHT_SIDE = 1.06, 0.3  # cylinder shading: light = LIGHT_AXIS - LIGHT_SIDE * u^2
+SWATCH = 0.08  # the fabric swatch's side (h)
+SWATCH_SPOTS = (1 / 3, 2 / 3)  # where along hip -> knee and knee -> ankle swatches are tried
+SWATCH_CLOTH = 0.85  # a swatch is at least this much garment
+FLATTEN = 6  # a swatch's broad light and shade: a blur a this-th of its side wide
+KEEP_BLEND = 0.03  # the old garment's own pixels blend out over this (h) at the crotch
+# --- skin colour ---
+SKIN_SWATCH = (0.78, 0.60, 0.50)  # RGB in [0, 1]: used when no skin is visible
+MIN_SKIN_PIXELS = 12  # fewer skin-coloured pixels near the wrists than this: the swatch
+WRIST_RADIUS = 0.04  # skin is read this close (h) to the wrists
+SKIN_Y_MIN, SKIN_CR, SKIN_CB = 40, (133, 180), (77, 130)  # the YCrCb box of skin
+
+
+@dataclass(frozen=True)
+class PriorStyle:
+    """The shape a prior draws. ``length``: a name (skirts: mini, knee, midi, maxi; trousers: full, cropped,
+    shorts) or a fraction of the leg (module docstring); None: the family's own (:data:`DEFAULT_LENGTH`).
+    ``cut``: a skirt's (:data:`CUTS`); ``flare``: its hem width over its waist width, None: the cut's.
+    ``fit``: trousers' and shorts' (:data:`FITS`). ``waist``: the usual waist height above the hip joints (h)."""
+
+    length: str | float | None = None
+    cut: str = "a-line"
+    flare: float | None = None
+    fit: str = "straight"
+    waist: float = WAIST
+
+    def validate(self, where: str = "style") -> PriorStyle:
+        """Check names and ranges; an error is one line naming the key."""
+        if isinstance(self.length, str) and self.length not in {**SKIRT_LENGTHS, **TROUSER_LENGTHS}:
+            raise ConfigError(f"'{where}.length' must be one of {', '.join({**SKIRT_LENGTHS, **TROUSER_LENGTHS})} "
+                              f"or a fraction of the leg, got {self.length!r}")
+        if isinstance(self.length, bool) or (self.length is not None and not isinstance(self.length, str) and not (
+                isinstance(self.length, (int, float)) and MIN_LENGTH <= self.length <= 1)):
+            raise ConfigError(f"'{where}.length' as a fraction of the leg must be in [{MIN_LENGTH}, 1], "
+                              f"got {self.length!r}")
+        if self.cut not in CUTS:
+            raise ConfigError(f"'{where}.cut' must be one of {', '.join(CUTS)}, got {self.cut!r}")
+        if self.fit not in FITS:
+            raise ConfigError(f"'{where}.fit' must be one of {', '.join(FITS)}, got {self.fit!r}")
+        if self.flare is not None and not 0.7 <= self.flare <= 3:
+            raise ConfigError(f"'{where}.flare' must be in [0.7, 3], got {self.flare!r}")
+        if not 0 <= self.waist <= 0.2:
+            raise ConfigError(f"'{where}.waist' must be in [0, 0.2] (of the frame's height), got {self.waist!r}")
+        return self
+
+    def length_for(self, family: str) -> float:
+        """The hem's mark as a fraction of the leg for a garment of ``family`` (skirt, trousers, shorts); a name of
+        the other kind (a midi pair of trousers) is refused in one line."""
+        length = DEFAULT_LENGTH[family] if self.length is None else self.length
+        if isinstance(length, str):
+            names = SKIRT_LENGTHS if family == "skirt" else TROUSER_LENGTHS
+            if length not in names:
+                raise ConfigError(f"a {family} cannot be drawn '{length}' long (lengths: {', '.join(names)}, "
+                                  "or a fraction of the leg)")
+            return names[length]
+        return float(length)
+
+    @property
+    def hem_flare(self) -> float:
+        return CUTS[self.cut] if self.flare is None else float(self.flare)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "style") -> PriorStyle:
+        """From a mapping of the fields above (a saved model's ``model.prior_style``); unknown keys are refused."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ConfigError(f"'{where}' must be a mapping, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ConfigError(f"'{where}': unknown key '{unknown[0]}' (keys: {', '.join(cls.__dataclass_fields__)})")
+        return cls(**data).validate(where)
+
+    def describe(self, family: str) -> dict[str, Any]:
+        """What was drawn, for a result's metadata: the length (name or fraction) and the cut or fit."""
+        length = DEFAULT_LENGTH[family] if self.length is None else self.length
+        shape = {"cut": self.cut, "flare": self.hem_flare} if family == "skirt" else {"fit": self.fit}
+        return {"family": family, "length": length, **shape}
