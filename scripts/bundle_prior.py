@@ -1,11 +1,17 @@
-"""Write the bundled prior translators: ``src/designgan/weights/{jeans2skirt,pants2skirt}.{safetensors,json}``.
+"""Write the bundled prior translators: ``src/designgan/weights/{jeans2skirt,pants2skirt,trousers2shorts}.*``.
 
     PYTHONPATH=src python scripts/bundle_prior.py [--out src/designgan/weights]
 
 The rendered prior (:class:`designgan.models.prior.PriorRenderer`, registered as ``prior_renderer``) has no
 parameters, so its weight file holds no tensors; the JSON says what inference needs: the generator, the garment
 families of the two categories, the lower-body frame (256 x 128; the pipeline runs it 256 wide) and the landmark
-heatmaps it reads. The learnt prior refiners did not beat it (README, "Comparison"), so these are what ships.
+heatmaps it reads, and the style of the shapes it draws (:class:`designgan.models.prior_style.PriorStyle`, the
+defaults: the user picks a length, cut or fit per call). The learnt prior refiners did not beat it (README,
+"Comparison"), so these are what ships. ``trousers2shorts`` is the same prior drawing shorts (trousers cut at the
+thigh, skin below) one way and full trousers the other: a model of its own, because a model's two categories are
+what ``translate --to`` and the garment classifier's source check read. It is named ``trousers2shorts``, not
+``pants2shorts``, so that it sorts after ``pants2skirt``: ``translate --to pants`` and the demo's "pants" keep
+picking the first model by name that knows the category, which stays ``pants2skirt``.
 """
 
 from __future__ import annotations
@@ -16,16 +22,19 @@ from pathlib import Path
 from designgan.pipeline import TranslatorSpec, build_generators, prior_config
 from designgan.pipeline.weights import save_translator
 
-MODELS = {"jeans2skirt": ("jeans", "skirt"), "pants2skirt": ("pants", "skirt")}
+# name: (the two categories, their garment families)
+MODELS = {"jeans2skirt": (("jeans", "skirt"), ("trousers", "skirt")),
+          "pants2skirt": (("pants", "skirt"), ("trousers", "skirt")),
+          "trousers2shorts": (("pants", "shorts"), ("trousers", "shorts"))}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("src/designgan/weights"))
     args = parser.parse_args()
-    config = prior_config()
-    generators = build_generators(config)
-    for name, domains in MODELS.items():
+    for name, (domains, families) in MODELS.items():
+        config = prior_config(families)
+        generators = build_generators(config)
         path = save_translator(TranslatorSpec(name, domains, config), generators, args.out / f"{name}.safetensors")
         print(f"wrote {path} and {path.with_suffix('.json')}")
 

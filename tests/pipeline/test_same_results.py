@@ -40,6 +40,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "same_results.npz"
 # what each bundled example wears (assets/examples/README.md): skirts become the other domain, the rest a skirt
 WORN = {"ccp_1005": "skirt", "ccp_1012": "skirt", "ccp_1045": "jeans", "ccp_1065": "jeans"}
 THUMB = 16  # downsampling factor of the stored pixels
+# the bundled models the reference holds; trousers2shorts (issue 30), bundled later, has tests of its own
+MODELS = ("jeans2skirt", "pants2skirt")
 
 
 def _cpu_model() -> str:
@@ -54,13 +56,13 @@ def _cpu_model() -> str:
 
 def compute() -> dict[str, dict]:
     """Every case: {name: {"sha256", "source", "target", "edit", "thumb"}}."""
-    from designgan.pipeline import DesignGANPipeline, bundled_models
+    from designgan.pipeline import DesignGANPipeline
 
     examples = Path(__file__).resolve().parents[2] / "src" / "designgan" / "assets" / "examples"
     photos = sorted(examples.glob("*.jpg"))
     images = [Image.open(p).convert("RGB") for p in photos]
     cases: dict[str, dict] = {}
-    for k, model in enumerate(sorted(bundled_models())):
+    for k, model in enumerate(MODELS):
         pipe = DesignGANPipeline.from_pretrained(model, precision="fp32", device="cpu")
         a, b = pipe.categories
         variants: list[tuple[str, dict]] = [("keep", {}), ("raw", {"keep_texture": False})]

@@ -51,12 +51,29 @@ def test_save_translator_writes_only_the_inference_keys(run_dir, tmp_path):
     assert same_weights(generators, loaded)
 
 
-@pytest.mark.parametrize("name", ["jeans2skirt", "pants2skirt"])
+@pytest.mark.parametrize("name", ["jeans2skirt", "pants2skirt", "trousers2shorts"])
 def test_bundled_jsons_are_slim(name):
     meta = json.loads((bundled.weights_dir() / f"{name}.json").read_text())
     assert_slim(meta)
-    spec, _ = load_generators(name)
+    # a rendered prior's model section: its name, families and the style of its shapes, no network sizes
+    assert set(meta["config"]["model"]) == {"generator", "prior_families", "prior_style"}
+    spec, generators = load_generators(name)
     assert spec.config == TranslatorConfig.from_training_dict(meta["config"])
+    assert all(g.style == spec.config.model.prior_style for g in generators.values())
+
+
+def test_a_prior_json_with_the_network_sizes_and_no_style_still_loads(tmp_path):
+    # what the bundled jeans2skirt.json held before the style (issue 30): every ModelConfig key, no prior_style
+    meta = json.loads((bundled.weights_dir() / "jeans2skirt.json").read_text())
+    del meta["config"]["model"]["prior_style"]
+    meta["config"]["model"] |= {"discriminator": "designgan_discriminator", "ngf": 32, "n_blocks": 6, "n_down": 2,
+                                "shared_encoder": False, "texture_channels": 0, "ndf": 64, "d_layers": 3,
+                                "d_scales": 1, "norm": "instance", "padding": "zeros"}
+    shutil.copy(bundled.weights_dir() / "jeans2skirt.safetensors", tmp_path / "old.safetensors")
+    (tmp_path / "old.json").write_text(json.dumps(meta))
+    spec, generators = load_generators(tmp_path / "old.safetensors")
+    assert spec.config == load_generators("jeans2skirt")[0].config
+    assert generators["G_AB"].target_family == "skirt" and generators["G_AB"].style.length is None
 
 
 @pytest.mark.parametrize("version", [1, None])

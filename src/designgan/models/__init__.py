@@ -16,6 +16,7 @@ from designgan.models.generator import DesignGANGenerator, GeneratorOutput
 from designgan.models.instagan import InstaGANDiscriminator, InstaGANGenerator
 from designgan.models.prior import PriorRenderer
 from designgan.models.prior_refiner import PriorRefiner
+from designgan.models.prior_style import PriorStyle
 from designgan.models.registry import ModelCard, create_model, list_models, model_card, register_model
 from designgan.models.texture import garment_texture, tile
 from designgan.models.translator import ModelConfig, build_discriminator, build_generator
@@ -38,8 +39,8 @@ def prior_refiner(**kwargs: Any) -> PriorRefiner:
     return PriorRefiner(**kwargs)
 
 
-@register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels"), attention=True,
-                          mask_head=True, prior=True, learns=False))
+@register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels", "style"),
+                          attention=True, mask_head=True, prior=True, learns=False))
 def prior_renderer(**kwargs: Any) -> PriorRenderer:
     """The rendered prior alone (background fill, shaded skin legs, the target garment in the source fabric): no
     parameters, nothing to train; the "prior only" translator."""
@@ -89,6 +90,7 @@ __all__ = [
     "PatchDiscriminator",
     "PriorRefiner",
     "PriorRenderer",
+    "PriorStyle",
     "ResnetGenerator",
     "build_discriminator",
     "build_generator",

@@ -12,8 +12,12 @@ from typing import Literal
 
 from torch import nn
 
+from designgan.config import to_dict
 from designgan.errors import ConfigError
+from designgan.models.prior_style import PriorStyle
 from designgan.models.registry import create_model, list_models, model_card
+
+PRIOR_FAMILIES = ("trousers", "skirt", "shorts")
 
 
 @dataclass
@@ -32,8 +36,9 @@ class ModelConfig:
     d_scales: int = 1
     norm: Literal["instance", "torch_instance", "batch", "group", "none"] = "instance"
     padding: Literal["zeros", "reflect"] = "zeros"  # DesignGAN generator only; the CycleGAN models reflect-pad
-    # a prior-rendering generator (prior_refiner): the garment family of domain a and of domain b
+    # a prior-rendering generator (prior_renderer, prior_refiner): the garment family of domain a and of domain b
     prior_families: list[str] = field(default_factory=lambda: ["trousers", "skirt"])
+    prior_style: PriorStyle = field(default_factory=PriorStyle)  # the shapes the rendered prior draws
 
     def validate(self, where: str = "model") -> ModelConfig:
         """Check names and ranges; an error is one line naming the key."""
@@ -55,10 +60,24 @@ class ModelConfig:
         if self.texture_channels and not model_card(self.generator).texture:
             raise ConfigError(f"config key '{where}.texture_channels': generator '{self.generator}' takes no texture")
         families = list(self.prior_families)
-        if len(families) != 2 or not all(f in ("skirt", "trousers") for f in families):
-            raise ConfigError(f"config key '{where}.prior_families' must be two of 'skirt', 'trousers' (domain a's "
-                              f"family, then domain b's), got {families!r}")
+        if len(families) != 2 or not all(f in PRIOR_FAMILIES for f in families):
+            raise ConfigError(f"config key '{where}.prior_families' must be two of {', '.join(PRIOR_FAMILIES)} "
+                              f"(domain a's family, then domain b's), got {families!r}")
+        self.prior_style.validate(f"{where}.prior_style")
+        for family in families:
+            try:
+                self.prior_style.length_for(family)
+            except ConfigError as exc:
+                raise ConfigError(f"config key '{where}.prior_style.length': {exc}") from None
         return self
+
+    def saved_dict(self) -> dict[str, object]:
+        """The keys a saved model's JSON holds: all of them, or for a generator with no parameters (the rendered
+        prior) only its name, families and style (the network sizes are a learnt model's)."""
+        data = to_dict(self)
+        if model_card(self.generator).learns:
+            return data
+        return {k: data[k] for k in ("generator", "prior_families", "prior_style")}
 
     @property
     def takes_attention(self) -> bool:
@@ -87,7 +106,7 @@ def build_generator(model: ModelConfig, attention: int, heatmap_names: Sequence[
     kwargs: dict[str, object] = {"ngf": model.ngf, "n_blocks": model.n_blocks, "norm": model.norm}
     if card.prior:
         kwargs.update(target_family=model.prior_families[0 if into == "a" else 1],
-                      heatmap_names=list(heatmap_names))
+                      heatmap_names=list(heatmap_names), style=model.prior_style)
     if card.attention:
         kwargs.update(attention_channels=attention, n_down=model.n_down, shared_encoder=model.shared_encoder,
                       pad=model.padding)

@@ -67,8 +67,9 @@ class TranslatorConfig:
         return cls(model, parts["data"], parts["loss"]).validate()
 
     def to_training_dict(self) -> dict[str, Any]:
-        """The keys inference reads, shaped as a training config (what a saved model's JSON holds)."""
-        return to_dict(self)
+        """The keys inference reads, shaped as a training config (what a saved model's JSON holds; a rendered
+        prior's ``model:`` without the network sizes it has none of, :meth:`ModelConfig.saved_dict`)."""
+        return {**to_dict(self), "model": self.model.saved_dict()}
 
     def validate(self) -> TranslatorConfig:
         d, loss = self.data, self.loss
