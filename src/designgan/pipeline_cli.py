@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from PIL import Image
 
 from designgan.errors import DesignGANError
 from designgan.io import IMAGE_FORMATS, IMAGE_SUFFIXES, check_output_dir, check_output_file
@@ -306,15 +305,18 @@ def describe_hardware(device: Any) -> dict[str, Any]:
     return info
 
 
-def bench_photo(size: tuple[int, int] = (550, 825)) -> Path:
-    """A bundled example photo at ``size`` (CCP's 550x825)."""
-    from designgan.showcase import example_photos
+def bench_photo(source: str) -> Path:
+    """A bundled example photo (CCP's 550x8xx) whose person wears the ``source`` category's garment family, so the
+    timed run edits (the garment classifier refuses anyone else)."""
+    from designgan.landmarks.garment_family import family_of
+    from designgan.showcase import EXAMPLE_GARMENTS, example_photos
 
-    for p in example_photos():
-        with Image.open(p) as img:
-            if img.size == size:
-                return p
-    return example_photos()[0]
+    try:
+        wanted = family_of(source)
+    except DesignGANError:
+        return example_photos()[0]
+    return next((p for p in example_photos() if p.stem in EXAMPLE_GARMENTS
+                 and family_of(EXAMPLE_GARMENTS[p.stem]) == wanted), example_photos()[0])
 
 
 def photos_by_people(root: Path, source: str) -> dict[int, list[Path]]:
@@ -383,7 +385,8 @@ def _bench_people(pipe: Any, root: Path, per_count: int, warmup: int, as_json: b
 def bench_translate(
     model: Annotated[str | None, typer.Option(help="Model to time (default: the bundled one, else an untrained "
                                               "generator of the default config).")] = None,
-    photo: Annotated[Path | None, typer.Option(help="Photo to time (default: a bundled 550x825 example).")] = None,
+    photo: Annotated[Path | None, typer.Option(help="Photo to time (default: a bundled example photo wearing the "
+                                               "model's source garment).")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Timed single-photo runs.")] = 10,
     warmup: Annotated[int, typer.Option(min=0, help="Untimed runs first (kernel choice, compilation).")] = 2,
     folder_size: Annotated[int, typer.Option(min=1, help="Photos in the folder-throughput run.")] = 16,
@@ -425,7 +428,7 @@ def bench_translate(
     if people_from is not None:
         _bench_people(pipe, people_from, repeats, warmup, as_json)
         return
-    photo = photo or bench_photo()
+    photo = photo or bench_photo(pipe.categories[0])
     size = load_image(photo).size
     to = pipe.categories[1]
 

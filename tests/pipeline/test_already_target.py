@@ -1,5 +1,6 @@
-"""A photo whose person already wears the target garment family is reported as such and not edited (the
-AI-edit metadata must never state an edit that did not happen)."""
+"""A person is edited only when the garment classifier sees the model's source garment on them; a photo whose
+person already wears the target garment family is reported as such and not edited (the AI-edit metadata must
+never state an edit that did not happen)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from designgan.landmarks.regions import SKIRT_BELOW, TROUSERS_ABOVE, already_wears, trouser_evidence
+from designgan.landmarks.garment_classifier import SOURCE_CONFIDENCE, garment_verdict, read_evidence
+from designgan.landmarks.regions import trouser_evidence
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "designgan" / "assets" / "examples"
 
@@ -21,23 +23,25 @@ def points(evidence: float, ankle: tuple[float, float, float] = (10.0, 380.0, 0.
             "left_ankle": ankle, "right_ankle": ankle}
 
 
-def test_the_evidence_decides_only_where_it_is_clear():
-    assert trouser_evidence(points(0.7)) == pytest.approx(0.7) and trouser_evidence({}) == 0.0
-    assert already_wears(points(SKIRT_BELOW / 2), "jeans", "skirt", H) == "skirt"
-    assert already_wears(points(0.3), "jeans", "skirt", H) is None  # unclear: edited as asked
-    assert already_wears(points(TROUSERS_ABOVE + 0.2), "skirt", "pants", H) == "trousers"
-    assert already_wears(points(0.3), "skirt", "jeans", H) is None
-    assert already_wears(points(0.0), "jeans", "shorts", H) is None  # only trousers <-> skirts are decided
-    assert already_wears({"left_hip": (1.0, 1.0, 0.9)}, "jeans", "skirt", H) is None  # body keypoints only
+def test_the_classifier_decides_who_is_edited():
+    # in FAMILIES order: trousers, skirt, shorts
+    assert garment_verdict([0.9, 0.05, 0.05], "trousers") is None
+    assert garment_verdict([SOURCE_CONFIDENCE["trousers"], 0.6, 0.05], "trousers") is None  # enough for an edit
+    assert garment_verdict([0.1, 0.85, 0.05], "trousers") == "wears a skirt"
+    assert garment_verdict([0.1, 0.05, 0.85], "trousers") == "wears shorts"  # shorts are no jeans2skirt source
+    assert garment_verdict([0.3, 0.35, 0.35], "trousers") == "garment unclear"
+    assert garment_verdict([0.9, 0.05, 0.05], "skirt") == "wears trousers"
+    assert garment_verdict([0.45, 0.5, 0.05], "skirt") == "garment unclear"
 
 
-def test_no_verdict_when_the_legs_are_cut_off():
+def test_no_trouser_evidence_when_the_legs_are_cut_off():
     # an e-commerce crop at the knee: the hems are out of the photo, so no evidence is not evidence of a skirt
-    assert already_wears(points(0.0, ankle=(10.0, 460.0, 0.9)), "jeans", "skirt", H) is None  # below the edge
-    assert already_wears(points(0.0, ankle=(10.0, 380.0, 0.4)), "jeans", "skirt", H) is None  # not seen
-    assert already_wears(points(0.0, ankle=(10.0, 395.0, 0.9)), "jeans", "skirt", H) is None  # at the edge
-    assert already_wears(points(0.0, ankle=(10.0, 380.0, 0.9)), "jeans", "skirt", H) == "skirt"
-    assert already_wears(points(0.0, ankle=(10.0, 380.0, 0.9)), "jeans", "skirt", 300) is None
+    assert trouser_evidence(points(0.7)) == pytest.approx(0.7) and trouser_evidence({}) == 0.0
+    assert read_evidence(points(0.05), H) == pytest.approx(0.05)
+    assert read_evidence(points(0.0, ankle=(10.0, 460.0, 0.9)), H) is None  # below the edge
+    assert read_evidence(points(0.0, ankle=(10.0, 380.0, 0.4)), H) is None  # not seen
+    assert read_evidence(points(0.0, ankle=(10.0, 395.0, 0.9)), H) is None  # at the edge
+    assert read_evidence({"left_hip": (1.0, 1.0, 0.9)}, H) is None  # body keypoints only
 
 
 def test_a_skirt_photo_asked_to_become_a_skirt_is_refused_and_nothing_is_written(tmp_path):
@@ -63,6 +67,6 @@ def test_a_skirt_photo_asked_to_become_a_skirt_is_refused_and_nothing_is_written
     lines = {Path(r["input"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
     refused, done = lines["ccp_1012.jpg"], lines["ccp_1045.jpg"]
     assert refused["output"] is None and refused["translated"] == 0 and refused["people"] >= 1
-    assert refused["skipped"][0]["reason"] == "already wears skirt" and "already wears a skirt" in refused["error"]
+    assert refused["skipped"][0]["reason"] == "wears a skirt" and "already wears a skirt" in refused["error"]
     assert done["translated"] >= 1 and done["people"] >= done["translated"] and Path(done["output"]).is_file()
     assert [p.name for p in (tmp_path / "out").glob("*.png")] == [Path(done["output"]).name]

@@ -62,7 +62,7 @@ def test_loads_run_folder_and_translates_at_full_resolution(pipe, jeans_photo):
     assert len(out.people) == 1 and out.people[0].source_polygon is not None
     assert set(out.timings) == {"decode", "landmarks", "prepare", "generator", "compose"}
     meta = out.metadata()
-    assert meta["AI-Edit"] == "true" and meta["DesignGAN-Edit"] == "jeans -> skirt"
+    assert meta["AI-Edit"] == "true" and meta["DesignGAN-Edit"] == "trousers -> skirt"
 
 
 def test_other_direction_and_unknown_category(pipe, jeans_photo):
@@ -128,7 +128,12 @@ def test_any_pixel_mode(pipe, jeans_photo, tmp_path, mode):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(w=st.integers(24, 400), h=st.integers(24, 400), mode=st.sampled_from(["RGB", "RGBA", "L", "LA"]))
 def test_property_sizes_and_modes(pipe, w, h, mode):
-    """Any size and mode: the result has the input's size, and only the edit region differs."""
+    """Any size and mode: the result has the input's size, and only the edit region differs. (Noise wears no
+    trousers: the garment classifier here is an untrained one that always answers trousers.)"""
+    from tests.eval.test_garment_judge import _forced_judge
+
+    pipe = DesignGANPipeline(pipe.spec, pipe.generators, landmarks=pipe._landmarks,
+                             garment_classifier=_forced_judge("trousers"))
     rng = np.random.default_rng(w * 1000 + h)
     photo = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).convert(mode)
     points = {"left_hip": (0.6 * w, 0.45 * h, 0.9), "right_hip": (0.4 * w, 0.45 * h, 0.9),

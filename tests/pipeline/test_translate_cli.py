@@ -45,7 +45,7 @@ def test_translate_folder_writes_marked_pngs(photos, run_dir, tmp_path):
     with Image.open(out / "a_skirt_side_by_side.png") as img:
         src = Image.open(folder / "a.jpg")
         assert img.size == (src.width * 2, src.height)
-        assert img.text["AI-Edit"] == "true" and img.text["DesignGAN-Edit"] == "jeans -> skirt"
+        assert img.text["AI-Edit"] == "true" and img.text["DesignGAN-Edit"] == "trousers -> skirt"
         assert img.text["DesignGAN-Model"] == str(run_dir) and img.text["DesignGAN-Source-File"] == "a.jpg"
         assert img.text["Software"].startswith("DesignGAN ")
 

@@ -46,7 +46,7 @@ def _assert_marked(path, source_name, fmt):
     with Image.open(path) as img:
         assert img.format == fmt
     meta = read_image_metadata(path)
-    assert meta["AI-Edit"] == "true" and meta["DesignGAN-Edit"] == "jeans -> skirt", meta
+    assert meta["AI-Edit"] == "true" and meta["DesignGAN-Edit"] == "trousers -> skirt", meta
     assert meta["DesignGAN-Source-File"] == source_name
     if fmt != "PNG":  # viewers read EXIF ImageDescription and XMP, not the JSON in UserComment
         with Image.open(path) as img:

@@ -165,22 +165,3 @@ def ankles_in_view(points: dict[str, tuple[float, float, float]], photo_height: 
     """Whether an ankle is seen: predicted with confidence and not at (or below) the photo's bottom edge."""
     return any(n in points and points[n][2] >= ANKLE_SEEN and points[n][1] < (1 - ANKLE_MARGIN) * photo_height
                for n in ("left_ankle", "right_ankle"))
-
-
-def already_wears(points: dict[str, tuple[float, float, float]], source_category: str,
-                  target_category: str, photo_height: int) -> str | None:
-    """The target family when the landmarks say clearly that the person already wears it (the edit from
-    ``source_category`` would not happen), else None. Decides only between trousers and skirts, only from
-    landmarks that include the garment landmarks (the landmark network's; body keypoints alone say nothing), and
-    only when an ankle is in the photo (``photo_height`` pixels tall)."""
-    if not all(n in points for n in TROUSER_EVIDENCE):  # landmarks without garment landmarks: no evidence either way
-        return None
-    if not ankles_in_view(points, photo_height):  # legs cut off: the hems cannot be seen, whatever is worn
-        return None
-    families = garment_family(source_category), garment_family(target_category)
-    evidence = trouser_evidence(points)
-    if families == ("trousers", "skirt") and evidence < SKIRT_BELOW:
-        return "skirt"
-    if families == ("skirt", "trousers") and evidence > TROUSERS_ABOVE:
-        return "trousers"
-    return None

@@ -11,6 +11,7 @@ weights    loading a bundled name / saved model / training run, saving (``save_p
 spec       :class:`TranslatorConfig` (what inference reads of a training config) and :class:`TranslatorSpec`
 core       :class:`DesignGANPipeline`: check inputs -> find people -> prepare crops -> generate -> refine -> compose
 people     the people in a photo (landmark network, strips for wide photos, merging)
+garments   what each person wears (the garment classifier), asked before anything is painted
 geometry   person crops at the model's aspect (garment regions: :mod:`designgan.landmarks.regions`)
 texture    the fabric as generator input, test-time texture refinement
 compose    full-resolution composition inside the feathered edit region
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
         WIDE_PHOTO,
         AlreadyTargetError,
         NoPersonError,
+        NotSourceError,
         Person,
         detect_people,
         find_people,
@@ -119,6 +121,7 @@ _EXPORTS = {
     "Job": "output",
     "NoPersonError": "people",
     "AlreadyTargetError": "people",
+    "NotSourceError": "people",
     "Person": "people",
     "PersonEdit": "output",
     "PipelineOutput": "output",
@@ -167,7 +170,7 @@ __all__ = [
     "SAVED_STEM",
     "SHORTS_CATEGORIES", "SKIRT_CATEGORIES", "STRIP_ASPECT", "STRIP_BATCH", "TORSO_NAMES", "TRANSLATOR_FORMAT",
     "TROUSER_CATEGORIES", "WEIGHTS_DIR", "WIDE_PHOTO", "AlreadyTargetError", "DesignGANPipeline", "Job",
-    "NoPersonError", "Person",
+    "NoPersonError", "NotSourceError", "Person",
     "PersonEdit", "PipelineOutput", "TranslatorConfig", "TranslatorSpec", "_resample", "body_garment_mask",
     "build_generators",
     "bundled_model_domains", "bundled_models", "collect_inputs", "compose_photo", "crop_box", "crop_padded",

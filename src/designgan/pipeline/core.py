@@ -27,18 +27,19 @@ from designgan.errors import DesignGANError
 from designgan.hardware import describe, resolve_device, resolve_precision
 from designgan.io import load_image, to_rgb
 from designgan.landmarks.frame import apply
+from designgan.landmarks.garment_classifier import garment_verdict, worn_family
 from designgan.landmarks.heatmaps import render_gaussians
-from designgan.landmarks.regions import already_wears, garment_region, person_box, trouser_evidence
+from designgan.landmarks.regions import garment_family, garment_region, person_box
 from designgan.landmarks.skin import photo_skin_colour
 from designgan.losses.style import inverse_centre_weight
 from designgan.models.texture import garment_texture
 from designgan.pipeline.compose import compose_photo
+from designgan.pipeline.garments import classify_people, family_probabilities, garment_skip, not_edited
 from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
 from designgan.pipeline.output import Job, MaskCrop, PersonEdit, PipelineOutput
 from designgan.pipeline.people import (
     DEFAULT_DETECTOR,
     DETECTORS,
-    AlreadyTargetError,
     NoPersonError,
     Person,
     detect_people,
@@ -57,7 +58,7 @@ class DesignGANPipeline:
     def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
                  precision: str = "auto", channels_last: bool = True, compile: bool = False,
                  threads: int | None = None, device: str | torch.device = "auto", detector: str = DEFAULT_DETECTOR,
-                 source_mask: str = "segmenter", masker: Any = None) -> None:
+                 source_mask: str = "segmenter", masker: Any = None, garment_classifier: Any = None) -> None:
         """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
         AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
         native bf16, bf16 was measured 2.4x slower). "bf16" runs the generator with bf16 weights and activations
@@ -75,6 +76,10 @@ class DesignGANPipeline:
         garment landmarks, or capsules around the legs). ``masker``: a
         :class:`~designgan.landmarks.segment.GarmentMasker`, a path to segmenter weights, or None for the shipped
         segmenter (loaded on first use).
+
+        ``garment_classifier``: a :class:`~designgan.landmarks.garment_classifier.GarmentJudge`, a path to its
+        weights, or None for the shipped one (loaded on first use). It decides, before anything is painted, what
+        each person wears; only people in the model's source family are edited.
         """
         if precision not in ("auto", "bf16", "autocast", "fp32"):
             raise DesignGANError(f"precision must be 'auto', 'bf16', 'autocast' or 'fp32', got {precision!r}")
@@ -82,6 +87,7 @@ class DesignGANPipeline:
             raise DesignGANError(f"source_mask must be one of {', '.join(SOURCE_MASKS)}, got {source_mask!r}")
         self.source_mask = source_mask
         self._masker = masker
+        self._classifier = garment_classifier
         self.spec = spec
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.precision_choice = precision
@@ -179,6 +185,20 @@ class DesignGANPipeline:
             path = Path(self._masker) if self._masker is not None else DEFAULT_WEIGHTS
             self._masker = GarmentMasker.load(path, precision="fp32" if self.precision == "fp32" else "auto")
         return self._masker
+
+    @property
+    def garment_classifier(self) -> Any:
+        """The garment classifier (what each person wears below the waist), loaded on first use."""
+        if self._classifier is None or isinstance(self._classifier, str | Path):
+            from designgan.landmarks.garment_classifier import GarmentJudge
+
+            self._classifier = GarmentJudge.load(self._classifier)
+        return self._classifier
+
+    def garments(self, photo: Image.Image | np.ndarray, people: Sequence[Person]) -> list[np.ndarray | None]:
+        """Per person, the garment classifier's family probabilities (trousers, skirt, shorts), or None where no
+        lower-body frame can be placed (:func:`garments.classify_people`)."""
+        return classify_people(self.garment_classifier, photo, people)
 
     def direction(self, to: str) -> tuple[str, str, str]:
         """(generator key, source category, target category) for translating into ``to``."""
@@ -349,14 +369,19 @@ class DesignGANPipeline:
                 raise DesignGANError(f"garment mask is {given_mask.shape[1]}x{given_mask.shape[0]}, photo is {w}x{h}")
         source_mask = np.zeros((h, w), dtype=bool)
         jobs = []
-        already: list[tuple[str, float]] = []  # people who already wear the target family
-        for person in people:
-            if given_mask is None:  # a given mask says where the source garment is: no second-guessing
-                worn = already_wears(person.points, source_cat, target_cat, h)
-                if worn is not None:
-                    already.append((worn, trouser_evidence(person.points)))
-                    skipped.append(person.skip(f"already wears {worn}"))
+        source_family = garment_family(source_cat)
+        # what each person wears, before anything is painted; a given mask says where the source garment is
+        garments = self.garments(rgb, people) if given_mask is None else [None] * len(people)
+        refused: list[tuple[str, np.ndarray | None]] = []  # (reason, probabilities) of people not edited
+        for person, probs in zip(people, garments, strict=True):
+            worn = source_family if given_mask is not None else None
+            if given_mask is None:
+                reason = "garment unclear" if probs is None else garment_verdict(probs, source_family)
+                if reason is not None:
+                    refused.append((reason, probs))
+                    skipped.append(garment_skip(person, reason, probs))
                     continue
+                worn = worn_family(probs)
             if given_mask is not None:
                 mask, polygon = given_mask, None
             else:
@@ -399,18 +424,14 @@ class DesignGANPipeline:
             if self.paints_prior:  # only a prior paints skin: read it off the photo (NaN: none seen)
                 colour = photo_skin_colour(rgb, person.points)
                 skin = torch.full((3,), torch.nan) if colour is None else torch.from_numpy(colour)
-            jobs.append(Job(index, PersonEdit(person, box, polygon, frame), image.clamp(-1, 1), torch.cat(channels),
+            edit = PersonEdit(person, box, polygon, frame, worn=worn,
+                              garment=None if probs is None else family_probabilities(probs))
+            jobs.append(Job(index, edit, image.clamp(-1, 1), torch.cat(channels),
                             texture, skin, source_mask=MaskCrop.of(mask)))
             if given_mask is not None:
                 break  # one given mask describes the photo's garment; it is edited once
-        if not jobs and already:
-            worn, evidence = already[0]
-            raise AlreadyTargetError(
-                f"the person already wears {'a skirt' if worn == 'skirt' else 'trousers'} (the landmark network's "
-                f"trouser evidence is {evidence:.2f}), not {source_cat}: nothing was edited")
         if not jobs:
-            raise NoPersonError(f"no {source_cat} region found on the person (the garment and leg landmarks are not "
-                                "confident enough); pass a garment mask")
+            raise not_edited(refused, source_cat, target_cat)
         return jobs, source_mask
 
     def _heatmaps(self, person: Person, to_model: np.ndarray, size: tuple[int, int]) -> torch.Tensor:

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from designgan.errors import DataError, DesignGANError
-from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_image
+from designgan.io import IMAGE_SUFFIXES, load_image, save_image
 
 # zlib level of the PNGs translate writes: lossless at any level; level 1 encodes a 550x825 result 3.5x faster than
 # PIL's default 6 (81 vs 285 ms on a busy 2-core CPU) for files about 13% larger, and in folder mode encoding
@@ -200,9 +200,11 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                 pictures = [(result.image, target)]
                 if side_by_side:  # the pair as well as the plain result, which is what most users keep
                     pictures.append((result.side_by_side(), side_by_side_path(target)))
-                meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
+                meta = result.metadata(extra)
                 summary = {"input": str(f), "output": str(target), "people": result.people_found,
-                           "translated": len(result.people), "skipped": result.skipped}
+                           "translated": len(result.people), "edit": result.claim,
+                           "edited": [{"person": e.person.number, "wears": e.worn, "garment": e.garment}
+                                      for e in result.people], "skipped": result.skipped}
                 writes.append((f, writer.submit(write, pictures, meta), summary))
             if progress is not None:
                 progress(len(chunk))

@@ -23,6 +23,8 @@ class PersonEdit:
     box: tuple[int, int, int, int]  # the crop, or the garment frame's footprint (photo pixels, may leave the photo)
     source_polygon: list[tuple[float, float]] | None
     frame: np.ndarray | None = None  # garment-frame models: the photo -> model pixel map (2x3); None for box crops
+    worn: str | None = None  # the garment family the classifier saw on them (a given mask: the model's source's)
+    garment: dict[str, float] | None = None  # the classifier's family probabilities (None: a given mask)
 
 
 @dataclass
@@ -47,8 +49,20 @@ class PipelineOutput:
     def edit_region(self) -> np.ndarray:
         return self.alpha > 0
 
-    def metadata(self) -> dict[str, str]:
-        return ai_edit_metadata(self.model, self.source_category, self.target_category)
+    @property
+    def seen_category(self) -> str:
+        """What the edited people wore, as the garment classifier saw it (a family: "trousers" for a jeans model's
+        source), or the model's source category where a garment mask was given; what every claim names."""
+        worn = {e.worn for e in self.people if e.worn}
+        return worn.pop() if len(worn) == 1 else self.source_category
+
+    @property
+    def claim(self) -> str:
+        """The edit as the outputs state it: the garment seen -> the garment painted ("trousers -> skirt")."""
+        return f"{self.seen_category} -> {self.target_category}"
+
+    def metadata(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return ai_edit_metadata(self.model, self.seen_category, self.target_category, extra)
 
     def landmark_overlay(self, image: Image.Image | None = None) -> Image.Image:
         """The landmarks, skeleton and source garment outline drawn on ``image`` (default: the input), and every
@@ -98,11 +112,16 @@ class PipelineOutput:
         return sheet
 
     def side_by_side(self, overlay: bool = False) -> Image.Image:
-        """Input (optionally with the landmark overlay) and result next to each other."""
+        """Input (optionally with the landmark overlay) and result next to each other, the result labelled with
+        the edit it holds ("AI edit: trousers -> skirt")."""
         left = self.landmark_overlay() if overlay else self.source
         sheet = Image.new("RGB", (left.width * 2, left.height), (0, 0, 0))
         sheet.paste(left, (0, 0))
         sheet.paste(self.image, (left.width, 0))
+        label = f"AI edit: {self.claim}"
+        draw = ImageDraw.Draw(sheet)
+        draw.rectangle([left.width, 0, left.width + 6 * len(label) + 6, 14], fill=(255, 255, 255))
+        draw.text((left.width + 3, 2), label, fill=(0, 0, 0))
         return sheet
 
 

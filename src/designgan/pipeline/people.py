@@ -51,6 +51,11 @@ class AlreadyTargetError(NoPersonError):
     """Every person found already wears the target garment family: nothing to edit (and nothing is claimed)."""
 
 
+class NotSourceError(NoPersonError):
+    """Nobody considered wears the model's source garment family (the garment classifier saw another garment, or
+    could not tell): nothing was edited."""
+
+
 @dataclass
 class Person:
     """One person's landmarks as the pipeline uses them: ``points[name] = (x, y, confidence)`` in photo pixels."""
