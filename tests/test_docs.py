@@ -48,3 +48,31 @@ def test_named_configs_exist_and_load(config: str):
         load_config(JudgeTrainConfig, path, [])
     else:
         load_train_config(path)
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors of a Markdown page (lower case, punctuation dropped, spaces to dashes)."""
+    anchors: set[str] = set()
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    for heading in re.findall(r"^#{1,6}\s+(.+)$", text, flags=re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchors.add(slug if slug not in anchors else f"{slug}-1")
+    return anchors
+
+
+LINKED_PAGES = [*PAGES, ROOT / "DEVELOPERS.md", ROOT / "CHANGELOG.md"]
+
+
+@pytest.mark.parametrize("page", [p for p in LINKED_PAGES if p.is_file()], ids=lambda p: p.name)
+def test_relative_links_resolve(page: Path):
+    """Every relative link of the README and docs names a file that exists, and an anchor that its page has."""
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    broken = []
+    for url in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"^[a-z]+:", url):
+            continue
+        target, _, anchor = url.partition("#")
+        path = (page.parent / target).resolve() if target else page
+        if not path.exists() or (anchor and path.suffix == ".md" and anchor not in _anchors(path)):
+            broken.append(url)
+    assert not broken, f"{page.name} links to what does not exist: {broken}"
