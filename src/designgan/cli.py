@@ -20,8 +20,9 @@ from designgan.data.cli import app as data_app
 from designgan.errors import DesignGANError
 from designgan.eval.cli import compare_command, eval_command, judge_app
 from designgan.landmarks.cli import app as landmarks_app
+from designgan.painter_cli import export_painter_command
 from designgan.pipeline_cli import bench_translate, export_command, translate_command
-from designgan.train.cli import bench_train_command, pack_command, train_command
+from designgan.train.cli import bench_train_command, pack_command, pack_painter_command, train_command
 
 app = typer.Typer(
     help="DesignGAN: change the category of a garment in a photo (jeans -> skirt, skirt -> trousers).",
@@ -33,11 +34,13 @@ bench_app.command("translate")(bench_translate)
 bench_app.command("memory")(bench_memory)
 
 data_app.command("pack")(pack_command)  # lives with training: it packs what a training config reads
+data_app.command("pack-painter")(pack_painter_command)
 app.add_typer(data_app, name="data")
 app.add_typer(landmarks_app, name="landmarks")
 app.command("train")(train_command)
 app.command("translate")(translate_command)
 app.command("export")(export_command)
+app.command("export-painter")(export_painter_command)
 app.command("demo")(demo_command)
 app.add_typer(judge_app, name="judge")
 app.command("eval")(eval_command)

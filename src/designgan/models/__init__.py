@@ -14,6 +14,7 @@ from designgan.models.cyclegan import PatchDiscriminator, ResnetGenerator
 from designgan.models.discriminator import LandmarkPatchDiscriminator, MultiScaleDiscriminator
 from designgan.models.generator import DesignGANGenerator, GeneratorOutput
 from designgan.models.instagan import InstaGANDiscriminator, InstaGANGenerator
+from designgan.models.painter import PainterTranslator
 from designgan.models.prior import PriorRenderer
 from designgan.models.prior_refiner import PriorRefiner
 from designgan.models.prior_style import PriorStyle
@@ -45,6 +46,14 @@ def prior_renderer(**kwargs: Any) -> PriorRenderer:
     """The rendered prior alone (background fill, shaded skin legs, the target garment in the source fabric): no
     parameters, nothing to train; the "prior only" translator."""
     return PriorRenderer(**kwargs)
+
+
+@register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels", "ngf", "n_blocks",
+                                        "style"), attention=True, mask_head=True, prior=True))
+def painter(**kwargs: Any) -> PainterTranslator:
+    """The garment painter (issue 29): the rendered prior draws the target layout, a U-Net trained by repainting
+    CCP photos paints it (models/painter.py)."""
+    return PainterTranslator(**kwargs)
 
 
 @register_model(ModelCard("discriminator", ("attention_channels", "ndf", "n_layers", "n_scales", "norm"),

@@ -24,6 +24,7 @@ def train_command(
     """Train a DesignGAN translator (or a baseline) from a YAML config; torchrun-ready."""
     from designgan.train.config import load_train_config
     from designgan.train.loop import CONFIG_NAME, train
+    from designgan.train.painter_config import is_painter_config
 
     overrides = list(set_ or [])
     if resume is not None:
@@ -34,6 +35,9 @@ def train_command(
         overrides.append(f"train.out_dir={resume}")
     elif config is None:
         raise ConfigError("give --config FILE (or --resume RUN_DIR)")
+    if is_painter_config(config):  # the garment painter (kind: painter): its own loop, same run folder rules
+        _train_painter(config, overrides, resume is not None)
+        return
     cfg = load_train_config(config, overrides)
     _check_device(cfg.train.device)
     result = train(cfg, resume=resume is not None)
@@ -46,6 +50,41 @@ def train_command(
         terms = ", ".join(f"{k.split('/')[-1]} {v:.3f}" for k, v in last.items() if k.startswith("loss/"))
         typer.echo(f"step {result.step}: {terms}", err=True)
     typer.echo(f"run folder: {result.run_dir}", err=True)
+
+
+def _train_painter(config: Path, overrides: list[str], resume: bool) -> None:
+    from designgan.train.painter_config import load_painter_config
+    from designgan.train.painter_loop import train_painter
+
+    cfg = load_painter_config(config, overrides)
+    _check_device(cfg.train.device)
+    result = train_painter(cfg, resume=resume)
+    if result.interrupted_by is not None:
+        raise typer.Exit(128 + result.interrupted_by)
+    losses = [h for h in result.history if "loss" in h]
+    if losses:
+        typer.echo(f"step {result.step}: loss {losses[-1]['loss']:.4f}", err=True)
+    typer.echo(f"run folder: {result.run_dir}", err=True)
+
+
+def pack_painter_command(
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack file.")] = False,
+) -> None:
+    """Pack CCP's pixel-labelled photos in the lower-body frame for painter training (the config's data.pack;
+    landmarks by the shipped network, cached beside the pack)."""
+    from designgan.train.painter_config import load_painter_config
+    from designgan.train.painter_data import pack_painter
+
+    if config is None:
+        raise ConfigError("give --config FILE (a painter training config)")
+    cfg = load_painter_config(config, list(set_ or []))
+    if cfg.data.pack.exists() and not overwrite:
+        raise ConfigError(f"{cfg.data.pack}: already exists (pass --overwrite to replace it)")
+    summary = pack_painter(cfg.data.ccp_root, cfg.data.pack, cfg.data.pack_size)
+    typer.echo(f"wrote {summary['out']}: {summary['photos']} photos ({summary['validation']} held out), "
+               f"{len(summary['skipped'])} skipped (no garment frame), {summary['mib']} MiB")
 
 
 def pack_command(

@@ -1,0 +1,250 @@
+"""The garment painter: a U-Net that repaints the lower body in the landmark-aligned frame from a layout.
+
+Trained by repainting real photos (docs/method.md, "Training by repainting"): a generous, shape-agnostic region
+of the frame is erased (:func:`erase_region`: what any lower garment and the legs could cover, from the
+landmarks, united with the source garment grown a little), and the network paints it back from
+
+1. the photo outside the region and the region itself;
+2. the layout inside the region: where garment and skin go (everything else is background);
+3. a start image (:func:`start_image`): the background filled from around the region, the garment in the fabric,
+   the skin in the person's colour, the way the rendered prior paints; the network predicts a residual on it;
+4. the fabric tiled over the frame, and the person's skin colour;
+5. the landmark heatmaps (the paper's attention).
+
+In training the layout is the photo's own (CCP's pixel labels); at run time :class:`PainterTranslator` draws it
+with the rendered prior (:class:`designgan.models.prior.PriorRenderer`: the target garment's shape, the lower
+legs under a skirt) plus the skin the photo shows outside the old garment, and has the prior's interface, so the
+pipeline runs it like any generator. Model code only: no file access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from designgan.losses.style import crop_resize
+from designgan.models.generator import GeneratorOutput
+from designgan.models.prior import (
+    PriorRenderer,
+    dilate,
+    flattened,
+    inpaint,
+    landmark_peaks,
+    mirrored_tile,
+    skin_pixels,
+)
+from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, tapered_segments
+from designgan.models.prior_style import SKIN_SWATCH, PriorStyle
+
+BASE_CHANNELS = 3 + 1 + 2 + 3 + 3 + 3  # erased photo, region, layout (garment, skin), start, fabric, skin colour
+SWATCH = 0.08  # the fabric swatch's side as a share of the frame height (the prior's)
+
+
+def body_points(heatmaps: torch.Tensor, names: Sequence[str]) -> dict[str, torch.Tensor]:
+    """Hips, knees and ankles ``(B, 2, 2)`` from the heatmaps' peaks, with the prior's fallbacks (knees 0.35 h
+    below the hips, ankles as far below the knees as the knees are below the hips)."""
+    h = heatmaps.shape[-2]
+    xy, seen = landmark_peaks(heatmaps, names)
+    hips = xy[:, HIPS]
+    knees_seen = seen[:, KNEES].all(dim=1)[:, None, None]
+    knees = torch.where(knees_seen, xy[:, KNEES], hips + hips.new_tensor([0.0, 0.35 * h]))
+    ankles = torch.where(seen[:, ANKLES].all(dim=1)[:, None, None], xy[:, ANKLES], knees + (knees - hips))
+    return {"hips": hips, "knees": knees, "ankles": ankles}
+
+
+def erase_region(heatmaps: torch.Tensor, names: Sequence[str], garment: torch.Tensor | None = None
+                 ) -> torch.Tensor:
+    """The region ``(B, 1, H, W)`` the painter repaints: whatever any lower garment and the legs could cover,
+    from the landmarks alone (thick limbs hip -> knee -> ankle, a waist band, a wide flared skirt down past the
+    knees), united with ``garment`` (the source garment) grown by 0.03 h so none of the old one stays."""
+    b, _, h, w = heatmaps.shape
+    p = body_points(heatmaps, names)
+    hips, knees, ankles = p["hips"], p["knees"], p["ankles"]
+    ys, xs = torch.meshgrid(torch.arange(h, device=heatmaps.device, dtype=torch.float32),
+                            torch.arange(w, device=heatmaps.device, dtype=torch.float32), indexing="ij")
+    grid = torch.stack([xs, ys], dim=-1)
+    r = hips.new_full((b, 2), 1.0)
+    thighs, _ = tapered_segments(grid, hips, knees, 0.14 * h * r, 0.11 * h * r)
+    shins, _ = tapered_segments(grid, knees, ankles, 0.11 * h * r, 0.07 * h * r)
+    centre = hips.mean(dim=1)
+    cx, top = centre[:, 0, None, None], centre[:, 1, None, None] - 0.1 * h
+    half_hips = ((hips[:, 0, 0] - hips[:, 1, 0]).abs() / 2)[:, None, None]
+    band = ((ys >= top) & (ys <= centre[:, 1, None, None]) & ((xs - cx).abs() <= half_hips + 0.1 * h))
+    hem = knees[..., 1].amax(dim=1)[:, None, None] + 0.12 * h
+    along = ((ys - centre[:, 1, None, None]) / (hem - centre[:, 1, None, None]).clamp(min=1)).clamp(0, 1)
+    skirt = (ys >= centre[:, 1, None, None]) & (ys <= hem) & (
+        (xs - cx).abs() <= half_hips + (0.1 + 0.1 * along) * h)
+    region = (thighs.amin(dim=1) <= 0) | (shins.amin(dim=1) <= 0) | band | skirt
+    region = region[:, None].float()
+    if garment is not None:
+        region = torch.maximum(region, dilate((garment > 0.5).float(), 2 * max(1, round(0.03 * h)) + 1))
+    return region
+
+
+def tiled_swatch(image: torch.Tensor, garment: torch.Tensor, generator: torch.Generator | None = None
+                 ) -> torch.Tensor:
+    """A fabric square of the garment (side 0.08 h, at least 85% garment where such a square exists), flattened
+    and tiled mirrored over the frame ``(B, 3, H, W)``: a random one with ``generator`` (training), else the one
+    nearest the middle of the garment's mostly-garment squares (run time)."""
+    b, _, h, w = image.shape
+    t = max(2, round(SWATCH * h))
+    cover = F.avg_pool2d((garment > 0.5).float(), t, stride=1, padding=t // 2, count_include_pad=True)[..., :h, :w]
+    good = cover[:, 0] >= 0.85
+    good = torch.where(good.flatten(1).any(dim=1)[:, None, None], good, cover[:, 0] >= cover[:, 0].flatten(1)
+                       .amax(dim=1)[:, None, None] - 1e-6)
+    ys, xs = torch.meshgrid(torch.arange(h, device=image.device, dtype=torch.float32),
+                            torch.arange(w, device=image.device, dtype=torch.float32), indexing="ij")
+    if generator is not None:
+        score = torch.rand(b, h, w, generator=generator).to(image.device)
+    else:
+        n = good.flatten(1).sum(dim=1).clamp(min=1)[:, None, None]
+        my, mx = (good * ys).flatten(1).sum(1)[:, None, None] / n, (good * xs).flatten(1).sum(1)[:, None, None] / n
+        score = -((ys - my) ** 2 + (xs - mx) ** 2)
+    flat = torch.where(good, score, -torch.inf).flatten(1).argmax(dim=1)
+    cy, cx = torch.div(flat, w, rounding_mode="floor").float(), (flat % w).float()
+    boxes = torch.stack([cx - t / 2, cy - t / 2, cx + t / 2, cy + t / 2], dim=1)
+    patch = crop_resize(image.float(), boxes, (t, t))
+    return mirrored_tile(flattened(patch), (h, w))
+
+
+def skin_colour(image: torch.Tensor, skin: torch.Tensor) -> torch.Tensor:
+    """The median colour ``(B, 3)`` of the ``skin`` pixels ``(B, 1, H, W)``; the prior's swatch where none."""
+    pixels = torch.where(skin > 0.5, image.float(), torch.nan).flatten(2)
+    median = pixels.nanmedian(dim=2).values
+    swatch = image.new_tensor([2 * v - 1 for v in SKIN_SWATCH], dtype=torch.float32)
+    return torch.where(median.isnan().any(dim=1, keepdim=True), swatch, median)
+
+
+def start_image(image: torch.Tensor, region: torch.Tensor, garment: torch.Tensor, skin: torch.Tensor,
+                fabric: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:
+    """The painter's starting point: the photo outside ``region``, inside it the background filled from around
+    (the prior's :func:`inpaint`), the ``skin`` layout in ``colour`` ``(B, 3)`` and the ``garment`` layout in the
+    tiled ``fabric``."""
+    canvas = inpaint(image.float(), region)
+    canvas = torch.lerp(canvas, colour[:, :, None, None].expand_as(canvas), skin * region)
+    return torch.lerp(canvas, fabric.float(), garment * region)
+
+
+def painter_inputs(image: torch.Tensor, region: torch.Tensor, garment: torch.Tensor, skin: torch.Tensor,
+                   fabric: torch.Tensor, colour: torch.Tensor, heatmaps: torch.Tensor) -> tuple[torch.Tensor,
+                                                                                               torch.Tensor]:
+    """The network's input stack ``(B, BASE_CHANNELS + K, H, W)`` and the start image (module docstring); the
+    layout is taken inside ``region`` only."""
+    x = image.float()
+    garment, skin = garment * region, skin * region * (1 - garment)
+    start = start_image(x, region, garment, skin, fabric, colour)
+    tint = colour[:, :, None, None].expand(-1, -1, *x.shape[-2:])
+    stack = torch.cat([x * (1 - region), region, garment, skin, start, fabric.float(), tint, heatmaps.float()], 1)
+    return stack, start
+
+
+def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation),
+                         nn.LeakyReLU(0.2, inplace=True))
+
+
+class _Residual(nn.Module):
+    def __init__(self, channels: int, dilation: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(_conv(channels, channels, dilation=dilation),
+                                  nn.Conv2d(channels, channels, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.leaky_relu(x + self.body(x), 0.2)
+
+
+class PainterNet(nn.Module):
+    """A U-Net (three stride-2 levels, dilated residual blocks at 1/8 for the reach across the legs) that reads
+    :func:`painter_inputs` and returns the residual on the start image, in [-2, 2]."""
+
+    def __init__(self, in_channels: int, ngf: int = 32, n_blocks: int = 3) -> None:
+        super().__init__()
+        c = [ngf, 2 * ngf, 4 * ngf, 6 * ngf]
+        self.e0 = _conv(in_channels, c[0])
+        self.e1 = nn.Sequential(_conv(c[0], c[1], stride=2), _conv(c[1], c[1]))
+        self.e2 = nn.Sequential(_conv(c[1], c[2], stride=2), _conv(c[2], c[2]))
+        self.e3 = _conv(c[2], c[3], stride=2)
+        self.mid = nn.Sequential(*[_Residual(c[3], 2 ** (i % 3)) for i in range(n_blocks)])
+        self.d2 = _conv(c[3] + c[2], c[2])
+        self.d1 = _conv(c[2] + c[1], c[1])
+        self.d0 = nn.Sequential(_conv(c[1] + c[0], c[0]), nn.Conv2d(c[0], 3, 3, padding=1))
+
+    @staticmethod
+    def _up(x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        return torch.cat([F.interpolate(x, size=skip.shape[-2:], mode="nearest"), skip], dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s0 = self.e0(x)
+        s1 = self.e1(s0)
+        s2 = self.e2(s1)
+        y = self.mid(self.e3(s2))
+        y = self.d2(self._up(y, s2))
+        y = self.d1(self._up(y, s1))
+        return 2 * torch.tanh(self.d0(self._up(y, s0)) / 2)
+
+
+def paint(net: nn.Module, stack: torch.Tensor, start: torch.Tensor, image: torch.Tensor, region: torch.Tensor
+          ) -> torch.Tensor:
+    """The repainted frame: the photo outside ``region``, start + the network's residual inside it."""
+    out = (start + net(stack).float()).clamp(-1, 1)
+    return torch.lerp(image.float(), out, region)
+
+
+class PainterTranslator(nn.Module):
+    """The painter behind the generator interface (``forward(image, attention, skin=, fabric=)``): the rendered
+    prior draws the target garment's layout, the network paints it (module docstring)."""
+
+    prior_inputs = True  # like the prior: takes the person's skin colour and the user's fabric
+
+    def __init__(self, target_family: str = "skirt", heatmap_names: Sequence[str] = (),
+                 attention_channels: int | None = None, ngf: int = 32, n_blocks: int = 3,
+                 style: PriorStyle | None = None) -> None:
+        super().__init__()
+        self.prior = PriorRenderer(target_family, heatmap_names, attention_channels, style)
+        self.target_family = target_family
+        self.heatmap_names = list(heatmap_names)
+        self.attention_channels = 1 + len(self.heatmap_names)
+        self.has_mask_head = True
+        self.texture_channels = 0
+        self.net = PainterNet(BASE_CHANNELS + len(self.heatmap_names), ngf, n_blocks)
+
+    def layout(self, image: torch.Tensor, attention: torch.Tensor, region: torch.Tensor,
+               style: PriorStyle | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The target layout: the garment's coverage as the prior draws it, skin where the old garment covered
+        the legs and the new one does not (legs hip -> knee -> ankle, 0.06 / 0.05 / 0.032 h thick: a skirt's or
+        shorts' bare legs), and the skin the photo shows outside the old garment (hands); and the prior's mask
+        logits."""
+        h, w = image.shape[-2:]
+        source = (attention[:, :1].float() > 0.5).float()
+        rendered = self.prior(image, attention, style=style)
+        garment = torch.sigmoid(rendered.mask_logits.float())
+        p = body_points(attention[:, 1:], self.heatmap_names)
+        b = image.shape[0]
+        ys, xs = torch.meshgrid(torch.arange(h, device=image.device, dtype=torch.float32),
+                                torch.arange(w, device=image.device, dtype=torch.float32), indexing="ij")
+        grid = torch.stack([xs, ys], -1)
+        radius = [p["hips"].new_full((b, 2), f * h) for f in (0.06, 0.05, 0.032)]
+        thighs, _ = tapered_segments(grid, p["hips"], p["knees"], radius[0], radius[1])
+        shins, _ = tapered_segments(grid, p["knees"], p["ankles"], radius[1], radius[2])
+        legs = (0.5 - torch.cat([thighs, shins], 1).amin(dim=1, keepdim=True)).clamp(0, 1)
+        skin = torch.maximum(skin_pixels(image.float())[:, None].float() * (1 - source), legs * source)
+        return garment * region, skin * region * (1 - garment), rendered.mask_logits
+
+    def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None,
+                fabric: torch.Tensor | None = None, style: PriorStyle | None = None) -> GeneratorOutput:
+        """``skin``, ``fabric`` and ``style`` as :class:`PriorRenderer` takes them."""
+        x = image.float()
+        heatmaps = attention[:, 1:]
+        source = (attention[:, :1].float() > 0.5).float()
+        region = erase_region(heatmaps, self.heatmap_names, source)
+        garment, skin_layout, logits = self.layout(x, attention, region, style)
+        colour = skin_colour(x, skin_pixels(x)[:, None].float() * (1 - source))
+        if skin is not None:
+            colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
+        tile = tiled_swatch(x, source) if fabric is None else fabric.float()
+        stack, start = painter_inputs(x, region, garment, skin_layout, tile, colour, heatmaps)
+        out = paint(self.net, stack.to(image.dtype), start, x, region)
+        return GeneratorOutput(image=out.to(image.dtype), mask_logits=logits.to(image.dtype))
