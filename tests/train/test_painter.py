@@ -1,0 +1,178 @@
+"""The garment painter (issue 29): shapes, the erased region, training by repainting on a tiny synthetic pack
+(the loss falls; an interrupted run resumes exactly), and the exported model running in the pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from designgan.errors import ConfigError
+from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
+from designgan.losses.painter import perceptual_distance, region_l1
+from designgan.models import create_model
+from designgan.models.painter import BASE_CHANNELS, PainterNet, erase_region, paint, tiled_swatch
+from designgan.models.perceptual import RandomVGG
+from designgan.train.painter_config import PainterConfig, load_painter_config
+from designgan.train.painter_data import PainterBatches, encode_frame, is_validation, write_painter_pack
+from designgan.train.painter_loop import conditions, train_painter
+
+LABELS = ["null", "jeans", "pants", "skirt", "shorts", "leggings", "dress", "skin", "shoes"]
+SIZE = 64  # the synthetic frames' side
+REPO = Path(__file__).resolve().parents[2]
+
+
+def synthetic_frame(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A frame as the pack holds it: a textured background, a garment (jeans or a skirt) from the waist, skin legs
+    below a skirt, and the body landmarks where the frame puts them (hips at 0.2 h, ankles at 0.9 h)."""
+    rng = np.random.default_rng(seed)
+    h = w = SIZE
+    image = (rng.uniform(60, 200, 3) + rng.normal(0, 12, (h, w, 3))).clip(0, 255)
+    labels = np.zeros((h, w), np.uint8)
+    cx, hip, knee, ankle = w / 2, 0.2 * h, 0.55 * h, 0.9 * h
+    ys, xs = np.mgrid[0:h, 0:w]
+    skirt = seed % 2 == 1
+    colour = rng.uniform(20, 120, 3)
+    if skirt:
+        half = 6 + (ys - hip) * 0.3
+        garment = (ys >= hip - 3) & (ys <= knee + 2) & (np.abs(xs - cx) <= half)
+        legs = (ys > knee + 2) & (ys <= ankle) & (np.abs(np.abs(xs - cx) - 4) <= 2)
+        labels[legs], image[legs] = LABELS.index("skin"), (200, 150, 120)
+    else:
+        garment = (ys >= hip - 3) & (ys <= ankle) & (np.abs(np.abs(xs - cx) - 4) <= 3.5)
+    labels[garment] = LABELS.index("skirt" if skirt else "jeans")
+    image[garment] = colour + 15 * np.sin(xs[garment][:, None] * 1.3)
+    points = np.zeros((len(LANDMARK_NAMES), 3), np.float32)
+    rows = {"hip": hip, "knee": knee, "ankle": ankle, "wrist": hip, "heel": ankle + 2, "foot_index": ankle + 3,
+            "elbow": 0.05 * h, "shoulder": 0.0}
+    for name in BODY_NAMES:
+        if name == "nose":
+            continue
+        side, part = name.split("_", 1)
+        dx = 4 if side == "left" else -4
+        dx = dx * 3 if part in ("wrist", "elbow", "shoulder") else dx
+        points[LANDMARK_NAMES.index(name)] = (cx + dx, rows[part], 0.9)
+    return image.astype(np.uint8), labels, points
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ids = [f"{i:04d}" for i in range(1, 25)]
+    assert any(is_validation(i) for i in ids) and not all(is_validation(i) for i in ids)
+    frames = [synthetic_frame(i) for i in range(len(ids))]
+    encoded = [encode_frame(img, lab) for img, lab, _ in frames]
+    out = tmp_path_factory.mktemp("painter") / "pack.pt"
+    write_painter_pack(out, ids, [e[0] for e in encoded], [e[1] for e in encoded],
+                       torch.from_numpy(np.stack([f[2] for f in frames])), LABELS, SIZE)
+    return out
+
+
+def tiny_config(pack: Path, out: Path, **train: object) -> PainterConfig:
+    overrides = [f"data.pack={pack}", f"data.pack_size={SIZE}", "data.size=[48, 32]", "data.validation_photos=2",
+                 "model.ngf=8", "model.n_blocks=1", "model.perceptual_widths=[8, 16]", "loss.gan=0.1",
+                 "loss.ndf=8", f"train.out_dir={out}", "train.batch_size=2", "train.progress=false",
+                 "train.log_every=1", "train.image_every=2", "train.checkpoint_every=2", "train.precision=fp32"]
+    overrides += [f"train.{k}={v}" for k, v in train.items()]
+    return load_painter_config(None, ["kind=painter", *overrides])
+
+
+def test_batches_region_and_network_shapes(pack):
+    torch.manual_seed(0)
+    names = list(BODY_NAMES)
+    data = PainterBatches(pack, (48, 32), names, torch.device("cpu"))
+    batch = data.batch([0, 1, 2], torch.Generator().manual_seed(1))
+    assert batch["image"].shape == (3, 3, 48, 32) and batch["heatmaps"].shape == (3, len(names), 48, 32)
+    again = data.batch([0, 1, 2], torch.Generator().manual_seed(1))
+    assert torch.equal(batch["image"], again["image"])  # a pure function of the seed: exact resume
+    region = erase_region(batch["heatmaps"], names, batch["garment"])
+    # the region holds the whole garment and the skin legs, and leaves the frame's corners
+    assert (region >= batch["garment"]).all() and (region >= batch["skin"]).all()
+    assert region[:, :, :4, :3].sum() == 0 and 0.2 < region.mean() < 0.9
+    assert tiled_swatch(batch["image"], batch["garment"]).shape == (3, 3, 48, 32)
+    cond = conditions(batch, names, 1, torch.Generator().manual_seed(2))
+    net = PainterNet(BASE_CHANNELS + len(names), ngf=8, n_blocks=1)
+    assert cond["stack"].shape == (3, BASE_CHANNELS + len(names), 48, 32)
+    out = paint(net, cond["stack"], cond["start"], batch["image"], cond["region"])
+    assert out.shape == batch["image"].shape
+    assert torch.equal(out * (1 - cond["region"]), batch["image"] * (1 - cond["region"]))  # the photo outside
+
+
+def test_a_few_steps_lower_the_repainting_loss(pack):
+    torch.manual_seed(0)
+    names = list(BODY_NAMES)
+    batch = PainterBatches(pack, (48, 32), names, torch.device("cpu")).batch([0, 1, 2, 3], augment=False)
+    cond = conditions(batch, names, 0, None)
+    net, vgg = PainterNet(BASE_CHANNELS + len(names), ngf=8, n_blocks=1), RandomVGG((8, 16))
+    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
+
+    def loss() -> torch.Tensor:
+        out = paint(net, cond["stack"], cond["start"], batch["image"], cond["region"])
+        return region_l1(out, batch["image"], cond["region"]) + perceptual_distance(vgg, out, batch["image"])
+
+    first = loss().item()
+    for _ in range(25):
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+    assert loss().item() < 0.8 * first
+
+
+def test_training_resumes_exactly_and_exports_a_translator(pack, tmp_path):
+    whole = train_painter(tiny_config(pack, tmp_path / "whole", steps=4))
+    assert whole.step == 4 and any("val/psnr" in h for h in whole.history)
+    assert (tmp_path / "whole" / "samples" / "step_00000004.png").is_file()
+    cut = tmp_path / "cut"
+    train_painter(tiny_config(pack, cut, steps=4, stop_after=2))
+    resumed = train_painter(tiny_config(pack, cut, steps=4), resume=True)
+    assert resumed.step == 4
+    a = load_file(str(tmp_path / "whole" / "checkpoints" / "step_00000004" / "model.safetensors"))
+    b = load_file(str(cut / "checkpoints" / "step_00000004" / "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+    from designgan.painter_cli import export_painter
+    from designgan.pipeline import DesignGANPipeline
+
+    written = export_painter(tmp_path / "whole", tmp_path / "painter.safetensors", ("jeans", "skirt"),
+                             ("trousers", "skirt"))
+    pipe = DesignGANPipeline.from_pretrained(written, precision="fp32", device="cpu")
+    assert pipe.categories == ("jeans", "skirt")
+    assert type(pipe.generators["G_AB"]).__name__ == "PainterTranslator"
+    photo = Image.open(REPO / "src" / "designgan" / "assets" / "examples" / "ccp_1045.jpg").convert("RGB")
+    out = pipe(photo, to="skirt")
+    assert out.image.size == photo.size
+    changed = np.abs(np.asarray(out.image, np.int16) - np.asarray(photo, np.int16)).max(axis=2) > 0
+    assert changed.any() and not (changed & ~out.edit_region).any()  # only the edit region changes
+
+
+def test_translator_keeps_the_photo_outside_the_region():
+    names = list(BODY_NAMES)
+    model = create_model("painter", target_family="skirt", heatmap_names=names, attention_channels=1 + len(names),
+                         ngf=8, n_blocks=1)
+    image, labels, points = synthetic_frame(0)  # jeans
+    x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 127.5 - 1
+    from designgan.landmarks.heatmaps import render_gaussians
+
+    index = [LANDMARK_NAMES.index(n) for n in names]
+    xy = torch.from_numpy(points[index, :2])[None]
+    heat = render_gaussians(xy, SIZE, SIZE, sigma=2.0) * torch.from_numpy(points[index, 2] > 0.3).float()[None, :,
+                                                                                                          None, None]
+    garment = torch.from_numpy(labels == LABELS.index("jeans")).float()[None, None]
+    with torch.no_grad():
+        out = model(x, torch.cat([garment, heat], dim=1), skin=torch.full((1, 3), float("nan")))
+    region = erase_region(heat, names, garment)
+    assert out.image.shape == x.shape and out.mask_logits.shape == (1, 1, SIZE, SIZE)
+    assert torch.equal(out.image * (1 - region), x * (1 - region))
+    assert (torch.sigmoid(out.mask_logits) > 0.5).float().mean() > 0.05  # the prior drew a skirt
+
+
+def test_config_errors_name_the_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"data\.size"):
+        load_painter_config(None, ["data.size=[50, 32]"])
+    with pytest.raises(ConfigError, match=r"loss\.gan"):
+        load_painter_config(None, ["loss.gan=-1"])
+    with pytest.raises(ConfigError, match=r"unknown config key 'model\.ndf'"):
+        load_painter_config(None, ["model.ndf=3"])
