@@ -12,7 +12,8 @@ error; each person it edited or skipped is matched to the labelled person whose 
 their landmark box (the nearest box centre wins); edits matching nobody are counted as "unlabelled edits".
 
 Counts, per model and direction: photos with a result, refusals (correct, for the wrong reason, or missing an
-edit), photos with a wrong edit, photos missing an edit; per labelled person: edited as they should be, missed,
+edit), photos with a wrong edit, photos missing an edit, photos where only a dress ("either") or only people
+nobody labelled were edited; per labelled person: edited as they should be, missed,
 wrongly edited, correctly left. OUT gets one PNG per photo (the input with the labelled people numbered, then
 each model and direction's result at the photo's own size, or a grey panel with the refusal), index.html,
 summary.json and summary.md. No constant here is tuned on these photos (the matching margin is fixed below).
@@ -167,15 +168,18 @@ def judge(entry: dict[str, Any], result: Any, source_family: str, size: tuple[in
             outcome = "correct_refusal"
     elif tally["wrong_edit"]:
         outcome = "wrong_edit"
-    elif should_edit and not done & {i for i, w in enumerate(want) if w == "edit"}:
-        outcome = "missed_edit"
-    else:
-        outcome = "result_ok"
+    elif not edited:  # an output that changed nobody
+        outcome = "missed_edit" if should_edit else "correct_refusal"
+    elif should_edit:
+        outcome = "result_ok" if done & {i for i, w in enumerate(want) if w == "edit"} else "missed_edit"
+    else:  # nobody should be edited, and only dresses or people nobody labelled were
+        outcome = "either_edit" if tally["dress_edited"] else "unlabelled_edit"
     record["outcome"] = outcome
     return record
 
 
-PHOTO_OUTCOMES = ("result_ok", "wrong_edit", "missed_edit", "correct_refusal", "refused_wrong_reason")
+PHOTO_OUTCOMES = ("result_ok", "wrong_edit", "missed_edit", "either_edit", "unlabelled_edit", "correct_refusal",
+                  "refused_wrong_reason")
 PERSON_OUTCOMES = ("edited_ok", "missed", "wrong_edit", "left_ok", "dress_edited", "dress_left", "unlabelled_edits")
 
 

@@ -111,4 +111,9 @@ def test_judge_reads_edits_and_refusals_against_the_labels():
     dress = {"photo": "d.jpg", "people": [{"x": 0.25, "y": 0.5, "lower": "dress", "framing": "full", "notes": ""}]}
     assert oc.expected(dress["people"][0], "skirt") == "either"
     assert oc.expected(dress["people"][0], "trousers") == "keep"
-    assert oc.judge(dress, output(left), "skirt", size)["people"]["dress_edited"] == 1
+    dress_edit = oc.judge(dress, output(left), "skirt", size)
+    assert dress_edit["outcome"] == "either_edit" and dress_edit["people"]["dress_edited"] == 1
+    hidden = {"photo": "h.jpg", "people": [{"x": 0.25, "y": 0.9, "lower": "not visible", "framing": "cropped",
+                                            "notes": ""}]}
+    assert oc.judge(hidden, output(right), "trousers", size)["outcome"] == "unlabelled_edit"
+    assert oc.judge(hidden, output(left), "trousers", size)["outcome"] == "wrong_edit"
