@@ -23,6 +23,7 @@ from designgan.train.loop import train
 from designgan.train.pack import PackedBatches, pack_dataset, read_pack
 
 from .conftest import tiny_config
+from .painter_fixtures import write_synthetic_pack
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -159,15 +160,12 @@ def test_precision_auto_follows_the_hardware(monkeypatch, tmp_path, train_data):
         config.validate()
 
 
-def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, tmp_path):
-    """DESIGNGAN_REHEARSAL=1 runs scripts/train_on_device.sh's whole path on the CPU: preflight, bench, three
-    runs side by side, export; the files must be what a GPU run brings back, within the transfer limits."""
+def test_device_script_rehearsal_writes_what_the_gpu_run_writes(tmp_path):
+    """DESIGNGAN_REHEARSAL=1 runs scripts/train_on_device.sh's whole path on the CPU: preflight, bench, the
+    painter run, export; the files must be what a GPU run brings back, within the transfer limits."""
     packs = tmp_path / "packs"
     packs.mkdir()
-    frame_config = tiny_config(train_data, tmp_path / "unused").data
-    frame_config.frame = "lower"  # the default runs are garment-frame translators (prior refiners + ablation)
-    pack_dataset(frame_config, packs / "jeans_skirt.pt", progress=False)
-    shutil.copy(packs / "jeans_skirt.pt", packs / "pants_skirt.pt")
+    write_synthetic_pack(packs / "painter_ccp.pt")  # the default run trains the garment painter (issue 29)
     # A checkout as the GPU machine gets it: no data/ folder (only the packs travel), nothing installed.
     checkout = tmp_path / "checkout"
     checkout.mkdir()
@@ -181,23 +179,22 @@ def test_device_script_rehearsal_writes_what_the_gpu_run_writes(train_data, tmp_
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = sorted(p.name for p in out.iterdir())
-    assert files == sorted(["results.tar.gz"] + [f"{n}{s}" for n in ("jeans2skirt", "pants2skirt",
-                                                                      "jeans2skirt_noprior")
-                                                  for s in (".safetensors", ".discriminators.safetensors")])
+    assert files == sorted(["results.tar.gz", "jeans2skirt_painter.safetensors", "pants2skirt_painter.safetensors",
+                            "painter.checkpoint.safetensors"])
     assert len(files) <= 8 and all((out / f).stat().st_size <= 16 * 2**20 for f in files)
     import tarfile
 
     with tarfile.open(out / "results.tar.gz") as tar:
         names = set(tar.getnames())
-    assert {"./jeans2skirt.json", "./bench_train.json", "./device.log", "./pants2skirt.log"} <= names
-    # The exported generators load as a translator (the sidecar comes from the tarball).
+    assert {"./jeans2skirt_painter.json", "./device.log", "./painter.log", "./painter.log.jsonl"} <= names
+    # The exported painter loads as a translator (the sidecar comes from the tarball).
     with tarfile.open(out / "results.tar.gz") as tar:
-        tar.extract("./jeans2skirt.json", out, filter="data")
+        tar.extract("./jeans2skirt_painter.json", out, filter="data")
     from designgan.pipeline import DesignGANPipeline
 
-    pipe = DesignGANPipeline.from_pretrained(out / "jeans2skirt.safetensors", precision="fp32")
+    pipe = DesignGANPipeline.from_pretrained(out / "jeans2skirt_painter.safetensors", precision="fp32")
     assert pipe.categories == ("jeans", "skirt")
-    assert type(pipe.generators["G_AB"]).__name__ == "PriorRefiner"  # the default run trains the prior refiner
+    assert type(pipe.generators["G_AB"]).__name__ == "PainterTranslator"
 
 
 def test_frame_pack_puts_the_garment_in_the_upright_frame(train_data, tmp_path, pack_file):

@@ -151,6 +151,8 @@ def train_painter(config: PainterConfig, resume: bool = False) -> PainterResult:
     opt = torch.optim.Adam(net.parameters(), lr=config.optim.lr, betas=betas)
     opt_d = torch.optim.Adam(disc.parameters(), lr=config.optim.lr, betas=betas) if disc is not None else None
 
+    if cfg.init_from is not None and not resume:
+        _init_weights(Path(cfg.init_from), net, disc)
     start, trained_seconds = 0, 0.0
     if resume:
         checkpoint = latest_checkpoint(run_dir)
@@ -273,3 +275,22 @@ def train_painter(config: PainterConfig, resume: bool = False) -> PainterResult:
         log_file.close()
         bar.close()
     return PainterResult(step, run_dir, net, history, stop_signal[0] if stop_signal else None)
+
+
+def _init_weights(path: Path, net: torch.nn.Module, disc: torch.nn.Module | None) -> None:
+    """Start from saved weights (``train.init_from``): a painter checkpoint's model.safetensors (``P.*``, and
+    ``D.*`` when this run has a discriminator) or an exported painter translator (``G_AB.net.*``)."""
+    from safetensors.torch import load_file
+
+    from designgan.models.weights import load_model_state
+
+    try:
+        flat = {k: v.float() for k, v in load_file(str(path)).items()}
+    except Exception as exc:
+        raise DataError(f"{path}: unreadable weights for train.init_from ({type(exc).__name__})") from None
+    if not any(k.startswith("P.") for k in flat):
+        flat = {"P." + k[len("G_AB.net."):]: v for k, v in flat.items() if k.startswith("G_AB.net.")}
+    models: dict[str, torch.nn.Module] = {"P": net}
+    if disc is not None and any(k.startswith("D.") for k in flat):
+        models["D"] = disc
+    load_model_state(models, {k: v for k, v in flat.items() if k.split(".", 1)[0] in models}, str(path))
