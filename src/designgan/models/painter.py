@@ -87,22 +87,21 @@ def erase_region(heatmaps: torch.Tensor, names: Sequence[str], garment: torch.Te
 def tiled_swatch(image: torch.Tensor, garment: torch.Tensor, generator: torch.Generator | None = None
                  ) -> torch.Tensor:
     """A fabric square of the garment (side 0.08 h, at least 85% garment where such a square exists), flattened
-    and tiled mirrored over the frame ``(B, 3, H, W)``: a random one with ``generator`` (training), else the one
-    nearest the middle of the garment's mostly-garment squares (run time)."""
+    and tiled mirrored over the frame ``(B, 3, H, W)``: a random one with ``generator`` (training), else the most
+    even in colour (run time)."""
     b, _, h, w = image.shape
     t = max(2, round(SWATCH * h))
     cover = F.avg_pool2d((garment > 0.5).float(), t, stride=1, padding=t // 2, count_include_pad=True)[..., :h, :w]
     good = cover[:, 0] >= 0.85
     good = torch.where(good.flatten(1).any(dim=1)[:, None, None], good, cover[:, 0] >= cover[:, 0].flatten(1)
                        .amax(dim=1)[:, None, None] - 1e-6)
-    ys, xs = torch.meshgrid(torch.arange(h, device=image.device, dtype=torch.float32),
-                            torch.arange(w, device=image.device, dtype=torch.float32), indexing="ij")
     if generator is not None:
         score = torch.rand(b, h, w, generator=generator).to(image.device)
-    else:
-        n = good.flatten(1).sum(dim=1).clamp(min=1)[:, None, None]
-        my, mx = (good * ys).flatten(1).sum(1)[:, None, None] / n, (good * xs).flatten(1).sum(1)[:, None, None] / n
-        score = -((ys - my) ** 2 + (xs - mx) ** 2)
+    else:  # the most even square (a seam, a hand or a strap across the cloth is not the fabric)
+        x = image.float()
+        mean = F.avg_pool2d(x, t, stride=1, padding=t // 2)[..., :h, :w]
+        square = F.avg_pool2d(x * x, t, stride=1, padding=t // 2)[..., :h, :w]
+        score = -(square - mean * mean).clamp(min=0).sum(dim=1)
     flat = torch.where(good, score, -torch.inf).flatten(1).argmax(dim=1)
     cy, cx = torch.div(flat, w, rounding_mode="floor").float(), (flat % w).float()
     boxes = torch.stack([cx - t / 2, cy - t / 2, cx + t / 2, cy + t / 2], dim=1)
