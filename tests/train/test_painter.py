@@ -136,3 +136,23 @@ def test_config_errors_name_the_key(tmp_path):
         load_painter_config(None, ["loss.gan=-1"])
     with pytest.raises(ConfigError, match=r"unknown config key 'model\.ndf'"):
         load_painter_config(None, ["model.ndf=3"])
+
+
+def test_train_command_runs_and_resumes_a_painter_config(pack, tmp_path):
+    from typer.testing import CliRunner
+
+    from designgan.cli import app
+
+    config = tmp_path / "painter.yaml"
+    config.write_text(f"kind: painter\ndata:\n  pack: {pack}\n  pack_size: {SIZE}\n  size: [48, 32]\n"
+                      "model:\n  ngf: 8\n  n_blocks: 1\n  perceptual_widths: [8]\n"
+                      f"train:\n  out_dir: {tmp_path / 'run'}\n  steps: 3\n  stop_after: 2\n  batch_size: 2\n"
+                      "  progress: false\n  precision: fp32\n")
+    runner = CliRunner()
+    first = runner.invoke(app, ["train", "--config", str(config)])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["train", "--config", str(config)])  # the folder holds a run: resume it or move
+    assert again.exit_code != 0 and "--resume" in str(again.exception or again.output)
+    resumed = runner.invoke(app, ["train", "--resume", str(tmp_path / "run"), "--set", "train.stop_after=null"])
+    assert resumed.exit_code == 0, resumed.output
+    assert (tmp_path / "run" / "checkpoints" / "step_00000003").is_dir()
