@@ -35,10 +35,13 @@ def test_named_configs_exist_and_load(config: str):
     from designgan.eval.realism_train import RealismTrainConfig
     from designgan.landmarks.train import LandmarkTrainConfig
     from designgan.train.config import load_train_config
+    from designgan.train.painter_config import is_painter_config, load_painter_config
 
     path = ROOT / config
     assert path.is_file(), f"the docs name {config}, which does not exist"
-    if path.stem == "landmarks":
+    if is_painter_config(path):
+        load_painter_config(path)
+    elif path.stem == "landmarks":
         load_config(LandmarkTrainConfig, path, [])
     elif path.stem.startswith("garment_judge"):
         load_config(GarmentJudgeTrainConfig, path, [])
