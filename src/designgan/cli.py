@@ -19,6 +19,7 @@ from designgan.bench_memory import bench_memory
 from designgan.data.cli import app as data_app
 from designgan.errors import DesignGANError
 from designgan.eval.cli import compare_command, eval_command, judge_app
+from designgan.eval.composites_cli import composites_command
 from designgan.landmarks.cli import app as landmarks_app
 from designgan.painter_cli import export_painter_command
 from designgan.pipeline_cli import bench_translate, export_command, translate_command
@@ -35,6 +36,7 @@ bench_app.command("memory")(bench_memory)
 
 data_app.command("pack")(pack_command)  # lives with training: it packs what a training config reads
 data_app.command("pack-painter")(pack_painter_command)
+data_app.command("composites")(composites_command)  # an evaluation set: lives with eval
 app.add_typer(data_app, name="data")
 app.add_typer(landmarks_app, name="landmarks")
 app.command("train")(train_command)
