@@ -9,7 +9,8 @@ else must be left alone (already in the target family, shorts, "other", not visi
 translating to a skirt and is counted apart ("either") when translating from one. A photo without people must be
 refused with "no person". The pipeline's answer is read from its output (``people`` edited, ``skipped``) or its
 error; each person it edited or skipped is matched to the labelled person whose labelled hip point lies inside
-their landmark box (the nearest box centre wins); edits matching nobody are counted as "unlabelled edits".
+their landmark box (or below it, for a person the frame cuts at the hips; the nearest box centre wins); edits
+matching nobody are counted as "unlabelled edits".
 
 Counts, per model and direction: photos with a result, refusals (correct, for the wrong reason, or missing an
 edit), photos with a wrong edit, photos missing an edit, photos where only a dress ("either") or only people
@@ -41,6 +42,7 @@ FAMILY = {"jeans": "trousers", "trousers": "trousers", "skirt": "skirt", "shorts
 FRAMINGS = ("full", "cropped")
 SOURCE_FIELDS = {"repository": ("repository", "path", "commit"), "package": ("package", "path")}
 MARGIN = 0.04  # a labelled point this far outside a person's box (share of the photo's long side) still matches
+CUT_BELOW = 0.95  # a labelled hip point this low (share of the height) means "cut off at the hips or above"
 DEFAULT_MODELS = ("jeans2skirt", "pants2skirt")
 PANEL_GREY = (200, 200, 200)
 
@@ -114,7 +116,9 @@ def match(boxes: list[tuple[float, float, float, float] | None], people: list[di
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         for p, person in enumerate(people):
             x, y = person["x"] * w, person["y"] * h
-            if box[0] - pad <= x <= box[2] + pad and box[1] - pad <= y <= box[3] + pad:
+            # hips at (or below) the bottom edge: the seen landmarks' box ends above them
+            bottom = box[3] + pad if person["y"] < CUT_BELOW else h
+            if box[0] - pad <= x <= box[2] + pad and box[1] - pad <= y <= max(bottom, y):
                 pairs.append(((x - cx) ** 2 + (y - cy) ** 2, b, p))
     out: list[int | None] = [None] * len(boxes)
     taken: set[int] = set()
@@ -144,6 +148,8 @@ def judge(entry: dict[str, Any], result: Any, source_family: str, size: tuple[in
         record["people_found"] = result.people_found
         edited_boxes = [person_box(e.person.points) for e in result.people]
         skipped = result.skipped
+    record["boxes"] = {"edited": [None if b is None else [round(v) for v in b] for b in edited_boxes],
+                       "skipped": [s.get("box") for s in skipped]}
     edited = match(edited_boxes, people, size)
     record["edited"] = [number(i) for i in edited]  # labelled person numbers (1 = the leftmost)
     record["skipped"] = [{"reason": s.get("reason", ""), "person": number(match([s.get("box")], people, size)[0])}

@@ -117,3 +117,11 @@ def test_judge_reads_edits_and_refusals_against_the_labels():
                                             "notes": ""}]}
     assert oc.judge(hidden, output(right), "trousers", size)["outcome"] == "unlabelled_edit"
     assert oc.judge(hidden, output(left), "trousers", size)["outcome"] == "wrong_edit"
+
+
+def test_a_person_cut_at_the_hips_matches_the_box_above_their_labelled_point():
+    people = [{"x": 0.5, "y": 1.0, "lower": "not visible", "framing": "cropped", "notes": ""}]
+    assert oc.match([(60, 10, 140, 60)], people, (200, 100)) == [0]  # shoulders-to-waist box, hips below the edge
+    assert oc.match([(0, 10, 40, 60)], people, (200, 100)) == [None]  # someone else, to the side
+    standing = [{"x": 0.5, "y": 0.5, "lower": "jeans", "framing": "full", "notes": ""}]
+    assert oc.match([(60, 5, 140, 30)], standing, (200, 100)) == [None]  # a box well above their hips
