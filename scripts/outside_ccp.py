@@ -118,7 +118,7 @@ def match(boxes: list[tuple[float, float, float, float] | None], people: list[di
             x, y = person["x"] * w, person["y"] * h
             # hips at (or below) the bottom edge: the seen landmarks' box ends above them
             bottom = box[3] + pad if person["y"] < CUT_BELOW else h
-            if box[0] - pad <= x <= box[2] + pad and box[1] - pad <= y <= max(bottom, y):
+            if box[0] - pad <= x <= box[2] + pad and box[1] - pad <= y <= bottom:
                 pairs.append(((x - cx) ** 2 + (y - cy) ** 2, b, p))
     out: list[int | None] = [None] * len(boxes)
     taken: set[int] = set()
