@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# Spinning OpenMP threads slow every stage 3-5x on a CPU shared with other work; set before torch is imported.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import sys
 from pathlib import Path
 from typing import Annotated
