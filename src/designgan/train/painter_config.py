@@ -43,12 +43,17 @@ class PainterLossConfig:
 
 
 @dataclass
+class PainterOptimConfig(OptimConfig):
+    clip_grad: float = 1.0  # the painter's gradient norm is clipped to this (0: off); a spike once wrecked a run
+
+
+@dataclass
 class PainterConfig:
     kind: Literal["painter"] = "painter"
     data: PainterDataConfig = field(default_factory=PainterDataConfig)
     model: PainterModelConfig = field(default_factory=PainterModelConfig)
     loss: PainterLossConfig = field(default_factory=PainterLossConfig)
-    optim: OptimConfig = field(default_factory=OptimConfig)
+    optim: PainterOptimConfig = field(default_factory=PainterOptimConfig)
     train: RunConfig = field(default_factory=lambda: RunConfig(out_dir=Path("runs/painter")))
 
     def validate(self) -> PainterConfig:
@@ -73,6 +78,7 @@ class PainterConfig:
             need(value == value and 0 <= value < float("inf"), f"loss.{key}", "a finite number >= 0", value)
         need(0.0 < self.optim.lr <= 1.0, "optim.lr", "in (0, 1]", self.optim.lr)
         need(0.0 <= self.optim.decay_start <= 1.0, "optim.decay_start", "in [0, 1]", self.optim.decay_start)
+        need(self.optim.clip_grad >= 0, "optim.clip_grad", ">= 0", self.optim.clip_grad)
         need(t.steps >= 1 and 1 <= t.batch_size <= 512, "train.steps/train.batch_size", ">= 1 / in [1, 512]",
              [t.steps, t.batch_size])
         for key in ("log_every", "image_every", "checkpoint_every", "keep_checkpoints"):

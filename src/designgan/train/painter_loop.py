@@ -226,6 +226,8 @@ def train_painter(config: PainterConfig, resume: bool = False) -> PainterResult:
                 config.loss.gan * terms["gan"] if disc is not None else 0.0)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if config.optim.clip_grad > 0:
+                terms["grad_norm"] = torch.nn.utils.clip_grad_norm_(net.parameters(), config.optim.clip_grad)
             opt.step()
             # discriminator step: the real photo against the painting, both judged with the region as attention
             if disc is not None and opt_d is not None:
