@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from designgan.errors import DataError
-from designgan.io import ai_edit_metadata, atomic_path, image_size, load_image, save_png
+from designgan.io import ai_edit_metadata, atomic_path, image_size, load_image, read_image_metadata, save_png
 
 
 def _write(img: Image.Image, path, **kwargs):
@@ -76,8 +76,12 @@ def test_atomic_path_leaves_nothing_on_error(tmp_path):
 def test_png_carries_ai_edit_metadata(tmp_path):
     path = tmp_path / "o.png"
     save_png(Image.new("RGB", (8, 8)), path, ai_edit_metadata("jeans2skirt", "jeans", "skirt"))
-    text = Image.open(path).text
+    with Image.open(path) as img:
+        text, xmp = img.text, img.info["xmp"]
     assert text["AI-Edit"] == "true" and text["DesignGAN-Edit"] == "jeans -> skirt"
+    # the same XMP as JPEG and WebP: IPTC's digital-source type for an AI edit, and the description
+    assert b"compositeWithTrainedAlgorithmicMedia" in xmp and b"from jeans to skirt" in xmp
+    assert "XML:com.adobe.xmp" not in read_image_metadata(path)
 
 
 def test_atomic_outputs_get_the_usual_file_mode(tmp_path):

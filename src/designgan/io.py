@@ -223,12 +223,16 @@ def ai_edit_metadata(model: str, source: str, target: str, extra: dict[str, str]
 
 def save_png(img: Image.Image | np.ndarray, path: str | Path, metadata: dict[str, str] | None = None,
              compress_level: int = 6, create_parent: bool = True) -> None:
-    """Write a PNG atomically, with optional text metadata (``compress_level`` 0-9 trades size for speed)."""
+    """Write a PNG atomically, with optional text metadata (``compress_level`` 0-9 trades size for speed): text
+    chunks, and the same XMP packet JPEG and WebP get (IPTC ``DigitalSourceType``), in the ``XML:com.adobe.xmp``
+    iTXt chunk where readers of PNG look for XMP."""
     if isinstance(img, np.ndarray):
         img = Image.fromarray(img)
     info = PngImagePlugin.PngInfo()
     for key, value in (metadata or {}).items():
         info.add_text(key, str(value))
+    if metadata:
+        info.add_itxt("XML:com.adobe.xmp", metadata_xmp(metadata).decode(), zip=False)
     with atomic_path(path, create_parent=create_parent) as tmp:
         img.save(tmp, format="PNG", pnginfo=info, compress_level=compress_level)
 
@@ -269,7 +273,7 @@ def read_image_metadata(path: str | Path) -> dict[str, str]:
     """The AI-edit metadata of an image written by :func:`save_image` (PNG text chunks or JPEG/WebP EXIF)."""
     with Image.open(path) as img:
         if img.format == "PNG":
-            return dict(getattr(img, "text", {}))
+            return {k: v for k, v in getattr(img, "text", {}).items() if k != "XML:com.adobe.xmp"}
         comment = img.getexif().get_ifd(_EXIF_IFD).get(_EXIF_USER_COMMENT)
     if isinstance(comment, bytes) and comment.startswith(b"ASCII\0\0\0"):
         comment = comment[8:].decode("ascii")

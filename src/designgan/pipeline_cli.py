@@ -25,10 +25,13 @@ from designgan.pipeline.files import (
     OUTPUT_PNG_LEVEL,
     collect_inputs,
     inference_threads,
+    missing_folders,
     output_paths,
     read_landmark_lines,
+    remove_if_empty,
     safe_name,
     side_by_side_path,
+    signals_interrupt,
     translate_files,
 )
 
@@ -130,21 +133,34 @@ def translate_command(
                                              detector=detector, source_mask=source_mask)
     pipe.direction(to)  # a run folder or saved model: checked as soon as its categories are known
     typer.echo(f"translate: {pipe.describe()}", err=True)
+    folder = out.resolve().parent if single else out.resolve()
+    made = missing_folders(folder)  # removed again if nothing is written into them
     if single:
-        out.resolve().parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     else:
         check_output_dir(out, create=True)
 
     bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True, file=sys.stderr)
-    failures = translate_files(pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None,
-                               table=table, side_by_side=side_by_side,
-                               people=person if person is not None else ("all" if all_people else "visible"),
-                               refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size,
-                               log=lambda line: bar.write(line, file=sys.stderr if as_json else None),
-                               progress=bar.update,
-                               report=(lambda summary: print(json.dumps(summary), flush=True)) if as_json else None)
+    try:
+        with signals_interrupt() as received:
+            failures = translate_files(
+                pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None, table=table,
+                side_by_side=side_by_side,
+                people=person if person is not None else ("all" if all_people else "visible"),
+                refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size,
+                log=lambda line: bar.write(line, file=sys.stderr if as_json else None), progress=bar.update,
+                report=(lambda summary: print(json.dumps(summary), flush=True)) if as_json else None)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the writes under way were finished (no temporary file left)
+        bar.close()
+        written = sum(p.is_file() for p in paths)
+        remove_if_empty(made)
+        typer.echo(f"interrupted ({received[0] if received else 'SIGINT'}): {written} of {len(files)} photos written "
+                   f"into {out}; run the same command with --skip-existing to translate the rest", err=True)
+        raise typer.Exit(143 if received and received[0] == "SIGTERM" else 130) from None
     bar.close()
     done = len(files) - failures
+    if done == 0:
+        remove_if_empty(made)
     typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""),
                err=as_json)
     if failures:

@@ -48,10 +48,12 @@ def _assert_marked(path, source_name, fmt):
     meta = read_image_metadata(path)
     assert meta["AI-Edit"] == "true" and meta["DesignGAN-Edit"] == "trousers -> skirt", meta
     assert meta["DesignGAN-Source-File"] == source_name
-    if fmt != "PNG":  # viewers read EXIF ImageDescription and XMP, not the JSON in UserComment
-        with Image.open(path) as img:
+    with Image.open(path) as img:  # every format carries IPTC's DigitalSourceType in XMP (PNG too: issue 27)
+        xmp = img.info["xmp"]
+        assert b"compositeWithTrainedAlgorithmicMedia" in (xmp if isinstance(xmp, bytes) else xmp.encode())
+        assert b"from trousers to skirt" in (xmp if isinstance(xmp, bytes) else xmp.encode())
+        if fmt != "PNG":  # viewers read EXIF ImageDescription and XMP, not the JSON in UserComment
             assert img.getexif()[0x010E].startswith("AI-edited image")
-            assert b"compositeWithTrainedAlgorithmicMedia" in img.info["xmp"]
 
 
 def test_a_file_name_as_output_writes_that_file_for_one_photo(tmp_path, run_dir, jeans_photo):

@@ -3,10 +3,14 @@ decode -> pipeline -> encode loop that ``designgan translate`` (and ``bench tran
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
+import threading
 import unicodedata
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -226,3 +230,42 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
         elif report is not None:
             report(summary)
     return failures
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders a command made (deepest first) where it left them empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or already gone): kept
+            return
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[list[str]]:
+    """SIGTERM (``timeout``, ``docker stop``, systemd) raises KeyboardInterrupt in the main thread, as Ctrl-C does,
+    so atomic writes clean up and the command can say what was written; yields a list that names the signal."""
+    received: list[str] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        received.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield received
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -27,6 +27,7 @@ from PIL import Image
 
 from designgan.errors import DesignGANError
 from designgan.landmarks.regions import LANDMARK_CONFIDENCE, ankles_in_view, person_box
+from designgan.pipeline.presence import PERSON_SCORE, person_score
 
 TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 STRIP_ASPECT = 0.7  # width / height of the strips a wide photo is searched in for more people
@@ -558,10 +559,11 @@ def detect_people(predictor: Any, photo: Image.Image, detector: str = DEFAULT_DE
     return merge_people([*strips, whole], only_near=strips)
 
 
-# "Clearly visible": at least this share of the tallest person's height (people further back look shorter). By
-# height, not area: two people side by side at the same distance differ in box area by up to 2x with their arms
-# (arms down or held out), which left people beside a wider neighbour in the "background" (5 of 130 on the
-# composites with a 0.6 area share).
+# Who counts as "clearly visible" when detection is evaluated (eval.people_eval; the pipeline edits everyone found
+# who wears the source garment): at least this share of the tallest person's height (people further back look
+# shorter). By height, not area: two people side by side at the same distance differ in box area by up to 2x with
+# their arms (arms down or held out), which left people beside a wider neighbour in the "background" (5 of 130 on
+# the composites with a 0.6 area share).
 VISIBLE_SHARE = 0.75
 
 
@@ -581,10 +583,9 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
     """The people to edit in each photo (most prominent first, numbered from 1), per-photo warnings, the people
     left out (:meth:`Person.skip`: ``{"person": number, "reason": ..., "box": ...}``) and how many were found.
 
-    ``select``: ``"visible"`` every clearly visible person (:func:`visible_people`: at least
-    :data:`VISIBLE_SHARE` of the tallest one's height; people in the background are left alone), ``"all"``
-    everyone found, ``"prominent"`` the most prominent one, or a number (1 = the most prominent) for that person
-    only.
+    ``select``: ``"visible"`` (the default) or ``"all"``: everyone found (people the landmark network reads clearly,
+    :func:`person_score`), whatever their height rank; ``"prominent"`` the most prominent one, or a number (1 =
+    the most prominent) for that person only. The pipeline then edits those of them who wear the source garment.
 
     ``given``: per photo, landmarks the caller supplies (None: ``detect(photo)`` finds them). A photo with no
     person found but a garment mask given (``has_mask``) is still edited: the whole photo is the crop and the
@@ -602,7 +603,7 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
     for i, photo in enumerate(photos):
         if photo is None or i in failed or found[i]:
             continue
-        found[i] = detect(photo)
+        found[i] = [p for p in detect(photo) if p.found and person_score(p) >= PERSON_SCORE]
         w, h = photo.size
         if not windows_cover(w, h):
             warnings[i].append(f"the photo is {w / h:.0f} times wider than tall: people were searched for "
@@ -621,9 +622,9 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
             seen = [Person({}, found=False, confidence=0.0)]
             warnings[i].append("no person found; edited the given garment mask without landmark attention")
         elif not seen and photos[i] is not None and i not in failed:
-            failed[i] = NoPersonError("no person found in the photo (the landmark network's torso confidence is "
-                                      "too low)")
-        chosen, left = _select(seen, select, rows)
+            failed[i] = NoPersonError("no person found in the photo (no upper body or legs the landmark network "
+                                      "reads clearly): nothing was edited")
+        chosen, left = _select(seen, select)
         skipped[i] += left
         if isinstance(select, int) and not chosen and seen and i not in failed:
             failed[i] = NoPersonError(f"--person {select}: only {len(seen)} people were found in the photo",
@@ -632,18 +633,15 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
     return people, warnings, skipped, counts
 
 
-def _select(people: list[Person], select: str | int, photo_height: float | None = None
-            ) -> tuple[list[Person], list[dict[str, Any]]]:
+def _select(people: list[Person], select: str | int) -> tuple[list[Person], list[dict[str, Any]]]:
     """The people ``select`` picks (see :func:`find_people`) and the others, each with the reason."""
     if not people:
         return [], []
     if isinstance(select, int):
         return ([p for p in people if p.number == select],
                 [p.skip(f"not --person {select}") for p in people if p.number != select])
-    if select == "all":
-        return people, []
     if select == "prominent":
         return people[:1], [p.skip("not the most prominent person") for p in people[1:]]
-    visible, background = visible_people(people, photo_height)
-    return visible, [p.skip(f"in the background (under {VISIBLE_SHARE:.0%} of the tallest person's height)")
-                     for p in background]
+    # "visible" and "all": everyone found, whatever their height rank (issue 27: a woman in a denim skirt was left
+    # "in the background" beside a taller man); the garment classifier then decides who wears the source garment
+    return people, []
