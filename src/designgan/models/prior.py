@@ -242,7 +242,7 @@ class PriorRenderer(nn.Module):
         grid = grid_of(h, w, x.device)
         pose = shapes.pose(xy, seen, garment, (h, w), style)
         if asked or self.style.length is not None:
-            shapes.check_drawable(pose, seen, fraction, h, f"a {style.describe(family)['length']} {family}")
+            shapes.check_drawable(pose, seen, fraction, h, style.garment(family))
         hole = dilate(garment, 2 * self._grow(h) + 1)
         canvas = inpaint(x, hole)
         if family == "skirt" or fraction < 1:  # skin legs below the hem, only where the old garment was

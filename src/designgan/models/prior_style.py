@@ -11,7 +11,7 @@ the mark is where its sides end. The defaults are the shapes the prior always dr
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from designgan.errors import ConfigError
@@ -107,10 +107,17 @@ class PriorStyle:
         if isinstance(length, str):
             names = SKIRT_LENGTHS if family == "skirt" else TROUSER_LENGTHS
             if length not in names:
-                raise ConfigError(f"a {family} cannot be drawn '{length}' long (lengths: {', '.join(names)}, "
+                raise ConfigError(f"{garment(family)} cannot be drawn '{length}' long (lengths: {', '.join(names)}, "
                                   "or a fraction of the leg)")
             return names[length]
         return float(length)
+
+    def replaced(self, **changes: Any) -> PriorStyle:
+        """This style with ``changes`` (field: value; None values keep this style's), checked."""
+        unknown = sorted(set(changes) - set(self.__dataclass_fields__))
+        if unknown:
+            raise ConfigError(f"'style': unknown key '{unknown[0]}' (keys: {', '.join(self.__dataclass_fields__)})")
+        return replace(self, **{k: v for k, v in changes.items() if v is not None}).validate()
 
     @property
     def hem_flare(self) -> float:
@@ -122,8 +129,6 @@ class PriorStyle:
     @classmethod
     def from_dict(cls, data: Any, where: str = "style") -> PriorStyle:
         """From a mapping of the fields above (a saved model's ``model.prior_style``); unknown keys are refused."""
-        if data is None:
-            return cls()
         if not isinstance(data, dict):
             raise ConfigError(f"'{where}' must be a mapping, got {type(data).__name__}")
         unknown = sorted(set(data) - set(cls.__dataclass_fields__))
@@ -131,8 +136,47 @@ class PriorStyle:
             raise ConfigError(f"'{where}': unknown key '{unknown[0]}' (keys: {', '.join(cls.__dataclass_fields__)})")
         return cls(**data).validate(where)
 
+    def garment(self, family: str) -> str:
+        """The garment this style draws for ``family``, in words: "a midi skirt", "cropped trousers"."""
+        length = DEFAULT_LENGTH[family] if self.length is None else self.length
+        if not isinstance(length, str):
+            return f"{garment(family)} {length:g} of the leg long"
+        if length == "shorts":
+            return "shorts"
+        return f"a {length} skirt" if family == "skirt" else f"{length} trousers"
+
     def describe(self, family: str) -> dict[str, Any]:
         """What was drawn, for a result's metadata: the length (name or fraction) and the cut or fit."""
         length = DEFAULT_LENGTH[family] if self.length is None else self.length
         shape = {"cut": self.cut, "flare": self.hem_flare} if family == "skirt" else {"fit": self.fit}
         return {"family": family, "length": length, **shape}
+
+
+def parse_length(text: str | float | None) -> str | float | None:
+    """A length as a user writes it (``--length midi``, ``--length 0.6``): a name, or a number read as a fraction
+    of the leg; None stays None. Checked by :meth:`PriorStyle.validate`."""
+    if text is None or isinstance(text, float | int):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip().lower()
+
+
+def asked_style(generator: object, style: PriorStyle | dict[str, Any] | None) -> PriorStyle | None:
+    """The shape ``generator`` (a rendered prior: it has a ``style`` and a ``target_family``) is asked to draw:
+    ``style``, or its own style with a dict's changes; checked for its family. None when none is asked."""
+    if style is None:
+        return None
+    own = getattr(generator, "style", None)
+    if not isinstance(own, PriorStyle):
+        raise ConfigError("this model draws no adjustable shape: length, cut and fit need a rendered-prior model "
+                          "(the bundled ones)")
+    drawn = style.validate() if isinstance(style, PriorStyle) else own.replaced(**style)
+    drawn.length_for(str(generator.target_family))  # a midi pair of trousers: refused here
+    return drawn
+
+
+def garment(family: str) -> str:
+    """"a skirt", "trousers", "shorts"."""
+    return "a skirt" if family == "skirt" else family

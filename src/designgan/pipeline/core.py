@@ -32,6 +32,7 @@ from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.regions import garment_family, garment_region, person_box
 from designgan.landmarks.skin import photo_skin_colour
 from designgan.losses.style import inverse_centre_weight
+from designgan.models.prior_style import PriorStyle, asked_style
 from designgan.models.texture import garment_texture
 from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.garments import classify_people, family_probabilities, garment_skip, not_edited
@@ -227,6 +228,7 @@ class DesignGANPipeline:
         keep_texture: bool = True,
         seed: int = 0,
         return_errors: bool = False,
+        style: PriorStyle | dict[str, Any] | None = None,
     ) -> list[PipelineOutput | DesignGANError]:
         """Translate several photos at once (one generator batch).
 
@@ -247,6 +249,8 @@ class DesignGANPipeline:
                 paper's style loss at test time); False gives the generator's raw output.
             return_errors: put a photo's :class:`DesignGANError` (unreadable, no person...) in its place in the
                 returned list instead of raising, so one bad photo does not stop a batch.
+            style: a rendered prior's shape (:class:`~designgan.models.prior_style.PriorStyle`, or a dict of changes
+                to the model's own); a photo whose legs are cut off above its hem fails. In each output's ``style``.
         Returns:
             One :class:`PipelineOutput` per photo (or, with ``return_errors``, the error of a photo that failed).
         Raises:
@@ -265,6 +269,7 @@ class DesignGANPipeline:
 
         # 1. Check the inputs: the direction, the fabric, every photo decoded (a bad one fails alone).
         key, source_cat, target_cat = self.direction(to)
+        drawn = asked_style(self.generators[key], style)
         fabric = self._as_image(texture) if texture is not None else None
         photos = self._decode(images, failed)
         step_done("decode")
@@ -278,13 +283,13 @@ class DesignGANPipeline:
                                                failed, skipped, found)
         step_done("prepare")
         # 4. Generate, in batches. 5. Refine the new garment's texture.
-        self._generate(key, jobs)
+        self._generate(key, jobs, drawn, failed)
         if fabric is not None or keep_texture:
             # A prior pastes the fabric itself: refinement only adds blotches there (README, "Comparison").
             steps = refine_steps if refine_steps is not None else (
                 0 if self.texture_channels or self.paints_prior else 30)
             if steps > 0:
-                self._refine(jobs, fabric, steps, refine_lr, seed)
+                self._refine([j for j in jobs if j.output is not None], fabric, steps, refine_lr, seed)
         step_done("generator")
         # 6. Compose each photo at full resolution, only inside the edit region.
         outputs: list[PipelineOutput | DesignGANError] = []
@@ -300,6 +305,7 @@ class DesignGANPipeline:
                 image=result, source=photo, source_category=source_cat, target_category=target_cat,
                 source_mask=source_masks[i], target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
                 model=self.spec.name, warnings=warnings[i], people_found=found[i],
+                style=None if drawn is None else drawn.describe(self.generators[key].target_family),
                 skipped=sorted(skipped[i], key=lambda s: s["person"])))
         step_done("compose")
         for out in outputs:
@@ -446,21 +452,27 @@ class DesignGANPipeline:
         return heat * keep[:, None, None]
 
     @torch.no_grad()
-    def _generate(self, key: str, jobs: list[Job], batch_size: int = 8) -> None:
+    def _generate(self, key: str, jobs: list[Job], style: PriorStyle | None, failed: dict[int, DesignGANError],
+                  batch_size: int = 8) -> None:
         g = self._run[key]
 
         def batch(tensors: list[torch.Tensor]) -> torch.Tensor:
             return torch.stack(tensors).to(self.device, self.input_dtype).contiguous(
                 memory_format=self.memory_format)
 
+        batch_size = batch_size if style is None else 1  # with a style, a photo can fail alone
         for start in range(0, len(jobs), batch_size):
             chunk = jobs[start:start + batch_size]
             image, attention = batch([j.image for j in chunk]), batch([j.attention for j in chunk])
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "autocast"):
                 textures = batch([j.texture for j in chunk]) if chunk[0].texture is not None else None
                 if self.paints_prior:  # the skin colour read off the photo, the user's fabric if any
-                    out = g(image, attention, skin=torch.stack([j.skin for j in chunk]).to(self.device),
-                            fabric=textures)
+                    try:  # a style's hem the photo's legs cannot show is refused for that photo
+                        out = g(image, attention, skin=torch.stack([j.skin for j in chunk]).to(self.device),
+                                fabric=textures, **({} if style is None else {"style": style}))
+                    except DesignGANError as exc:
+                        failed[chunk[0].photo] = exc
+                        continue
                 elif textures is not None:
                     out = g(image, attention, textures)  # type: ignore[misc]
                 else:

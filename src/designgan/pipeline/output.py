@@ -4,6 +4,7 @@ pictures (landmark overlay, step-by-step strip, side by side), plus :class:`Job`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,6 +45,7 @@ class PipelineOutput:
     people_found: int = 0  # people the landmark network found in the photo
     skipped: list[dict] = field(default_factory=list)  # Person.skip() records: number, reason, box
     timings: dict[str, float] = field(default_factory=dict)
+    style: dict[str, Any] | None = None  # the shape a rendered prior was asked to draw (PriorStyle.describe)
 
     @property
     def edit_region(self) -> np.ndarray:
@@ -62,7 +64,8 @@ class PipelineOutput:
         return f"{self.seen_category} -> {self.target_category}"
 
     def metadata(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        return ai_edit_metadata(self.model, self.seen_category, self.target_category, extra)
+        shape = {"DesignGAN-Style": ", ".join(f"{k} {v}" for k, v in self.style.items())} if self.style else {}
+        return ai_edit_metadata(self.model, self.seen_category, self.target_category, shape | (extra or {}))
 
     def landmark_overlay(self, image: Image.Image | None = None) -> Image.Image:
         """The landmarks, skeleton and source garment outline drawn on ``image`` (default: the input), and every
