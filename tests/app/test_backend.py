@@ -30,9 +30,10 @@ def test_translate_writes_a_marked_png_with_a_server_chosen_name(pipe, jeans_pho
     assert out.parent == backend.out_dir and out.name.startswith("designgan_skirt_") and out.suffix == ".png"
     with Image.open(out) as img, Image.open(path) as src:
         assert img.size == src.size and img.text["AI-Edit"] == "true"
-        assert img.text["DesignGAN-Edit"] == "jeans -> skirt"
+        assert img.text["DesignGAN-Edit"] == "trousers -> skirt"  # the garment the classifier saw -> the one painted
+        assert b"compositeWithTrainedAlgorithmicMedia" in img.info["xmp"]
         assert sheet.size == (src.width * 2, src.height)
-    assert "jeans → skirt" in status and "AI-edited" in status
+    assert "trousers → skirt" in status and "AI-edited" in status
     # Texture upload, and pruning: only the newest ``keep_results`` files stay.
     fabric = tmp_path / "fabric.png"
     Image.new("RGB", (40, 40), (200, 20, 20)).save(fabric)
@@ -58,8 +59,9 @@ def test_limits(pipe, jeans_photo, tmp_path):
         backend.translate(str(path), "skirt", landmarks=points)  # 137x206 pixels > 10,000
     fake = tmp_path / "fake.jpg"
     fake.write_text("not a jpeg")
-    with pytest.raises(DesignGANError, match=r"^photo 'fake\.jpg': not a readable image"):
+    with pytest.raises(DesignGANError, match=r"^photo 'fake\.jpg': not a readable image") as caught:
         DemoBackend(pipe, tmp_path / "r2").translate(str(fake), "skirt")
+    assert str(tmp_path) not in str(caught.value)  # the upload's own name only, never the server's path
     with pytest.raises(DesignGANError, match="unknown target 'hat'"):
         DemoBackend(pipe, tmp_path / "r3").translate(str(path), "hat")
     with pytest.raises(NoPersonError):
@@ -169,3 +171,15 @@ def test_sigterm_removes_the_results_folder():
     folder = Path(run.stdout.strip())
     assert run.returncode == 128 + 15, run.stderr
     assert folder.name.startswith("designgan-demo-") and not folder.exists()
+
+
+def test_errors_name_uploads_by_their_own_names_and_uploads_go_when_the_server_stops(pipe, tmp_path):
+    upload = tmp_path / "gradio" / "3f2a9c" / "my holiday.jpg"  # where Gradio keeps an upload
+    message = DemoBackend.user_message(DesignGANError(f"{upload}: not a readable image (cannot identify image file "
+                                                      f"'{upload}' in {upload.parent})"), upload)
+    assert "my holiday.jpg" in message and str(tmp_path) not in message and "3f2a9c" not in message
+    backend = DemoBackend(pipe, tmp_path / "results")
+    backend.uploads_dir.mkdir(parents=True)
+    (backend.uploads_dir / "photo.jpg").write_bytes(b"x")
+    backend.cleanup()  # what atexit runs when the server stops
+    assert not backend.uploads_dir.exists() and backend.out_dir.is_dir()  # the user's own results folder is kept

@@ -5,7 +5,9 @@ handler runs) and in type (suffix, then :func:`designgan.io.load_image` with its
 bounded queue and at most two run at once (one user's large photo does not hold up the others; each request's
 memory is bounded by the pipeline), so memory does not grow with the number of users; result files get names made by
 the server inside its own output folder, and old ones are deleted, and the folder itself when the server stops
-(Ctrl+C or SIGTERM).
+(Ctrl+C or SIGTERM); uploads go to a folder of the server's own (Gradio's upload cache, ``GRADIO_TEMP_DIR``), removed
+when it stops. Error messages name an upload by the user's own file name, never the server's path. The status line
+and the metadata name the garment the classifier saw and the one painted ("trousers → skirt").
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from PIL import Image
 
 from designgan.errors import DesignGANError
-from designgan.io import IMAGE_SUFFIXES, ai_edit_metadata, load_image, save_png
+from designgan.io import IMAGE_SUFFIXES, load_image, save_png
 from designgan.pipeline.files import OUTPUT_PNG_LEVEL
 
 # Gradio phones home for analytics and version checks unless told not to; this demo must work offline.
@@ -61,7 +63,7 @@ def parse_person(person: str | int) -> str | int:
 
 
 def people_status(found: int, changed: list[int], skipped: list[dict[str, Any]]) -> str:
-    """'Found 3 people; changed 1, 2 (green); left alone: 3, in the background (grey).'"""
+    """'Found 3 people; changed 1, 2 (green); left alone: 3, wears a skirt (grey).'"""
     line = f"Found {found} {'person' if found == 1 else 'people'}; changed {', '.join(map(str, changed)) or 'none'}"
     line += " (outlined green)" if changed else ""
     if skipped:
@@ -80,10 +82,13 @@ class DemoBackend:
             raise DesignGANError("the demo needs at least one model")
         self.pipe = self.pipes[0]
         self.limits = limits or DemoLimits()
+        self.temporary = out_dir is None
         self.out_dir = Path(out_dir or tempfile.mkdtemp(prefix="designgan-demo-")).resolve()
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        if out_dir is None:  # a temporary folder of our own: gone when the server process ends (Ctrl+C included)
-            atexit.register(self.cleanup)
+        # Gradio's upload cache for this server (launch points GRADIO_TEMP_DIR here): users' photos stay only while
+        # the server runs
+        self.uploads_dir = self.out_dir / "uploads"
+        atexit.register(self.cleanup)  # when the server process ends (Ctrl+C and SIGTERM included)
         self._lock = threading.Lock()
 
     @property
@@ -110,7 +115,8 @@ class DemoBackend:
             return load_image(path, max_pixels=self.limits.max_pixels)
         except DesignGANError as exc:
             # The message names the server's temp path; the user knows the file by its own name.
-            raise DesignGANError(f"{what} '{path.name}': {str(exc).split(': ', 1)[-1]}") from None
+            detail = self.user_message(str(exc).split(': ', 1)[-1], path)
+            raise DesignGANError(f"{what} '{path.name}': {detail}") from None
 
     def translate(self, photo: str | Path | None, target: str, fabric: str | Path | None = None,
                   landmarks: Any = None, person: str | int = EVERYONE) -> tuple[Image.Image, Path, str]:
@@ -132,11 +138,10 @@ class DemoBackend:
         result = pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None, people=people)
         seconds = time.perf_counter() - tic
         extra = {"DesignGAN-Texture": "user fabric"} if texture is not None else {}
-        meta = ai_edit_metadata(result.model, result.source_category, result.target_category, extra)
         out = self.out_dir / f"designgan_{target}_{uuid.uuid4().hex[:12]}.png"  # a name the user cannot choose
-        save_png(result.image, out, meta, compress_level=OUTPUT_PNG_LEVEL)
+        save_png(result.image, out, result.metadata(extra), compress_level=OUTPUT_PNG_LEVEL)
         self._prune()
-        status = f"{result.source_category} → {result.target_category} in {seconds:.2f} s. AI-edited image."
+        status = f"{result.claim.replace(' -> ', ' → ')} in {seconds:.2f} s. AI-edited image."
         status += " " + people_status(result.people_found, [e.person.number for e in result.people], result.skipped)
         for warning in result.warnings:
             status += f" Note: {warning}."
@@ -149,7 +154,22 @@ class DemoBackend:
                 old.unlink(missing_ok=True)
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.out_dir, ignore_errors=True)
+        """Remove the uploads, and the results folder when it is the server's own temporary one."""
+        shutil.rmtree(self.uploads_dir, ignore_errors=True)
+        if self.temporary:
+            shutil.rmtree(self.out_dir, ignore_errors=True)
+
+    @staticmethod
+    def user_message(exc: Exception | str, *uploads: str | Path | None) -> str:
+        """``exc``'s message with each upload's server path (and its folder) replaced by the user's file name."""
+        message = str(exc)
+        for upload in uploads:
+            if upload:
+                path = Path(upload)
+                for server in sorted({str(path), str(path.resolve()), str(path.parent), str(path.parent.resolve())},
+                                     key=len, reverse=True):
+                    message = message.replace(server, path.name if server.endswith(path.name) else "")
+        return message
 
 
 def build_demo(backend: DemoBackend) -> Any:
@@ -163,7 +183,7 @@ def build_demo(backend: DemoBackend) -> Any:
             picture, path, status = backend.translate(photo, target, fabric, person=person)
         except DesignGANError as exc:
             # A user error is an answer, not a crash: shown in the status line, no result.
-            return None, None, f"**Error:** {exc}"
+            return None, None, f"**Error:** {backend.user_message(exc, photo, fabric)}"
         return picture, str(path), status
 
     with gr.Blocks(title="DesignGAN demo", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
@@ -204,6 +224,7 @@ def launch(pipe: Any, host: str = "127.0.0.1", port: int = 7860, limits: DemoLim
            out_dir: Path | None = None, block: bool = True) -> tuple[Any, DemoBackend]:
     """Start the demo server; with ``block=False`` return (demo, backend) while it serves in a thread."""
     backend = DemoBackend(pipe, out_dir, limits)
+    os.environ["GRADIO_TEMP_DIR"] = str(backend.uploads_dir)  # read when the app is built: uploads land there
     if block and threading.current_thread() is threading.main_thread():
         exit_on_sigterm()
     demo = build_demo(backend)
