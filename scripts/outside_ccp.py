@@ -276,6 +276,23 @@ def table(summary: dict[str, dict[str, int]]) -> str:
     return "\n".join(lines)
 
 
+def by_garment(labels: list[dict[str, Any]], records: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """Per labelled lower garment and framing: how many of those people each run edited ("edited / people";
+    a person is edited when an edit matched them)."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    runs = list(records)
+    for entry in labels:
+        for i, person in enumerate(entry["people"], 1):
+            row = rows.setdefault((person["lower"], person["framing"]), [0] * (len(runs) + 1))
+            row[0] += 1
+            for r, run in enumerate(runs, 1):
+                row[r] += i in (records[run].get(entry["photo"], {}).get("edited") or [])
+    lines = ["| lower garment | framing | people | " + " | ".join(runs) + " |", "|---|---|---:|" + "---:|" * len(runs)]
+    lines += [f"| {lower} | {framing} | {row[0]} | " + " | ".join(str(v) for v in row[1:]) + " |"
+              for (lower, framing), row in sorted(rows.items(), key=lambda kv: (LOWER.index(kv[0][0]), kv[0][1]))]
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="output folder (contact sheet, summary)")
@@ -325,10 +342,13 @@ def main() -> None:
         print(f"[{k}/{len(present)}] {entry['photo']} ({time.perf_counter() - tic:.1f}s): " + "; ".join(line),
               flush=True)
     summary = summarise(records)
+    garments = by_garment([e for e, _ in present], records)
     print(table(summary))
+    print(garments)
     write_json_atomic(args.out / "summary.json", {"summary": summary, "missing_photos": missing,
                                                   "records": records})
-    write_text_atomic(args.out / "summary.md", table(summary) + "\n")
+    write_text_atomic(args.out / "summary.md", table(summary) + "\n\nPeople edited, by labelled garment:\n\n"
+                      + garments + "\n")
     head = "".join(f"<th>{html.escape(r)}</th>" for r, *_ in runs)
     body = "".join(f"<tr><td><a href='{html.escape(s)}'>{html.escape(p)}</a></td>"
                    + "".join(f"<td>{o.replace('_', ' ')}</td>" for o in outs) + "</tr>" for p, s, outs in rows)
