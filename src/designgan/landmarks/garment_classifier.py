@@ -76,11 +76,6 @@ def garment_verdict(probabilities: Sequence[float], source_family: str) -> str |
     return WEARS[other] if probs[other] >= OTHER_CONFIDENCE else UNCLEAR
 
 
-def worn_family(probabilities: Sequence[float]) -> str:
-    """The most likely family."""
-    return FAMILIES[int(np.argmax(probabilities))]
-
-
 # -- evidence -----------------------------------------------------------------------------------------------------
 def read_evidence(points: Points, photo_height: int) -> float | None:
     """The trouser evidence of landmarks read on a photo ``photo_height`` pixels tall; None where it says nothing

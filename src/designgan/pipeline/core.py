@@ -27,7 +27,7 @@ from designgan.errors import DesignGANError
 from designgan.hardware import describe, resolve_device, resolve_precision
 from designgan.io import load_image, to_rgb
 from designgan.landmarks.frame import apply
-from designgan.landmarks.garment_classifier import garment_verdict, worn_family
+from designgan.landmarks.garment_classifier import garment_verdict
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.regions import garment_family, garment_region, person_box
 from designgan.landmarks.skin import photo_skin_colour
@@ -380,14 +380,13 @@ class DesignGANPipeline:
         garments = self.garments(rgb, people) if given_mask is None else [None] * len(people)
         refused: list[tuple[str, np.ndarray | None]] = []  # (reason, probabilities) of people not edited
         for person, probs in zip(people, garments, strict=True):
-            worn = source_family if given_mask is not None else None
             if given_mask is None:
                 reason = "garment unclear" if probs is None else garment_verdict(probs, source_family)
                 if reason is not None:
                     refused.append((reason, probs))
                     skipped.append(garment_skip(person, reason, probs))
                     continue
-                worn = worn_family(probs)
+            worn = source_family  # what the classifier judged them to wear (a given mask: the caller's word)
             if given_mask is not None:
                 mask, polygon = given_mask, None
             else:

@@ -1,0 +1,69 @@
+"""Issue 27, edit only what is there: people, not shapes; in a group everyone wearing the source garment, whatever
+their height rank; shorts are no jeans2skirt source. The shipped networks, on bundled and drawn photos."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from designgan.io import load_image
+from designgan.pipeline import DesignGANPipeline, NoPersonError, NotSourceError, Person, PipelineOutput
+from designgan.pipeline.presence import PERSON_SCORE, person_score
+from tests.conftest import CCP_FULL, needs_ccp
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "src" / "designgan" / "assets" / "examples"
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return DesignGANPipeline.from_pretrained("jeans2skirt", threads=1)
+
+
+def _drawn(kind: str, seed: int) -> Image.Image:
+    spec = importlib.util.spec_from_file_location("no_person_photos", REPO / "scripts" / "no_person_photos.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.drawn(kind, seed, size=(256, 384))
+
+
+def test_the_person_score_reads_the_better_half():
+    upper = {n: (0.0, 0.0, 0.9) for n in ("nose", "left_shoulder", "right_shoulder", "left_collar", "right_collar")}
+    assert person_score(Person(upper)) == pytest.approx(0.9)  # a person from the waist up
+    legs = {n: (0.0, 0.0, 0.8) for n in ("left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+                                          "right_heel", "left_foot_index", "right_foot_index")}
+    assert person_score(Person(legs)) == pytest.approx(0.8)  # a photo from the waist down
+    blurred = {n: (0.0, 0.0, 0.3) for n in (*upper, *legs)}  # the reading a cheetah gets
+    assert person_score(Person(blurred)) < PERSON_SCORE and person_score(Person({})) == 0.0
+
+
+def test_a_photo_without_people_is_refused_as_such_before_any_garment_question(pipe):
+    with pytest.raises(NoPersonError, match="no person found") as caught:
+        pipe(_drawn("still_life", 1), to="skirt")
+    assert not isinstance(caught.value, NotSourceError) and caught.value.people_found == 0
+
+
+def test_in_a_group_everyone_in_the_source_garment_is_edited_whatever_their_height(pipe):
+    skirt, jeans = load_image(EXAMPLES / "ccp_1012.jpg"), load_image(EXAMPLES / "ccp_1045.jpg")
+    small = jeans.resize((round(jeans.width * 0.7), round(jeans.height * 0.7)))  # under 75% of her height
+    group = Image.new("RGB", (skirt.width + small.width, skirt.height))
+    group.paste(skirt, (0, 0))
+    group.paste(small, (skirt.width, skirt.height - small.height))
+    out = pipe(group, to="skirt")
+    assert isinstance(out, PipelineOutput) and out.people_found == 2
+    assert [e.person.number for e in out.people] == [2] and out.people[0].worn == "trousers"
+    assert [(s["person"], s["reason"]) for s in out.skipped] == [(1, "wears a skirt")]
+    assert out.claim == "trousers -> skirt" and out.metadata()["DesignGAN-Edit"] == "trousers -> skirt"
+    # --person 1 names the woman in the skirt: refused, with the reason
+    with pytest.raises(NoPersonError, match="already wears a skirt"):
+        pipe(group, to="skirt", people=1)
+
+
+@needs_ccp
+def test_shorts_are_no_source_for_jeans2skirt(pipe):
+    # CCP 1117 (pants_shorts test split) wears shorts: refused, never tagged "trousers -> skirt"
+    with pytest.raises(NotSourceError, match="wears shorts"):
+        pipe(load_image(CCP_FULL / "photos" / "1117.jpg"), to="skirt")
