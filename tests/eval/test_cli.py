@@ -46,7 +46,11 @@ def test_eval_writes_summary_csv_and_grid(cyclegan_run, mini_dataset, tiny_judge
     assert summary["kid"]["n"] == n_test and summary["kid"]["n_real"] >= 1
     assert summary["psnr_outside_edit"]["n"] == 0  # CycleGAN repaints everything: nothing to measure there
     assert summary["direction"] == "a2b" and summary["target_category"] == "skirt"
-    assert sorted(p.name for p in out.iterdir()) == ["grid.png", "metrics.json", "per_image.csv", "random.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["by_eye", "grid.png", "metrics.json", "per_image.csv",
+                                                     "random.png"]
+    # random.png's photos at full size, one picture each (CycleGAN repaints everything: the whole photo)
+    assert len(list((out / "by_eye").glob("*.png"))) == min(10, n_test - summary["failed_translations"])
+    assert "skipped" in summary["detectability"]  # a handful of test photos cannot fill 5 folds
     for picture in ("grid.png", "random.png"):
         with Image.open(out / picture) as img:
             assert img.text["AI-Edit"] == "true"

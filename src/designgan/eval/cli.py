@@ -243,8 +243,22 @@ def _realism_encoder(weights: Path | None):
         return None
 
 
+Detect = Annotated[bool, typer.Option("--detectability/--no-detectability", help="Train fresh classifiers to tell "
+                                      "the translations from real target photos (and the controls: real vs real, "
+                                      "do nothing, blurred edit); a few CPU minutes.")]
+
+
+def _spread(records: list, limit: int) -> list:
+    """``limit`` records evenly spread over ``records`` (all of them when limit is 0)."""
+    if limit and limit < len(records):
+        return [records[round(i * (len(records) - 1) / max(1, limit - 1))] for i in range(limit)] \
+            if limit > 1 else records[:1]
+    return records
+
+
 def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, progress: bool,
-           garment_weights: Path | None = None, landmarks: Path | None = None, realism_weights: Path | None = None):
+           garment_weights: Path | None = None, landmarks: Path | None = None, realism_weights: Path | None = None,
+           detect=None):
     from designgan.data import TwoDomainData
     from designgan.eval.garment_eval import LandmarkSource
     from designgan.eval.garment_family import family_of
@@ -262,9 +276,7 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
     reals = dataset.records(split="test", domain=dst)
     if not records:
         raise DesignGANError(f"{data}: no test photos in domain {src}")
-    if limit and limit < len(records):
-        records = [records[round(i * (len(records) - 1) / max(1, limit - 1))] for i in range(limit)] \
-            if limit > 1 else records[:1]
+    records = _spread(records, limit)
     domains = (dataset.domain_name("a"), dataset.domain_name("b"))
     family_of(dataset.domain_name(dst))  # success needs the target's garment family: fail before any work
     judge = Judge.load(judge_weights)
@@ -272,7 +284,8 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
     realism = _realism_encoder(realism_weights)
     source = LandmarkSource.for_dataset(data, landmarks)
     real = judge_real_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress,
-                             domain=dataset.domain_name(dst), garment=garment, landmarks=source, realism=realism)
+                             domain=dataset.domain_name(dst), garment=garment, landmarks=source, realism=realism,
+                             detect=detect)
     return domains, records, judge, real, dataset.domain_name(dst), (garment, source, realism)
 
 
@@ -286,6 +299,48 @@ def _write_run(result, out: Path) -> None:
     keys = [r["key"] for r in result.rows]
     save_picture(case_grid(keys, [quality_score(r) for r in result.rows], result.thumbs), out / "grid.png")
     save_picture(random_grid(keys, result.thumbs), out / "random.png")
+    if result.full:
+        from designgan.eval.report import by_eye_picture
+
+        for key, (source, output, region) in result.full.items():
+            save_picture(by_eye_picture(source, output, region), out / "by_eye" / f"{Path(key).stem}.png")
+
+
+def _by_eye_keys(records: list) -> list[str]:
+    """The keys of the photos random.png shows (one row per record, in order), for the by-eye pictures."""
+    from designgan.eval.report import random_picks
+
+    return [records[i].key for i in random_picks(len(records))]
+
+
+def _reconstruction(model: str, data: Path, limit: int, landmarks: Path | None, out: Path, as_json: bool) -> None:
+    """Self-reconstruction of both domains' test photos (``designgan eval --reconstruction``)."""
+    from designgan.data import TwoDomainData
+    from designgan.eval.garment_eval import LandmarkSource
+    from designgan.eval.reconstruction import reconstruct, repainter_for
+    from designgan.eval.report import write_csv
+    from designgan.io import write_json_atomic
+
+    dataset = TwoDomainData.open(data)
+    domains = (dataset.domain_name("a"), dataset.domain_name("b"))
+    repaint = repainter_for(model, domains, landmarks)
+    source = LandmarkSource.for_dataset(data, landmarks)
+    rows, summary = [], {"model": model, "data": str(data), "limit": limit}
+    for side, name in zip(("a", "b"), domains, strict=True):
+        records = _spread(dataset.records(split="test", domain=side), limit)
+        domain_rows, summary[name] = reconstruct(repaint, records, name, source, progress=not as_json)
+        rows += domain_rows
+    write_csv(rows, out / "reconstruction.csv")
+    write_json_atomic(out / "reconstruction.json", summary)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    typer.echo("| garment | photos (failed) | L1 ↓ | PSNR dB ↑ | SSIM ↑ |\n|---|---|---|---|---|")
+    for name in domains:
+        s = summary[name]
+        typer.echo(f"| {name} | {s['photos']} ({s['failed']}) | {s['l1']['mean']} | {s['psnr']['mean']} | "
+                   f"{s['ssim']['mean']} |")
+    typer.echo(f"wrote {out}/reconstruction.json, reconstruction.csv", err=True)
 
 
 def eval_command(
@@ -308,8 +363,15 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     detector: Annotated[str, typer.Option(help="How the pipeline finds people: windows, landmarks or hog (see "
                                           "'designgan translate --help').")] = "windows",
+    detect: Detect = True,
+    reconstruction: Annotated[bool, typer.Option("--reconstruction", help="Instead: self-reconstruction. Erase the "
+                                                 "garment of each test photo of both domains, have the model repaint "
+                                                 "the garment the photo wears, report L1 / PSNR / SSIM inside the "
+                                                 "erased region (models that can: prior).")] = False,
 ) -> None:
-    """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID)."""
+    """Translate the test split with a model and score it: success, texture, preservation, skin, realism (KID,
+    detectability). Beside the figures: grid.png, random.png (10 seeded random photos) and by_eye/ (the edited
+    region of those photos at 512 px height beside its source)."""
     from designgan.eval.garment_eval import LandmarkSource
     from designgan.eval.people_eval import PeopleScorer
     from designgan.eval.runner import evaluate
@@ -317,20 +379,28 @@ def eval_command(
     from designgan.io import check_output_dir, load_image
     from designgan.pipeline.people import DETECTORS
 
-    out = out or Path("outputs/eval") / f"{Path(str(model)).name}_{direction}"
+    out = out or Path("outputs/eval") / (f"{Path(str(model)).name}_reconstruction" if reconstruction
+                                         else f"{Path(str(model)).name}_{direction}")
     check_output_dir(out, "report folder")  # a bad -o is one line before the work, not after it
+    if reconstruction:
+        _reconstruction(model, data, limit, landmarks, out, as_json)
+        return
+    from designgan.eval.detectability import DetectSettings
+
+    settings = DetectSettings() if detect else None
     if detector not in DETECTORS:
         raise DesignGANError(f"--detector must be {' or '.join(DETECTORS)}, got '{detector}'")
     fabric = load_image(texture) if texture is not None else None
     domains, records, judge, real, target, (garment, source, realism) = _setup(
-        data, direction, limit, judge_weights, not as_json, garment_weights, landmarks, realism_weights)
+        data, direction, limit, judge_weights, not as_json, garment_weights, landmarks, realism_weights, settings)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
                                  refine_steps=refine_steps, detector=detector, source_mask=source_mask)
     # photos of several people with known boxes (designgan data composites): people found, per-person success
     people = PeopleScorer(translator.translate, garment, target, LandmarkSource(weights=landmarks), detector) \
         if any("people" in r.extra for r in records) else None
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
-                      garment=garment, landmarks=source, people=people, realism=realism)
+                      garment=garment, landmarks=source, people=people, realism=realism, detect=settings,
+                      keep=_by_eye_keys(records))
     result.summary |= {"model": str(model), "data": str(data), "direction": direction, "detector": detector,
                        "source_mask": source_mask, "texture": str(texture) if texture else None,
                        "refine_steps": refine_steps,
@@ -348,8 +418,8 @@ def eval_command(
         p = result.summary["people"]
         typer.echo(f"people found {p['found']} of {p['known']} ({p['found_share']:.1%}, IoU >= {p['iou_match']}); "
                    f"per-person success {p['success']:.1%} vs {p['single_success']:.1%} for the same people alone")
-    typer.echo(f"wrote {out}/metrics.json, per_image.csv, grid.png (best/median/worst), random.png (10 random)",
-               err=True)
+    typer.echo(f"wrote {out}/metrics.json, per_image.csv, grid.png (best/median/worst), random.png (10 random), "
+               "by_eye/ (their edited regions at 512 px)", err=True)
 
 
 def compare_command(
@@ -363,8 +433,10 @@ def compare_command(
     garment_weights: GarmentJudgeWeights = None,
     landmarks: Landmarks = None,
     realism_weights: RealismWeights = None,
+    detect: Detect = True,
 ) -> None:
-    """Evaluate finished runs on the same test photos (trains nothing): a Markdown table and one picture."""
+    """Evaluate finished runs on the same test photos (trains no translator; detectability trains its fresh
+    classifiers): a Markdown table and one picture."""
     from designgan.eval.report import comparison_picture, markdown_table, save_picture
     from designgan.eval.runner import evaluate
     from designgan.eval.translators import load_translator
@@ -376,8 +448,11 @@ def compare_command(
     if picture_rows < 1:
         raise DesignGANError(f"--picture-rows must be >= 1, got {picture_rows}")
     check_output_dir(out, "report folder")
+    from designgan.eval.detectability import DetectSettings
+
+    settings = DetectSettings() if detect else None
     domains, records, judge, real, target, (garment, source, realism) = _setup(
-        data, direction, limit, judge_weights, True, garment_weights, landmarks, realism_weights)
+        data, direction, limit, judge_weights, True, garment_weights, landmarks, realism_weights, settings)
     translators = {Path(n).name or n: load_translator(n, direction, domains, landmarks=landmarks)
                    for n in names}  # fail before work
     if len(translators) != len(names):
@@ -386,7 +461,7 @@ def compare_command(
     for label, translator in translators.items():
         typer.echo(f"evaluating {label} on {len(records)} photos", err=True)
         result = evaluate(translator.translate, records, target, judge, real, garment=garment, landmarks=source,
-                          realism=realism)
+                          realism=realism, detect=settings, keep=_by_eye_keys(records))
         result.summary |= {"model": translator.name, "data": str(data), "direction": direction}
         _write_run(result, out / label)
         summaries[label], results[label] = result.summary, result

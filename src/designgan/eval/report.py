@@ -81,13 +81,42 @@ def case_grid(keys: Sequence[str], scores: Sequence[float], thumbs: dict[str, tu
     return _stack(rows)
 
 
-def random_grid(keys: Sequence[str], thumbs: dict[str, tuple[Image.Image, ...]], count: int = 10, seed: int = 0,
-                per_row: int = 5) -> Image.Image:
-    """``count`` test photos drawn at random (seeded), each as source above output: the unpicked view of quality."""
+RANDOM_COUNT, RANDOM_SEED = 10, 0  # the photos of random.png and of the by-eye pictures
+
+
+def random_picks(n: int, count: int = RANDOM_COUNT, seed: int = RANDOM_SEED) -> list[int]:
+    """Indices (sorted) of ``count`` of ``n`` evaluated photos drawn at random with ``seed``."""
     rng = np.random.default_rng(seed)
-    chosen = sorted(rng.choice(len(keys), size=min(count, len(keys)), replace=False).tolist())
+    return sorted(rng.choice(n, size=min(count, n), replace=False).tolist())
+
+
+def random_grid(keys: Sequence[str], thumbs: dict[str, tuple[Image.Image, ...]], count: int = RANDOM_COUNT,
+                seed: int = RANDOM_SEED, per_row: int = 5) -> Image.Image:
+    """``count`` test photos drawn at random (seeded), each as source above output: the unpicked view of quality."""
+    chosen = random_picks(len(keys), count, seed)
     cells = [_stack([_labelled(thumbs[keys[i]][0], keys[i]), thumbs[keys[i]][1]], gap=2) for i in chosen]
     return _stack([_row(cells[i:i + per_row]) for i in range(0, len(cells), per_row)])
+
+
+def by_eye_picture(source: Image.Image, output: Image.Image, region: np.ndarray, height: int = 512,
+                   margin: float = 0.1) -> Image.Image:
+    """The edited region (its bounding box, ``margin`` of its size added on each side) of the source and of the
+    output side by side, scaled to ``height`` pixels: faults judged at the size they are seen at."""
+    ys, xs = np.nonzero(region)
+    if len(ys):
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        pad = round(margin * max(y1 - y0, x1 - x0))
+        box = (max(0, x0 - pad), max(0, y0 - pad), min(source.width, x1 + pad), min(source.height, y1 + pad))
+    else:
+        box = (0, 0, source.width, source.height)
+    scale = height / (box[3] - box[1])
+    size = (max(1, round((box[2] - box[0]) * scale)), height)
+    resample = Image.LANCZOS if scale > 1 else Image.BOX
+
+    def cut(img: Image.Image) -> Image.Image:
+        return img.crop(box).resize(size, resample)
+
+    return _row([_labelled(cut(source), "source"), _labelled(cut(output), f"output (edited region, x{scale:.2f})")])
 
 
 def parse_picture(image: Image.Image, labels: np.ndarray) -> Image.Image:
@@ -131,7 +160,7 @@ def _fmt(entry: dict | None, digits: int = 3, scale: float = 1.0) -> str:
 
 
 TABLE_COLUMNS: list[tuple[str, str, int, float]] = [
-    # (summary key, column title, digits, scale)
+    # (summary key, or "/"-separated path into it, column title, digits, scale)
     ("success", "success rate ↑", 3, 1.0),
     ("parser_success", "parser success ↑", 3, 1.0),
     ("shape_success", "parser shape success ↑", 3, 1.0),
@@ -142,7 +171,28 @@ TABLE_COLUMNS: list[tuple[str, str, int, float]] = [
     ("skin_delta_e", "skin ΔE00 ↓", 2, 1.0),
     ("kid", "KID×10³ (judge features) ↓", 2, 1000.0),
     ("kid_realism", "KID×10³ (self-supervised features) ↓", 2, 1000.0),
+    ("detectability/translation/patches", "detectability, patches (0.5 = unseen) ↓", 3, 1.0),
+    ("detectability/translation/frame", "detectability, frame ↓", 3, 1.0),
 ]
+DETECT_CONTROLS = {"real_vs_real": "real vs real (chance)", "do_nothing": "untranslated sources (do nothing)",
+                   "known_bad": "edit region blurred (known bad)"}
+
+
+def _lookup(summary: dict, path: str) -> dict | None:
+    entry: object = summary
+    for part in path.split("/"):
+        entry = entry.get(part) if isinstance(entry, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
+def detectability_note(detect: dict) -> str:
+    """One line: the detectability controls of a run (patches / frame accuracy, mean ± std over folds)."""
+    if "skipped" in detect:
+        return f"Detectability skipped: {detect['skipped']}."
+    parts = [f"{title}: {_fmt(_lookup(detect, name + '/patches'))} / {_fmt(_lookup(detect, name + '/frame'))}"
+             for name, title in DETECT_CONTROLS.items() if detect.get(name)]
+    return ("Detectability controls against the same real target photos (patches / frame; held-out accuracy of a "
+            "fresh classifier, mean ± std over folds, n photos per side): " + "; ".join(parts) + ".")
 
 
 def markdown_table(summaries: dict[str, dict]) -> str:
@@ -150,7 +200,7 @@ def markdown_table(summaries: dict[str, dict]) -> str:
     titles = ["model", *(c[1] for c in TABLE_COLUMNS)]
     lines = ["| " + " | ".join(titles) + " |", "|" + "---|" * len(titles)]
     for name, summary in summaries.items():
-        cells = [name] + [_fmt(summary.get(key), digits, scale) for key, _, digits, scale in TABLE_COLUMNS]
+        cells = [name] + [_fmt(_lookup(summary, key), digits, scale) for key, _, digits, scale in TABLE_COLUMNS]
         lines.append("| " + " | ".join(cells) + " |")
     first = next(iter(summaries.values()), {})
     notes = []
@@ -165,6 +215,8 @@ def markdown_table(summaries: dict[str, dict]) -> str:
                      f"target-domain photos (the ceilings): {_fmt(first['real_target_recognised'], 3)} / "
                      f"{_fmt(first.get('real_target_parser_recognised'), 3)} / "
                      f"{_fmt(first.get('real_target_shape_recognised'), 3)}.")
+    if first.get("detectability"):
+        notes.append(detectability_note(first["detectability"]))
     if notes:
         lines += ["", *(f"Reference: {note}" for note in notes)]
     return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ Regions come from the judge's parse of the source photo and of the output (the t
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,14 @@ from designgan.data import Record, category_members
 from designgan.errors import DataError, DesignGANError
 from designgan.eval import metrics
 from designgan.eval.classes import CCP_TO_JUDGE, JUDGE_CLASSES, class_id
+from designgan.eval.detectability import (
+    DetectPopulations,
+    DetectSample,
+    DetectSettings,
+    blurred_edit,
+    detectability,
+    photo_sample,
+)
 from designgan.eval.garment_eval import LandmarkSource
 from designgan.eval.garment_evidence import read_evidence
 from designgan.eval.garment_family import FAMILIES, family_index
@@ -168,6 +177,14 @@ class EvalResult:
     rows: list[dict]
     summary: dict
     thumbs: dict[str, tuple[Image.Image, Image.Image, Image.Image]] = field(repr=False)
+    # full-resolution (source, output, edit region) of the records asked for with ``keep`` (the by-eye pictures)
+    full: dict[str, tuple[Image.Image, Image.Image, np.ndarray]] = field(default_factory=dict, repr=False)
+
+
+def lower_body_zone(labels: np.ndarray) -> np.ndarray:
+    """bool (H, W): a photo's own lower-body zone (:func:`garment_zone` of its parse alone), where the detectability
+    patches of an unedited photo come from."""
+    return garment_zone(labels, labels)
 
 
 def _round(v: float, digits: int = 4) -> float | None:
@@ -238,6 +255,7 @@ class RealPhotos:
     shape_recognised: np.ndarray  # (n,) float, 1.0 or 0.0
     family_recognised: np.ndarray | None = None  # (n,): the garment judge gives the domain's family
     realism: np.ndarray | None = None  # (n, D'): the realism encoder's embeddings (None without an encoder)
+    detect: list[DetectSample] | None = None  # the photos cut for the detectability classifiers
 
     def summary(self, shape: bool = False, parser: bool = False) -> dict:
         """The ceiling of the success figure (the garment judge's when there is one), or of the parser's tests."""
@@ -250,12 +268,13 @@ class RealPhotos:
 def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judging real photos",
                       progress: bool = True, batch_size: int = 8, domain: str | None = None,
                       garment: GarmentJudge | None = None, landmarks: LandmarkSource | None = None,
-                      realism: RealismEncoder | None = None) -> RealPhotos:
+                      realism: RealismEncoder | None = None, detect: DetectSettings | None = None) -> RealPhotos:
     """Embeddings of real target photos and whether the judge recognises each one's category (with ``domain``,
     e.g. 'jeans+pants', any category of the domain counts, as it does for translations into it); with a garment
     judge, also whether it gives each photo the domain's family (the success figure's ceiling); with a realism
-    encoder, its embeddings too (the second KID's reference)."""
-    embeddings, recognised, shape_recognised, family, realism_emb = [], [], [], [], []
+    encoder, its embeddings too (the second KID's reference); with ``detect``, each photo cut for the detectability
+    classifiers (patches from its lower-body zone)."""
+    embeddings, recognised, shape_recognised, family, realism_emb, samples = [], [], [], [], [], []
     landmarks = landmarks or LandmarkSource()
     vote = _ids(GARMENT_VOTE)
     for start in tqdm(range(0, len(records), batch_size), desc=desc, disable=not progress, leave=False):
@@ -263,13 +282,17 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
         images = [load_image(r.path("image")) for r in chunk]
         if realism is not None:
             realism_emb.append(realism.embed(images))
+        points = [landmarks.points(r, img)[0] for r, img in zip(chunk, images, strict=True)] \
+            if garment is not None or detect is not None else []
         if garment is not None:
-            points = [landmarks.points(r, img)[0] for r, img in zip(chunk, images, strict=True)]
             probs = garment.classify_read(images, points)
             family += [float(p.argmax() == family_index(domain or r.category)) for r, p in zip(chunk, probs,
                                                                                                 strict=True)]
-        for record, parse in zip(chunk, judge.parse_many(images), strict=True):
+        for j, (record, parse) in enumerate(zip(chunk, judge.parse_many(images), strict=True)):
             embeddings.append(parse.embedding)
+            if detect is not None:
+                samples.append(photo_sample(images[j], points[j], lower_body_zone(parse.labels), detect,
+                                            seed=detect.seed + start + j))
             everywhere = np.ones_like(parse.labels, bool)
             own = judge_classes_for(domain or record.category)
             share, n = metrics.label_share(parse.labels, everywhere, own, vote)
@@ -283,25 +306,32 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
                       np.array(family, dtype=np.float64) if garment is not None else None,
                       (np.concatenate(realism_emb) if realism_emb else np.zeros((0, realism.embedding_dim),
                                                                                  np.float32))
-                      if realism is not None else None)
+                      if realism is not None else None, samples if detect is not None else None)
 
 
 def evaluate(translate: Translate, records: Sequence[Record], target_category: str, judge: Judge,
              real_target: RealPhotos, fabric: Image.Image | None = None, progress: bool = True,
              kid_subsets: int = 100, garment: GarmentJudge | None = None,
              landmarks: LandmarkSource | None = None, people: PeopleScorer | None = None,
-             realism: RealismEncoder | None = None) -> EvalResult:
+             realism: RealismEncoder | None = None, detect: DetectSettings | None = None,
+             keep: Sequence[str] = ()) -> EvalResult:
     """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions).
 
     ``garment``: the garment judge deciding ``success`` (without it the parser's vote does); ``landmarks``: where
     the source photos' landmarks come from (default: predicted); ``people``: scores each person of records that
     list their people (``extra["people"]``, the composites), summed up in ``summary["people"]``; ``realism``: the
-    realism encoder for ``kid_realism`` (needs ``real_target.realism``; without either the key is None)."""
+    realism encoder for ``kid_realism`` (needs ``real_target.realism``; without either the key is None);
+    ``detect``: run the detectability test (:mod:`designgan.eval.detectability`; needs ``real_target.detect``) into
+    ``summary["detectability"]``; ``keep``: record keys whose full-resolution photos stay in ``result.full``."""
     if not records:
         raise DataError("no test images to evaluate")
     if realism is not None and real_target.realism is None:
         raise DataError("the realism encoder needs the real target photos' realism embeddings "
                         "(judge_real_photos(..., realism=encoder))")
+    if detect is not None and real_target.detect is None:
+        raise DataError("detectability needs the real target photos cut for it (judge_real_photos(..., detect=))")
+    pops = DetectPopulations([], [], [], [])
+    full = {}
     target_class = judge_classes_for(target_category)
     target_family = family_index(target_category) if garment is not None else -1
     landmarks = landmarks or LandmarkSource()
@@ -329,8 +359,16 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         row |= measure_one(image, output, np.asarray(edit_region, dtype=bool), source_parse, output_parse,
                            judge_classes_for(record.category), target_class, fabric)
         row["parser_success"] = row["success"]
-        if garment is not None:
+        if garment is not None or detect is not None:
             points, _ = landmarks.points(record, image)
+        if detect is not None:  # cut at the source's landmarks, as the garment judge frames translations
+            edit, seed = np.asarray(edit_region, dtype=bool), detect.seed + len(rows)
+            pops.outputs.append(photo_sample(output, points, edit, detect, seed))
+            pops.sources.append(photo_sample(image, points, lower_body_zone(source_parse.labels), detect, seed))
+            pops.known_bad.append(photo_sample(blurred_edit(image, edit), points, edit, detect, seed))
+        if record.key in keep:
+            full[record.key] = (image, output, np.asarray(edit_region, dtype=bool))
+        if garment is not None:
             # framed where the source person stands; the evidence is the landmark network's reading of each photo
             evidence = None
             if garment.evidence_table is not None:
@@ -367,4 +405,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
     summary["target_category"] = target_category
     if people is not None and people.people:
         summary["people"] = people.summary()
-    return EvalResult(rows=rows, summary=summary, thumbs=thumbs)
+    if detect is not None:
+        pops.reals = real_target.detect or []
+        log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else None
+        summary["detectability"] = detectability(pops, detect, log)
+    return EvalResult(rows=rows, summary=summary, thumbs=thumbs, full=full)

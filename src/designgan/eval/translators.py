@@ -96,19 +96,25 @@ def cyclegan_translator(run_dir: str | Path, direction: str, domains: tuple[str,
 PRIOR = "prior"  # the model name of the rendered-prior baseline (no network)
 
 
-def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None,
-                     source_mask: str = "segmenter", refine_steps: int | None = None) -> Translator:
-    """The "prior only" baseline for any skirt/trousers pair of ``domains`` (the bundled models are it for
-    jeans/pants and skirt): :class:`designgan.models.prior.PriorRenderer` in place of the generators, run through
-    the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
+def prior_pipeline(domains: tuple[str, str], landmarks: str | Path | None = None, source_mask: str = "segmenter"):
+    """The rendered prior (:class:`designgan.models.prior.PriorRenderer`) in place of the generators of an inference
+    pipeline for a skirt/trousers pair of ``domains``."""
     from designgan.pipeline import DesignGANPipeline, TranslatorSpec, build_generators, garment_family, prior_config
 
     families = [garment_family(d) for d in domains]
     if not all(f in ("skirt", "trousers") for f in families):
         raise DataError(f"the prior draws skirts and trousers; '{domains[0]}' <-> '{domains[1]}' is not that")
     config = prior_config(families)
-    pipe = DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), build_generators(config),
+    return DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), build_generators(config),
                              landmarks=landmarks, precision="fp32", source_mask=source_mask)
+
+
+def prior_translator(to: str, domains: tuple[str, str], landmarks: str | Path | None = None,
+                     source_mask: str = "segmenter", refine_steps: int | None = None) -> Translator:
+    """The "prior only" baseline for any skirt/trousers pair of ``domains`` (the bundled models are it for
+    jeans/pants and skirt): :class:`designgan.models.prior.PriorRenderer` in place of the generators, run through
+    the same pipeline (landmarks, garment frame, composition) as a learnt garment-frame translator."""
+    pipe = prior_pipeline(domains, landmarks, source_mask)
     _, source, target = pipe.direction(to)
     _ = pipe.landmarks
 

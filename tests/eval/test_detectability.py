@@ -1,0 +1,93 @@
+"""The classifier two-sample test on synthetic photos whose answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from designgan.errors import DataError
+from designgan.eval.detectability import (
+    DetectPopulations,
+    DetectSample,
+    DetectSettings,
+    blurred_edit,
+    photo_sample,
+    sample_patches,
+    two_sample_test,
+)
+
+FAST = DetectSettings(folds=3, patches=8, patch_size=24, patch_epochs=2, frame_epochs=10, min_steps=30, batch_size=32,
+                      width=8)
+
+
+def _texture(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Fabric-like noise: a random colour with a random amount of grain."""
+    colour = rng.uniform(60, 200, size=3)
+    grain = rng.normal(0, rng.uniform(10, 30), size=shape)
+    return np.clip(colour + grain, 0, 255).astype(np.uint8)
+
+
+def _population(n: int, seed: int, flat_square: bool = False) -> list[DetectSample]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        frame, patches = _texture(rng, (160, 100, 3)), _texture(rng, (8, 24, 24, 3))
+        if flat_square:  # the obvious fault: a flat square with hard edges, as a careless paste leaves
+            frame[40:100, 30:70] = 250
+            patches[:, 6:18, 6:18] = 128
+        out.append(DetectSample(frame=frame, patches=patches))
+    return out
+
+
+def test_identical_populations_read_chance():
+    result = two_sample_test(_population(18, 1), _population(18, 2), FAST)
+    assert 0.25 <= result["patches"]["mean"] <= 0.75
+    assert 0.25 <= result["frame"]["mean"] <= 0.75
+    assert result["photos"] == 18 and len(result["patches"]["folds"]) == 3
+
+
+def test_obvious_artefact_reads_near_one():
+    result = two_sample_test(_population(18, 3, flat_square=True), _population(18, 4), FAST)
+    assert result["patches"]["mean"] >= 0.9
+    assert result["frame"]["mean"] >= 0.9
+
+
+def test_deterministic_with_seed():
+    a, b = _population(12, 5, flat_square=True), _population(12, 6)
+    assert two_sample_test(a, b, FAST) == two_sample_test(a, b, FAST)
+
+
+def test_too_few_photos_is_one_line_error():
+    with pytest.raises(DataError, match="at least 3 photos"):
+        two_sample_test(_population(2, 7), _population(2, 8), FAST)
+
+
+def test_patches_come_from_the_region():
+    image = np.zeros((100, 80, 3), np.uint8)
+    image[50:, :] = 255
+    region = np.zeros((100, 80), bool)
+    region[60:, :] = True
+    patches, fallback = sample_patches(image, region, np.ones_like(region), 20, 16, np.random.default_rng(0))
+    assert not fallback and patches.shape == (20, 16, 16, 3)
+    assert (patches[:, 8, 8] == 255).all()  # every centre in the white region
+    _, fallback = sample_patches(image, np.zeros_like(region), np.ones_like(region), 4, 16, np.random.default_rng(0))
+    assert fallback
+
+
+def test_photo_sample_and_blur():
+    rng = np.random.default_rng(0)
+    photo = Image.fromarray(rng.integers(0, 255, (400, 200, 3), dtype=np.uint8))
+    points = {"left_hip": (90, 180, 1.0), "right_hip": (110, 180, 1.0), "left_knee": (90, 270, 1.0),
+              "right_knee": (110, 270, 1.0), "left_ankle": (90, 360, 1.0), "right_ankle": (110, 360, 1.0),
+              "left_shoulder": (85, 80, 1.0), "right_shoulder": (115, 80, 1.0)}
+    region = np.zeros((400, 200), bool)
+    region[180:360, 70:130] = True
+    sample = photo_sample(photo, points, region, FAST, seed=1)
+    assert sample.frame.shape == (160, 100, 3) and sample.patches.shape == (8, 24, 24, 3) and not sample.fallback
+    bad = np.asarray(blurred_edit(photo, region)).astype(float)
+    assert np.array_equal(bad[~region], np.asarray(photo)[~region])
+    assert bad[region].std() < 0.5 * np.asarray(photo, float)[region].std()  # the edit is a smear
+    with pytest.raises(DataError, match="does not match"):
+        photo_sample(photo, points, region[:10], FAST)
+    assert DetectPopulations([], [], [], []).reals == []
