@@ -83,6 +83,11 @@ def translate_command(
     source_mask: Annotated[str, typer.Option(help="How the source garment is found: segmenter (the shipped "
                                              "lower-garment segmenter) or polygon (the landmark outline alone, the "
                                              "old behaviour).")] = "segmenter",
+    length: Annotated[str | None, typer.Option(help="The new garment's length (rendered-prior models): mini, knee, "
+                                               "midi or maxi for a skirt; full, cropped or shorts for trousers; or "
+                                               "a fraction of the leg (hips 0, knees 0.5, ankles 1).")] = None,
+    cut: Annotated[str | None, typer.Option(help="A skirt's cut: a-line, pencil or flared (pleated).")] = None,
+    fit: Annotated[str | None, typer.Option(help="Trousers' or shorts' fit: slim, straight or wide.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace outputs that already exist.")] = False,
     skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Leave photos whose output already exists "
                                                 "alone (resume an interrupted folder).")] = False,
@@ -95,6 +100,7 @@ def translate_command(
     from tqdm import tqdm
 
     from designgan.io import load_image
+    from designgan.models.prior_style import asked_style, style_options
     from designgan.pipeline import DesignGANPipeline
     from designgan.pipeline.people import DETECTORS
     from designgan.pipeline.spec import direction_for
@@ -129,9 +135,11 @@ def translate_command(
     if name in bundled:
         direction_for(bundled[name], to)  # a wrong category fails before the model loads
     fabric = load_image(texture) if texture is not None else None  # a bad fabric too
+    style = style_options(length, cut, fit)  # a bad name too
     pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device,
                                              detector=detector, source_mask=source_mask)
     pipe.direction(to)  # a run folder or saved model: checked as soon as its categories are known
+    asked_style(pipe.generators[pipe.direction(to)[0]], style)  # --length midi for trousers: before any photo
     typer.echo(f"translate: {pipe.describe()}", err=True)
     folder = out.resolve().parent if single else out.resolve()
     made = missing_folders(folder)  # removed again if nothing is written into them
@@ -147,7 +155,7 @@ def translate_command(
                 pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None, table=table,
                 side_by_side=side_by_side,
                 people=person if person is not None else ("all" if all_people else "visible"),
-                refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size,
+                refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size, style=style,
                 log=lambda line: bar.write(line, file=sys.stderr if as_json else None), progress=bar.update,
                 report=(lambda summary: print(json.dumps(summary), flush=True)) if as_json else None)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the writes under way were finished (no temporary file left)

@@ -54,3 +54,28 @@ def test_styles_a_model_cannot_draw_are_refused_before_any_photo(pipe, jeans_pho
         pipe(path, to="jeans", style={"length": "maxi"}, landmarks=[points], garment_masks=[truth])
     with pytest.raises(DesignGANError, match="cut"):
         pipe(path, to="skirt", style={"cut": "tulip"}, landmarks=[points], garment_masks=[truth])
+
+
+def test_command_line_options_become_style_changes_named_by_option():
+    from designgan.models.prior_style import style_options
+
+    assert style_options() is None
+    assert style_options("0.6", None, "wide") == {"length": 0.6, "fit": "wide"}
+    assert style_options("Midi", "pencil") == {"length": "midi", "cut": "pencil"}
+    for args, option in ((("ankle",), "--length"), ((None, "tulip"), "--cut"), ((None, None, "baggy"), "--fit"),
+                         (("1.5",), "--length")):
+        with pytest.raises(DesignGANError, match=option):
+            style_options(*args)
+
+
+def test_the_demo_passes_the_design_controls_and_the_saved_picture_names_them(pipe, jeans_photo, tmp_path):
+    from PIL import Image
+
+    from designgan.app.demo import DemoBackend
+
+    path, points, _ = jeans_photo
+    backend = DemoBackend(pipe, tmp_path / "demo")
+    _, saved, status = backend.translate(path, "skirt", landmarks=points, style={"length": "mini"})
+    assert "AI-edited" in status
+    with Image.open(saved) as image:
+        assert image.text["DesignGAN-Style"].startswith("family skirt, length mini")

@@ -28,6 +28,7 @@ from PIL import Image
 
 from designgan.errors import DesignGANError
 from designgan.io import IMAGE_SUFFIXES, load_image, save_png
+from designgan.models.prior_style import CUTS, FITS, SKIRT_LENGTHS, TROUSER_LENGTHS, style_options
 from designgan.pipeline.files import OUTPUT_PNG_LEVEL
 
 # Gradio phones home for analytics and version checks unless told not to; this demo must work offline.
@@ -47,6 +48,8 @@ class DemoLimits:
 
 EVERYONE = "everyone visible"
 PERSON_CHOICES = [EVERYONE, *(str(n) for n in range(1, 7))]  # numbers as the overlay labels the people found
+AS_DRAWN = "as the model draws"  # a design control left at the model's own style
+LENGTH_CHOICES = [AS_DRAWN, *SKIRT_LENGTHS, *TROUSER_LENGTHS]
 
 
 def parse_person(person: str | int) -> str | int:
@@ -119,12 +122,14 @@ class DemoBackend:
             raise DesignGANError(f"{what} '{path.name}': {detail}") from None
 
     def translate(self, photo: str | Path | None, target: str, fabric: str | Path | None = None,
-                  landmarks: Any = None, person: str | int = EVERYONE) -> tuple[Image.Image, Path, str]:
+                  landmarks: Any = None, person: str | int = EVERYONE, style: dict[str, Any] | None = None
+                  ) -> tuple[Image.Image, Path, str]:
         """(before|after picture with the landmark overlay, downloadable PNG path, status line).
 
         ``person``: :data:`EVERYONE` (every clearly visible person) or a person's number as the overlay shows it
         (1 = the most prominent). ``landmarks`` (Python callers only) replaces the landmark network, as in the
-        pipeline (a list: several people).
+        pipeline (a list: several people). ``style``: changes to the model's shape (length, cut, fit), as
+        :meth:`~designgan.pipeline.DesignGANPipeline.translate_batch` takes them.
         """
         people = parse_person(person)
         photo_path = self._check_upload(photo, "photo")
@@ -135,7 +140,8 @@ class DemoBackend:
         texture = self._load(fabric_path, "fabric") if fabric_path is not None else None
         tic = time.perf_counter()
         pipe = self.pipe_for(target)
-        result = pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None, people=people)
+        result = pipe(image, to=target, texture=texture, landmarks=[landmarks] if landmarks else None, people=people,
+                      style=style)
         seconds = time.perf_counter() - tic
         extra = {"DesignGAN-Texture": "user fabric"} if texture is not None else {}
         out = self.out_dir / f"designgan_{target}_{uuid.uuid4().hex[:12]}.png"  # a name the user cannot choose
@@ -178,9 +184,11 @@ def build_demo(backend: DemoBackend) -> Any:
 
     types = list(IMAGE_SUFFIXES)
 
-    def run(photo: str | None, target: str, fabric: str | None, person: str) -> tuple[Any, Any, str]:
+    def run(photo: str | None, target: str, fabric: str | None, person: str, length: str = AS_DRAWN,
+            cut: str = AS_DRAWN, fit: str = AS_DRAWN) -> tuple[Any, Any, str]:
         try:
-            picture, path, status = backend.translate(photo, target, fabric, person=person)
+            style = style_options(*(None if v == AS_DRAWN else v for v in (length, cut, fit)))
+            picture, path, status = backend.translate(photo, target, fabric, person=person, style=style)
         except DesignGANError as exc:
             # A user error is an answer, not a crash: shown in the status line, no result.
             return None, None, f"**Error:** {backend.user_message(exc, photo, fabric)}"
@@ -199,13 +207,19 @@ def build_demo(backend: DemoBackend) -> Any:
             person = gr.Dropdown(choices=PERSON_CHOICES, value=EVERYONE, label="Who (numbers as outlined in the "
                                  "result)", elem_id="person")
             button = gr.Button("Translate", variant="primary", elem_id="translate")
+        with gr.Row():  # the design controls: the bundled (rendered-prior) models draw any of these
+            length = gr.Dropdown(choices=LENGTH_CHOICES, value=AS_DRAWN, label="Length (skirt: mini-maxi; trousers: "
+                                 "shorts-full)", elem_id="length")
+            cut = gr.Dropdown(choices=[AS_DRAWN, *CUTS], value=AS_DRAWN, label="Skirt cut", elem_id="cut")
+            fit = gr.Dropdown(choices=[AS_DRAWN, *FITS], value=AS_DRAWN, label="Trouser fit", elem_id="fit")
         result = gr.Image(label="Before (people found outlined and numbered, with landmarks) | After", type="pil",
                           format="png", interactive=False,
                           elem_id="result")
         status = gr.Markdown(elem_id="status")
         download = gr.File(label="Download the result (PNG with AI-edit metadata)", interactive=False,
                            elem_id="download")
-        button.click(run, [photo, target, fabric, person], [result, download, status], api_name="translate",
+        button.click(run, [photo, target, fabric, person, length, cut, fit], [result, download, status],
+                     api_name="translate",
                      concurrency_limit=backend.limits.concurrency)
     demo.queue(max_size=backend.limits.queue_size, default_concurrency_limit=backend.limits.concurrency)
     return demo

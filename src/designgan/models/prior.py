@@ -256,6 +256,7 @@ class PriorRenderer(nn.Module):
             shape, u = shapes.skirt(grid, pose, style)
         else:
             shape, u = shapes.trousers(grid, pose, style, family)
+        if family == "trousers":  # shorts replace trousers: no bare legs to hide (skin-like ground would be)
             bare = self._bare_legs(x, garment, grid, pose, xy, seen)
             if fraction < 1:  # below the hem the bare legs stay
                 bare = bare * (grid[..., 1] <= shapes.hem_row(pose, fraction, h)[:, None, None])[:, None]

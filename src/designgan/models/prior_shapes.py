@@ -167,6 +167,9 @@ def trousers(grid: torch.Tensor, p: Pose, style: S.PriorStyle, family: str = "tr
     if fraction < 1:
         cut = y - hem_row(p, fraction, grid.shape[0])[:, None, None, None]
         upper, lower = torch.maximum(upper, cut), torch.maximum(lower, cut)
+    if fraction <= 0.5:  # legs cut above the knee: the inseam opens from the crotch down, as shorts' legs do
+        opening = S.INSEAM_OPENING * (y - p["crotch"][:, None, None]) - (x - p["centre"][:, 0, None, None]).abs()
+        upper = torch.maximum(upper, opening[:, None])
     cx, top, hip_y = p["centre"][:, 0, None, None], p["waist"][:, None, None], p["centre"][:, 1, None, None]
     band = torch.maximum(torch.maximum(top - y, y - hip_y), (x - cx).abs() - half[..., None])[:, None]
     u_band = ((x - cx).abs() / half[..., None]).clamp(max=1)[:, None]

@@ -30,6 +30,7 @@ PLEAT_DEPTH = 0.35  # how dark a fold gets at the hem (added to the shading's sq
 # --- trouser fits: half widths at the hip, knee and ankle (of the body's half width) ---
 FITS = {"slim": (0.5, 0.34, 0.27), "straight": (0.6, 0.45, 0.36), "wide": (0.7, 0.66, 0.66)}
 LEG_HIP_END = 0.5  # a leg's top sits this far (of the body's half width) out from the centre line
+INSEAM_OPENING = 0.3  # legs cut above the knee: their gap widens this much (each side) per row below the crotch
 # --- the body read off the landmarks (_pose) ---
 WAIST = 0.06  # the usual waist: this far (h) above the hip joints
 WAIST_RANGE = (0.04, 0.02)  # the measured waist (the source garment's top) kept within this far above / below it
@@ -82,22 +83,26 @@ class PriorStyle:
     waist: float = WAIST
 
     def validate(self, where: str = "style") -> PriorStyle:
-        """Check names and ranges; an error is one line naming the key."""
+        """Check names and ranges; an error is one line naming the key (``where.key``, or ``--key`` when
+        ``where`` is empty: the command line's options)."""
+        def key(name: str) -> str:
+            return f"'{where}.{name}'" if where else f"--{name}"
+
+        names = ", ".join({**SKIRT_LENGTHS, **TROUSER_LENGTHS})
         if isinstance(self.length, str) and self.length not in {**SKIRT_LENGTHS, **TROUSER_LENGTHS}:
-            raise ConfigError(f"'{where}.length' must be one of {', '.join({**SKIRT_LENGTHS, **TROUSER_LENGTHS})} "
-                              f"or a fraction of the leg, got {self.length!r}")
+            raise ConfigError(f"{key('length')} must be one of {names} or a fraction of the leg, got {self.length!r}")
         if isinstance(self.length, bool) or (self.length is not None and not isinstance(self.length, str) and not (
-                isinstance(self.length, (int, float)) and MIN_LENGTH <= self.length <= 1)):
-            raise ConfigError(f"'{where}.length' as a fraction of the leg must be in [{MIN_LENGTH}, 1], "
+                isinstance(self.length, int | float) and MIN_LENGTH <= self.length <= 1)):
+            raise ConfigError(f"{key('length')} as a fraction of the leg must be in [{MIN_LENGTH}, 1], "
                               f"got {self.length!r}")
         if self.cut not in CUTS:
-            raise ConfigError(f"'{where}.cut' must be one of {', '.join(CUTS)}, got {self.cut!r}")
+            raise ConfigError(f"{key('cut')} must be one of {', '.join(CUTS)}, got {self.cut!r}")
         if self.fit not in FITS:
-            raise ConfigError(f"'{where}.fit' must be one of {', '.join(FITS)}, got {self.fit!r}")
+            raise ConfigError(f"{key('fit')} must be one of {', '.join(FITS)}, got {self.fit!r}")
         if self.flare is not None and not 0.7 <= self.flare <= 3:
-            raise ConfigError(f"'{where}.flare' must be in [0.7, 3], got {self.flare!r}")
+            raise ConfigError(f"{key('flare')} must be in [0.7, 3], got {self.flare!r}")
         if not 0 <= self.waist <= 0.2:
-            raise ConfigError(f"'{where}.waist' must be in [0, 0.2] (of the frame's height), got {self.waist!r}")
+            raise ConfigError(f"{key('waist')} must be in [0, 0.2] (of the frame's height), got {self.waist!r}")
         return self
 
     def length_for(self, family: str) -> float:
@@ -180,3 +185,12 @@ def asked_style(generator: object, style: PriorStyle | dict[str, Any] | None) ->
 def garment(family: str) -> str:
     """"a skirt", "trousers", "shorts"."""
     return "a skirt" if family == "skirt" else family
+
+
+def style_options(length: str | None = None, cut: str | None = None, fit: str | None = None) -> dict[str, Any] | None:
+    """The changes the command line's ``--length``, ``--cut`` and ``--fit`` (None: not given) ask of a model's
+    style, checked (an error names the option); None when none is given."""
+    changes = {k: v for k, v in (("length", parse_length(length)), ("cut", cut), ("fit", fit)) if v is not None}
+    if changes:
+        PriorStyle(**changes).validate("")
+    return changes or None

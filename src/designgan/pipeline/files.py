@@ -145,7 +145,7 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                     fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
                     side_by_side: bool = False, people: str | int = "visible", refine_steps: int | None = None,
                     keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
-                    log: Any = print, progress: Any = None, report: Any = None) -> int:
+                    log: Any = print, progress: Any = None, report: Any = None, style: dict | None = None) -> int:
     """Translate ``files`` into ``targets`` (PNG, JPEG or WebP by suffix, with AI-edit metadata; with
     ``side_by_side`` also the input | result pair beside each) in batches; returns the number that failed.
 
@@ -155,7 +155,8 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
     releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
     ``garment_mask`` (the benchmark's stand-in when no landmark network is shipped) is used for every photo.
     ``report``, when given, gets one dict per photo: ``{"input", "output", "people", "translated", "skipped"}``
-    (plus ``"error"`` for a photo that failed; ``"output"`` is then None).
+    (plus ``"error"`` for a photo that failed; ``"output"`` is then None; ``"style"`` the shape drawn when a
+    ``style``, changes to a rendered prior's, was asked: :meth:`DesignGANPipeline.translate_batch`).
     """
     failures = 0
 
@@ -189,7 +190,7 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             masks = [garment_mask] * len(good) if garment_mask is not None else None
             results = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
                                            garment_masks=masks, people=people, refine_steps=refine_steps,
-                                           keep_texture=keep_texture, return_errors=True) if good else []
+                                           keep_texture=keep_texture, return_errors=True, style=style) if good else []
             for i, result in zip(good, results, strict=True):
                 f = chunk[i]
                 if isinstance(result, DesignGANError):
@@ -209,6 +210,8 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                            "translated": len(result.people), "edit": result.claim,
                            "edited": [{"person": e.person.number, "wears": e.worn, "garment": e.garment}
                                       for e in result.people], "skipped": result.skipped}
+                if result.style is not None:
+                    summary["style"] = result.style
                 writes.append((f, writer.submit(write, pictures, meta), summary))
             if progress is not None:
                 progress(len(chunk))
