@@ -19,18 +19,19 @@ import numpy as np
 import typer
 
 from designgan.errors import DesignGANError
-from designgan.io import IMAGE_FORMATS, IMAGE_SUFFIXES, check_output_dir, check_output_file
+from designgan.io import check_output_dir, check_output_file
 from designgan.pipeline.bundled import bundled_model_domains, default_model
 from designgan.pipeline.files import (
     OUTPUT_PNG_LEVEL,
     collect_inputs,
+    existing_outputs,
     inference_threads,
     missing_folders,
     output_paths,
+    plan_outputs,
     read_landmark_lines,
     remove_if_empty,
     safe_name,
-    side_by_side_path,
     signals_interrupt,
     translate_files,
 )
@@ -116,7 +117,7 @@ def translate_command(
         raise DesignGANError(f"{out}: an output would overwrite the texture {texture}")
     given = {f.resolve() for f in files}  # before --skip-existing: a skipped photo's landmark line is not stray
     if not overwrite:
-        todo, paths = _existing_outputs(files, paths, side_by_side, skip_existing)
+        todo, paths = existing_outputs(files, paths, side_by_side, skip_existing)
         if not todo:
             typer.echo(f"nothing to translate: every output already exists in {out} (--skip-existing)", err=True)
             return
@@ -173,52 +174,6 @@ def translate_command(
                err=as_json)
     if failures:
         raise typer.Exit(1)
-
-
-def plan_outputs(files: list[Path], out: Path, to: str, fmt: str | None) -> tuple[list[Path], bool]:
-    """(output path per photo, whether ``out`` is a file name) for ``-o out`` and ``--format fmt``; checked, before
-    any model loads, that they can be written and overwrite no input."""
-    formats = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "webp": ".webp"}
-    if fmt is not None and fmt.lower() not in formats:
-        raise DesignGANError(f"--format must be png, jpg or webp, got '{fmt}'")
-    suffix = out.suffix.lower()
-    if suffix in IMAGE_SUFFIXES and not out.is_dir():  # a file name: one photo's output
-        if suffix not in IMAGE_FORMATS:
-            raise DesignGANError(f"{out}: translate writes .png, .jpg or .webp files, not {suffix}")
-        if fmt is not None and formats[fmt.lower()] != (".jpg" if suffix == ".jpeg" else suffix):
-            raise DesignGANError(f"{out}: the file name says {suffix[1:]} but --format says {fmt}")
-        if len(files) != 1:
-            raise DesignGANError(f"{out}: -o names one output file, but {len(files)} photos were given; give a "
-                                 f"folder (each output is named <photo>_{to}{suffix} inside it)")
-        check_output_file(out, "output image")
-        if out.resolve() == files[0].resolve():
-            raise DesignGANError(f"{out}: the output would overwrite its input; choose another name")
-        return [out.resolve()], True
-    check_output_dir(out)  # a file, /dev/null or an unwritable folder: one line before the model loads
-    return output_paths(files, out, to, formats[(fmt or "png").lower()]), False
-
-
-def _existing_outputs(files: list[Path], paths: list[Path], side_by_side: bool, skip: bool
-                      ) -> tuple[list[Path], list[Path]]:
-    """The photos still to translate: all of them when none of their outputs exists; with ``skip`` those whose
-    output is missing; otherwise an existing output is refused (as ``data build`` and ``export`` refuse)."""
-    inputs = {f.resolve(): f for f in files}
-    todo: tuple[list[Path], list[Path]] = ([], [])
-    for f, path in zip(files, paths, strict=True):
-        outputs = [path, side_by_side_path(path)] if side_by_side else [path]
-        for p in outputs[1:]:
-            if p in inputs:
-                raise DesignGANError(f"{p}: the side-by-side picture of {f} would overwrite that input; choose "
-                                     "another output folder")
-        existing = [p for p in outputs if p.exists()]
-        if existing and skip:
-            continue
-        if existing:
-            raise DesignGANError(f"{existing[0]}: already exists (the output of {f}); pass --overwrite to replace "
-                                 "it or --skip-existing to keep it")
-        todo[0].append(f)
-        todo[1].append(path)
-    return todo
 
 
 def export_command(

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from designgan.errors import DataError, DesignGANError
-from designgan.io import IMAGE_SUFFIXES, load_image, save_image
+from designgan.io import IMAGE_FORMATS, IMAGE_SUFFIXES, check_output_dir, check_output_file, load_image, save_image
 
 # zlib level of the PNGs translate writes: lossless at any level; level 1 encodes a 550x825 result 3.5x faster than
 # PIL's default 6 (81 vs 285 ms on a busy 2-core CPU) for files about 13% larger, and in folder mode encoding
@@ -272,3 +272,49 @@ def signals_interrupt() -> Iterator[list[str]]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def plan_outputs(files: list[Path], out: Path, to: str, fmt: str | None) -> tuple[list[Path], bool]:
+    """(output path per photo, whether ``out`` is a file name) for ``-o out`` and ``--format fmt``; checked, before
+    any model loads, that they can be written and overwrite no input."""
+    formats = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "webp": ".webp"}
+    if fmt is not None and fmt.lower() not in formats:
+        raise DesignGANError(f"--format must be png, jpg or webp, got '{fmt}'")
+    suffix = out.suffix.lower()
+    if suffix in IMAGE_SUFFIXES and not out.is_dir():  # a file name: one photo's output
+        if suffix not in IMAGE_FORMATS:
+            raise DesignGANError(f"{out}: translate writes .png, .jpg or .webp files, not {suffix}")
+        if fmt is not None and formats[fmt.lower()] != (".jpg" if suffix == ".jpeg" else suffix):
+            raise DesignGANError(f"{out}: the file name says {suffix[1:]} but --format says {fmt}")
+        if len(files) != 1:
+            raise DesignGANError(f"{out}: -o names one output file, but {len(files)} photos were given; give a "
+                                 f"folder (each output is named <photo>_{to}{suffix} inside it)")
+        check_output_file(out, "output image")
+        if out.resolve() == files[0].resolve():
+            raise DesignGANError(f"{out}: the output would overwrite its input; choose another name")
+        return [out.resolve()], True
+    check_output_dir(out)  # a file, /dev/null or an unwritable folder: one line before the model loads
+    return output_paths(files, out, to, formats[(fmt or "png").lower()]), False
+
+
+def existing_outputs(files: list[Path], paths: list[Path], side_by_side: bool, skip: bool
+                      ) -> tuple[list[Path], list[Path]]:
+    """The photos still to translate: all of them when none of their outputs exists; with ``skip`` those whose
+    output is missing; otherwise an existing output is refused (as ``data build`` and ``export`` refuse)."""
+    inputs = {f.resolve(): f for f in files}
+    todo: tuple[list[Path], list[Path]] = ([], [])
+    for f, path in zip(files, paths, strict=True):
+        outputs = [path, side_by_side_path(path)] if side_by_side else [path]
+        for p in outputs[1:]:
+            if p in inputs:
+                raise DesignGANError(f"{p}: the side-by-side picture of {f} would overwrite that input; choose "
+                                     "another output folder")
+        existing = [p for p in outputs if p.exists()]
+        if existing and skip:
+            continue
+        if existing:
+            raise DesignGANError(f"{existing[0]}: already exists (the output of {f}); pass --overwrite to replace "
+                                 "it or --skip-existing to keep it")
+        todo[0].append(f)
+        todo[1].append(path)
+    return todo
