@@ -21,13 +21,14 @@ def server(run_dir, untrained_landmarks):
     pipe = DesignGANPipeline.from_pretrained(run_dir, landmarks=untrained_landmarks)
     port = free_port()
     demo, backend = launch(pipe, port=port, block=False, limits=DemoLimits(max_upload_mb=1.0))
-    yield demo, f"http://127.0.0.1:{port}/"
+    yield demo, f"http://127.0.0.1:{port}/", backend
     demo.close()
     backend.cleanup()
+    assert not backend.uploads_dir.exists()  # the users' uploads go with the server (issue 27)
 
 
 def test_binds_localhost_and_refuses_large_uploads(server, tmp_path):
-    demo, url = server
+    demo, url, _ = server
     assert demo.server_name == "127.0.0.1"
     big = tmp_path / "big.jpg"
     big.write_bytes(b"\xff\xd8" + b"\0" * 2_000_000)
@@ -37,7 +38,7 @@ def test_binds_localhost_and_refuses_large_uploads(server, tmp_path):
 
 
 def test_twenty_concurrent_requests_are_all_answered(server):
-    _, url = server
+    _, url, backend = server
     spec = importlib.util.spec_from_file_location("load_test", REPO / "scripts" / "load_test.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -46,3 +47,5 @@ def test_twenty_concurrent_requests_are_all_answered(server):
     # The untrained landmark network finds nobody: every answer is the app's clear error line.
     assert report["statuses"] == ["**Error:** no person found in the photo (no upper body or legs the landmark "
                                   "network reads clearly): nothing was edited"]
+    # Gradio kept the uploads in the demo's own folder, which goes when the server stops
+    assert any(p.is_file() for p in backend.uploads_dir.rglob("*"))
