@@ -11,6 +11,7 @@ weights    loading a bundled name / saved model / training run, saving (``save_p
 spec       :class:`TranslatorConfig` (what inference reads of a training config) and :class:`TranslatorSpec`
 core       :class:`DesignGANPipeline`: check inputs -> find people -> prepare crops -> generate -> refine -> compose
 people     the people in a photo (landmark network, strips for wide photos, merging)
+presence   whether a person found is a person (a clearly read upper body or legs)
 garments   what each person wears (the garment classifier), asked before anything is painted
 geometry   person crops at the model's aspect (garment regions: :mod:`designgan.landmarks.regions`)
 texture    the fabric as generator input, test-time texture refinement
