@@ -52,8 +52,9 @@ def translate_command(
     model: Annotated[str | None, typer.Option(help="Bundled model name, saved model, or training run folder "
                                               "(default: the bundled model).")] = None,
     side_by_side: Annotated[bool, typer.Option("--side-by-side", help="Write input | result pairs.")] = False,
-    all_people: Annotated[bool, typer.Option("--all-people", help="Edit every person found, also people in the "
-                                             "background (default: every clearly visible person).")] = False,
+    all_people: Annotated[bool, typer.Option("--all-people", help="Kept for old scripts: everyone found who wears "
+                                             "the source garment is edited by default, whatever their height "
+                                             "rank.")] = False,
     person: Annotated[int | None, typer.Option("--person", min=1, help="Edit only person K (1 = the most "
                                                "prominent, 2 the next, ...).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per photo: input, output, people "

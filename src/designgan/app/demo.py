@@ -126,10 +126,10 @@ class DemoBackend:
                   ) -> tuple[Image.Image, Path, str]:
         """(before|after picture with the landmark overlay, downloadable PNG path, status line).
 
-        ``person``: :data:`EVERYONE` (every clearly visible person) or a person's number as the overlay shows it
-        (1 = the most prominent). ``landmarks`` (Python callers only) replaces the landmark network, as in the
-        pipeline (a list: several people). ``style``: changes to the model's shape (length, cut, fit), as
-        :meth:`~designgan.pipeline.DesignGANPipeline.translate_batch` takes them.
+        ``person``: :data:`EVERYONE` (everyone found who wears the source garment) or a person's number as the
+        overlay shows it (1 = the most prominent). ``landmarks`` (Python callers only) replaces the landmark
+        network, as in the pipeline (a list: several people). ``style``: changes to the model's shape (length, cut,
+        fit), as :meth:`~designgan.pipeline.DesignGANPipeline.translate_batch` takes them.
         """
         people = parse_person(person)
         photo_path = self._check_upload(photo, "photo")
