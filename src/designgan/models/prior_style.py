@@ -18,7 +18,7 @@ from designgan.errors import ConfigError
 
 # --- lengths (fractions of the leg: hip joints 0, knees 0.5, ankles 1) ---
 SKIRT_LENGTHS = {"mini": 0.3, "knee": 0.5, "midi": 0.75, "maxi": 0.92}
-TROUSER_LENGTHS = {"shorts": 0.3, "cropped": 0.85, "full": 1.0}
+TROUSER_LENGTHS = {"shorts": 0.24, "cropped": 0.85, "full": 1.0}
 DEFAULT_LENGTH = {"skirt": "knee", "trousers": "full", "shorts": "shorts"}  # per family, when none is asked
 HEM_DROP = 0.03  # a hem hangs this far (h) below its mark
 HEM_CURVE = 0.025  # a skirt's hem is this much (h) lower in the middle than at its sides
@@ -30,7 +30,7 @@ PLEAT_DEPTH = 0.35  # how dark a fold gets at the hem (added to the shading's sq
 # --- trouser fits: half widths at the hip, knee and ankle (of the body's half width) ---
 FITS = {"slim": (0.5, 0.34, 0.27), "straight": (0.6, 0.45, 0.36), "wide": (0.7, 0.66, 0.66)}
 LEG_HIP_END = 0.5  # a leg's top sits this far (of the body's half width) out from the centre line
-INSEAM_OPENING = 0.3  # legs cut above the knee: their gap widens this much (each side) per row below the crotch
+INSEAM_OPENING = 0.5  # legs cut above the knee: their gap widens this much (each side) per row below the crotch
 # --- the body read off the landmarks (_pose) ---
 WAIST = 0.06  # the usual waist: this far (h) above the hip joints
 WAIST_RANGE = (0.04, 0.02)  # the measured waist (the source garment's top) kept within this far above / below it
