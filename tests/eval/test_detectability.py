@@ -51,6 +51,7 @@ def test_obvious_artefact_reads_near_one():
     result = two_sample_test(_population(18, 3, flat_square=True), _population(18, 4), FAST)
     assert result["patches"]["mean"] >= 0.9
     assert result["frame"]["mean"] >= 0.9
+    assert result["both"]["mean"] >= 0.9
 
 
 def test_deterministic_with_seed():

@@ -195,7 +195,8 @@ def two_sample_test(first: Sequence[DetectSample], second: Sequence[DetectSample
                     progress: Callable[[str], None] | None = None) -> dict:
     """Held-out accuracy of fresh classifiers telling ``first`` from ``second`` (balanced to the smaller population
     with a seeded draw), k-fold cross-validated by photo, for the patch and the frame view: ``{"patches": {mean,
-    std over folds, folds, n}, "frame": {...}, "photos": n per population}``."""
+    std over folds, folds, n}, "frame": {...}, "both": {...}, "photos": n per population}`` (*both*: the mean of
+    the two views' probabilities)."""
     rng = np.random.default_rng(settings.seed)
     n = min(len(first), len(second))
     if settings.max_photos:
@@ -206,10 +207,11 @@ def two_sample_test(first: Sequence[DetectSample], second: Sequence[DetectSample
                         f"photos and {k} folds")
     pops = [[pop[i] for i in sorted(rng.choice(len(pop), size=n, replace=False))] for pop in (first, second)]
     folds = [_folds(n, k, rng) for _ in pops]
-    scores: dict[str, list[float]] = {"patches": [], "frame": []}
+    scores: dict[str, list[float]] = {"patches": [], "frame": [], "both": []}
     for f in range(k):
         test = [folds[c][f] for c in range(2)]
         train = [np.setdiff1d(np.arange(n), t) for t in test]
+        probability = {}
         for view in ("patches", "frame"):
             def stack(ids: list[np.ndarray], view: str = view) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 xs, ys, gs = [], [], []
@@ -234,9 +236,13 @@ def two_sample_test(first: Sequence[DetectSample], second: Sequence[DetectSample
                                         settings.patch_epochs if view == "patches" else settings.frame_epochs,
                                         settings, generator)
             scores[view].append(float(((logits > 0).astype(int) == truth).mean()))
+            probability[view] = 1 / (1 + np.exp(-logits))
+        both = (probability["patches"] + probability["frame"]) / 2  # the two views' verdicts averaged
+        scores["both"].append(float(((both > 0.5).astype(int) == truth).mean()))
         if progress is not None:
-            progress(f"fold {f + 1}/{k}: patches {scores['patches'][-1]:.3f}, frame {scores['frame'][-1]:.3f}")
-    return {"patches": _summary(scores["patches"], n), "frame": _summary(scores["frame"], n), "photos": n}
+            progress(f"fold {f + 1}/{k}: patches {scores['patches'][-1]:.3f}, frame {scores['frame'][-1]:.3f}, "
+                     f"both {scores['both'][-1]:.3f}")
+    return {view: _summary(values, n) for view, values in scores.items()} | {"photos": n}
 
 
 @dataclass

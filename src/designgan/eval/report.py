@@ -173,6 +173,7 @@ TABLE_COLUMNS: list[tuple[str, str, int, float]] = [
     ("kid_realism", "KID×10³ (self-supervised features) ↓", 2, 1000.0),
     ("detectability/translation/patches", "detectability, patches (0.5 = unseen) ↓", 3, 1.0),
     ("detectability/translation/frame", "detectability, frame ↓", 3, 1.0),
+    ("detectability/translation/both", "detectability, both views ↓", 3, 1.0),
 ]
 DETECT_CONTROLS = {"real_vs_real": "real vs real (chance)", "do_nothing": "untranslated sources (do nothing)",
                    "known_bad": "edit region blurred (known bad)"}
@@ -189,10 +190,10 @@ def detectability_note(detect: dict) -> str:
     """One line: the detectability controls of a run (patches / frame accuracy, mean ± std over folds)."""
     if "skipped" in detect:
         return f"Detectability skipped: {detect['skipped']}."
-    parts = [f"{title}: {_fmt(_lookup(detect, name + '/patches'))} / {_fmt(_lookup(detect, name + '/frame'))}"
+    parts = [f"{title}: " + " / ".join(_fmt(_lookup(detect, f"{name}/{view}")) for view in ("patches", "frame", "both"))
              for name, title in DETECT_CONTROLS.items() if detect.get(name)]
-    return ("Detectability controls against the same real target photos (patches / frame; held-out accuracy of a "
-            "fresh classifier, mean ± std over folds, n photos per side): " + "; ".join(parts) + ".")
+    return ("Detectability controls against the same real target photos (patches / frame / both; held-out accuracy "
+            "of a fresh classifier, mean ± std over folds, n photos per side): " + "; ".join(parts) + ".")
 
 
 def markdown_table(summaries: dict[str, dict]) -> str:
