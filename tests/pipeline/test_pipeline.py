@@ -186,18 +186,19 @@ def test_all_people(pipe, jeans_photo):
     small = photo.resize((photo.width // 2, photo.height // 2))
     two.paste(small, (photo.width, photo.height // 2))
     people = [points, scaled(points, 0.5, 0.5, dx=photo.width, dy=photo.height // 2)]
-    one = pipe(two, to="skirt", landmarks=[people])  # default: clearly visible people only
-    assert len(one.people) == 1 and one.people[0].box[0] < photo.width  # the larger person
+    one = pipe(two, to="skirt", landmarks=[people], people=1)  # --person 1: the larger person only
+    assert len(one.people) == 1 and one.people[0].box[0] < photo.width
     assert one.people_found == 2 and [s["person"] for s in one.skipped] == [2] and one.skipped[0]["box"] is not None
-    assert "background" in one.skipped[0]["reason"]
+    assert one.skipped[0]["reason"] == "not --person 1"
     x0, y0, x1, y1 = one.skipped[0]["box"]
     assert x0 >= photo.width - 5 and y0 >= photo.height // 2 - 5  # the small person, bottom right
     overlay = np.asarray(one.landmark_overlay())
     assert tuple(overlay[(y0 + y1) // 2, x1]) == (170, 170, 170)  # outlined in grey: found, left alone
-    both = pipe(two, to="skirt", landmarks=[people], people="all")
-    assert len(both.people) == 2 and both.skipped == []
-    assert both.edit_region[:, photo.width:].any() and not one.edit_region[:, photo.width + 5:].any()
-    assert_only_edit_region_changed(both, two)
+    # the default (issue 27): everyone in the source garment, whatever their height rank; "all" is the same
+    for both in (pipe(two, to="skirt", landmarks=[people]), pipe(two, to="skirt", landmarks=[people], people="all")):
+        assert len(both.people) == 2 and both.skipped == []
+        assert both.edit_region[:, photo.width:].any() and not one.edit_region[:, photo.width + 5:].any()
+        assert_only_edit_region_changed(both, two)
     second = pipe(two, to="skirt", landmarks=[people], people=2)  # --person 2
     assert [p.person.number for p in second.people] == [2] and second.skipped[0]["person"] == 1
     assert not second.edit_region[:, :photo.width - 5].any()
