@@ -81,7 +81,9 @@ def _landmarks(images: list[Image.Image], photos: list[Path], out: Path) -> list
 
 
 def _translations(images: list[Image.Image], photos: list[Path], out: Path) -> list[list[Image.Image]]:
-    """One row per bundled model (each photo to the model's other category), plus the first model with a fabric."""
+    """One row per bundled model (each photo wearing one of its categories to the other; an empty cell for the
+    others, which it would refuse), plus the first model with a fabric."""
+    from designgan.landmarks.garment_family import family_of
     from designgan.pipeline import DesignGANPipeline, bundled_models
 
     models = bundled_models()
@@ -101,8 +103,11 @@ def _translations(images: list[Image.Image], photos: list[Path], out: Path) -> l
         for texture, suffix in [(None, "")] + ([(fabric, f"_{fabric_name}")] if k == 0 else []):
             row = []
             for photo, image in zip(photos, images, strict=True):
-                worn = EXAMPLE_GARMENTS.get(photo.stem)
-                target = a if worn == "skirt" else b  # skirts become trousers, everything else a skirt
+                worn = family_of(EXAMPLE_GARMENTS.get(photo.stem, b))
+                if worn not in (family_of(a), family_of(b)):  # not this model's garment: it would refuse it
+                    row.append(Image.new("RGB", image.size))  # an empty cell keeps the sheet's columns
+                    continue
+                target = a if worn == family_of(b) else b  # each photo to the model's other category
                 result = pipe(image, to=target, texture=texture)
                 save_png(result.image, out / f"{photo.stem}_{name}_to_{target}{suffix}.png", result.metadata())
                 row.append(result.image)
