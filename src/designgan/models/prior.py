@@ -249,7 +249,7 @@ class PriorRenderer(nn.Module):
             colour = self.skin_colour(x, garment[:, 0], xy, seen)
             if skin is not None:
                 colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
-            legs, u = shapes.skin_legs(grid, pose, fraction)
+            legs, u = shapes.skin_legs(grid, pose, fraction, from_crotch=family != "skirt")
             legs = legs * hole  # skin only where the old garment was: shoes and bare ankles stay the photo's
             canvas = torch.lerp(canvas, shaded(colour[:, :, None, None].expand(-1, -1, h, w), u), legs)
         if family == "skirt":

@@ -98,17 +98,19 @@ def check_drawable(p: Pose, seen: torch.Tensor, fraction: float, h: int, what: s
         raise DesignGANError(f"cannot draw {what}: its hem falls below the photo's bottom edge")
 
 
-def skin_legs(grid: torch.Tensor, p: Pose, fraction: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+def skin_legs(grid: torch.Tensor, p: Pose, fraction: float = 0.5, from_crotch: bool = False
+              ) -> tuple[torch.Tensor, torch.Tensor]:
     """Coverage and across-limb coordinate ``(B, 1, H, W)`` of the two legs from just above the knee to the
     ankle (calf radius :data:`~S.CALF_RADIUS` tapering to :data:`~S.ANKLE_RADIUS`), and from the thigh when a hem
-    marked at ``fraction`` of the leg shows it (thigh radius up to :data:`~S.THIGH_RADIUS`)."""
+    marked at ``fraction`` of the leg shows it (thigh radius up to :data:`~S.THIGH_RADIUS`); ``from_crotch``:
+    thighs from the crotch down whatever the hem (shorts' open inseam shows the inner thighs)."""
     h = grid.shape[0]
     knees, ankles = p["knees"], p["ankles"]
     start = knees + (knees - ankles) * S.CALF_START
     b = knees.shape[0]
     distance, u = tapered_segments(grid, start, ankles, knees.new_full((b, 2), S.CALF_RADIUS * h),
                                    knees.new_full((b, 2), S.ANKLE_RADIUS * h))
-    top = fraction - S.SKIN_OVERLAP
+    top = min(fraction - S.SKIN_OVERLAP, S.CROTCH / 2) if from_crotch else fraction - S.SKIN_OVERLAP
     if top < 0.5 * (1 - S.CALF_START):  # the thigh shows: legs from the hem down to the calves
         at = max(0.0, 2 * top)
         thigh_start = torch.lerp(p["hips"], knees, at)
