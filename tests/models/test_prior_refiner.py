@@ -68,6 +68,6 @@ def test_one_optimiser_step_moves_the_output_off_the_prior():
 def test_card_and_config_validation():
     assert model_card("prior_refiner").prior and model_card("prior_refiner").mask_head
     with pytest.raises(ConfigError, match=r"model\.prior_families"):
-        ModelConfig(generator="prior_refiner", prior_families=["skirt", "shorts"]).validate()
+        ModelConfig(generator="prior_refiner", prior_families=["skirt", "dress"]).validate()
     with pytest.raises(ValueError, match="one heatmap per landmark name"):
         PriorRefiner("skirt", NAMES, attention_channels=3)
