@@ -36,23 +36,24 @@ from designgan.models.prior import (
     mirrored_tile,
     skin_pixels,
 )
-from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, tapered_segments
-from designgan.models.prior_style import SKIN_SWATCH, PriorStyle
+from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, WRISTS, tapered_segments
+from designgan.models.prior_style import HAND_RADIUS, SKIN_SWATCH, PriorStyle
 
 BASE_CHANNELS = 3 + 1 + 2 + 3 + 3 + 3  # erased photo, region, layout (garment, skin), start, fabric, skin colour
 SWATCH = 0.08  # the fabric swatch's side as a share of the frame height (the prior's)
 
 
 def body_points(heatmaps: torch.Tensor, names: Sequence[str]) -> dict[str, torch.Tensor]:
-    """Hips, knees and ankles ``(B, 2, 2)`` from the heatmaps' peaks, with the prior's fallbacks (knees 0.35 h
-    below the hips, ankles as far below the knees as the knees are below the hips)."""
+    """Hips, knees, ankles and wrists ``(B, 2, 2)`` from the heatmaps' peaks, with the prior's fallbacks (knees
+    0.35 h below the hips, ankles as far below the knees as the knees are below the hips), and whether each wrist
+    was seen ``(B, 2)``."""
     h = heatmaps.shape[-2]
     xy, seen = landmark_peaks(heatmaps, names)
     hips = xy[:, HIPS]
     knees_seen = seen[:, KNEES].all(dim=1)[:, None, None]
     knees = torch.where(knees_seen, xy[:, KNEES], hips + hips.new_tensor([0.0, 0.35 * h]))
     ankles = torch.where(seen[:, ANKLES].all(dim=1)[:, None, None], xy[:, ANKLES], knees + (knees - hips))
-    return {"hips": hips, "knees": knees, "ankles": ankles}
+    return {"hips": hips, "knees": knees, "ankles": ankles, "wrists": xy[:, WRISTS], "wrists_seen": seen[:, WRISTS]}
 
 
 def erase_region(heatmaps: torch.Tensor, names: Sequence[str], garment: torch.Tensor | None = None
@@ -213,9 +214,9 @@ class PainterTranslator(nn.Module):
     def layout(self, image: torch.Tensor, attention: torch.Tensor, region: torch.Tensor,
                style: PriorStyle | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The target layout: the garment's coverage as the prior draws it, skin where the old garment covered
-        the legs and the new one does not (legs hip -> knee -> ankle, 0.06 / 0.05 / 0.032 h thick: a skirt's or
-        shorts' bare legs), and the skin the photo shows outside the old garment (hands); and the prior's mask
-        logits."""
+        the legs and the new one (a skirt or shorts) does not (legs hip -> knee -> ankle, 0.06 / 0.05 / 0.032 h
+        thick), and the skin-coloured pixels outside the old garment near the wrists (the hands: skin
+        colours elsewhere are as often sand or a wall); and the prior's mask logits."""
         h, w = image.shape[-2:]
         source = (attention[:, :1].float() > 0.5).float()
         rendered = self.prior(image, attention, style=style)
@@ -229,7 +230,12 @@ class PainterTranslator(nn.Module):
         thighs, _ = tapered_segments(grid, p["hips"], p["knees"], radius[0], radius[1])
         shins, _ = tapered_segments(grid, p["knees"], p["ankles"], radius[1], radius[2])
         legs = (0.5 - torch.cat([thighs, shins], 1).amin(dim=1, keepdim=True)).clamp(0, 1)
-        skin = torch.maximum(skin_pixels(image.float())[:, None].float() * (1 - source), legs * source)
+        if self.target_family == "trousers":  # trousers cover the legs: no skin between or beside their legs
+            legs = torch.zeros_like(legs)
+        hands = ((grid[None, None] - p["wrists"][:, :, None, None]).norm(dim=-1) <= HAND_RADIUS * h) & \
+            p["wrists_seen"][:, :, None, None]
+        shown = skin_pixels(image.float())[:, None] & hands.any(dim=1, keepdim=True)
+        skin = torch.maximum(shown.float() * (1 - source), legs * source)
         return garment * region, skin * region * (1 - garment), rendered.mask_logits
 
     def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None,
