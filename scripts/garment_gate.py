@@ -8,6 +8,7 @@ photos of the other families would be edited by mistake; the thresholds in
 :data:`designgan.landmarks.garment_classifier.SOURCE_CONFIDENCE` were read off this table.
 
     OMP_NUM_THREADS=1 .venv/bin/python scripts/garment_gate.py [--ccp ../shared/datasets/ccp] [--json out.json]
+        [--cut 0.68 [--black]]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 from tqdm import tqdm
 
 from designgan.data import CCP
@@ -26,25 +28,41 @@ from designgan.eval.judge_data import judge_split
 from designgan.io import load_image
 from designgan.landmarks.garment_classifier import SOURCE_CONFIDENCE
 from designgan.landmarks.garment_family import FAMILIES
-from designgan.pipeline import DesignGANPipeline
+from designgan.pipeline import DesignGANPipeline, Person
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def read_split(pipe: DesignGANPipeline, ccp: CCP, ids: list[str]) -> list[dict]:
+def prominent(pipe: DesignGANPipeline, photo: Image.Image) -> Person | None:
+    people = sorted((p for p in pipe.detect_people(photo) if p.found), key=lambda p: p.size(photo_height=photo.height),
+                    reverse=True)
+    return people[0] if people else None
+
+
+def read_split(pipe: DesignGANPipeline, ccp: CCP, ids: list[str], cut: float = 1.0, black: bool = False
+               ) -> list[dict]:
+    """Per photo: its family (from the whole photo's label map) and the classifier's probabilities for the most
+    prominent person of the photo cut at ``cut`` of its height (``black``: the frame black below the cut, as
+    before the pipeline continued cut legs)."""
     rows = []
     for image_id in tqdm(ids, desc="held-out photos"):
         photo = load_image(ccp.photo_path(image_id))
-        people = pipe.detect_people(photo)
-        seen = sorted((p for p in people if p.found), key=lambda p: p.size(photo_height=photo.height), reverse=True)
-        if not seen:
+        whole = prominent(pipe, photo)
+        if whole is None:
             rows.append({"id": image_id, "family": None, "probs": None})
             continue
-        person = seen[0]
-        hips = [person.points[n][1] for n in ("left_hip", "right_hip") if n in person.points]
+        hips = [whole.points[n][1] for n in ("left_hip", "right_hip") if n in whole.points]
         family = photo_family(ccp.load_label_map(image_id, size=photo.size), ccp.label_names,
                               float(np.mean(hips)) if hips else 0.0)
-        probs = pipe.garments(photo, [person])[0]
+        if cut < 1.0:
+            photo = photo.crop((0, 0, photo.width, round(cut * photo.height)))
+        person = whole if cut >= 1.0 else prominent(pipe, photo)
+        if person is None:
+            probs = None
+        elif black:
+            probs = pipe.garment_classifier.classify_read([photo], [person.points])[0]
+        else:
+            probs = pipe.garments(photo, [person])[0]
         rows.append({"id": image_id, "family": None if family is None else FAMILIES[family],
                      "probs": None if probs is None else [round(float(p), 4) for p in probs]})
     return rows
@@ -70,12 +88,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ccp", type=Path, default=Path("../shared/datasets/ccp"))
     parser.add_argument("--json", type=Path, default=None, help="also write the per-photo probabilities here")
+    parser.add_argument("--cut", type=float, default=1.0, help="read each photo cut at this share of its height "
+                        "(a knee crop: 0.68)")
+    parser.add_argument("--black", action="store_true", help="frame a cut photo black below the cut (no "
+                        "continued legs)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     ccp = CCP(args.ccp)
     _, held = judge_split(ccp)
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt", threads=1)
-    rows = read_split(pipe, ccp, held)
+    rows = read_split(pipe, ccp, held, args.cut, args.black)
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=1))
     table(rows)

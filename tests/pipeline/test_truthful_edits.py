@@ -6,10 +6,12 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from designgan.io import load_image
+from designgan.landmarks.garment_classifier import CUT_LEGS_PADDING, frame_crop
 from designgan.pipeline import DesignGANPipeline, NoPersonError, NotSourceError, Person, PipelineOutput
 from designgan.pipeline.presence import PERSON_SCORE, person_score
 from tests.conftest import CCP_FULL, needs_ccp
@@ -67,3 +69,22 @@ def test_shorts_are_no_source_for_jeans2skirt(pipe):
     # CCP 1117 (pants_shorts test split) wears shorts: refused, never tagged "trousers -> skirt"
     with pytest.raises(NotSourceError, match="wears shorts"):
         pipe(load_image(CCP_FULL / "photos" / "1117.jpg"), to="skirt")
+
+
+def test_legs_cut_off_by_the_photo_are_continued_for_the_classifier(pipe):
+    photo = load_image(EXAMPLES / "ccp_1045.jpg")
+    w, h = photo.size
+    knee = photo.crop((0, 0, w, round(0.68 * h)))  # an e-commerce crop at the knee: the ankles are below it
+    points = {"left_shoulder": (300.0, 190.0, 0.9), "right_shoulder": (230.0, 190.0, 0.9),
+              "left_hip": (290.0, 420.0, 0.9), "right_hip": (245.0, 420.0, 0.9),
+              "left_knee": (295.0, 590.0, 0.9), "right_knee": (240.0, 590.0, 0.9),
+              "left_ankle": (300.0, 760.0, 0.9), "right_ankle": (235.0, 760.0, 0.9)}
+    black = frame_crop(knee, points)
+    continued = frame_crop(knee, points, CUT_LEGS_PADDING)
+    assert (black[-10:] == 0).all() and (continued[-10:] > 0).any()  # below the cut: black, or the legs continued
+    classifier = pipe.garment_classifier
+    assert np.allclose(classifier.classify_read([knee], [points], extend_cut_legs=True),
+                       classifier.classify([knee], [points], [None], [CUT_LEGS_PADDING]))
+    # the whole photo (ankles in view) is framed as before
+    assert np.allclose(classifier.classify_read([photo], [points], extend_cut_legs=True),
+                       classifier.classify_read([photo], [points]))

@@ -21,10 +21,11 @@ def classify_people(classifier: Any, photo: Image.Image | np.ndarray, people: Se
                     ) -> list[np.ndarray | None]:
     """Per person, the family probabilities (in :data:`FAMILIES` order) of what they wear below the waist, read in
     one classifier batch; None for a person without landmarks or without a lower-body frame (no hips, legs or
-    torso seen)."""
+    torso seen). Legs cut off by the photo's bottom edge are continued down (:data:`CUT_LEGS_PADDING`)."""
     framed = [p.found and lower_body_frame(p.points, GARMENT_FRAME)[0] is not None for p in people]
     chosen = [p for p, ok in zip(people, framed, strict=True) if ok]
-    probs = iter(classifier.classify_read([photo] * len(chosen), [p.points for p in chosen]) if chosen else [])
+    probs = iter(classifier.classify_read([photo] * len(chosen), [p.points for p in chosen], extend_cut_legs=True)
+                 if chosen else [])
     return [next(probs) if ok else None for ok in framed]
 
 
