@@ -1,8 +1,8 @@
 """Picture of the design controls (issue 30): one photo as a skirt in four lengths (mini, knee, midi, maxi) and two
 cuts (rows), the photo itself first in each row, and (with --shorts) a photo as shorts and cropped trousers.
 
-    PYTHONPATH=src python scripts/design_controls.py --photo src/designgan/assets/examples/ccp_1045.jpg \
-        --out docs/img/design_controls.png
+    PYTHONPATH=src python scripts/design_controls.py --photo src/designgan/assets/examples/ccp_1065.jpg \
+        --cuts a-line,flared --shorts data/pants_shorts/testA/1011.jpg --out docs/img/design_controls.png
 
 Each panel is the bundled rendered prior (``jeans2skirt``, or ``--model``) through the whole pipeline with that
 :class:`designgan.models.prior_style.PriorStyle`; the label names it.
@@ -34,7 +34,7 @@ def labelled(image: Image.Image, label: str) -> Image.Image:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photo", type=Path, default=Path("src/designgan/assets/examples/ccp_1045.jpg"))
+    parser.add_argument("--photo", type=Path, default=Path("src/designgan/assets/examples/ccp_1065.jpg"))
     parser.add_argument("--model", default="jeans2skirt")
     parser.add_argument("--to", default="skirt")
     parser.add_argument("--cuts", default="a-line,flared", help="comma-separated skirt cuts, one row each")
