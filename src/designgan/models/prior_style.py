@@ -41,7 +41,7 @@ HALF_FALLBACK = 1.25  # no garment on those rows: the body's half width is this 
 HALF_RANGE = (1.0, 1.6)  # the body's half width: within these multiples of the hip joints' half distance
 CROTCH = 0.3  # the crotch row: this far from the hips to the knees
 # --- skin legs below a hem: radius (h) at the top of the thigh, above the knee, at the ankle ---
-THIGH_RADIUS, CALF_RADIUS, ANKLE_RADIUS = 0.075, 0.05, 0.032
+THIGH_RADIUS, CALF_RADIUS, ANKLE_RADIUS = 0.09, 0.05, 0.032
 CALF_START = 0.1  # the lower legs start this far (of knee -> ankle) above the knees
 SKIN_OVERLAP = 0.05  # skin legs start this far (of the leg) above the hem, under the garment
 # --- the bare legs new trousers hide: how far (of the body's half width) from the legs' axes, the hands ---
