@@ -61,11 +61,13 @@ def translate_command(
                                           "found, people translated, people skipped with the reason.")] = False,
     landmarks: Annotated[Path | None, typer.Option(help="JSON lines of landmarks ({'image', 'points'}) to use "
                                                    "instead of the landmark network.")] = None,
-    refine_steps: Annotated[int | None, typer.Option(min=0, help="Test-time texture refinement steps (towards "
-                                                     "--texture, or the source garment).")] = None,
-    keep_texture: Annotated[bool, typer.Option("--keep-texture/--raw", help="Without --texture, refine the new "
-                                               "garment towards the source garment's texture; --raw shows the "
-                                               "generator's output as it is.")] = True,
+    refine_steps: Annotated[int | None, typer.Option(min=0, help="Test-time texture refinement steps of a learnt "
+                                                     "translator (towards --texture, or the source garment); the "
+                                                     "bundled models run none.")] = None,
+    keep_texture: Annotated[bool, typer.Option("--keep-texture/--raw", help="Learnt translators: without --texture, "
+                                               "refine the new garment towards the source garment's texture; --raw "
+                                               "shows the generator's output as it is. No effect on the bundled "
+                                               "models.")] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Photos per generator batch.")] = 4,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator (about a minute once; "
                                           "measure with 'bench translate --compile' first).")] = False,

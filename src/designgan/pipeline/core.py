@@ -171,8 +171,8 @@ class DesignGANPipeline:
 
             path = Path(self._landmarks) if self._landmarks is not None else DEFAULT_WEIGHTS
             if not path.is_file():
-                raise DesignGANError(f"{path}: landmark weights not found (the landmark network is not shipped "
-                                     "yet; train one with 'designgan landmarks train --export', or pass landmarks)")
+                raise DesignGANError(f"{path}: landmark weights not found (they ship inside the package: "
+                                     "reinstall it, or pass landmarks=)")
             # the landmark network follows the pipeline's device and precision (bf16 autocast only where native)
             self._landmarks = LandmarkPredictor.load(path, bf16=self.precision != "fp32", device=self.device)
         return self._landmarks
@@ -243,8 +243,8 @@ class DesignGANPipeline:
                 ``"all"`` everyone found, ``"prominent"`` the most prominent person, or a number (1 = the most
                 prominent) for that person only. Who was left out, and why, is in each output's ``skipped``.
             refine_steps: test-time refinement steps with the style loss against the fabric, or without one
-                against the source garment's own texture (default: 0 for a texture-conditioned generator, which
-                takes the texture as an input, 30 otherwise).
+                against the source garment's own texture (default: 0 for a rendered prior, which paints the fabric
+                itself, and for a texture-conditioned generator, which takes it as an input; 30 otherwise).
             keep_texture: without ``texture``, refine the new garment towards the source garment's texture (the
                 paper's style loss at test time); False gives the generator's raw output.
             return_errors: put a photo's :class:`DesignGANError` (unreadable, no person...) in its place in the
