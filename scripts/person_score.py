@@ -1,6 +1,6 @@
-"""Where the pipeline's person score threshold (``designgan.pipeline.people.PERSON_SCORE``) should sit.
+"""Where the pipeline's person score threshold (``designgan.pipeline.presence.PERSON_SCORE``) should sit.
 
-Every person the pipeline's detector finds is scored (:func:`designgan.pipeline.people.person_score`: the mean
+Every person the pipeline's detector finds is scored (:func:`designgan.pipeline.presence.person_score`: the mean
 landmark confidence of their better-read half, upper body or legs). Positives: CCP held-out photos (ids divisible
 by 20) whole and cut the ways the pipeline supports (waist-down, chest-down, at the knee), and the committed
 composites of several people; the best-scored person of each. Negatives: every "person" found in the validation

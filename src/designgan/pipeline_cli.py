@@ -106,7 +106,7 @@ def translate_command(
     from designgan.io import load_image
     from designgan.models.prior_style import asked_style, style_options
     from designgan.pipeline import DesignGANPipeline
-    from designgan.pipeline.people import DETECTORS
+    from designgan.pipeline.detection import DETECTORS
     from designgan.pipeline.spec import direction_for
 
     torch.set_num_threads(threads or inference_threads())

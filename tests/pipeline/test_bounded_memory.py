@@ -22,7 +22,7 @@ from designgan.pipeline import (
     strip_offsets,
     strips_cover,
 )
-from designgan.pipeline.people import (
+from designgan.pipeline.detection import (
     LEGS_ONLY_PADS,
     MAX_SMALL_WINDOWS,
     MAX_WINDOWS,

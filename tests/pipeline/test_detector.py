@@ -11,8 +11,9 @@ from PIL import Image
 from designgan.errors import DesignGANError
 from designgan.eval.people_eval import detected_boxes, match_boxes
 from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
+from designgan.pipeline.detection import detect_people, merge_by_box
 from designgan.pipeline.detector import hog_boxes
-from designgan.pipeline.people import Person, detect_people, merge_by_box
+from designgan.pipeline.person import Person
 
 COMPOSITES = Path(__file__).resolve().parents[1] / "fixtures" / "composites_mini"
 needs_landmarks = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="the shipped landmark network")

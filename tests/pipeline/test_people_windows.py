@@ -1,4 +1,4 @@
-"""Issue 17: the default detector reads person-wide windows and drops chimeras (people.detect_windows)."""
+"""Issue 17: the default detector reads person-wide windows and drops chimeras (detection.detect_windows)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from PIL import Image, ImageFilter
 from designgan.eval.people_eval import detection_figures
 from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
 from designgan.landmarks.regions import person_box
-from designgan.pipeline.people import (
+from designgan.pipeline.detection import (
     DEFAULT_DETECTOR,
     MAX_WINDOWS,
     WINDOW_ASPECT,
-    Person,
     chimera,
     detect_people,
     gap_windows,
@@ -25,6 +24,7 @@ from designgan.pipeline.people import (
     window_boxes,
     windows_cover,
 )
+from designgan.pipeline.person import Person
 
 COMPOSITES = Path(__file__).resolve().parents[1] / "fixtures" / "composites_mini"
 needs_landmarks = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="the shipped landmark network")
@@ -130,7 +130,7 @@ def test_wide_photos_get_windows_a_third_of_a_window_apart():
 
 
 def test_small_windows_tile_the_photo_and_stay_bounded():
-    from designgan.pipeline.people import MAX_SMALL_WINDOWS, small_window_boxes
+    from designgan.pipeline.detection import MAX_SMALL_WINDOWS, small_window_boxes
 
     boxes = small_window_boxes(900, 1000, 0.5)
     assert all(y1 - y0 == 500 and x1 - x0 == round(WINDOW_ASPECT * 500) for x0, y0, x1, y1 in boxes)
@@ -146,7 +146,7 @@ def test_small_windows_leave_no_gaps_a_person_could_stand_in(size):
     its top at most ~0.1 of its height below their head): neighbouring windows at most half a window apart across
     and a third down. (Capped at 24 per height, the 0.4 and 0.3 rows had gaps wider than a window on a portrait
     canvas: a person at 30% of its height stood between two columns.)"""
-    from designgan.pipeline.people import SMALL_WINDOW_HEIGHTS, small_window_boxes
+    from designgan.pipeline.detection import SMALL_WINDOW_HEIGHTS, small_window_boxes
 
     for share in SMALL_WINDOW_HEIGHTS:
         boxes = small_window_boxes(*size, share)
@@ -158,7 +158,7 @@ def test_small_windows_leave_no_gaps_a_person_could_stand_in(size):
 
 def test_a_plain_backdrop_is_not_read():
     """Windows of one flat colour (a studio backdrop) cost a network pass each and hold no one."""
-    from designgan.pipeline.people import small_window_boxes, small_windows
+    from designgan.pipeline.detection import small_window_boxes, small_windows
 
     canvas = Image.new("RGB", (1490, 838), (235, 235, 235))
     assert small_windows(canvas, 0.3) == []
@@ -215,7 +215,7 @@ def test_two_small_people_side_by_side_are_both_found():
 def test_a_person_small_in_the_frame_is_found(monkeypatch):
     """A person filling 55% of a studio-grey photo's height: not found whole or in full-height windows, found in
     the smaller windows read when nobody else is."""
-    import designgan.pipeline.people as people
+    import designgan.pipeline.detection as detection
 
     photo = Image.open(Path(__file__).resolve().parents[1] / "fixtures" / "ccp_mini" / "photos" / "0026.jpg")
     small = photo.convert("RGB").resize((round(photo.width * 0.55), round(photo.height * 0.55)))
@@ -227,7 +227,7 @@ def test_a_person_small_in_the_frame_is_found(monkeypatch):
     assert found
     bx0, by0, bx1, _ = person_box(found[0].points)
     assert bx0 >= x0 - 20 and by0 >= y0 - 40 and bx1 <= x0 + small.width + 20  # the pasted person
-    monkeypatch.setattr(people, "SMALL_WINDOW_HEIGHTS", ())
+    monkeypatch.setattr(detection, "SMALL_WINDOW_HEIGHTS", ())
     assert not any(p.found for p in detect_people(predictor, canvas, "windows"))  # without them: nobody
 
 
@@ -255,7 +255,7 @@ def _legs(hip_y: float, leg_conf: float, nose_conf: float) -> dict:
 
 
 def test_a_photo_of_the_legs_alone_is_read_under_a_canvas():
-    from designgan.pipeline.people import LEGS_ONLY_PADS, legs_only
+    from designgan.pipeline.detection import LEGS_ONLY_PADS, legs_only
 
     photo = Image.new("RGB", (120, 200), (120, 120, 120))
     squeezed = _legs(hip_y=110, leg_conf=0.3, nose_conf=0.05)  # a whole body squeezed in: hips half way down
@@ -304,7 +304,7 @@ def test_a_waist_down_shot_is_edited_at_the_hips_not_the_shins():
 
 
 def test_one_person_cut_above_the_ankles_is_read_standing_on_a_canvas():
-    from designgan.pipeline.people import CUT_LEGS_PADS, legs_cut_off
+    from designgan.pipeline.detection import CUT_LEGS_PADS, legs_cut_off
 
     photo = Image.new("RGB", (120, 200), (120, 120, 120))  # BODY's ankles (y = 260) are below its edge
 
@@ -331,7 +331,7 @@ def test_one_person_cut_above_the_ankles_is_read_standing_on_a_canvas():
 
 
 def test_each_of_several_people_cut_above_the_ankles_is_read_standing_in_a_window_of_their_own():
-    from designgan.pipeline.people import CUT_LEGS_ASPECT, CUT_LEGS_PADS, legs_cut_off_in_group
+    from designgan.pipeline.detection import CUT_LEGS_ASPECT, CUT_LEGS_PADS, legs_cut_off_in_group
 
     photo = Image.new("RGB", (600, 200), (120, 120, 120))  # two people at x = 150 and 450, ankles below the edge
 

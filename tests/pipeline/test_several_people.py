@@ -7,8 +7,9 @@ import torch
 from PIL import Image
 
 from designgan.pipeline.compose import compose_photo
+from designgan.pipeline.detection import CENTRED_ASPECT, centred_window
 from designgan.pipeline.output import Job, MaskCrop, PersonEdit
-from designgan.pipeline.people import CENTRED_ASPECT, Person, centred_window
+from designgan.pipeline.person import Person
 
 GREY, WHITE = 90, 255
 

@@ -377,7 +377,7 @@ def eval_command(
     from designgan.eval.runner import evaluate
     from designgan.eval.translators import load_translator
     from designgan.io import check_output_dir, load_image
-    from designgan.pipeline.people import DETECTORS
+    from designgan.pipeline.detection import DETECTORS
 
     out = out or Path("outputs/eval") / (f"{Path(str(model)).name}_reconstruction" if reconstruction
                                          else f"{Path(str(model)).name}_{direction}")

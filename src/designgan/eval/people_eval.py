@@ -1,6 +1,6 @@
 """Per-person figures on photos of several people with known boxes (the composites of :mod:`.composites`).
 
-* *found*: a person the pipeline's detection (:func:`designgan.pipeline.people.detect_people`; by default the
+* *found*: a person the pipeline's detection (:func:`designgan.pipeline.detection.detect_people`; by default the
   landmark network on the whole photo and on person-wide windows, chimeras dropped) finds matches a known box
   when the box around its landmarks, widened by :data:`LANDMARK_BOX_PAD` (landmarks stop at the nose, wrists and
   heels; a silhouette goes on to the hair, hands and shoe tips), overlaps it at IoU >= 0.5 (one-to-one, best
@@ -87,7 +87,7 @@ def landmark_box(points: dict[str, tuple[float, float, float]], photo_size: tupl
 
 def detected_boxes(predictor: Any, image: Image.Image, detector: str = "windows") -> list[Box]:
     """Boxes of the people the pipeline's detection (``detector``, as ``translate --detector``) finds."""
-    from designgan.pipeline.people import detect_people
+    from designgan.pipeline.detection import detect_people
 
     boxes = [landmark_box(p.points, image.size) for p in detect_people(predictor, image, detector) if p.found]
     return [b for b in boxes if b is not None]
@@ -176,7 +176,8 @@ def detection_figures(predictor: Any, photos: Iterable[tuple[Image.Image, Sequen
     detection per photo (median and max)."""
     import time
 
-    from designgan.pipeline.people import detect_people, visible_people
+    from designgan.pipeline.detection import detect_people
+    from designgan.pipeline.people import visible_people
 
     known = found = wrong = visible_wrong = visible_missed = 0
     seconds = []

@@ -58,6 +58,16 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
     )
     from designgan.pipeline.compose import _resample, compose_photo, separable_edit_alpha
     from designgan.pipeline.core import DesignGANPipeline
+    from designgan.pipeline.detection import (
+        MAX_STRIPS,
+        STRIP_ASPECT,
+        STRIP_BATCH,
+        WIDE_PHOTO,
+        detect_people,
+        merge_people,
+        strip_offsets,
+        strips_cover,
+    )
     from designgan.pipeline.files import (
         OUTPUT_PNG_LEVEL,
         collect_inputs,
@@ -69,22 +79,8 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
     )
     from designgan.pipeline.geometry import PERSON_MARGIN, crop_box, crop_padded
     from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
-    from designgan.pipeline.people import (
-        MAX_STRIPS,
-        STRIP_ASPECT,
-        STRIP_BATCH,
-        TORSO_NAMES,
-        WIDE_PHOTO,
-        AlreadyTargetError,
-        NoPersonError,
-        NotSourceError,
-        Person,
-        detect_people,
-        find_people,
-        merge_people,
-        strip_offsets,
-        strips_cover,
-    )
+    from designgan.pipeline.people import find_people
+    from designgan.pipeline.person import TORSO_NAMES, AlreadyTargetError, NoPersonError, NotSourceError, Person
     from designgan.pipeline.spec import PRIOR_FRAME_SIZE, TranslatorConfig, TranslatorSpec, prior_config
     from designgan.pipeline.texture import (
         fabric_patch,
@@ -105,25 +101,25 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
 _EXPORTS = {
     "LANDMARK_CONFIDENCE": "designgan.landmarks.regions",
     "LOWER_CATEGORIES": "designgan.landmarks.regions",
-    "MAX_STRIPS": "people",
+    "MAX_STRIPS": "detection",
     "OUTPUT_PNG_LEVEL": "files",
     "PERSON_MARGIN": "geometry",
     "PRIOR_FRAME_SIZE": "spec",
     "SAVED_STEM": "bundled",
     "SHORTS_CATEGORIES": "designgan.landmarks.regions",
     "SKIRT_CATEGORIES": "designgan.landmarks.regions",
-    "STRIP_ASPECT": "people",
-    "STRIP_BATCH": "people",
-    "TORSO_NAMES": "people",
+    "STRIP_ASPECT": "detection",
+    "STRIP_BATCH": "detection",
+    "TORSO_NAMES": "person",
     "TRANSLATOR_FORMAT": "bundled",
     "TROUSER_CATEGORIES": "designgan.landmarks.regions",
-    "WIDE_PHOTO": "people",
+    "WIDE_PHOTO": "detection",
     "DesignGANPipeline": "core",
     "Job": "output",
-    "NoPersonError": "people",
-    "AlreadyTargetError": "people",
-    "NotSourceError": "people",
-    "Person": "people",
+    "NoPersonError": "person",
+    "AlreadyTargetError": "person",
+    "NotSourceError": "person",
+    "Person": "person",
     "PersonEdit": "output",
     "PipelineOutput": "output",
     "TranslatorConfig": "spec",
@@ -138,7 +134,7 @@ _EXPORTS = {
     "crop_box": "geometry",
     "crop_padded": "geometry",
     "default_model": "bundled",
-    "detect_people": "people",
+    "detect_people": "detection",
     "fabric_patch": "texture",
     "find_people": "people",
     "garment_family": "designgan.landmarks.regions",
@@ -147,7 +143,7 @@ _EXPORTS = {
     "inference_threads": "files",
     "load_generators": "weights",
     "load_translator": "weights",
-    "merge_people": "people",
+    "merge_people": "detection",
     "output_paths": "files",
     "patch_operator": "texture",
     "person_box": "designgan.landmarks.regions",
@@ -160,8 +156,8 @@ _EXPORTS = {
     "save_translator": "weights",
     "separable_edit_alpha": "compose",
     "source_texture_patch": "texture",
-    "strip_offsets": "people",
-    "strips_cover": "people",
+    "strip_offsets": "detection",
+    "strips_cover": "detection",
     "tile_texture": "texture",
     "translate_files": "files",
 }

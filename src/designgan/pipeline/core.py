@@ -35,17 +35,12 @@ from designgan.losses.style import inverse_centre_weight
 from designgan.models.prior_style import PriorStyle, asked_style
 from designgan.models.texture import garment_texture
 from designgan.pipeline.compose import compose_photo
+from designgan.pipeline.detection import DEFAULT_DETECTOR, DETECTORS, detect_people
 from designgan.pipeline.garments import classify_people, family_probabilities, garment_skip, not_edited
 from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
 from designgan.pipeline.output import Job, MaskCrop, PersonEdit, PipelineOutput
-from designgan.pipeline.people import (
-    DEFAULT_DETECTOR,
-    DETECTORS,
-    NoPersonError,
-    Person,
-    detect_people,
-    find_people,
-)
+from designgan.pipeline.people import find_people
+from designgan.pipeline.person import NoPersonError, Person
 from designgan.pipeline.spec import TranslatorSpec, direction_for
 from designgan.pipeline.texture import fabric_patch, refine_texture, source_texture_patch, tile_texture
 from designgan.pipeline.weights import load_translator, save_translator
@@ -67,7 +62,7 @@ class DesignGANPipeline:
         autocast, "fp32" both plainly. ``device``: "auto" (CUDA when available), "cpu", "cuda"; the networks run
         there, landmark-to-mask geometry, texture refinement and composition on the CPU. ``compile``
         (torch.compile: about a minute once per batch shape, cached on disk) fuses the norm/pad/activation chains.
-        ``bench translate`` measures the choices. ``detector``: how people are found (:func:`people.detect_people`:
+        ``bench translate`` measures the choices. ``detector``: how people are found (:func:`detection.detect_people`:
         "windows", the default: person-wide windows, chimeras dropped; "landmarks": whole photo and strips, as
         before issue 17; "hog": that plus OpenCV's HOG people detector).
 
@@ -335,7 +330,7 @@ class DesignGANPipeline:
         return photos
 
     def detect_people(self, photo: Image.Image) -> list[Person]:
-        """Every person the landmark network can find, most confident first (:func:`people.detect_people`:
+        """Every person the landmark network can find, most confident first (:func:`detection.detect_people`:
         a wide photo is also read in overlapping person-shaped strips)."""
         return detect_people(self.landmarks, photo, self.detector)
 

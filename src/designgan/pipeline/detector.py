@@ -6,7 +6,7 @@ those strips hold two people. HOG (Dalal-Triggs, the SVM OpenCV ships) proposes 
 landmark network then reads a person-shaped crop around each. On the 50 composites of ``docs/evaluation.md``
 ("Several people") HOG with the landmark network, merged with the landmark network's own reading, found 102 of 130
 people against 60 without it (IoU >= 0.5 with the known boxes). The default detector since then, person-wide
-windows with chimeras dropped (:func:`designgan.pipeline.people.detect_windows`), finds 129 without HOG.
+windows with chimeras dropped (:func:`designgan.pipeline.detection.detect_windows`), finds 129 without HOG.
 
 The settings are the ones measured there: the photo scaled to :data:`HOG_HEIGHT` px high (a standing person is then
 about the detector's 128 px window), windows every 8 px, scales 1.05 apart, windows kept down to an SVM margin of

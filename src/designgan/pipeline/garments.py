@@ -14,7 +14,7 @@ from designgan.landmarks.frame import lower_body_frame
 from designgan.landmarks.garment_classifier import GARMENT_FRAME, WEARS
 from designgan.landmarks.garment_family import FAMILIES
 from designgan.landmarks.regions import garment_family
-from designgan.pipeline.people import AlreadyTargetError, NoPersonError, NotSourceError, Person
+from designgan.pipeline.person import AlreadyTargetError, NoPersonError, NotSourceError, Person
 
 
 def classify_people(classifier: Any, photo: Image.Image | np.ndarray, people: Sequence[Person]

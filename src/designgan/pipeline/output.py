@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from designgan.io import ai_edit_metadata
 from designgan.landmarks.regions import LANDMARK_CONFIDENCE, person_box
 from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
-from designgan.pipeline.people import Person
+from designgan.pipeline.person import Person
 
 
 @dataclass

@@ -23,7 +23,7 @@ PERSON_SCORE = 0.41
 
 
 def person_score(person: Any) -> float:
-    """The mean landmark confidence of ``person``'s (a :class:`~designgan.pipeline.people.Person`) better-read half:
+    """The mean landmark confidence of ``person``'s (a :class:`~designgan.pipeline.person.Person`) better-read half:
     upper body or legs (0 without landmarks)."""
     def mean(names: tuple[str, ...]) -> float:
         return float(np.mean([person.points[n][2] if n in person.points else 0.0 for n in names]))
