@@ -96,7 +96,7 @@ def main() -> None:
     torch.set_num_threads(1)
     ccp = CCP(args.ccp)
     _, held = judge_split(ccp)
-    pipe = DesignGANPipeline.from_pretrained("jeans2skirt", threads=1)
+    pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
     rows = read_split(pipe, ccp, held, args.cut, args.black)
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=1))

@@ -43,7 +43,7 @@ def main() -> None:
                         "with nobody found, the detector searches small windows)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    pipe = DesignGANPipeline.from_pretrained("jeans2skirt", threads=1)
+    pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
     positives: dict[str, list[float]] = {name: [] for name in CUTS}
     for i in tqdm(range(20, 1001, 20), desc="CCP held-out"):
         photo = load_image(args.ccp / "photos" / f"{i:04d}.jpg")

@@ -76,7 +76,7 @@ def main() -> None:
                         help="designgan eval report folders to summarise (e.g. a2b_after=outputs/eval/x)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    pipe = DesignGANPipeline.from_pretrained("jeans2skirt", threads=1)
+    pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
     js, ps = args.data / "jeans_skirt", args.data / "pants_shorts"
 
     def named(paths: list[Path]) -> list[tuple[str, object]]:

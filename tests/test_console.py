@@ -1,4 +1,5 @@
-"""The console script makes the one process-wide setting; importing the command tree makes none (issue 31)."""
+"""The console script makes the one process-wide setting; importing the command tree or building a pipeline makes
+none (issue 31)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,11 @@ def test_the_console_script_sets_the_wait_policy() -> None:
     assert _run(code).splitlines() == [f"designgan {designgan.__version__}", "PASSIVE"]
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["designgan"] == "designgan.console_cli:main"
+
+
+def test_building_a_pipeline_leaves_torch_threads_alone() -> None:
+    code = ("import torch; torch.set_num_threads(1)\n"
+            "from designgan.pipeline import DesignGANPipeline\n"
+            "DesignGANPipeline.from_pretrained('jeans2skirt')\n"
+            "print(torch.get_num_threads())")
+    assert _run(code) == "1"

@@ -22,7 +22,7 @@ EXAMPLES = REPO / "src" / "designgan" / "assets" / "examples"
 
 @pytest.fixture(scope="module")
 def pipe():
-    return DesignGANPipeline.from_pretrained("jeans2skirt", threads=1)
+    return DesignGANPipeline.from_pretrained("jeans2skirt")
 
 
 def _drawn(kind: str, seed: int) -> Image.Image:

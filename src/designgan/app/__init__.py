@@ -40,6 +40,8 @@ def demo_command(
         import gradio  # noqa: F401
     except ImportError:
         raise DesignGANError("the web demo needs Gradio: pip install 'designgan[app]'") from None
+    import torch
+
     from designgan.app.demo import DemoLimits, launch
     from designgan.pipeline import DesignGANPipeline, bundled_models, default_model, inference_threads
 
@@ -48,8 +50,8 @@ def demo_command(
     # Without --model every bundled model is served (the target category picks one); they share one landmark network.
     names = [model] if model is not None else (bundled_models() or [default_model()])
     options = {"compile": compile, "precision": precision, "device": device}
-    pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, threads=threads or inference_threads(),
-                                               **options)]
+    torch.set_num_threads(threads or inference_threads())  # the one process-wide setting, made by the command
+    pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, **options)]
     pipes[0].landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
     pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks, **options) for n in names[1:]]
     shown = ", ".join(p.spec.name for p in pipes)

@@ -53,7 +53,7 @@ class DesignGANPipeline:
 
     def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
                  precision: str = "auto", channels_last: bool = True, compile: bool = False,
-                 threads: int | None = None, device: str | torch.device = "auto", detector: str = DEFAULT_DETECTOR,
+                 device: str | torch.device = "auto", detector: str = DEFAULT_DETECTOR,
                  source_mask: str = "segmenter", masker: Any = None, garment_classifier: Any = None) -> None:
         """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
         AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
@@ -90,8 +90,6 @@ class DesignGANPipeline:
         self.precision = precision if precision == "autocast" else resolve_precision(precision, self.device)
         self.dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        if threads:
-            torch.set_num_threads(threads)
         self.generators = {k: g.eval().requires_grad_(False).to(self.device, self.dtype)
                            .to(memory_format=self.memory_format) for k, g in generators.items()}
         # a generator with no parameters (the rendered prior) gains no speed from bf16, only rounding
