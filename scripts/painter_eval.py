@@ -81,29 +81,15 @@ def pipeline_reconstruction(model: Path, data: Path, limit: int) -> dict:
     """Measure (2) of the module docstring: the exported painter ``model`` and the rendered prior."""
     from designgan.data import TwoDomainData
     from designgan.eval.garment_eval import LandmarkSource
-    from designgan.eval.reconstruction import reconstruct
-    from designgan.eval.translators import prior_pipeline
-    from designgan.landmarks.regions import garment_region
-    from designgan.pipeline import DesignGANPipeline
+    from designgan.eval.reconstruction import reconstruct, repainter_for
+    from designgan.eval.translators import PRIOR
 
     dataset = TwoDomainData.open(data)
     domains = (dataset.domain_name("a"), dataset.domain_name("b"))
     source = LandmarkSource.for_dataset(data)
-    pipes = {"prior": prior_pipeline(domains),
-             "painter": DesignGANPipeline.from_pretrained(model, domains=domains, precision="fp32")}
+    repainters = {"prior": repainter_for(PRIOR, domains), "painter": repainter_for(str(model), domains)}
     result: dict = {}
-    for name, pipe in pipes.items():
-        def repaint(photo, points, category, pipe=pipe):
-            region, _ = garment_region(dict(points), category, photo.size)
-            mask = pipe.masker.photo_mask(np.asarray(photo), points, category, region) \
-                if region is not None and region.any() else None
-            if mask is None or not mask.any():
-                from designgan.errors import DataError
-
-                raise DataError(f"no {category} region found on the person")
-            out = pipe.translate_batch([photo], to=category, landmarks=[dict(points)], garment_masks=[mask])[0]
-            return out.image, out.edit_region
-
+    for name, repaint in repainters.items():
         for side, category in zip(("a", "b"), domains, strict=True):
             records = dataset.records(split="test", domain=side)
             step = max(1, len(records) // limit) if limit else 1

@@ -12,7 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from designgan.data import TwoDomainData
-from designgan.errors import DataError
+from designgan.errors import DataError, DesignGANError
 from designgan.eval.cli import eval_command
 from designgan.eval.garment_eval import LandmarkSource
 from designgan.eval.reconstruction import measure_repaint, reconstruct, repainter_for
@@ -59,8 +59,8 @@ def test_reconstruct_counts_refusals(mini_dataset):
         assert summary["l1"]["mean"] == 0.0
 
 
-def test_only_painting_models_reconstruct():
-    with pytest.raises(DataError, match="cannot repaint"):
+def test_an_unknown_model_cannot_reconstruct():
+    with pytest.raises(DesignGANError, match="no bundled model named 'jeans2skirt_run'"):
         repainter_for("jeans2skirt_run", ("jeans", "skirt"))
 
 

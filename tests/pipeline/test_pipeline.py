@@ -434,3 +434,13 @@ def test_source_texture_comes_from_fabric_not_from_between_the_legs():
     assert reference is not None and reference.shape == (1, 3, 48, 32)
     assert torch.allclose(reference, torch.tensor([-0.8, -0.6, 0.3])[None, :, None, None].expand(1, 3, 48, 32),
                           atol=1e-4)
+
+
+def test_only_models_that_paint_the_prior_way_reconstruct(run_dir):
+    """Self-reconstruction (eval.reconstruction) takes the rendered prior or a painter, not a GAN translator."""
+    from designgan.errors import DataError
+    from designgan.eval.reconstruction import repainter_for
+
+    with pytest.raises(DataError, match="cannot repaint"):
+        repainter_for(str(run_dir), ("jeans", "skirt"))
+    assert callable(repainter_for("jeans2skirt", ("jeans", "skirt")))  # the bundled prior

@@ -107,6 +107,10 @@ def test_training_resumes_exactly_and_exports_a_translator(pack, tmp_path):
     changed = np.abs(np.asarray(out.image, np.int16) - np.asarray(photo, np.int16)).max(axis=2) > 0
     assert changed.any() and not (changed & ~out.edit_region).any()  # only the edit region changes
 
+    from designgan.eval.reconstruction import repainter_for
+
+    assert callable(repainter_for(str(written), ("jeans", "skirt")))  # self-reconstruction takes a painter
+
 
 def test_translator_keeps_the_photo_outside_the_region():
     names = list(BODY_NAMES)

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -33,14 +34,12 @@ Repaint = Callable[[Image.Image, Points, str], tuple[Image.Image, np.ndarray]]
 FIGURES = ("l1", "psnr", "ssim")
 
 
-def prior_repainter(domains: tuple[str, str], landmarks: str | Path | None = None) -> Repaint:
-    """The rendered prior asked to redraw the garment the photo already wears: the pipeline's own garment mask
-    (landmark region refined by the segmenter) for the worn category is erased and the prior for that category
-    paints into it (with the garment's own fabric, as in a translation)."""
-    from designgan.eval.translators import prior_pipeline
+def pipeline_repainter(pipe: Any) -> Repaint:
+    """The :data:`Repaint` of an inference pipeline whose model paints garments the prior's way (the rendered prior,
+    the learnt painter): the pipeline's own garment mask (landmark region refined by the segmenter) for the worn
+    category is erased and the model for that category paints into it (with the garment's own fabric, as in a
+    translation)."""
     from designgan.landmarks.regions import garment_region
-
-    pipe = prior_pipeline(domains, landmarks)
 
     def repaint(photo: Image.Image, points: Points, category: str) -> tuple[Image.Image, np.ndarray]:
         region, _ = garment_region(dict(points), category, photo.size)  # type: ignore[arg-type]
@@ -56,12 +55,18 @@ def prior_repainter(domains: tuple[str, str], landmarks: str | Path | None = Non
 
 
 def repainter_for(model: str, domains: tuple[str, str], landmarks: str | Path | None = None) -> Repaint:
-    """The :data:`Repaint` of a model name: ``prior`` (the rendered prior) is the one that can so far."""
-    from designgan.eval.translators import PRIOR
+    """The :data:`Repaint` of a model: ``prior`` (the rendered prior for ``domains``), or a saved model, bundled
+    name or run whose generator paints the prior's way (the learnt painter, ``designgan export-painter``)."""
+    from designgan.eval.translators import PRIOR, prior_pipeline
+    from designgan.pipeline import DesignGANPipeline
 
     if model == PRIOR:
-        return prior_repainter(domains, landmarks)
-    raise DataError(f"model '{model}' cannot repaint a photo's own garment (self-reconstruction knows: {PRIOR})")
+        return pipeline_repainter(prior_pipeline(domains, landmarks))
+    pipe = DesignGANPipeline.from_pretrained(model, landmarks=landmarks, domains=domains, precision="fp32")
+    if not pipe.paints_prior:
+        raise DataError(f"model '{model}' cannot repaint a photo's own garment (self-reconstruction needs the "
+                        f"rendered prior, '{PRIOR}', or a painter)")
+    return pipeline_repainter(pipe)
 
 
 def measure_repaint(photo: Image.Image, repainted: Image.Image, erased: np.ndarray) -> dict:
