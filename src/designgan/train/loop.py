@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +42,7 @@ from designgan.train.cycle import Discriminators, Generators, Side
 from designgan.train.dataset import StepSampler, build_dataset
 from designgan.train.pack import PackedBatches
 from designgan.train.pool import ImagePool
+from designgan.train.signals import catch_stop_signals, interrupted_message
 from designgan.train.visualize import translation_grid
 
 CONFIG_NAME = "config.yaml"
@@ -234,15 +233,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 
     # SIGINT (Ctrl-C) and SIGTERM (single process): finish the current step, checkpoint it, stop; the same signal
     # again aborts at once. Under torchrun the launcher owns signals.
-    stop_signal: list[int] = []
-    previous_handlers: dict[int, Any] = {}
-    if not info.enabled and threading.current_thread() is threading.main_thread():
-        def on_stop_signal(signum: int, frame: Any) -> None:
-            stop_signal.append(signum)
-            signal.signal(signum, previous_handlers[signum])
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous_handlers[signum] = signal.signal(signum, on_stop_signal)
+    stop_signal, restore_signals = catch_stop_signals(enabled=not info.enabled)
     nan_steps = set(cfg.debug_nan_at_steps)
     skipped: list[int] = []
     nonfinite_in_a_row = 0
@@ -322,12 +313,10 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 if not saved:
                     _checkpoint(run_dir, step, generators, discriminators, opt_g, opt_d, trained_seconds,
                                 (pool_a, pool_b), info, cfg.keep_checkpoints)
-                tqdm.write(f"interrupted by {signal.Signals(stop_signal[0]).name}: checkpoint at step {step}; "
-                           f"continue with --resume {run_dir}", file=sys.stderr)
+                tqdm.write(interrupted_message(stop_signal[0], step, run_dir), file=sys.stderr)
                 break
     finally:
-        for signum, handler in previous_handlers.items():
-            signal.signal(signum, handler)
+        restore_signals()
     bar.close()
     if writer is not None:
         writer.close()

@@ -114,20 +114,27 @@ def to_frame(sample: dict[str, Any], spec: FrameSpec) -> dict[str, Any] | None:
             "keypoints": frame_xy, "visibility": sample["visibility"].float() * inside.float()}
 
 
-def read_pack(path: Path) -> dict[str, Any]:
-    """Load and check a pack file (tensors and plain values only)."""
+def load_pack_file(path: Path, fmt: str, version: int, what: str, written_by: str) -> dict[str, Any]:
+    """Load a pack-like file (tensors and plain values only) whose ``format`` is ``fmt`` and ``version``
+    ``version``; every problem is one DataError naming the file (``what`` it should be, the command that writes
+    it)."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: pack file not found (write it with 'designgan data pack --config CONFIG')")
+        raise DataError(f"{path}: {what} not found (write it with '{written_by}')")
     try:
         pack = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a corrupt or foreign file
-        raise DataError(f"{path}: not a readable pack file ({type(exc).__name__})") from None
-    if not isinstance(pack, dict) or pack.get("format") != PACK_FORMAT:
-        raise DataError(f"{path}: not a DesignGAN pack file")
-    if pack.get("version") != PACK_VERSION:
-        raise DataError(f"{path}: pack version {pack.get('version')} is not supported (expected {PACK_VERSION})")
+        raise DataError(f"{path}: not a readable {what} ({type(exc).__name__})") from None
+    if not isinstance(pack, dict) or pack.get("format") != fmt:
+        raise DataError(f"{path}: not a DesignGAN {what}")
+    if pack.get("version") != version:
+        raise DataError(f"{path}: {what} version {pack.get('version')} is not supported (expected {version})")
     return pack
+
+
+def read_pack(path: Path) -> dict[str, Any]:
+    """Load and check a pack file."""
+    return load_pack_file(path, PACK_FORMAT, PACK_VERSION, "pack file", "designgan data pack --config CONFIG")
 
 
 def _decode(jpeg: torch.Tensor, masks_png: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:

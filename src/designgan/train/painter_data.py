@@ -32,6 +32,7 @@ from designgan.io import atomic_path, load_image, write_text_atomic
 from designgan.landmarks.frame import FrameSpec, apply, lower_body_frame, warp
 from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.schema import LANDMARK_NAMES
+from designgan.train.pack import load_pack_file
 
 PACK_FORMAT = "designgan-painter-pack"
 PACK_VERSION = 1
@@ -141,16 +142,7 @@ def _encode(array: np.ndarray, fmt: str) -> torch.Tensor:
 
 def read_painter_pack(path: Path) -> dict[str, Any]:
     """Load and check a painter pack."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: painter pack not found (write it with 'designgan data pack-painter')")
-    try:
-        pack = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a corrupt or foreign file
-        raise DataError(f"{path}: not a readable painter pack ({type(exc).__name__})") from None
-    if not isinstance(pack, dict) or pack.get("format") != PACK_FORMAT or pack.get("version") != PACK_VERSION:
-        raise DataError(f"{path}: not a painter pack (format {PACK_FORMAT} version {PACK_VERSION})")
-    return pack
+    return load_pack_file(path, PACK_FORMAT, PACK_VERSION, "painter pack", "designgan data pack-painter")
 
 
 class PainterBatches:

@@ -10,9 +10,7 @@ Same run folder, lock, time budget, precision choice and checkpoints as ``design
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +43,7 @@ from designgan.train.checkpoint import latest_checkpoint, load_checkpoint, rng_s
 from designgan.train.loop import lr_factor, run_progress
 from designgan.train.painter_config import PainterConfig
 from designgan.train.painter_data import PainterBatches
+from designgan.train.signals import catch_stop_signals, interrupted_message
 
 CONFIG_NAME = "config.yaml"
 
@@ -181,15 +180,7 @@ def train_painter(config: PainterConfig, resume: bool = False) -> PainterResult:
     end = min(cfg.steps, cfg.stop_after) if cfg.stop_after is not None else cfg.steps
     log_file = (run_dir / "log.jsonl").open("a")
     bar = tqdm(total=end, initial=start, desc="painter", unit="step", dynamic_ncols=True, disable=not cfg.progress)
-    stop_signal: list[int] = []
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():  # Ctrl-C / SIGTERM: finish the step, checkpoint
-        def on_stop(signum: int, frame: Any) -> None:
-            stop_signal.append(signum)
-            signal.signal(signum, previous[signum])
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, on_stop)
+    stop_signal, restore_signals = catch_stop_signals()  # Ctrl-C / SIGTERM: finish the step, checkpoint, stop
     history: list[dict[str, float]] = []
     step, tic, tic_step = start, time.perf_counter(), start
     last_checkpoint = trained_seconds
@@ -268,12 +259,10 @@ def train_painter(config: PainterConfig, resume: bool = False) -> PainterResult:
                 last_checkpoint = trained_seconds
             bar.update(1)
             if stop_signal:
-                tqdm.write(f"interrupted by {signal.Signals(stop_signal[0]).name}: checkpoint at step {step}; "
-                           f"continue with --resume {run_dir}", file=sys.stderr)
+                tqdm.write(interrupted_message(stop_signal[0], step, run_dir), file=sys.stderr)
                 break
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        restore_signals()
         log_file.close()
         bar.close()
     return PainterResult(step, run_dir, net, history, stop_signal[0] if stop_signal else None)
