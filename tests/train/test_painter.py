@@ -15,7 +15,7 @@ from designgan.errors import ConfigError
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
 from designgan.losses.painter import perceptual_distance, region_l1
 from designgan.models import create_model
-from designgan.models.painter import BASE_CHANNELS, PainterNet, erase_region, paint, tiled_swatch
+from designgan.models.painter import BASE_CHANNELS, PainterNet, erase_region, low_pass, paint, tiled_swatch
 from designgan.models.perceptual import RandomVGG
 from designgan.train.painter_config import PainterConfig, load_painter_config
 from designgan.train.painter_data import PainterBatches
@@ -59,6 +59,28 @@ def test_batches_region_and_network_shapes(pack):
     out = paint(net, cond["stack"], cond["start"], batch["image"], cond["region"])
     assert out.shape == batch["image"].shape
     assert torch.equal(out * (1 - cond["region"]), batch["image"] * (1 - cond["region"]))  # the photo outside
+
+
+def test_untrained_painter_paints_the_start_and_never_adds_its_own_detail():
+    """The frequency split: at initialisation the output is (nearly) the start image; whatever the network
+    outputs, the output's detail is the start image's detail times a gate in [0, 1]."""
+    torch.manual_seed(0)
+    net = PainterNet(BASE_CHANNELS + 2, ngf=8, n_blocks=1)
+    start = torch.rand(2, 3, 48, 32) * 2 - 1
+    stack = torch.randn(2, BASE_CHANNELS + 2, 48, 32)
+    image, region = torch.zeros(2, 3, 48, 32), torch.ones(2, 1, 48, 32)
+    with torch.no_grad():
+        out = paint(net, stack, start, image, region)
+        assert (out - start).abs().mean() < 0.1
+        for p in net.parameters():
+            p.add_(torch.randn_like(p))  # any network
+        y = net(stack)
+        out = paint(net, stack, start, image, region)
+    assert y.shape == (2, 4, 48, 32) and y[:, :3].abs().max() <= 2
+    detail = out - low_pass(start + y[:, :3])
+    gate = torch.sigmoid(y[:, 3:4])
+    inside = (out.abs() < 0.999).all(dim=1, keepdim=True).expand_as(out)  # clamping aside
+    assert torch.allclose(detail[inside], (gate * (start - low_pass(start)))[inside], atol=1e-5)
 
 
 def test_a_few_steps_lower_the_repainting_loss(pack):

@@ -7,7 +7,8 @@ landmarks, united with the source garment grown a little), and the network paint
 1. the photo outside the region and the region itself;
 2. the layout inside the region: where garment and skin go (everything else is background);
 3. a start image (:func:`start_image`): the background filled from around the region, the garment in the fabric,
-   the skin in the person's colour, the way the rendered prior paints; the network predicts a residual on it;
+   the skin in the person's colour, above the crotch the old garment's own pixels (:func:`kept_top`), the way the
+   rendered prior paints; the network corrects its low frequencies and gates its detail (:func:`paint`);
 4. the fabric tiled over the frame, and the person's skin colour;
 5. the landmark heatmaps (the paper's attention).
 
@@ -29,6 +30,7 @@ from designgan.losses.style import crop_resize
 from designgan.models.generator import GeneratorOutput
 from designgan.models.prior import (
     PriorRenderer,
+    box_blur,
     dilate,
     flattened,
     inpaint,
@@ -37,10 +39,12 @@ from designgan.models.prior import (
     skin_pixels,
 )
 from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, WRISTS, tapered_segments
-from designgan.models.prior_style import HAND_RADIUS, SKIN_SWATCH, PriorStyle
+from designgan.models.prior_style import CROTCH, HAND_RADIUS, KEEP_BLEND, SKIN_SWATCH, PriorStyle
 
 BASE_CHANNELS = 3 + 1 + 2 + 3 + 3 + 3  # erased photo, region, layout (garment, skin), start, fabric, skin colour
 SWATCH = 0.08  # the fabric swatch's side as a share of the frame height (the prior's)
+LOW_PASS = 0.026  # the frequency split's blur side as a share of the frame height (7 px at 256; validation)
+GATE_BIAS = 3.0  # the detail gate's initial logit (sigmoid 0.95: the start image's detail passes)
 
 
 def body_points(heatmaps: torch.Tensor, names: Sequence[str]) -> dict[str, torch.Tensor]:
@@ -118,24 +122,40 @@ def skin_colour(image: torch.Tensor, skin: torch.Tensor) -> torch.Tensor:
     return torch.where(median.isnan().any(dim=1, keepdim=True), swatch, median)
 
 
+def kept_top(heatmaps: torch.Tensor, names: Sequence[str], source: torch.Tensor, garment: torch.Tensor
+             ) -> torch.Tensor:
+    """Where the start image keeps the photo's own pixels ``(B, 1, H, W)``: the old garment (``source``) under the
+    new one (``garment``) above the crotch (:data:`~designgan.models.prior_style.CROTCH` of the way hips ->
+    knees), blended out over :data:`~designgan.models.prior_style.KEEP_BLEND` h: waist band, belt and the hips'
+    folds are real, as the prior keeps them."""
+    h = heatmaps.shape[-2]
+    p = body_points(heatmaps, names)
+    centre, knee_y = p["hips"][..., 1].mean(dim=1), p["knees"][..., 1].mean(dim=1)
+    crotch = centre + CROTCH * (knee_y - centre)
+    rows = torch.arange(h, device=heatmaps.device, dtype=torch.float32)[None, None, :, None]
+    above = ((crotch[:, None, None, None] - rows) / max(1.0, KEEP_BLEND * h)).clamp(0, 1)
+    return above * (source > 0.5).float() * garment
+
+
 def start_image(image: torch.Tensor, region: torch.Tensor, garment: torch.Tensor, skin: torch.Tensor,
-                fabric: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:
+                fabric: torch.Tensor, colour: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
     """The painter's starting point: the photo outside ``region``, inside it the background filled from around
-    (the prior's :func:`inpaint`), the ``skin`` layout in ``colour`` ``(B, 3)`` and the ``garment`` layout in the
-    tiled ``fabric``."""
+    (the prior's :func:`inpaint`), the ``skin`` layout in ``colour`` ``(B, 3)``, the ``garment`` layout in the
+    tiled ``fabric`` and, where ``keep`` (:func:`kept_top`), the photo's own pixels."""
     canvas = inpaint(image.float(), region)
     canvas = torch.lerp(canvas, colour[:, :, None, None].expand_as(canvas), skin * region)
-    return torch.lerp(canvas, fabric.float(), garment * region)
+    canvas = torch.lerp(canvas, fabric.float(), garment * region)
+    return torch.lerp(canvas, image.float(), keep * region)
 
 
 def painter_inputs(image: torch.Tensor, region: torch.Tensor, garment: torch.Tensor, skin: torch.Tensor,
-                   fabric: torch.Tensor, colour: torch.Tensor, heatmaps: torch.Tensor) -> tuple[torch.Tensor,
-                                                                                               torch.Tensor]:
+                   fabric: torch.Tensor, colour: torch.Tensor, heatmaps: torch.Tensor, keep: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """The network's input stack ``(B, BASE_CHANNELS + K, H, W)`` and the start image (module docstring); the
-    layout is taken inside ``region`` only."""
+    layout is taken inside ``region`` only, ``keep`` as :func:`start_image` takes it."""
     x = image.float()
     garment, skin = garment * region, skin * region * (1 - garment)
-    start = start_image(x, region, garment, skin, fabric, colour)
+    start = start_image(x, region, garment, skin, fabric, colour, keep)
     tint = colour[:, :, None, None].expand(-1, -1, *x.shape[-2:])
     stack = torch.cat([x * (1 - region), region, garment, skin, start, fabric.float(), tint, heatmaps.float()], 1)
     return stack, start
@@ -157,8 +177,10 @@ class _Residual(nn.Module):
 
 
 class PainterNet(nn.Module):
-    """A U-Net (three stride-2 levels, dilated residual blocks at 1/8 for the reach across the legs) that reads
-    :func:`painter_inputs` and returns the residual on the start image, in [-2, 2]."""
+    """A U-Net (three stride-2 levels, dilated residual blocks at 1/8 for the reach across the legs, bilinear
+    upsampling before each decoder conv: no blocks or checkerboards) that reads :func:`painter_inputs` and returns
+    four channels: the residual on the start image (in [-2, 2]) and the logit of the gate on the start image's
+    detail (:func:`paint`); the gate starts near open, so an untrained painter paints the start image."""
 
     def __init__(self, in_channels: int, ngf: int = 32, n_blocks: int = 3) -> None:
         super().__init__()
@@ -170,11 +192,14 @@ class PainterNet(nn.Module):
         self.mid = nn.Sequential(*[_Residual(c[3], 2 ** (i % 3)) for i in range(n_blocks)])
         self.d2 = _conv(c[3] + c[2], c[2])
         self.d1 = _conv(c[2] + c[1], c[1])
-        self.d0 = nn.Sequential(_conv(c[1] + c[0], c[0]), nn.Conv2d(c[0], 3, 3, padding=1))
+        self.d0 = nn.Sequential(_conv(c[1] + c[0], c[0]), nn.Conv2d(c[0], 4, 3, padding=1))
+        with torch.no_grad():
+            self.d0[-1].bias[3].fill_(GATE_BIAS)
 
     @staticmethod
     def _up(x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        return torch.cat([F.interpolate(x, size=skip.shape[-2:], mode="nearest"), skip], dim=1)
+        up = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+        return torch.cat([up, skip], dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s0 = self.e0(x)
@@ -183,13 +208,27 @@ class PainterNet(nn.Module):
         y = self.mid(self.e3(s2))
         y = self.d2(self._up(y, s2))
         y = self.d1(self._up(y, s1))
-        return 2 * torch.tanh(self.d0(self._up(y, s0)) / 2)
+        y = self.d0(self._up(y, s0))
+        return torch.cat([2 * torch.tanh(y[:, :3] / 2), y[:, 3:]], dim=1)
+
+
+def low_pass(image: torch.Tensor) -> torch.Tensor:
+    """The low frequencies of ``image`` (B, C, H, W): two box blurs (a tent) of odd side ~``LOW_PASS`` h."""
+    k = 2 * max(1, round(LOW_PASS * image.shape[-2] / 2)) + 1
+    return box_blur(box_blur(image, k), k)
 
 
 def paint(net: nn.Module, stack: torch.Tensor, start: torch.Tensor, image: torch.Tensor, region: torch.Tensor
           ) -> torch.Tensor:
-    """The repainted frame: the photo outside ``region``, start + the network's residual inside it."""
-    out = (start + net(stack).float()).clamp(-1, 1)
+    """The repainted frame: the photo outside ``region``; inside it a frequency split: the low frequencies of
+    start + the network's residual (shading, knees, shadows, colour, where skin and cloth meet) plus the start
+    image's own detail (the fabric's weave, the photo's grain) times the network's gate. The network never paints
+    detail itself, so what it cannot paint yet shows smooth, not as blocks or smears; the gate can still drop the
+    start's detail where it is wrong (a tile's seam, a layout's hard edge)."""
+    y = net(stack).float()
+    start = start.float()
+    detail = start - low_pass(start)
+    out = (low_pass(start + y[:, :3]) + torch.sigmoid(y[:, 3:4]) * detail).clamp(-1, 1)
     return torch.lerp(image.float(), out, region)
 
 
@@ -250,6 +289,7 @@ class PainterTranslator(nn.Module):
         if skin is not None:
             colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
         tile = tiled_swatch(x, source) if fabric is None else fabric.float()
-        stack, start = painter_inputs(x, region, garment, skin_layout, tile, colour, heatmaps)
+        keep = kept_top(heatmaps, self.heatmap_names, source, garment)
+        stack, start = painter_inputs(x, region, garment, skin_layout, tile, colour, heatmaps, keep)
         out = paint(self.net, stack.to(image.dtype), start, x, region)
         return GeneratorOutput(image=out.to(image.dtype), mask_logits=logits.to(image.dtype))

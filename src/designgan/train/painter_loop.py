@@ -31,6 +31,7 @@ from designgan.models.painter import (
     BASE_CHANNELS,
     PainterNet,
     erase_region,
+    kept_top,
     paint,
     painter_inputs,
     skin_colour,
@@ -83,7 +84,8 @@ def conditions(batch: dict[str, torch.Tensor], names: list[str], jitter: int,
     layout = jitter_layout(garment, jitter, generator) if generator is not None else garment
     tile = tiled_swatch(image, garment, generator)
     colour = skin_colour(image, skin)
-    stack, start = painter_inputs(image, region, layout, skin, tile, colour, heat)
+    keep = kept_top(heat, names, garment, layout)
+    stack, start = painter_inputs(image, region, layout, skin, tile, colour, heat, keep)
     return {"region": region, "stack": stack, "start": start, "attention": torch.cat([region, heat], dim=1)}
 
 
