@@ -2,13 +2,15 @@
 checkpoints (mid-epoch too) with exact resume (the shared loop, :mod:`designgan.supervised`), class-weighted family
 cross-entropy plus the auxiliary per-pixel family map, held-out accuracy every few epochs, fp16 export.
 
-Trains on CCP's pixel-level photos outside the held-out split (ids divisible by 10); CCP's image-level photos
-(1005-2098, the translation test photos) are never read.
+Trains on CCP's pixel-level photos outside the held-out split (ids divisible by 10) and, with ``tagged_photos``,
+on the image-level photos no test split can hold (dresses, leggings: :func:`.garment_judge_data.tagged_extra`;
+their ids divisible by 10 are held out too, scored apart). Image-level photos that may be translation test photos
+are never read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,15 +21,18 @@ import torch.nn.functional as F
 from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.errors import DataError
+from designgan.eval.classes import heldout
 from designgan.eval.garment_evidence import fit_likelihood, fuse, likelihood_table, read_evidence
 from designgan.eval.garment_family import FAMILIES
 from designgan.eval.garment_judge import export_weights, load_weights
-from designgan.eval.garment_judge_data import GarmentSamples, make_batch
+from designgan.eval.garment_judge_data import GarmentSamples, make_batch, tagged_extra
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import image_size, write_json_atomic
 from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.landmarks.garment_model import GarmentJudgeConfig, GarmentJudgeEnsemble, GarmentJudgeNet, JudgeNetwork
 from designgan.supervised import SupervisedLoop
+
+Samples = GarmentSamples  # or any set shaped like it (garment_judge_presence.FrameSet)
 
 
 @dataclass
@@ -43,6 +48,8 @@ class GarmentJudgeTrainConfig:
     pixel_weight: float = 1.0  # weight of the auxiliary per-pixel family loss
     label_smoothing: float = 0.05
     legwear: float = 0.0  # share of training photos given drawn tights over bare legs (garment_judge_data)
+    cut_legs: float = 0.0  # share of training frames cut above the ankles and continued down, as the pipeline does
+    tagged_photos: bool = False  # also train on CCP's image-level dress / leggings photos (never test photos)
     eval_every: int = 10
     seed: int = 0
     threads: int = 1
@@ -57,23 +64,24 @@ def confusion(truth: np.ndarray, pred: np.ndarray, n: int = len(FAMILIES)) -> np
 
 
 @torch.no_grad()
-def predict_samples(model: JudgeNetwork, samples: GarmentSamples, batch_size: int = 64) -> np.ndarray:
-    """Flip-averaged family probabilities of every sample's plain frame."""
+def predict_samples(model: JudgeNetwork, samples: Samples, batch_size: int = 64) -> np.ndarray:
+    """Flip-averaged class probabilities of every sample's plain frame."""
     model.eval()
     out = []
     for start in range(0, len(samples), batch_size):
         images, _, _ = make_batch(samples, torch.arange(start, min(start + batch_size, len(samples))), augment=False)
         out.append((0.5 * (model(images).softmax(-1) + model(images.flip(-1)).softmax(-1))).numpy())
-    return np.concatenate(out) if out else np.zeros((0, len(FAMILIES)), np.float32)
+    return np.concatenate(out) if out else np.zeros((0, getattr(model.config, "member", model.config).num_families),
+                                                    np.float32)
 
 
-def heldout_scores(model: JudgeNetwork, samples: GarmentSamples) -> dict:
-    """Accuracy and confusion table (rows truth, columns prediction) on ``samples``."""
+def heldout_scores(model: JudgeNetwork, samples: Samples, labels: Sequence[str] = FAMILIES) -> dict:
+    """Accuracy and confusion table (rows truth, columns prediction, classes ``labels``) on ``samples``."""
     truth = samples.families.numpy()
     pred = predict_samples(model, samples).argmax(1)
-    table = confusion(truth, pred)
+    table = confusion(truth, pred, len(labels))
     return {"accuracy": round(float((pred == truth).mean()), 4) if len(truth) else None, "n": len(truth),
-            "confusion": {"rows_truth_columns_prediction": list(FAMILIES), "counts": table.tolist()},
+            "confusion": {"rows_truth_columns_prediction": list(labels), "counts": table.tolist()},
             "wrong": [i for i, t, p in zip(samples.ids, truth, pred, strict=True) if t != p]}
 
 
@@ -87,38 +95,24 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
     out_dir.mkdir(parents=True, exist_ok=True)
     ccp = CCP(ccp_root)
     train_ids, held_ids = judge_split(ccp)
+    tagged = tagged_extra(ccp) if config.tagged_photos else {}
+    tagged_train, tagged_held = split_tagged(tagged)
     if config.max_images:
         train_ids, held_ids = train_ids[:config.max_images], held_ids[:config.max_images]
-    points = ccp_landmarks(ccp, train_ids + held_ids, landmarks_cache or out_dir / "ccp_landmarks.jsonl", log=log)
-    train_set, held_set = GarmentSamples(ccp, train_ids, points), GarmentSamples(ccp, held_ids, points)
+        tagged_train, tagged_held = tagged_train[:config.max_images], tagged_held[:config.max_images]
+    points = ccp_landmarks(ccp, train_ids + held_ids + tagged_train + tagged_held,
+                           landmarks_cache or out_dir / "ccp_landmarks.jsonl", log=log)
+    train_set = GarmentSamples(ccp, train_ids + tagged_train, points, tagged=tagged)
+    held_set = GarmentSamples(ccp, held_ids, points)
+    tagged_set = GarmentSamples(ccp, tagged_held, points, tagged=tagged) if tagged_held else None
     counts = np.bincount(train_set.families.numpy(), minlength=len(FAMILIES))
     log(f"{len(train_set)} training photos ({', '.join(f'{f} {c}' for f, c in zip(FAMILIES, counts, strict=True))}),"
         f" {len(held_set)} held out; {len(train_ids) - len(train_set)} + {len(held_ids) - len(held_set)} without"
         " a lower garment skipped")
-    weights = torch.tensor((counts.max() / np.maximum(counts, 1)) ** 0.5, dtype=torch.float32)
-
-    torch.manual_seed(config.seed)
-    model = GarmentJudgeNet(GarmentJudgeConfig(widths=tuple(config.widths), dropout=config.dropout))
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    loop = SupervisedLoop.for_run(model, opt, config, torch.arange(len(train_set)), out_dir, lr_floor=0.01, log=log)
-    if resume:
-        loop.resume()
-
-    def batch_loss(index: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
-        images, pixels, families = make_batch(train_set, index, gen, legwear=config.legwear)
-        logits, pixel_logits, _ = model.forward_all(images)
-        small = F.interpolate(pixels[:, None].float(), size=pixel_logits.shape[-2:], mode="nearest")[:, 0].long()
-        loss = F.cross_entropy(logits, families, weight=weights, label_smoothing=config.label_smoothing)
-        loss = loss + config.pixel_weight * F.cross_entropy(pixel_logits, small, ignore_index=IGNORE)
-        return loss, {"train_accuracy": float((logits.argmax(1) == families).float().mean())}
-
-    def heldout(ema: GarmentJudgeNet) -> dict:
-        return {"heldout_accuracy": heldout_scores(ema, held_set)["accuracy"]}
-
-    history = loop.run(batch_loss, heldout if len(held_set) else None)
-    ema, trained_s = loop.ema, loop.trained_s
-    write_json_atomic(out_dir / "history.json", history)
+    ema, history, trained_s = fit_judge(train_set, held_set, config, out_dir, FAMILIES, resume, log)
     scores = heldout_scores(ema, held_set) if len(held_set) else {}
+    if tagged_set is not None:
+        scores["tagged"] = heldout_scores(ema, tagged_set)
     meta = {"train_config": to_dict(config), "heldout": scores, "train_photos": len(train_set),
             "train_families": dict(zip(FAMILIES, counts.tolist(), strict=True)),
             "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)",
@@ -127,6 +121,44 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
     if export_to is not None:
         export_weights(ema, export_to, meta)
     return scores
+
+
+def fit_judge(train_set: Samples, held_set: Samples, config: GarmentJudgeTrainConfig, out_dir: Path,
+              labels: Sequence[str], resume: bool, log: Callable[[str], None]) -> tuple[GarmentJudgeNet, list[dict],
+                                                                                        float]:
+    """Train a judge with one output per class of ``labels`` on ``train_set`` (class-weighted cross-entropy plus
+    the per-pixel map, the shared loop: EMA, checkpoints in ``out_dir``, ``resume``); returns the EMA network, the
+    history (also written to ``out_dir/history.json``) and the seconds trained."""
+    counts = np.bincount(train_set.families.numpy(), minlength=len(labels))
+    weights = torch.tensor((counts.max() / np.maximum(counts, 1)) ** 0.5, dtype=torch.float32)
+    torch.manual_seed(config.seed)
+    model = GarmentJudgeNet(GarmentJudgeConfig(widths=tuple(config.widths), dropout=config.dropout,
+                                               num_families=len(labels)))
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    loop = SupervisedLoop.for_run(model, opt, config, torch.arange(len(train_set)), out_dir, lr_floor=0.01, log=log)
+    if resume:
+        loop.resume()
+
+    def batch_loss(index: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+        images, pixels, families = make_batch(train_set, index, gen, legwear=config.legwear, cut_legs=config.cut_legs)
+        logits, pixel_logits, _ = model.forward_all(images)
+        small = F.interpolate(pixels[:, None].float(), size=pixel_logits.shape[-2:], mode="nearest")[:, 0].long()
+        loss = F.cross_entropy(logits, families, weight=weights, label_smoothing=config.label_smoothing)
+        loss = loss + config.pixel_weight * F.cross_entropy(pixel_logits, small, ignore_index=IGNORE)
+        return loss, {"train_accuracy": float((logits.argmax(1) == families).float().mean())}
+
+    def heldout(ema: GarmentJudgeNet) -> dict:
+        return {"heldout_accuracy": heldout_scores(ema, held_set, labels)["accuracy"]}
+
+    history = loop.run(batch_loss, heldout if len(held_set) else None)
+    write_json_atomic(Path(out_dir) / "history.json", history)
+    return loop.ema, history, loop.trained_s
+
+
+def split_tagged(tagged: dict[str, int]) -> tuple[list[str], list[str]]:
+    """Tagged image-level ids into (train, held-out): held out like the pixel-level ones (ids divisible by 10)."""
+    ids = sorted(tagged)
+    return [i for i in ids if not heldout(i)], [i for i in ids if heldout(i)]
 
 
 def ensemble_garment_judges(ccp_root: str | Path, members: list[Path], export_to: str | Path,
@@ -143,13 +175,18 @@ def ensemble_garment_judges(ccp_root: str | Path, members: list[Path], export_to
         raise DataError("ensemble members must share one model config (widths, dropout)")
     ccp = CCP(ccp_root)
     _, held_ids = judge_split(ccp)
-    held_set = GarmentSamples(ccp, held_ids, ccp_landmarks(ccp, held_ids, landmarks_cache, log=log))
+    tagged = tagged_extra(ccp)
+    _, tagged_held = split_tagged(tagged)
+    points = ccp_landmarks(ccp, held_ids + tagged_held, landmarks_cache, log=log)
+    held_set = GarmentSamples(ccp, held_ids, points)
+    tagged_set = GarmentSamples(ccp, tagged_held, points, tagged=tagged)
     member_scores = [heldout_scores(net, held_set) for net in nets]
     ensemble = GarmentJudgeEnsemble(nets).eval()
-    scores = heldout_scores(ensemble, held_set)
+    scores = heldout_scores(ensemble, held_set) | {"tagged": heldout_scores(ensemble, tagged_set)}
     for path, sc in zip(members, member_scores, strict=True):
         log(f"member {path}: held-out accuracy {sc['accuracy']}")
-    log(f"ensemble of {len(nets)}: held-out accuracy {scores['accuracy']}")
+    log(f"ensemble of {len(nets)}: held-out accuracy {scores['accuracy']} (tagged image-level held-out "
+        f"{scores['tagged']['accuracy']}, n={scores['tagged']['n']})")
     meta = {"heldout": scores,
             "members": [{"weights": str(path), "heldout_accuracy": sc["accuracy"],
                          "train_config": m.get("train_config"), "train_minutes": m.get("train_minutes")}

@@ -18,6 +18,12 @@ into three bins (:data:`BINS`): ``p(family | photo) ∝ p_cnn(family | photo) ·
 ``P(bin | family)`` counted on CCP photos outside the held-out split and stored in the sidecar (``evidence``).
 Only the two decisive bins speak; the middle one (0.1-0.5) is neutral. Evidence is read only where an ankle is
 seen (:func:`designgan.landmarks.regions.ankles_in_view`): a photo cut above the hems has none to give.
+
+People, not shapes: the landmark network reads a "person" in a lion's fur or a drawn landscape (it regresses one
+person per input). The presence judge (``garment_presence.safetensors`` beside the classifier's weights, the same
+network with two outputs, person and none, trained on CCP people and frames without one:
+:mod:`designgan.eval.garment_judge_presence`) looks at the same frame; the pipeline takes a person it gives
+"none" at least :data:`NO_PERSON` for no person (:meth:`GarmentJudge.read_people`, :func:`garment_verdict`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from designgan.models.weights import load_sidecar_weights
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "garment_judge.safetensors"
+PRESENCE_WEIGHTS = "garment_presence.safetensors"  # the presence judge, beside the classifier's weights
+PRESENCE_CLASSES = ("person", "none")
 Points = Mapping[str, Sequence[float]]
 
 # The frame the shipped weights were trained on: 1.55 leg lengths (hip centre to ankle centre) tall, from 0.40 above
@@ -63,13 +71,19 @@ SOURCE_CONFIDENCE = {"trousers": 0.35, "skirt": 0.55, "shorts": 0.35}
 OTHER_CONFIDENCE = 0.5
 WEARS = {"trousers": "wears trousers", "skirt": "wears a skirt", "shorts": "wears shorts"}
 UNCLEAR = "garment unclear"
+NOT_A_PERSON = "not a person"
+# The presence judge's "none" probability from which a person found is no person: PLACEHOLDER
+NO_PERSON = 0.5
 
 
 def garment_verdict(probabilities: Sequence[float], source_family: str) -> str | None:
-    """None when a person whose family probabilities (in :data:`FAMILIES` order) are ``probabilities`` is to be
-    edited from ``source_family``; otherwise why not: "wears a skirt", "wears shorts", "wears trousers" or
-    "garment unclear"."""
-    probs = dict(zip(FAMILIES, (float(p) for p in probabilities), strict=True))
+    """None when a person whose family probabilities (in :data:`FAMILIES` order; a reading of
+    :meth:`GarmentJudge.read_people` also has the presence judge's "none" last) are ``probabilities`` is to be
+    edited from ``source_family``; otherwise why not: "not a person", "wears a skirt", "wears shorts", "wears
+    trousers" or "garment unclear"."""
+    if len(probabilities) == len(FAMILIES) + 1 and float(probabilities[-1]) >= NO_PERSON:
+        return NOT_A_PERSON
+    probs = dict(zip(FAMILIES, (float(p) for p in probabilities[:len(FAMILIES)]), strict=True))
     if probs[source_family] >= SOURCE_CONFIDENCE[source_family]:
         return None
     other = max((f for f in FAMILIES if f != source_family), key=probs.__getitem__)
@@ -154,29 +168,37 @@ def frame_crop(image: Image.Image | np.ndarray, points: Points, padding: str = "
 
 # -- the classifier -----------------------------------------------------------------------------------------------
 class GarmentJudge:
-    def __init__(self, model: JudgeNetwork, flip_test: bool = True, meta: dict | None = None):
+    def __init__(self, model: JudgeNetwork, flip_test: bool = True, meta: dict | None = None,
+                 presence: JudgeNetwork | None = None):
         self.model = model.eval()
         self.flip_test = flip_test
         self.meta = meta or {}
         # P(trouser-evidence bin | family) when the sidecar has it: the landmark network's opinion
         self.evidence_table = likelihood_table(self.meta["evidence"]) if "evidence" in self.meta else None
+        self.presence = presence.eval() if presence is not None else None
 
     @classmethod
     def load(cls, weights: str | Path | None = None, flip_test: bool = True) -> GarmentJudge:
-        model, meta = load_weights(weights)
-        return cls(model, flip_test=flip_test, meta=meta)
+        """The classifier of ``weights`` (default: the shipped one) with the presence judge beside it
+        (:data:`PRESENCE_WEIGHTS`), when there is one."""
+        path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        model, meta = load_weights(path)
+        beside = path.with_name(PRESENCE_WEIGHTS)
+        return cls(model, flip_test=flip_test, meta=meta, presence=load_presence(beside) if beside.is_file() else None)
 
     @torch.no_grad()
-    def probabilities(self, crops: np.ndarray | torch.Tensor) -> np.ndarray:
-        """(B, 160, 100, 3) uint8 frame crops -> (B, families) probabilities (flip-averaged)."""
+    def probabilities(self, crops: np.ndarray | torch.Tensor, model: JudgeNetwork | None = None) -> np.ndarray:
+        """(B, 160, 100, 3) uint8 frame crops -> (B, families) probabilities (flip-averaged); ``model``: another
+        network on the same frames (the presence judge: (B, presence classes))."""
+        model = model if model is not None else self.model
         x = torch.as_tensor(np.array(crops, dtype=np.uint8)).permute(0, 3, 1, 2).float() / 255.0
         if len(x) == 0:
-            return np.zeros((0, len(FAMILIES)), dtype=np.float32)
+            return np.zeros((0, _outputs(model)), dtype=np.float32)
         if self.flip_test:  # one batch for both views
-            probs = self.model(torch.cat([x, x.flip(-1)])).softmax(-1)
+            probs = model(torch.cat([x, x.flip(-1)])).softmax(-1)
             probs = 0.5 * (probs[:len(x)] + probs[len(x):])
         else:
-            probs = self.model(x).softmax(-1)
+            probs = model(x).softmax(-1)
         return probs.numpy()
 
     def classify(self, images: Sequence[Image.Image | np.ndarray], points: Sequence[Points],
@@ -187,8 +209,10 @@ class GarmentJudge:
         none), fused in when the judge has an evidence table. ``padding``: per photo, how the frame is filled
         outside the photo (:func:`crop_image`; default black)."""
         pads = padding if padding is not None else ["zeros"] * len(images)
-        crops = [frame_crop(img, p, pad) for img, p, pad in zip(images, points, pads, strict=True)]
-        probs = self.probabilities(np.stack(crops) if crops else np.zeros((0, *FRAME_SIZE, 3), np.uint8))
+        return self._fused(_crops(images, points, pads), evidence)
+
+    def _fused(self, crops: np.ndarray, evidence: Sequence[float | None] | None) -> np.ndarray:
+        probs = self.probabilities(crops)
         if evidence is None or self.evidence_table is None:
             return probs
         if len(evidence) != len(probs):
@@ -201,14 +225,45 @@ class GarmentJudge:
         is framed by its source's points instead): the evidence comes from the same points. ``extend_cut_legs``
         (the pipeline's choice, :data:`CUT_LEGS_PADDING`): a photo with no ankle in view is framed with its edge
         rows repeated past its bottom instead of black."""
+        return self._fused(*self._read(images, points, extend_cut_legs))
+
+    def read_people(self, images: Sequence[Image.Image | np.ndarray], points: Sequence[Points]) -> np.ndarray:
+        """The pipeline's reading of people found in photos: (B, families + 1), :meth:`classify_read` of each
+        (cut legs continued) and, last, the presence judge's probability that the frame shows no person (0
+        without a presence judge)."""
+        crops, evidence = self._read(images, points, True)
+        probs = self._fused(crops, evidence)
+        none = (self.probabilities(crops, self.presence)[:, PRESENCE_CLASSES.index("none")]
+                if self.presence is not None else np.zeros(len(probs), np.float32))
+        return np.concatenate([probs, none[:, None].astype(np.float32)], axis=1)
+
+    def _read(self, images: Sequence[Image.Image | np.ndarray], points: Sequence[Points], extend_cut_legs: bool
+              ) -> tuple[np.ndarray, list[float | None]]:
         heights = [img.height if isinstance(img, Image.Image) else np.asarray(img).shape[0] for img in images]
         evidence = [read_evidence(p, h) for p, h in zip(points, heights, strict=True)]
         padding = [CUT_LEGS_PADDING if extend_cut_legs and not ankles_in_view(_typed(p), h) else "zeros"
                    for p, h in zip(points, heights, strict=True)]
-        return self.classify(images, points, evidence, padding)
+        return _crops(images, points, padding), evidence
+
+
+def _crops(images: Sequence[Image.Image | np.ndarray], points: Sequence[Points], padding: Sequence[str]
+           ) -> np.ndarray:
+    crops = [frame_crop(img, p, pad) for img, p, pad in zip(images, points, padding, strict=True)]
+    return np.stack(crops) if crops else np.zeros((0, *FRAME_SIZE, 3), np.uint8)
+
+
+def _outputs(model: JudgeNetwork) -> int:
+    return getattr(model.config, "member", model.config).num_families
 
 
 def load_weights(path: str | Path | None = None) -> tuple[JudgeNetwork, dict]:
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
     return load_sidecar_weights(path, "garment judge", "garment judge config", model_from_config,  # type: ignore[return-value]
                                 "families", FAMILIES)
+
+
+def load_presence(path: str | Path) -> JudgeNetwork:
+    """The presence judge of ``path`` (a one-line DataError naming the file when it is not one)."""
+    model, _ = load_sidecar_weights(Path(path), "presence judge", "presence judge config", model_from_config,
+                                    "classes", PRESENCE_CLASSES)
+    return model  # type: ignore[return-value]

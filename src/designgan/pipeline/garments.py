@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from designgan.landmarks.frame import lower_body_frame
-from designgan.landmarks.garment_classifier import GARMENT_FRAME, WEARS
+from designgan.landmarks.garment_classifier import GARMENT_FRAME, NOT_A_PERSON, WEARS
 from designgan.landmarks.garment_family import FAMILIES
 from designgan.landmarks.regions import garment_family
 from designgan.pipeline.person import AlreadyTargetError, NoPersonError, NotSourceError, Person
@@ -19,19 +19,19 @@ from designgan.pipeline.person import AlreadyTargetError, NoPersonError, NotSour
 
 def classify_people(classifier: Any, photo: Image.Image | np.ndarray, people: Sequence[Person]
                     ) -> list[np.ndarray | None]:
-    """Per person, the family probabilities (in :data:`FAMILIES` order) of what they wear below the waist, read in
-    one classifier batch; None for a person without landmarks or without a lower-body frame (no hips, legs or
-    torso seen). Legs cut off by the photo's bottom edge are continued down (:data:`CUT_LEGS_PADDING`)."""
+    """Per person, the family probabilities (in :data:`FAMILIES` order) of what they wear below the waist and,
+    last, the probability that their frame shows no person at all (the presence judge), read in one classifier
+    batch (:meth:`GarmentJudge.read_people`); None for a person without landmarks or without a lower-body frame (no
+    hips, legs or torso seen). Legs cut off by the photo's bottom edge are continued down (:data:`CUT_LEGS_PADDING`)."""
     framed = [p.found and lower_body_frame(p.points, GARMENT_FRAME)[0] is not None for p in people]
     chosen = [p for p, ok in zip(people, framed, strict=True) if ok]
-    probs = iter(classifier.classify_read([photo] * len(chosen), [p.points for p in chosen], extend_cut_legs=True)
-                 if chosen else [])
+    probs = iter(classifier.read_people([photo] * len(chosen), [p.points for p in chosen]) if chosen else [])
     return [next(probs) if ok else None for ok in framed]
 
 
 def family_probabilities(probs: Sequence[float]) -> dict[str, float]:
-    """``{family: probability}``, rounded for reports."""
-    return {f: round(float(p), 3) for f, p in zip(FAMILIES, probs, strict=True)}
+    """``{family: probability}``, rounded for reports (a reading's presence column left out)."""
+    return {f: round(float(p), 3) for f, p in zip(FAMILIES, probs[:len(FAMILIES)], strict=True)}
 
 
 def garment_skip(person: Person, reason: str, probs: Sequence[float] | None) -> dict[str, Any]:
@@ -50,6 +50,9 @@ def not_edited(refused: Sequence[tuple[str, Sequence[float] | None]], source: st
         return NoPersonError(f"no {source} region found on the person (the garment and leg landmarks are not "
                              "confident enough): nothing was edited")
     reasons = [reason for reason, _ in refused]
+    if all(reason == NOT_A_PERSON for reason in reasons):
+        return NoPersonError("no person found in the photo (the garment classifier sees no person's legs where the "
+                             "landmark network read one): nothing was edited")
     seen = "; ".join(f"{reason}" + (f" ({_top(probs)})" if probs is not None else "") for reason, probs in refused)
     who = "the person" if len(refused) == 1 else f"each of the {len(refused)} people considered"
     if all(reason == WEARS[garment_family(target)] for reason in reasons):
@@ -62,5 +65,5 @@ def not_edited(refused: Sequence[tuple[str, Sequence[float] | None]], source: st
 
 
 def _top(probs: Sequence[float]) -> str:
-    order = np.argsort(np.asarray(probs))[::-1][:2]
+    order = np.argsort(np.asarray(probs)[:len(FAMILIES)])[::-1][:2]
     return ", ".join(f"{FAMILIES[i]} {float(probs[i]):.2f}" for i in order)
