@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"landmarks"},
     {"train", "pipeline"},
     {"eval"},
-    {"app", "showcase", "bench_memory"},
+    {"app", "showcase", "bench_memory", "bench_translate"},
     {"cli"},
 ]
 # Same-layer pairs that must not import each other at all: inference does not depend on training, nor training

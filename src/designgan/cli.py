@@ -11,13 +11,14 @@ import typer
 import designgan
 from designgan.app import demo_command
 from designgan.bench_memory import bench_memory
+from designgan.bench_translate import bench_translate
 from designgan.data.cli import app as data_app
 from designgan.errors import DesignGANError
 from designgan.eval.cli import compare_command, eval_command, judge_app
 from designgan.eval.composites_cli import composites_command
 from designgan.landmarks.cli import app as landmarks_app
 from designgan.painter_cli import export_painter_command
-from designgan.pipeline_cli import bench_translate, export_command, translate_command
+from designgan.pipeline_cli import export_command, translate_command
 from designgan.train.cli import bench_train_command, pack_command, pack_painter_command, train_command
 
 app = typer.Typer(

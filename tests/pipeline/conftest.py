@@ -1,7 +1,10 @@
-"""Fixtures: a real (randomly initialised, untrained) translator run folder and landmarks for CCP photos.
+"""Fixtures: a real (randomly initialised, untrained) translator run folder, tiny untrained pipeline components,
+a saved pipeline made of them, and landmarks for CCP photos.
 
 The run folder is written with the translator's own model factory and checkpoint writer, so loading it
-exercises the same code as a trained run; its outputs are meaningless pictures, never a quality claim.
+exercises the same code as a trained run; its outputs are meaningless pictures, never a quality claim. The tests
+of the pipeline's machinery run on these parts and need none of the shipped weights; tests of the shipped weights
+say so in their names ("shipped").
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from designgan.config import to_dict
 from designgan.data import TwoDomainData
 from designgan.io import load_mask
 from designgan.landmarks.garment import lower_garment_landmarks
+from designgan.landmarks.model import create_landmark_model
+from designgan.landmarks.predict import LandmarkPredictor
 from designgan.landmarks.schema import BODY_NAMES
+from designgan.landmarks.segment import GarmentMasker
+from designgan.models.segmenter import GarmentSegmenter, SegmenterConfig
+from designgan.pipeline import DesignGANPipeline
 from designgan.train.checkpoint import save_checkpoint
 from designgan.train.config import TrainConfig
 from designgan.train.cycle import Discriminators, Generators
@@ -62,9 +70,30 @@ def landmarks_from_mask(mask: np.ndarray, family: str) -> dict[str, tuple[float,
     return points
 
 
+def tiny_parts(classifier_says: str = "trousers") -> dict[str, object]:
+    """Untrained components: a small landmark network (its heatmaps are flat: it finds nobody), a small segmenter,
+    and a small garment classifier whose bias makes it answer ``classifier_says`` for every person (so the people
+    of the tests' landmarks are edited)."""
+    from tests.eval.test_garment_judge import _forced_judge
+
+    torch.manual_seed(0)
+    landmarks = LandmarkPredictor(create_landmark_model(input_height=64, input_width=64), sigma=2.0,
+                                  flip_test=False, bf16=False)
+    masker = GarmentMasker(GarmentSegmenter(SegmenterConfig(widths=(4, 8))), precision="fp32")
+    return {"landmarks": landmarks, "masker": masker, "garment_classifier": _forced_judge(classifier_says)}
+
+
 @pytest.fixture(scope="session")
 def run_dir(mini_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_run(tmp_path_factory.mktemp("runs") / "jeans2skirt", tiny_translator_config(mini_dataset))
+
+
+@pytest.fixture(scope="session")
+def pipeline_dir(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved pipeline (save_pretrained) of the untrained translator and the untrained parts: what a test passes
+    as ``--model`` so that the command line loads no shipped weights."""
+    pipe = DesignGANPipeline.from_pretrained(run_dir, **tiny_parts(), precision="fp32")
+    return pipe.save_pretrained(tmp_path_factory.mktemp("saved") / "tiny_pipeline")
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ def test_no_trouser_evidence_when_the_legs_are_cut_off():
     assert read_evidence({"left_hip": (1.0, 1.0, 0.9)}, H) is None  # body keypoints only
 
 
-def test_a_skirt_photo_asked_to_become_a_skirt_is_refused_and_nothing_is_written(tmp_path):
+def test_the_shipped_model_refuses_a_skirt_photo_asked_to_become_a_skirt_and_writes_nothing(tmp_path):
     from designgan.pipeline import AlreadyTargetError, DesignGANPipeline
 
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt")

@@ -30,6 +30,8 @@ from designgan.pipeline.detection import (
     small_windows,
 )
 
+from .conftest import tiny_parts
+
 
 def test_strips_are_capped_and_spread_over_the_whole_width():
     strip = round(STRIP_ASPECT * 120)
@@ -65,7 +67,7 @@ def test_predict_many_runs_in_bounded_batches():
 
 def test_a_long_thin_photo_reaches_the_landmark_network_a_few_strips_at_a_time(pipe_for_strips):
     predictor = RecordingPredictor()
-    pipe = DesignGANPipeline(pipe_for_strips.spec, pipe_for_strips.generators, landmarks=predictor)
+    pipe = pipe_for_strips.replace(landmarks=predictor)
     # noise, not a plain colour: plain windows are not read (people.plain), and every small window should be
     photo = Image.fromarray(np.random.default_rng(0).integers(0, 256, (120, 60000, 3), dtype=np.uint8))
     with pytest.raises(NoPersonError):
@@ -80,4 +82,4 @@ def test_a_long_thin_photo_reaches_the_landmark_network_a_few_strips_at_a_time(p
 
 @pytest.fixture(scope="module")
 def pipe_for_strips(run_dir):
-    return DesignGANPipeline.from_pretrained(run_dir, precision="fp32", channels_last=False)
+    return DesignGANPipeline.from_pretrained(run_dir, precision="fp32", channels_last=False, **tiny_parts())

@@ -10,7 +10,9 @@ from designgan.io import load_image
 from designgan.landmarks.schema import BODY_NAMES
 from designgan.models.prior import PriorRenderer
 from designgan.models.prior_style import PriorStyle
-from designgan.pipeline import DesignGANPipeline, TranslatorConfig, TranslatorSpec
+from designgan.pipeline import DesignGANPipeline, Translator, TranslatorConfig, TranslatorSpec
+
+from .conftest import tiny_parts
 
 
 @pytest.fixture()
@@ -19,8 +21,8 @@ def pipe() -> DesignGANPipeline:
     config.data.frame, config.data.size = "lower", (96, 48)
     config.data.heatmap_names = list(BODY_NAMES)
     generators = {"G_AB": PriorRenderer("skirt", list(BODY_NAMES)), "G_BA": PriorRenderer("trousers", list(BODY_NAMES))}
-    return DesignGANPipeline(TranslatorSpec("prior", ("jeans", "skirt"), config), generators, precision="fp32",
-                             source_mask="polygon")
+    return DesignGANPipeline(Translator(TranslatorSpec("prior", ("jeans", "skirt"), config), generators),
+                             **tiny_parts(), precision="fp32", source_mask="polygon")
 
 
 def test_a_style_changes_the_drawn_skirt_and_is_recorded(pipe, jeans_photo):

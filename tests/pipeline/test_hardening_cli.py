@@ -17,24 +17,24 @@ from .test_translate_cli import photos, run  # noqa: F401 (photos is a fixture)
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_overwrite_refusal_names_the_input_that_would_be_lost(tmp_path, run_dir, jeans_photo):
+def test_overwrite_refusal_names_the_input_that_would_be_lost(tmp_path, pipeline_dir, jeans_photo):
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(jeans_photo[0], folder / "x.jpg")
     shutil.copy(jeans_photo[0], folder / "x_skirt.png")
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", folder)
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", folder)
     assert isinstance(result.exception, DesignGANError)
     message = str(result.exception)
     assert f"the output of {folder / 'x.jpg'} (x_skirt.png) would overwrite the input {folder / 'x_skirt.png'}" \
         in message, message
 
 
-def test_landmark_lines_that_match_no_photo_are_reported(photos, run_dir, tmp_path):  # noqa: F811
+def test_landmark_lines_that_match_no_photo_are_reported(photos, pipeline_dir, tmp_path):  # noqa: F811
     folder, landmarks = photos
     lines = landmarks.read_text().splitlines()
     stray = json.loads(lines[0]) | {"image": str(tmp_path / "elsewhere.jpg")}
     landmarks.write_text("\n".join([*lines, json.dumps(stray)]) + "\n")
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", tmp_path / "o", "--landmarks",
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", tmp_path / "o", "--landmarks",
                  landmarks)
     assert result.exit_code == 0, result.output
     assert "1 of 3 landmark lines match no input photo" in result.output
@@ -47,7 +47,7 @@ def test_category_names_ignore_case(run_dir):
     assert pipe.direction("JEANS") == ("G_BA", "skirt", "jeans")
 
 
-def test_landmarks_predict_json_honours_min_confidence(capsys):
+def test_the_shipped_landmarks_predict_json_honours_min_confidence(capsys):
     from designgan.showcase import example_photos
     from tests.cli.test_cli import run as run_cli
 

@@ -13,19 +13,19 @@ import pytest
 from .test_translate_outputs import _landmark_file
 
 
-def _start(tmp_path, run_dir, jeans_photo, out):
+def _start(tmp_path, pipeline_dir, jeans_photo, out):
     folder, landmarks = _landmark_file(tmp_path, jeans_photo, [f"p{i:02d}.jpg" for i in range(40)])
     cmd = [sys.executable, "-c", "from designgan.cli import main; main()", "translate", str(folder), "--to", "skirt",
-           "--model", str(run_dir), "--landmarks", str(landmarks), "-o", str(out), "--batch-size", "1",
+           "--model", str(pipeline_dir), "--landmarks", str(landmarks), "-o", str(out), "--batch-size", "1",
            "--threads", "1"]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_mid_folder_leaves_no_temporary_file_and_says_how_to_resume(tmp_path, run_dir, jeans_photo, sig,
+def test_a_signal_mid_folder_leaves_no_temporary_file_and_says_how_to_resume(tmp_path, pipeline_dir, jeans_photo, sig,
                                                                             code):
     out = tmp_path / "out"
-    proc = _start(tmp_path, run_dir, jeans_photo, out)
+    proc = _start(tmp_path, pipeline_dir, jeans_photo, out)
     deadline = time.monotonic() + 240
     while not (out.is_dir() and any(out.glob("*.png"))):  # the first photo written: the run is mid-folder
         assert proc.poll() is None, proc.communicate()
@@ -41,7 +41,7 @@ def test_a_signal_mid_folder_leaves_no_temporary_file_and_says_how_to_resume(tmp
     assert "Traceback" not in err
 
 
-def test_no_empty_output_folder_when_nothing_was_written(tmp_path, run_dir):
+def test_no_empty_output_folder_when_nothing_was_written(tmp_path, pipeline_dir):
     import json
 
     from PIL import Image
@@ -52,7 +52,8 @@ def test_no_empty_output_folder_when_nothing_was_written(tmp_path, run_dir):
     landmarks.write_text(json.dumps({"image": str(photo), "person_found": False, "points": {}}) + "\n")
     out = tmp_path / "new" / "folder"
     proc = subprocess.run([sys.executable, "-c", "from designgan.cli import main; main()", "translate", str(photo),
-                           "--to", "skirt", "--model", str(run_dir), "--landmarks", str(landmarks), "-o", str(out)],
+                           "--to", "skirt", "--model", str(pipeline_dir), "--landmarks", str(landmarks),
+                           "-o", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "no person found" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert not (tmp_path / "new").exists()  # neither the folder nor the parent made for it

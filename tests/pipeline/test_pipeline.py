@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -28,12 +29,13 @@ from designgan.pipeline import (
     tile_texture,
 )
 
-from .conftest import tiny_translator_config, write_run
+from .conftest import tiny_parts, tiny_translator_config, write_run
 
 
 @pytest.fixture(scope="module")
 def pipe(run_dir):
-    return DesignGANPipeline.from_pretrained(run_dir)
+    """The untrained translator with untrained parts (a garment classifier that always answers trousers)."""
+    return DesignGANPipeline.from_pretrained(run_dir, **tiny_parts())
 
 
 def scaled(points: dict, sx: float, sy: float, dx: float = 0.0, dy: float = 0.0) -> dict:
@@ -75,7 +77,7 @@ def test_other_direction_and_unknown_category(pipe, jeans_photo):
 def test_group_domain_answers_to_its_members(run_dir, jeans_photo):
     """A run trained on a grouped domain (data build --a jeans,pants) translates to 'pants' or 'jeans+pants'."""
     path, points, _ = jeans_photo
-    pipe = DesignGANPipeline.from_pretrained(run_dir, domains=("jeans+pants", "skirt"))
+    pipe = DesignGANPipeline.from_pretrained(run_dir, domains=("jeans+pants", "skirt"), **tiny_parts())
     assert pipe.direction("pants") == ("G_BA", "skirt", "jeans+pants")
     assert pipe.direction("jeans+pants")[0] == "G_BA" and pipe.direction("skirt")[0] == "G_AB"
     assert garment_family("jeans+pants") == "trousers"
@@ -130,10 +132,6 @@ def test_any_pixel_mode(pipe, jeans_photo, tmp_path, mode):
 def test_property_sizes_and_modes(pipe, w, h, mode):
     """Any size and mode: the result has the input's size, and only the edit region differs. (Noise wears no
     trousers: the garment classifier here is an untrained one that always answers trousers.)"""
-    from tests.eval.test_garment_judge import _forced_judge
-
-    pipe = DesignGANPipeline(pipe.spec, pipe.generators, landmarks=pipe._landmarks,
-                             garment_classifier=_forced_judge("trousers"))
     rng = np.random.default_rng(w * 1000 + h)
     photo = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).convert(mode)
     points = {"left_hip": (0.6 * w, 0.45 * h, 0.9), "right_hip": (0.4 * w, 0.45 * h, 0.9),
@@ -150,7 +148,7 @@ def test_no_person_is_a_clear_error(pipe, jeans_photo):
     # A real landmark network, untrained: its heatmaps are flat, so it finds nobody.
     untrained = LandmarkPredictor(create_landmark_model(input_height=64, input_width=64), sigma=2.0,
                                   flip_test=False)
-    pipe_nl = DesignGANPipeline(pipe.spec, pipe.generators, landmarks=untrained)
+    pipe_nl = pipe.replace(landmarks=untrained)
     with pytest.raises(NoPersonError, match="no person found"):
         pipe_nl(path, to="skirt")
     results = pipe_nl.translate_batch([path, path], to="skirt", return_errors=True)
@@ -206,23 +204,51 @@ def test_all_people(pipe, jeans_photo):
         pipe(two, to="skirt", landmarks=[people], people=3)
 
 
-def test_save_pretrained_round_trip(pipe, jeans_photo, tmp_path):
+def test_save_pretrained_round_trip(pipeline_dir, jeans_photo, tmp_path):
+    """A saved pipeline reloads on its own (every component from its folder) and gives the same result; saved again,
+    its weights files are identical."""
     path, points, _ = jeans_photo
-    saved = pipe.save_pretrained(tmp_path / "model")
-    assert saved.name == "translator.safetensors" and saved.with_suffix(".json").is_file()
-    again = DesignGANPipeline.from_pretrained(tmp_path / "model")
-    assert again.categories == pipe.categories
-    a = pipe(path, to="skirt", landmarks=[points]).image
-    b = again(path, to="skirt", landmarks=[points]).image
-    assert np.array_equal(np.asarray(a), np.asarray(b))
+    index = json.loads((pipeline_dir / "pipeline.json").read_text())
+    assert index["format"] == "designgan-pipeline" and set(index["components"]) == {
+        "translator", "landmarks", "masker", "detector", "garment_classifier"}
+    assert all((pipeline_dir / part["path"]).is_file() for part in index["components"].values() if "path" in part)
+    pipe = DesignGANPipeline.from_pretrained(pipeline_dir, precision="fp32")  # fp32: saved in fp16, as it was
+    assert pipe.spec.name == str(pipeline_dir) and pipe.categories == ("jeans", "skirt")
+    crops = np.random.default_rng(0).integers(0, 255, (3, 160, 100, 3), dtype=np.uint8)
+    assert pipe.garment_classifier.probabilities(crops).argmax(1).tolist() == [0, 0, 0]  # its own: always trousers
+    assert not pipe.landmarks.flip_test and pipe.detector == "windows" and pipe.source_mask == "segmenter"
+    again = DesignGANPipeline.from_pretrained(pipe.save_pretrained(tmp_path / "again"), precision="fp32")
+    for file in pipeline_dir.rglob("*.safetensors"):
+        assert file.read_bytes() == (tmp_path / "again" / file.relative_to(pipeline_dir)).read_bytes(), file
+    a, b = (p(path, to="skirt", landmarks=[points]) for p in (pipe, again))
+    assert np.array_equal(np.asarray(a.image), np.asarray(b.image)) and np.array_equal(a.source_mask, b.source_mask)
+    # the translator alone, as a bundled model's file
+    alone = pipe.save_pretrained(tmp_path / "alone.safetensors")
+    assert json.loads(alone.with_suffix(".json").read_text())["format"] == "designgan-translator"
+    assert DesignGANPipeline.from_pretrained(alone, **tiny_parts()).categories == ("jeans", "skirt")
 
 
-def test_bad_model_folders(tmp_path, run_dir, monkeypatch):
+def test_a_saved_pipeline_folder_with_a_bad_index_is_refused(pipeline_dir, tmp_path):
+    import shutil
+
+    broken = shutil.copytree(pipeline_dir, tmp_path / "broken")
+    index = json.loads((broken / "pipeline.json").read_text())
+    index["components"]["masker"]["kind"] = "designgan-hat"
+    (broken / "pipeline.json").write_text(json.dumps(index))
+    with pytest.raises(DataError, match=r"pipeline\.json: components\.masker\.kind is 'designgan-hat'"):
+        DesignGANPipeline.from_pretrained(broken)
+    index["components"]["masker"]["kind"] = "designgan-garment-segmenter"
+    (broken / "pipeline.json").write_text(json.dumps(index))
+    (broken / "landmarks" / "landmarks.safetensors").unlink()
+    with pytest.raises(DataError, match="saved pipeline's landmarks weights are missing"):
+        DesignGANPipeline.from_pretrained(broken)
+
+
+def test_bad_model_folders(tmp_path, run_dir):
     with pytest.raises(DesignGANError, match=r"no bundled model named 'hat2scarf' \(bundled models: "):
         DesignGANPipeline.from_pretrained("hat2scarf")
-    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", tmp_path / "none")  # a checkout that ships none
-    with pytest.raises(DesignGANError, match="bundled models: none shipped yet"):
-        DesignGANPipeline.from_pretrained("jeans2skirt")
+    with pytest.raises(DesignGANError, match="bundled models: none shipped yet"):  # a checkout that ships none
+        DesignGANPipeline.from_pretrained("jeans2skirt", weights_dir=tmp_path / "none")
     with pytest.raises(DataError, match="neither a training run"):
         DesignGANPipeline.from_pretrained(tmp_path)
     (tmp_path / "translator.safetensors").write_bytes(b"\x00" * 64)
@@ -251,7 +277,7 @@ def test_shape_mismatch_is_refused(tmp_path, mini_dataset, run_dir):
 def test_texture_conditioned_generator(mini_dataset, jeans_photo, tmp_path):
     path, points, _ = jeans_photo
     run = write_run(tmp_path / "tex", tiny_translator_config(mini_dataset, texture_channels=3))
-    pipe = DesignGANPipeline.from_pretrained(run)
+    pipe = DesignGANPipeline.from_pretrained(run, **tiny_parts())
     assert pipe.texture_channels == 3
     stripes = np.zeros((64, 64, 3), dtype=np.uint8)
     stripes[::8] = (200, 30, 30)
@@ -438,9 +464,13 @@ def test_source_texture_comes_from_fabric_not_from_between_the_legs():
 
 def test_only_models_that_paint_the_prior_way_reconstruct(run_dir):
     """Self-reconstruction (eval.reconstruction) takes the rendered prior or a painter, not a GAN translator."""
-    from designgan.errors import DataError
     from designgan.eval.reconstruction import repainter_for
 
     with pytest.raises(DataError, match="cannot repaint"):
         repainter_for(str(run_dir), ("jeans", "skirt"))
+
+
+def test_the_shipped_prior_reconstructs():
+    from designgan.eval.reconstruction import repainter_for
+
     assert callable(repainter_for("jeans2skirt", ("jeans", "skirt")))  # the bundled prior

@@ -10,6 +10,8 @@ from designgan.errors import ConfigError
 from designgan.losses.style import garment_patches, inverse_centre_weight, reference_style_loss
 from designgan.pipeline import DesignGANPipeline, patch_operator, refine_texture
 
+from .conftest import tiny_parts
+
 CPU = torch.device("cpu")
 
 
@@ -63,18 +65,16 @@ def test_unknown_precision_is_a_clear_error(run_dir):
 
 @pytest.mark.parametrize(("override", "precision", "dtype"), [("0", "fp32", torch.float32),
                                                               ("1", "bf16", torch.bfloat16)])
-def test_pipeline_auto_precision(run_dir, jeans_photo, monkeypatch, override, precision, dtype):
+def test_pipeline_auto_precision(run_dir, pipeline_dir, jeans_photo, monkeypatch, override, precision, dtype):
     """auto -> fp32 generator weights and a plain fp32 landmark network without native bf16; bf16 with it."""
     monkeypatch.setenv("DESIGNGAN_CPU_BF16", override)
-    pipe = DesignGANPipeline.from_pretrained(run_dir, device="cpu")
+    pipe = DesignGANPipeline.from_pretrained(run_dir, device="cpu", **tiny_parts())
     assert pipe.precision_choice == "auto" and pipe.precision == precision
     assert all(p.dtype == dtype for g in pipe.generators.values() for p in g.parameters())
     assert f"precision auto -> {precision} (forced by DESIGNGAN_CPU_BF16={override})" in pipe.describe()
     assert "device cpu" in pipe.describe()
-    from designgan.landmarks.predict import DEFAULT_WEIGHTS
-
-    if DEFAULT_WEIGHTS.is_file():
-        assert pipe.landmarks.bf16 is (precision == "bf16")
+    loaded = DesignGANPipeline.from_pretrained(pipeline_dir, device="cpu")  # its landmark network from a file
+    assert loaded.landmarks.bf16 is (precision == "bf16")
     path, points, _ = jeans_photo
     out = pipe(path, to="skirt", landmarks=[points], keep_texture=False)
     assert out.edit_region.any()
@@ -148,7 +148,7 @@ def test_refine_texture_matches_autograd_and_adam(saturated):
 
 
 def test_inference_thread_default(monkeypatch):
-    from designgan import pipeline_cli
+    from designgan.pipeline import files as pipeline_cli  # where translate's default lives
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     for cpus, expected in ((1, 1), (2, 1), (16, 8), (32, 16)):

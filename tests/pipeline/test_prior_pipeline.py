@@ -15,9 +15,11 @@ from designgan.landmarks.frame import footprint, invert, warp
 from designgan.landmarks.schema import BODY_NAMES
 from designgan.landmarks.skin import photo_skin_colour
 from designgan.models.prior import PriorRenderer
-from designgan.pipeline import DesignGANPipeline, TranslatorConfig, TranslatorSpec
+from designgan.pipeline import DesignGANPipeline, Translator, TranslatorConfig, TranslatorSpec
 from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.output import Job, PersonEdit
+
+from .conftest import tiny_parts
 
 
 class RecordingPrior(PriorRenderer):
@@ -38,8 +40,8 @@ def prior_pipe() -> DesignGANPipeline:
     config.data.frame, config.data.size = "lower", (96, 48)
     config.data.heatmap_names = list(BODY_NAMES)
     generators = {"G_AB": RecordingPrior("skirt"), "G_BA": RecordingPrior("trousers")}
-    return DesignGANPipeline(TranslatorSpec("prior", ("jeans", "skirt"), config), generators, precision="fp32",
-                             source_mask="polygon")
+    return DesignGANPipeline(Translator(TranslatorSpec("prior", ("jeans", "skirt"), config), generators),
+                             **tiny_parts(), precision="fp32", source_mask="polygon")
 
 
 def test_the_frame_is_as_wide_as_high_and_the_photos_skin_colour_reaches_the_prior(prior_pipe, jeans_photo):

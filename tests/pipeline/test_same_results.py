@@ -91,7 +91,7 @@ def _write() -> None:
     print(f"wrote {FIXTURE}: {len(cases)} cases")
 
 
-def test_bundled_examples_give_the_stored_results() -> None:
+def test_shipped_bundled_examples_give_the_stored_results() -> None:
     from designgan.pipeline import bundled_models
 
     if not bundled_models():

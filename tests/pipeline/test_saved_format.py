@@ -13,7 +13,7 @@ import torch
 
 from designgan.config import read_yaml
 from designgan.errors import DataError
-from designgan.pipeline import bundled
+from designgan.pipeline.bundled import TRANSLATOR_FORMAT, WEIGHTS_DIR
 from designgan.pipeline.spec import TranslatorConfig
 from designgan.pipeline.weights import SAVED_VERSION, load_generators, run_config, save_translator
 
@@ -52,8 +52,8 @@ def test_save_translator_writes_only_the_inference_keys(run_dir, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["jeans2skirt", "pants2skirt", "trousers2shorts"])
-def test_bundled_jsons_are_slim(name):
-    meta = json.loads((bundled.weights_dir() / f"{name}.json").read_text())
+def test_shipped_bundled_jsons_are_slim(name):
+    meta = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
     assert_slim(meta)
     # a rendered prior's model section: its name, families and the style of its shapes, no network sizes
     assert set(meta["config"]["model"]) == {"generator", "prior_families", "prior_style"}
@@ -62,14 +62,14 @@ def test_bundled_jsons_are_slim(name):
     assert all(g.style == spec.config.model.prior_style for g in generators.values())
 
 
-def test_a_prior_json_with_the_network_sizes_and_no_style_still_loads(tmp_path):
+def test_a_shipped_prior_json_with_the_network_sizes_and_no_style_still_loads(tmp_path):
     # what the bundled jeans2skirt.json held before the style (issue 30): every ModelConfig key, no prior_style
-    meta = json.loads((bundled.weights_dir() / "jeans2skirt.json").read_text())
+    meta = json.loads((WEIGHTS_DIR / "jeans2skirt.json").read_text())
     del meta["config"]["model"]["prior_style"]
     meta["config"]["model"] |= {"discriminator": "designgan_discriminator", "ngf": 32, "n_blocks": 6, "n_down": 2,
                                 "shared_encoder": False, "texture_channels": 0, "ndf": 64, "d_layers": 3,
                                 "d_scales": 1, "norm": "instance", "padding": "zeros"}
-    shutil.copy(bundled.weights_dir() / "jeans2skirt.safetensors", tmp_path / "old.safetensors")
+    shutil.copy(WEIGHTS_DIR / "jeans2skirt.safetensors", tmp_path / "old.safetensors")
     (tmp_path / "old.json").write_text(json.dumps(meta))
     spec, generators = load_generators(tmp_path / "old.safetensors")
     assert spec.config == load_generators("jeans2skirt")[0].config
@@ -81,7 +81,7 @@ def test_an_old_json_with_a_whole_training_config_still_loads(run_dir, tmp_path,
     spec, generators = load_generators(run_dir)
     saved = save_translator(spec, generators, tmp_path / "model")
     # What save_translator wrote before the JSON was slimmed: version 1 (or none), the whole training config.
-    old = {"format": bundled.TRANSLATOR_FORMAT, "domains": list(spec.domains),
+    old = {"format": TRANSLATOR_FORMAT, "domains": list(spec.domains),
            "config": read_yaml(run_dir / "config.yaml")}
     if version is not None:
         old["version"] = version

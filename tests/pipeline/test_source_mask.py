@@ -14,6 +14,8 @@ from designgan.landmarks.segment import GarmentMasker
 from designgan.models.segmenter import GarmentSegmenter, SegmenterConfig
 from designgan.pipeline import DesignGANPipeline
 
+from .conftest import tiny_parts
+
 
 @pytest.fixture(scope="module")
 def masker() -> GarmentMasker:
@@ -25,6 +27,10 @@ def masker() -> GarmentMasker:
     return GarmentMasker(model, precision="fp32")
 
 
+def parts(masker: GarmentMasker) -> dict:
+    return {**tiny_parts(), "masker": masker}
+
+
 def test_source_mask_comes_from_the_segmenter(run_dir, jeans_photo, masker):
     path, points, _ = jeans_photo
     photo = load_image(path)
@@ -32,17 +38,17 @@ def test_source_mask_comes_from_the_segmenter(run_dir, jeans_photo, masker):
     expected = masker.photo_mask(np.asarray(photo), points, "jeans", region)
     assert expected.sum() > region.sum()
 
-    out = DesignGANPipeline.from_pretrained(run_dir, masker=masker)(photo, to="skirt", landmarks=[points])
+    out = DesignGANPipeline.from_pretrained(run_dir, **parts(masker))(photo, to="skirt", landmarks=[points])
     assert np.array_equal(out.source_mask, expected)
     assert out.edit_region[out.source_mask].all()
 
-    old = DesignGANPipeline.from_pretrained(run_dir, masker=masker, source_mask="polygon")
+    old = DesignGANPipeline.from_pretrained(run_dir, **parts(masker), source_mask="polygon")
     assert np.array_equal(old(photo, to="skirt", landmarks=[points]).source_mask, region)
 
 
 def test_a_given_mask_is_used_as_it_is(run_dir, jeans_photo, masker):
     path, points, truth = jeans_photo
-    out = DesignGANPipeline.from_pretrained(run_dir, masker=masker)(load_image(path), to="skirt",
+    out = DesignGANPipeline.from_pretrained(run_dir, **parts(masker))(load_image(path), to="skirt",
                                                                     landmarks=[points], garment_masks=[truth])
     assert np.array_equal(out.source_mask, truth)
 

@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 
 from designgan.cli import app  # the real command tree, as `designgan` mounts it
 from designgan.errors import DesignGANError
-from designgan.pipeline import bundled_models, default_model, output_paths, safe_name
+from designgan.pipeline import DesignGANPipeline, bundled_models, default_model, output_paths, safe_name
+
+from .conftest import tiny_parts
 
 
 @pytest.fixture
@@ -33,10 +35,10 @@ def run(*args: str):
     return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=True)
 
 
-def test_translate_folder_writes_marked_pngs(photos, run_dir, tmp_path):
+def test_translate_folder_writes_marked_pngs(photos, pipeline_dir, tmp_path):
     folder, landmarks = photos
     out = tmp_path / "out"
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", out, "--landmarks", landmarks,
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", out, "--landmarks", landmarks,
                  "--side-by-side")
     assert result.exit_code == 0, result.output
     assert "translated 2 of 2 photos" in result.output
@@ -46,18 +48,18 @@ def test_translate_folder_writes_marked_pngs(photos, run_dir, tmp_path):
         src = Image.open(folder / "a.jpg")
         assert img.size == (src.width * 2, src.height)
         assert img.text["AI-Edit"] == "true" and img.text["DesignGAN-Edit"] == "trousers -> skirt"
-        assert img.text["DesignGAN-Model"] == str(run_dir) and img.text["DesignGAN-Source-File"] == "a.jpg"
+        assert img.text["DesignGAN-Model"] == str(pipeline_dir) and img.text["DesignGAN-Source-File"] == "a.jpg"
         assert img.text["Software"].startswith("DesignGAN ")
 
 
-def test_bad_files_get_one_line_and_no_output(photos, run_dir, tmp_path):
+def test_bad_files_get_one_line_and_no_output(photos, pipeline_dir, tmp_path):
     folder, landmarks = photos
     (folder / "broken.jpg").write_bytes((folder / "a.jpg").read_bytes()[:200])
     (folder / "text.png").write_text("hello")
     Image.new("RGB", (1, 1)).save(folder / "tiny.png")
     Image.new("1", (9000, 6000)).save(folder / "bomb.png")  # 54 MP: over the pixel limit, a few KB on disk
     out = tmp_path / "out"
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", out, "--landmarks", landmarks)
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", out, "--landmarks", landmarks)
     assert result.exit_code == 1
     # The progress bar shares the captured stream; each error is still one line of its own.
     errors = [line[line.index("error:"):] for line in result.output.replace("\r", "\n").splitlines()
@@ -69,13 +71,13 @@ def test_bad_files_get_one_line_and_no_output(photos, run_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["a_skirt.png", "b c_skirt.png"]  # no partial or temp files
 
 
-def test_refuses_an_outdir_that_would_overwrite_an_input(tmp_path, run_dir, jeans_photo):
+def test_refuses_an_outdir_that_would_overwrite_an_input(tmp_path, pipeline_dir, jeans_photo):
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(jeans_photo[0], folder / "x.jpg")
     shutil.copy(jeans_photo[0], folder / "x_skirt.png")
     before = (folder / "x_skirt.png").read_bytes()
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", folder)
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", folder)
     assert result.exit_code != 0 and isinstance(result.exception, DesignGANError)
     assert "would overwrite the input" in str(result.exception)
     assert (folder / "x_skirt.png").read_bytes() == before
@@ -93,19 +95,18 @@ def test_output_names_cannot_escape(tmp_path):
     assert len({p.name for p in paths}) == 3
 
 
-def test_unknown_category_and_missing_model(photos, run_dir, tmp_path, monkeypatch):
+def test_unknown_category_and_missing_model(photos, pipeline_dir, tmp_path):
     folder, _ = photos
-    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", tmp_path / "no_weights")  # a checkout shipping none
-    result = run("translate", folder, "--to", "hat", "--model", run_dir, "-o", tmp_path / "o")
+    result = run("translate", folder, "--to", "hat", "--model", pipeline_dir, "-o", tmp_path / "o")
     assert "cannot translate to 'hat'" in str(result.exception)
-    result = run("translate", folder, "--to", "skirt", "-o", tmp_path / "o")
-    assert "no bundled translator" in str(result.exception)
     assert not (tmp_path / "o").exists()
+    with pytest.raises(DesignGANError, match="no bundled translator"):  # a checkout shipping none
+        default_model("skirt", tmp_path / "no_weights")
 
 
-def test_bench_translate_json(run_dir, monkeypatch):
+def test_bench_translate_json(pipeline_dir, monkeypatch):
     monkeypatch.setenv("DESIGNGAN_CPU_BF16", "0")  # a CPU without native bf16: auto must pick fp32, and say so
-    result = run("bench", "translate", "--model", run_dir, "--repeats", "1", "--warmup", "0", "--folder-size", "1",
+    result = run("bench", "translate", "--model", pipeline_dir, "--repeats", "1", "--warmup", "0", "--folder-size", "1",
                  "--json", "--device", "cpu")
     assert result.exit_code == 0, result.output
     assert "precision auto -> fp32" in result.stderr  # printed at start
@@ -128,7 +129,7 @@ def test_example_fabric_is_a_pattern():
     assert fabric.size == (128, 128) and len(colours) >= 4
 
 
-def test_export_makes_a_bundled_model_chosen_by_category(run_dir, tmp_path, monkeypatch, jeans_photo):
+def test_export_makes_a_bundled_model_chosen_by_category(run_dir, tmp_path, jeans_photo):
     weights = tmp_path / "weights"
     result = run("export", run_dir, weights / "pants2skirt.safetensors", "--domains", "pants,skirt")
     assert result.exit_code == 0, result.output
@@ -139,25 +140,21 @@ def test_export_makes_a_bundled_model_chosen_by_category(run_dir, tmp_path, monk
     assert again.exit_code != 0 and "already exists" in str(again.exception)
     result = run("export", run_dir, weights / "x.safetensors", "--domains", "pants")
     assert "two comma-separated" in str(result.exception) and not (weights / "x.safetensors").exists()
-    monkeypatch.setattr("designgan.pipeline.WEIGHTS_DIR", weights)
-    assert bundled_models() == ["jeans2skirt", "pants2skirt"]
-    assert default_model("pants") == "pants2skirt"
-    assert default_model("jeans") == "jeans2skirt"
-    assert default_model("skirt") == "jeans2skirt"  # the first by name among the ones that know the category
-    assert default_model() == "jeans2skirt"
+    assert bundled_models(weights) == ["jeans2skirt", "pants2skirt"]
+    assert default_model("pants", weights) == "pants2skirt"
+    assert default_model("jeans", weights) == "jeans2skirt"
+    assert default_model("skirt", weights) == "jeans2skirt"  # the first by name among the ones that know the category
+    assert default_model(folder=weights) == "jeans2skirt"
     path, points, _ = jeans_photo
-    landmarks = tmp_path / "lm.jsonl"
-    landmarks.write_text(json.dumps({"image": str(path), "person_found": True, "points": points}) + "\n")
-    result = run("translate", path, "--to", "skirt", "--landmarks", landmarks, "-o", tmp_path / "out")
-    assert result.exit_code == 0, result.output
-    written = next((tmp_path / "out").glob("*.png"))
-    assert "jeans2skirt" in Image.open(written).text["DesignGAN-Model"]
+    pipe = DesignGANPipeline.from_pretrained("jeans2skirt", weights_dir=weights, **tiny_parts())
+    assert pipe.spec.name == "jeans2skirt" and pipe.categories == ("jeans", "skirt")
+    assert pipe(path, to="skirt", landmarks=[points]).metadata()["DesignGAN-Model"] == "jeans2skirt"
 
 
-def test_raw_and_keep_texture_differ(photos, run_dir, tmp_path):
+def test_raw_and_keep_texture_differ(photos, pipeline_dir, tmp_path):
     folder, landmarks = photos
     for flag in ("--raw", "--keep-texture"):
-        result = run("translate", folder / "a.jpg", "--to", "skirt", "--model", run_dir, "--landmarks", landmarks,
+        result = run("translate", folder / "a.jpg", "--to", "skirt", "--model", pipeline_dir, "--landmarks", landmarks,
                      "-o", tmp_path / flag.strip("-"), flag)
         assert result.exit_code == 0, result.output
     raw = np.asarray(Image.open(tmp_path / "raw" / "a_skirt.png"))
@@ -165,14 +162,14 @@ def test_raw_and_keep_texture_differ(photos, run_dir, tmp_path):
     assert raw.shape == kept.shape and not np.array_equal(raw, kept)
 
 
-def test_bench_translate_against_the_number_of_people(run_dir, monkeypatch):
+def test_bench_translate_against_the_number_of_people(pipeline_dir):
     """Issue 17: translate latency should grow at most linearly with the people in a photo; ``--people-from``
     times photos of each people count of a composites dataset (its boxes.json says how many: 3 on each of the
     fixture's composites) and of the single photos they were made of."""
     from pathlib import Path
 
     composites = Path(__file__).resolve().parents[1] / "fixtures" / "composites_mini"
-    result = run("bench", "translate", "--model", run_dir, "--people-from", composites, "--repeats", "1",
+    result = run("bench", "translate", "--model", pipeline_dir, "--people-from", composites, "--repeats", "1",
                  "--warmup", "0", "--json", "--device", "cpu")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["by_people"]

@@ -19,6 +19,7 @@ from designgan.io import read_image_metadata
 from designgan.pipeline import DesignGANPipeline
 from designgan.pipeline.files import read_landmark_lines, translate_files
 
+from .conftest import tiny_parts
 from .test_translate_cli import photos, run  # noqa: F401 (photos is a fixture)
 
 
@@ -56,38 +57,38 @@ def _assert_marked(path, source_name, fmt):
             assert img.getexif()[0x010E].startswith("AI-edited image")
 
 
-def test_a_file_name_as_output_writes_that_file_for_one_photo(tmp_path, run_dir, jeans_photo):
+def test_a_file_name_as_output_writes_that_file_for_one_photo(tmp_path, pipeline_dir, jeans_photo):
     folder, landmarks = _landmark_file(tmp_path, jeans_photo, ["a.jpg", "b.jpg"])
     out = tmp_path / "result.jpg"
-    result = run("translate", folder / "a.jpg", "--to", "skirt", "--model", run_dir, "-o", out,
+    result = run("translate", folder / "a.jpg", "--to", "skirt", "--model", pipeline_dir, "-o", out,
                  "--landmarks", landmarks)
     assert result.exit_code == 0, result.output
     assert out.is_file()  # a JPEG file, not a folder named result.jpg
     _assert_marked(out, "a.jpg", "JPEG")
     # several photos cannot share one file name; a disagreeing --format is refused too
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", tmp_path / "two.jpg")
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", tmp_path / "two.jpg")
     assert isinstance(result.exception, DesignGANError) and "-o names one output file, but 2 photos" \
         in str(result.exception)
-    result = run("translate", folder / "a.jpg", "--to", "skirt", "--model", run_dir, "-o", tmp_path / "x.png",
+    result = run("translate", folder / "a.jpg", "--to", "skirt", "--model", pipeline_dir, "-o", tmp_path / "x.png",
                  "--format", "webp")
     assert isinstance(result.exception, DesignGANError) and "--format says webp" in str(result.exception)
     assert not (tmp_path / "two.jpg").exists() and not (tmp_path / "x.png").exists()
 
 
 @pytest.mark.parametrize(("fmt", "pil"), [("webp", "WEBP"), ("jpg", "JPEG"), ("png", "PNG")])
-def test_format_option_writes_that_format_with_the_metadata(tmp_path, run_dir, jeans_photo, fmt, pil):
+def test_format_option_writes_that_format_with_the_metadata(tmp_path, pipeline_dir, jeans_photo, fmt, pil):
     folder, landmarks = _landmark_file(tmp_path, jeans_photo, ["a.jpg"])
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", tmp_path / "out", "--format", fmt,
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", tmp_path / "out", "--format", fmt,
                  "--landmarks", landmarks)
     assert result.exit_code == 0, result.output
     assert [p.name for p in (tmp_path / "out").iterdir()] == [f"a_skirt.{fmt}"]
     _assert_marked(tmp_path / "out" / f"a_skirt.{fmt}", "a.jpg", pil)
 
 
-def test_an_existing_output_is_refused_unless_overwrite_or_skip_existing(tmp_path, run_dir, jeans_photo):
+def test_an_existing_output_is_refused_unless_overwrite_or_skip_existing(tmp_path, pipeline_dir, jeans_photo):
     folder, landmarks = _landmark_file(tmp_path, jeans_photo, ["a.jpg"])
     out = tmp_path / "out"
-    args = ("translate", folder, "--to", "skirt", "--model", run_dir, "-o", out, "--landmarks", landmarks)
+    args = ("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", out, "--landmarks", landmarks)
     assert run(*args).exit_code == 0
     target = out / "a_skirt.png"
     target.write_bytes(b"the user's own file")
@@ -108,10 +109,10 @@ def test_an_existing_output_is_refused_unless_overwrite_or_skip_existing(tmp_pat
     assert read_image_metadata(target)["AI-Edit"] == "true"
 
 
-def test_unicode_names_are_kept_and_recorded(tmp_path, run_dir, jeans_photo):
+def test_unicode_names_are_kept_and_recorded(tmp_path, pipeline_dir, jeans_photo):
     names = ["ünïcødé_照片.jpg", "照片.jpg", "写真.jpg"]
     folder, landmarks = _landmark_file(tmp_path, jeans_photo, names)
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", tmp_path / "out",
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", tmp_path / "out",
                  "--landmarks", landmarks)
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -119,10 +120,10 @@ def test_unicode_names_are_kept_and_recorded(tmp_path, run_dir, jeans_photo):
     assert read_image_metadata(tmp_path / "out" / "ünïcødé_照片_skirt.png")["DesignGAN-Source-File"] == names[0]
 
 
-def test_side_by_side_keeps_the_plain_result_and_gifs_in_folders_are_read(tmp_path, run_dir, jeans_photo):
+def test_side_by_side_keeps_the_plain_result_and_gifs_in_folders_are_read(tmp_path, pipeline_dir, jeans_photo):
     folder, landmarks = _landmark_file(tmp_path, jeans_photo, ["a.jpg", "g.gif"])
     out = tmp_path / "out"
-    result = run("translate", folder, "--to", "skirt", "--model", run_dir, "-o", out, "--landmarks", landmarks,
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "-o", out, "--landmarks", landmarks,
                  "--side-by-side")
     assert result.exit_code == 0, result.output
     assert "translated 2 of 2 photos" in result.output  # the .gif was skipped in folders
@@ -134,7 +135,7 @@ def test_side_by_side_keeps_the_plain_result_and_gifs_in_folders_are_read(tmp_pa
     _assert_marked(out / "a_skirt_side_by_side.png", "a.jpg", "PNG")
 
 
-def test_a_wrong_target_or_texture_fails_before_the_model_loads(tmp_path, photos, monkeypatch):  # noqa: F811
+def test_a_wrong_target_or_texture_fails_before_the_shipped_model_loads(tmp_path, photos, monkeypatch):  # noqa: F811
     folder, _ = photos
     loads = []
     monkeypatch.setattr(DesignGANPipeline, "from_pretrained", classmethod(lambda cls, *a, **k: loads.append(a)))
@@ -152,12 +153,13 @@ def test_an_output_folder_deleted_mid_run_is_reported(tmp_path, run_dir, jeans_p
     files = sorted(folder.iterdir())
     out = tmp_path / "out"
     out.mkdir()
-    pipe = DesignGANPipeline.from_pretrained(run_dir, precision="fp32", channels_last=False)
+    pipe = DesignGANPipeline.from_pretrained(run_dir, precision="fp32", channels_last=False, **tiny_parts())
     lines: list[str] = []
-    failed = translate_files(pipe, files, [out / f"{f.stem}.png" for f in files], "skirt",
-                             table=read_landmark_lines(landmarks), batch_size=1, log=lines.append,
-                             progress=lambda n: shutil.rmtree(out, ignore_errors=True))  # after the first batch
-    assert failed == 3, lines  # reported "3 of 3" before: atomic writes made the folder again
+    results = translate_files(pipe, files, [out / f"{f.stem}.png" for f in files], "skirt",
+                              table=read_landmark_lines(landmarks), batch_size=1, log=lines.append,
+                              progress=lambda n: shutil.rmtree(out, ignore_errors=True))  # after the first batch
+    # reported "3 of 3" before: atomic writes made the folder again
+    assert [r.status for r in results] == ["failed"] * 3 and all(r.output is None for r in results), lines
     assert not out.exists()
     assert all(line.startswith("error: ") for line in lines) and len(lines) == 3, lines
 

@@ -16,12 +16,15 @@ from designgan.pipeline import DesignGANPipeline, NoPersonError, NotSourceError,
 from designgan.pipeline.presence import PERSON_SCORE, person_score
 from tests.conftest import CCP_FULL, needs_ccp
 
+from .conftest import tiny_parts
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "src" / "designgan" / "assets" / "examples"
 
 
 @pytest.fixture(scope="module")
 def pipe():
+    """The shipped jeans2skirt pipeline (its landmark network and garment classifier are what is tested)."""
     return DesignGANPipeline.from_pretrained("jeans2skirt")
 
 
@@ -42,13 +45,13 @@ def test_the_person_score_reads_the_better_half():
     assert person_score(Person(blurred)) < PERSON_SCORE and person_score(Person({})) == 0.0
 
 
-def test_a_photo_without_people_is_refused_as_such_before_any_garment_question(pipe):
+def test_the_shipped_pipeline_refuses_a_photo_without_people_as_such_before_any_garment_question(pipe):
     with pytest.raises(NoPersonError, match="no person found") as caught:
         pipe(_drawn("still_life", 1), to="skirt")
     assert not isinstance(caught.value, NotSourceError) and caught.value.people_found == 0
 
 
-def test_in_a_group_everyone_in_the_source_garment_is_edited_whatever_their_height(pipe):
+def test_shipped_in_a_group_everyone_in_the_source_garment_is_edited_whatever_their_height(pipe):
     skirt, jeans = load_image(EXAMPLES / "ccp_1012.jpg"), load_image(EXAMPLES / "ccp_1045.jpg")
     small = jeans.resize((round(jeans.width * 0.7), round(jeans.height * 0.7)))  # under 75% of her height
     group = Image.new("RGB", (skirt.width + small.width, skirt.height))
@@ -65,13 +68,13 @@ def test_in_a_group_everyone_in_the_source_garment_is_edited_whatever_their_heig
 
 
 @needs_ccp
-def test_shorts_are_no_source_for_jeans2skirt(pipe):
+def test_shorts_are_no_source_for_the_shipped_jeans2skirt(pipe):
     # CCP 1117 (pants_shorts test split) wears shorts: refused, never tagged "trousers -> skirt"
     with pytest.raises(NotSourceError, match="wears shorts"):
         pipe(load_image(CCP_FULL / "photos" / "1117.jpg"), to="skirt")
 
 
-def test_legs_cut_off_by_the_photo_are_continued_for_the_classifier(pipe):
+def test_legs_cut_off_by_the_photo_are_continued_for_the_classifier():
     photo = load_image(EXAMPLES / "ccp_1045.jpg")
     w, h = photo.size
     knee = photo.crop((0, 0, w, round(0.68 * h)))  # an e-commerce crop at the knee: the ankles are below it
@@ -82,7 +85,7 @@ def test_legs_cut_off_by_the_photo_are_continued_for_the_classifier(pipe):
     black = frame_crop(knee, points)
     continued = frame_crop(knee, points, CUT_LEGS_PADDING)
     assert (black[-10:] == 0).all() and (continued[-10:] > 0).any()  # below the cut: black, or the legs continued
-    classifier = pipe.garment_classifier
+    classifier = tiny_parts()["garment_classifier"]  # any classifier: the two framings must agree
     assert np.allclose(classifier.classify_read([knee], [points], extend_cut_legs=True),
                        classifier.classify([knee], [points], [None], [CUT_LEGS_PADDING]))
     # the whole photo (ankles in view) is framed as before

@@ -47,14 +47,14 @@ def demo_command(
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: binding {host} exposes the demo to other machines", err=True)
-    # Without --model every bundled model is served (the target category picks one); they share one landmark network
-    # and one garment classifier.
+    # Without --model every bundled model is served (the target category picks one); they share one landmark network,
+    # one segmenter and one garment classifier.
     names = [model] if model is not None else (bundled_models() or [default_model()])
     options = {"compile": compile, "precision": precision, "device": device}
     torch.set_num_threads(threads or inference_threads())  # the one process-wide setting, made by the command
     pipes = [DesignGANPipeline.from_pretrained(names[0], landmarks=landmarks, **options)]
     pipes[0].landmarks  # noqa: B018  (load now, so a missing landmark model fails at start-up, not per request)
-    pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks,
+    pipes += [DesignGANPipeline.from_pretrained(n, landmarks=pipes[0].landmarks, masker=pipes[0].masker,
                                                 garment_classifier=pipes[0].garment_classifier, **options)
               for n in names[1:]]
     shown = ", ".join(p.spec.name for p in pipes)

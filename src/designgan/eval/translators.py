@@ -100,12 +100,13 @@ def prior_pipeline(domains: tuple[str, str], landmarks: str | Path | None = None
     """The rendered prior (:class:`designgan.models.prior.PriorRenderer`) in place of the generators of an inference
     pipeline for a skirt/trousers pair of ``domains``."""
     from designgan.pipeline import DesignGANPipeline, TranslatorSpec, build_generators, garment_family, prior_config
+    from designgan.pipeline import Translator as Generators
 
     families = [garment_family(d) for d in domains]
     if not all(f in ("skirt", "trousers") for f in families):
         raise DataError(f"the prior draws skirts and trousers; '{domains[0]}' <-> '{domains[1]}' is not that")
     config = prior_config(families)
-    return DesignGANPipeline(TranslatorSpec(PRIOR, tuple(domains), config), build_generators(config),
+    return DesignGANPipeline(Generators(TranslatorSpec(PRIOR, tuple(domains), config), build_generators(config)),
                              landmarks=landmarks, precision="fp32", source_mask=source_mask)
 
 

@@ -6,9 +6,12 @@
 Modules, in the order one photo meets them (docs/architecture.md has the whole path):
 
 ========== ============================================================================================
-bundled    the translators shipped in ``designgan/weights`` (no torch: the command line lists them at start-up)
-weights    loading a bundled name / saved model / training run, saving (``save_pretrained``)
+bundled    the weights shipped in ``designgan/weights`` (:data:`WEIGHTS_DIR`; no torch: the command line lists
+           the translators at start-up)
+weights    loading a translator (a bundled name / saved model / training run) and saving one
 spec       :class:`TranslatorConfig` (what inference reads of a training config) and :class:`TranslatorSpec`
+components the pipeline's five parts (:class:`Translator`, landmarks, masker, detector, garment classifier), each
+           from its own weights, and a saved pipeline's folder (``pipeline.json`` + a sub-folder per part)
 core       :class:`DesignGANPipeline`: check inputs -> find people -> prepare crops -> generate -> refine -> compose
 people     the people in a photo (landmark network, strips for wide photos, merging)
 presence   whether a person found is a person (a clearly read upper body or legs)
@@ -28,12 +31,7 @@ Every public name of these modules is importable from ``designgan.pipeline``; th
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-# The bundled translators' folder. Defined here, not in a submodule, so that patching
-# ``designgan.pipeline.WEIGHTS_DIR`` (as tests do) is seen by everything that lists or loads bundled models.
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 
 if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time they load on first use
     from designgan.landmarks.regions import (
@@ -52,10 +50,12 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
     from designgan.pipeline.bundled import (
         SAVED_STEM,
         TRANSLATOR_FORMAT,
+        WEIGHTS_DIR,
         bundled_model_domains,
         bundled_models,
         default_model,
     )
+    from designgan.pipeline.components import PIPELINE_FORMAT, Translator, load_component
     from designgan.pipeline.compose import _resample, compose_photo, separable_edit_alpha
     from designgan.pipeline.core import DesignGANPipeline
     from designgan.pipeline.detection import (
@@ -114,6 +114,10 @@ _EXPORTS = {
     "TRANSLATOR_FORMAT": "bundled",
     "TROUSER_CATEGORIES": "designgan.landmarks.regions",
     "WIDE_PHOTO": "detection",
+    "WEIGHTS_DIR": "bundled",
+    "PIPELINE_FORMAT": "components",
+    "Translator": "components",
+    "load_component": "components",
     "DesignGANPipeline": "core",
     "Job": "output",
     "NoPersonError": "person",
@@ -163,20 +167,71 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "LANDMARK_CONFIDENCE", "LOWER_CATEGORIES", "MAX_STRIPS", "OUTPUT_PNG_LEVEL", "PERSON_MARGIN", "PRIOR_FRAME_SIZE",
+    "LANDMARK_CONFIDENCE",
+    "LOWER_CATEGORIES",
+    "MAX_STRIPS",
+    "OUTPUT_PNG_LEVEL",
+    "PERSON_MARGIN",
+    "PIPELINE_FORMAT",
+    "PRIOR_FRAME_SIZE",
     "SAVED_STEM",
-    "SHORTS_CATEGORIES", "SKIRT_CATEGORIES", "STRIP_ASPECT", "STRIP_BATCH", "TORSO_NAMES", "TRANSLATOR_FORMAT",
-    "TROUSER_CATEGORIES", "WEIGHTS_DIR", "WIDE_PHOTO", "AlreadyTargetError", "DesignGANPipeline", "Job",
-    "NoPersonError", "NotSourceError", "Person",
-    "PersonEdit", "PipelineOutput", "TranslatorConfig", "TranslatorSpec", "_resample", "body_garment_mask",
+    "SHORTS_CATEGORIES",
+    "SKIRT_CATEGORIES",
+    "STRIP_ASPECT",
+    "STRIP_BATCH",
+    "TORSO_NAMES",
+    "TRANSLATOR_FORMAT",
+    "TROUSER_CATEGORIES",
+    "WEIGHTS_DIR",
+    "WIDE_PHOTO",
+    "AlreadyTargetError",
+    "DesignGANPipeline",
+    "Job",
+    "NoPersonError",
+    "NotSourceError",
+    "Person",
+    "PersonEdit",
+    "PipelineOutput",
+    "Translator",
+    "TranslatorConfig",
+    "TranslatorSpec",
+    "_resample",
+    "body_garment_mask",
     "build_generators",
-    "bundled_model_domains", "bundled_models", "collect_inputs", "compose_photo", "crop_box", "crop_padded",
-    "default_model", "detect_people", "fabric_patch", "find_people", "garment_family", "garment_polygon",
-    "garment_region", "inference_threads", "load_generators", "load_translator", "merge_people", "output_paths",
-    "patch_operator", "person_box", "polygon_mask", "prior_config", "read_landmark_lines", "refine_texture",
+    "bundled_model_domains",
+    "bundled_models",
+    "collect_inputs",
+    "compose_photo",
+    "crop_box",
+    "crop_padded",
+    "default_model",
+    "detect_people",
+    "fabric_patch",
+    "find_people",
+    "garment_family",
+    "garment_polygon",
+    "garment_region",
+    "inference_threads",
+    "load_component",
+    "load_generators",
+    "load_translator",
+    "merge_people",
+    "output_paths",
+    "patch_operator",
+    "person_box",
+    "polygon_mask",
+    "prior_config",
+    "read_landmark_lines",
+    "refine_texture",
     "run_config",
-    "safe_name", "save_translator", "separable_edit_alpha", "source_texture_patch", "strip_offsets",
-    "strips_cover", "tile_texture", "translate_files",
+    "safe_name",
+    "save_translator",
+    "separable_edit_alpha",
+    "source_texture_patch",
+    "strip_offsets",
+    "strips_cover",
+    "tile_texture",
+    "translate_files",
 ]
 
 

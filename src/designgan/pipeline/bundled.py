@@ -1,6 +1,7 @@
 """The translators shipped inside the package (``designgan/weights/NAME.safetensors`` + ``NAME.json``).
 
-Kept free of torch so the command line can list and pick models without importing it.
+Kept free of torch so the command line can list and pick models without importing it. Every function takes the
+weights folder as an argument (default :data:`WEIGHTS_DIR`, the package's own): nothing needs patching.
 """
 
 from __future__ import annotations
@@ -8,22 +9,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from designgan import pipeline as _package
 from designgan.errors import DesignGANError
 
 TRANSLATOR_FORMAT = "designgan-translator"
-SAVED_STEM = "translator"  # save_pretrained(dir) writes dir/translator.safetensors + dir/translator.json
+SAVED_STEM = "translator"  # a saved translator: translator.safetensors + translator.json
+# The weights shipped with the package: the translators, and the landmark network, segmenter and garment classifier
+# every pipeline uses unless it is given others (:mod:`designgan.pipeline.components`).
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 
 
-def weights_dir() -> Path:
-    """The folder of the bundled translators: ``designgan.pipeline.WEIGHTS_DIR`` (read at each call)."""
-    return Path(_package.WEIGHTS_DIR)
-
-
-def bundled_model_domains() -> dict[str, tuple[str, ...]]:
-    """The translators shipped in ``designgan/weights`` (``NAME.safetensors`` + ``NAME.json``), by name, with the
+def bundled_model_domains(folder: Path = WEIGHTS_DIR) -> dict[str, tuple[str, ...]]:
+    """The translators shipped in ``folder`` (``NAME.safetensors`` + ``NAME.json``), by name, with the
     categories each translates between."""
-    folder = weights_dir()
+    folder = Path(folder)
     if not folder.is_dir():
         return {}
     found = {}
@@ -38,14 +36,14 @@ def bundled_model_domains() -> dict[str, tuple[str, ...]]:
     return found
 
 
-def bundled_models() -> list[str]:
-    """Names of the translators shipped in ``designgan/weights``."""
-    return list(bundled_model_domains())
+def bundled_models(folder: Path = WEIGHTS_DIR) -> list[str]:
+    """Names of the translators shipped in ``folder``."""
+    return list(bundled_model_domains(folder))
 
 
-def default_model(to: str | None = None) -> str:
+def default_model(to: str | None = None, folder: Path = WEIGHTS_DIR) -> str:
     """The bundled model to use: the first (by name) whose categories include ``to``, else the first one."""
-    models = bundled_model_domains()
+    models = bundled_model_domains(folder)
     if not models:
         raise DesignGANError("no bundled translator is shipped: pass --model RUN_DIR (a training run folder) "
                              "or a saved model")

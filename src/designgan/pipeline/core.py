@@ -21,85 +21,92 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
-from torch import nn
 
 from designgan.errors import DesignGANError
 from designgan.hardware import describe, resolve_device, resolve_precision
 from designgan.io import load_image, to_rgb
-from designgan.landmarks.frame import apply
 from designgan.landmarks.garment_classifier import garment_verdict
-from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.regions import garment_family, garment_region, person_box
 from designgan.landmarks.skin import photo_skin_colour
 from designgan.losses.style import inverse_centre_weight
 from designgan.models.prior_style import PriorStyle, asked_style
 from designgan.models.texture import garment_texture
+from designgan.pipeline.bundled import WEIGHTS_DIR, default_model
+from designgan.pipeline.components import (
+    Translator,
+    bundled_files,
+    is_pipeline_folder,
+    load_component,
+    read_pipeline,
+    save_components,
+)
 from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.detection import DEFAULT_DETECTOR, DETECTORS, detect_people
 from designgan.pipeline.garments import classify_people, family_probabilities, garment_skip, not_edited
-from designgan.pipeline.geometry import box_matrix, crop_box, crop_padded, frame_crop
+from designgan.pipeline.geometry import box_matrix, frame_crop, heatmap_channels, person_crop
 from designgan.pipeline.output import Job, MaskCrop, PersonEdit, PipelineOutput
 from designgan.pipeline.people import find_people
 from designgan.pipeline.person import NoPersonError, Person
-from designgan.pipeline.spec import TranslatorSpec, direction_for
+from designgan.pipeline.spec import direction_for
 from designgan.pipeline.texture import fabric_patch, refine_texture, source_texture_patch, tile_texture
-from designgan.pipeline.weights import load_translator, save_translator
 
 SOURCE_MASKS = ("segmenter", "polygon")  # how the source garment is found without a given mask
 
 
 class DesignGANPipeline:
-    """Garment translation of photos; build it with :meth:`from_pretrained`."""
+    """Garment translation of photos from five explicit components (:mod:`designgan.pipeline.components`); build it
+    with :meth:`from_pretrained` (a bundled name, a saved pipeline or model, a training run) or from its parts."""
 
-    def __init__(self, spec: TranslatorSpec, generators: dict[str, nn.Module], landmarks: Any = None,
-                 precision: str = "auto", channels_last: bool = True, compile: bool = False,
-                 device: str | torch.device = "auto", detector: str = DEFAULT_DETECTOR,
-                 source_mask: str = "segmenter", masker: Any = None, garment_classifier: Any = None) -> None:
-        """``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
+    def __init__(self, translator: Translator, landmarks: Any = None, masker: Any = None,
+                 detector: str = DEFAULT_DETECTOR, garment_classifier: Any = None, *, precision: str = "auto",
+                 channels_last: bool = True, compile: bool = False, device: str | torch.device = "auto",
+                 source_mask: str = "segmenter", weights_dir: Path = WEIGHTS_DIR,
+                 flip_test: dict[str, bool] | None = None) -> None:
+        """The components: ``translator`` (:class:`~.components.Translator`); ``landmarks`` (a
+        :class:`~designgan.landmarks.predict.LandmarkPredictor`), ``masker`` (the source-garment segmenter, a
+        :class:`~designgan.landmarks.segment.GarmentMasker`) and ``garment_classifier`` (a
+        :class:`~designgan.landmarks.garment_classifier.GarmentJudge`, asked before anything is painted what each
+        person wears: only people in the model's source family are edited), each an object, a path to its weights,
+        or None for the bundled file in ``weights_dir``, a path loaded on first use; ``detector``: how people are
+        found (:func:`detection.detect_people`: "windows", the default: person-wide windows, chimeras dropped;
+        "landmarks": whole photo and strips; "hog": that plus OpenCV's HOG people detector). ``flip_test``:
+        per loaded component ("landmarks", "garment_classifier"), whether it averages with the mirrored photo.
+
+        ``precision``: "auto" (the default) is bf16 where the hardware has native bf16 (a CUDA GPU, a CPU with
         AMX or AVX512_BF16) and fp32 elsewhere (:func:`designgan.hardware.resolve_precision`; on a CPU without
         native bf16, bf16 was measured 2.4x slower). "bf16" runs the generator with bf16 weights and activations
         and the landmark network under bf16 autocast, "autocast" the generator with fp32 weights under bf16
         autocast, "fp32" both plainly. ``device``: "auto" (CUDA when available), "cpu", "cuda"; the networks run
         there, landmark-to-mask geometry, texture refinement and composition on the CPU. ``compile``
         (torch.compile: about a minute once per batch shape, cached on disk) fuses the norm/pad/activation chains.
-        ``bench translate`` measures the choices. ``detector``: how people are found (:func:`detection.detect_people`:
-        "windows", the default: person-wide windows, chimeras dropped; "landmarks": whole photo and strips, as
-        before issue 17; "hog": that plus OpenCV's HOG people detector).
-
-        ``source_mask``: how the source garment is found when no garment mask is given: "segmenter" (default: the
-        shipped lower-garment segmenter in the landmark-aligned frame, kept near the landmark region; see
-        :mod:`designgan.landmarks.segment`) or "polygon" (the landmark region alone: straight lines through the
-        garment landmarks, or capsules around the legs). ``masker``: a
-        :class:`~designgan.landmarks.segment.GarmentMasker`, a path to segmenter weights, or None for the shipped
-        segmenter (loaded on first use).
-
-        ``garment_classifier``: a :class:`~designgan.landmarks.garment_classifier.GarmentJudge`, a path to its
-        weights, or None for the shipped one (loaded on first use). It decides, before anything is painted, what
-        each person wears; only people in the model's source family are edited.
+        ``bench translate`` measures the choices. ``source_mask``: how the source garment is found when no garment
+        mask is given: "segmenter" (the masker, kept near the landmark region; :mod:`designgan.landmarks.segment`)
+        or "polygon" (the landmark region alone: lines through the garment landmarks, or capsules around the legs).
         """
         if precision not in ("auto", "bf16", "autocast", "fp32"):
             raise DesignGANError(f"precision must be 'auto', 'bf16', 'autocast' or 'fp32', got {precision!r}")
         if source_mask not in SOURCE_MASKS:
             raise DesignGANError(f"source_mask must be one of {', '.join(SOURCE_MASKS)}, got {source_mask!r}")
-        self.source_mask = source_mask
-        self._masker = masker
-        self._classifier = garment_classifier
-        self.spec = spec
+        if detector not in DETECTORS:
+            raise DesignGANError(f"unknown person detector '{detector}' (choose {' or '.join(DETECTORS)})")
+        self.source_mask, self.detector, self.weights_dir = source_mask, detector, Path(weights_dir)
+        self._parts = {"landmarks": landmarks, "masker": masker, "garment_classifier": garment_classifier}
+        self._flip_test = {"landmarks": True, "garment_classifier": True, **(flip_test or {})}
+        self._options = {"precision": precision, "channels_last": channels_last, "compile": compile,
+                         "device": device, "source_mask": source_mask, "weights_dir": self.weights_dir}
+        self.spec = translator.spec
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.precision_choice = precision
         self.precision = precision if precision == "autocast" else resolve_precision(precision, self.device)
         self.dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.generators = {k: g.eval().requires_grad_(False).to(self.device, self.dtype)
-                           .to(memory_format=self.memory_format) for k, g in generators.items()}
+                           .to(memory_format=self.memory_format) for k, g in translator.generators.items()}
+        self.translator = Translator(self.spec, self.generators)
         # a generator with no parameters (the rendered prior) gains no speed from bf16, only rounding
-        self.input_dtype = self.dtype if any(True for g in generators.values() for _ in g.parameters()) \
+        self.input_dtype = self.dtype if any(True for g in self.generators.values() for _ in g.parameters()) \
             else torch.float32
         self._run = {k: torch.compile(g, dynamic=False) if compile else g for k, g in self.generators.items()}
-        self._landmarks = landmarks
-        if detector not in DETECTORS:
-            raise DesignGANError(f"unknown person detector '{detector}' (choose {' or '.join(DETECTORS)})")
-        self.detector = detector
 
     def describe(self) -> str:
         """One line for logs: device, threads, the precision chosen and why (``precision auto -> bf16``)."""
@@ -115,20 +122,51 @@ class DesignGANPipeline:
     @classmethod
     def from_pretrained(cls, name_or_dir: str | Path, landmarks: Any = None, domains: Sequence[str] | None = None,
                         **kwargs: Any) -> DesignGANPipeline:
-        """Load a bundled model by name, a saved model (``save_pretrained``) or a training run's folder.
+        """Load a saved pipeline (:meth:`save_pretrained`: every component from its folder), or a bundled model by
+        name, a saved translator or a training run's folder (the other components: the bundled ones).
 
-        ``landmarks``: a :class:`~designgan.landmarks.predict.LandmarkPredictor`, a path to landmark weights, or
-        None for the shipped landmark network (loaded on first use). ``domains`` overrides the category names.
+        ``landmarks``, ``masker=``, ``garment_classifier=`` and the other keywords of the constructor replace the
+        loaded choice; ``domains`` overrides the category names; ``weights_dir=`` is where bundled names and
+        components are looked up.
         """
-        spec, generators = load_translator(name_or_dir, domains)
-        return cls(spec, generators, landmarks=landmarks, **kwargs)
+        if is_pipeline_folder(name_or_dir):
+            saved = read_pipeline(name_or_dir, domains)
+            parts = {"landmarks": saved.landmarks, "masker": saved.masker, "garment_classifier":
+                     saved.garment_classifier, "detector": saved.detector, **saved.options,
+                     "flip_test": {"landmarks": saved.landmarks_flip_test,
+                                   "garment_classifier": saved.classifier_flip_test}}
+            return cls(saved.translator, **{**parts, **({} if landmarks is None else {"landmarks": landmarks}),
+                                            **kwargs})
+        translator = Translator.load(name_or_dir, domains, kwargs.get("weights_dir", WEIGHTS_DIR))
+        return cls(translator, landmarks=landmarks, **kwargs)
+
+    @classmethod
+    def from_bundled(cls, name: str | None = None, to: str | None = None, weights_dir: Path = WEIGHTS_DIR,
+                     **kwargs: Any) -> DesignGANPipeline:
+        """The bundled model ``name`` (default: the first that translates into ``to``) with the bundled landmark
+        network, segmenter and garment classifier of ``weights_dir``, named explicitly."""
+        name = name or default_model(to, weights_dir)
+        return cls(Translator.load(name, weights_dir=weights_dir), **{**bundled_files(weights_dir), **kwargs},
+                   weights_dir=weights_dir)
+
+    def replace(self, **changes: Any) -> DesignGANPipeline:
+        """A pipeline of the same translator and options with some components (or options) changed, e.g.
+        ``pipe.replace(landmarks=predictor)``; the components not named are shared."""
+        parts = {key: changes.pop(key, part) for key, part in self._parts.items()}
+        return type(self)(self.translator, **parts, **{"detector": self.detector, "flip_test": self._flip_test,
+                                                        **self._options, **changes})
 
     def save_pretrained(self, path: str | Path) -> Path:
-        """Write ``translator.safetensors`` (both generators, 16-bit) + ``translator.json`` into folder ``path``
-        (or to ``path`` itself when it ends in ``.safetensors``)."""
+        """Write the whole pipeline into folder ``path`` (one sub-folder per component and ``pipeline.json``:
+        :func:`~.components.save_components`; :meth:`from_pretrained` loads it on its own) and return the folder;
+        a ``path`` ending in ``.safetensors`` gets the translator alone (a bundled model's file)."""
         # fp16 halves the file; a bf16 pipeline keeps bf16 (fp16 could overflow what bf16 holds).
         half = torch.bfloat16 if self.dtype == torch.bfloat16 else torch.float16
-        return save_translator(self.spec, self.generators, path, half)
+        if Path(path).suffix == ".safetensors":
+            return self.translator.save(path, half)
+        save_components(Path(path), self.translator, self.landmarks, self.masker, self.detector,
+                        self.garment_classifier, {"source_mask": self.source_mask}, half)
+        return Path(path)
 
     @property
     def categories(self) -> tuple[str, str]:
@@ -156,38 +194,28 @@ class DesignGANPipeline:
         photo's skin colour and the user's fabric, and paint the fabric themselves."""
         return bool(getattr(self.generators["G_AB"], "prior_inputs", False))
 
+    def _component(self, key: str) -> Any:
+        """Component ``key``; a path (or None: the bundled file) is loaded on first use, on the pipeline's device and
+        precision (:func:`~.components.load_component`)."""
+        if self._parts[key] is None or isinstance(self._parts[key], str | Path):
+            self._parts[key] = load_component(key, self._parts[key], self.weights_dir, self.precision, self.device,
+                                              self._flip_test.get(key, True))
+        return self._parts[key]
+
     @property
     def landmarks(self) -> Any:
-        """The landmark predictor, loaded on first use."""
-        if self._landmarks is None or isinstance(self._landmarks, str | Path):
-            from designgan.landmarks.predict import DEFAULT_WEIGHTS, LandmarkPredictor
-
-            path = Path(self._landmarks) if self._landmarks is not None else DEFAULT_WEIGHTS
-            if not path.is_file():
-                raise DesignGANError(f"{path}: landmark weights not found (they ship inside the package: "
-                                     "reinstall it, or pass landmarks=)")
-            # the landmark network follows the pipeline's device and precision (bf16 autocast only where native)
-            self._landmarks = LandmarkPredictor.load(path, bf16=self.precision != "fp32", device=self.device)
-        return self._landmarks
+        """The landmark predictor (loaded on first use)."""
+        return self._component("landmarks")
 
     @property
     def masker(self) -> Any:
-        """The source-garment segmenter, loaded on first use (it runs on the CPU, with the geometry)."""
-        if self._masker is None or isinstance(self._masker, str | Path):
-            from designgan.landmarks.segment import DEFAULT_WEIGHTS, GarmentMasker
-
-            path = Path(self._masker) if self._masker is not None else DEFAULT_WEIGHTS
-            self._masker = GarmentMasker.load(path, precision="fp32" if self.precision == "fp32" else "auto")
-        return self._masker
+        """The source-garment segmenter (loaded on first use; it runs on the CPU, with the geometry)."""
+        return self._component("masker")
 
     @property
     def garment_classifier(self) -> Any:
-        """The garment classifier (what each person wears below the waist), loaded on first use."""
-        if self._classifier is None or isinstance(self._classifier, str | Path):
-            from designgan.landmarks.garment_classifier import GarmentJudge
-
-            self._classifier = GarmentJudge.load(self._classifier)
-        return self._classifier
+        """The garment classifier (what each person wears below the waist; loaded on first use)."""
+        return self._component("garment_classifier")
 
     def garments(self, photo: Image.Image | np.ndarray, people: Sequence[Person]) -> list[np.ndarray | None]:
         """Per person, the garment classifier's family probabilities (trousers, skirt, shorts), or None where no
@@ -399,19 +427,12 @@ class DesignGANPipeline:
                 image, garment, frame, box = framed
                 to_model = frame
             else:
-                box = crop_box(person_box(person.points), (w, h), (mh, mw))
-                crop = crop_padded(rgb, box)
-                crop_mask = crop_padded(mask[..., None].astype(np.uint8) * 255, box)[..., 0]
-                image = torch.from_numpy(np.asarray(Image.fromarray(crop).resize((mw, mh), Image.BICUBIC)).copy())
-                image = image.permute(2, 0, 1).float() / 127.5 - 1
-                garment = torch.from_numpy(np.asarray(Image.fromarray(crop_mask).resize((mw, mh), Image.BILINEAR))
-                                           .copy())
-                garment = (garment.float() / 255.0 > 0.5).float()[None]
+                image, garment, box = person_crop(rgb, mask, person_box(person.points), (mh, mw))
                 to_model = box_matrix(box, (mh, mw))
             source_mask |= mask
             channels = [garment]
             if cfg.data.landmarks != "none":
-                channels.append(self._heatmaps(person, to_model, (mh, mw)))
+                channels.append(heatmap_channels(person.points, cfg.data, to_model, (mh, mw)))
             texture = None
             if self.texture_channels or (self.paints_prior and fabric is not None):
                 # no user fabric: a texture-conditioned generator gets the source garment's own fabric (as in
@@ -431,17 +452,6 @@ class DesignGANPipeline:
         if not jobs:
             raise not_edited(refused, source_cat, target_cat)
         return jobs, source_mask
-
-    def _heatmaps(self, person: Person, to_model: np.ndarray, size: tuple[int, int]) -> torch.Tensor:
-        """The landmark heatmap channels of the attention stack, at the model input's ``size``; ``to_model`` maps
-        photo pixels to model pixels (pixel centres at integers, as the training transforms place keypoints)."""
-        cfg = self.spec.config.data
-        mh, mw = size
-        points = [person.points.get(name, (0.0, 0.0, 0.0)) for name in cfg.heatmap_names]
-        xy = torch.from_numpy(apply(to_model, np.array([p[:2] for p in points], dtype=np.float64))).float()
-        keep = torch.tensor([float(p[2] >= cfg.min_confidence) for p in points])
-        heat = render_gaussians(xy, mh, mw, sigma=max(1.0, cfg.heatmap_sigma * mh))
-        return heat * keep[:, None, None]
 
     @torch.no_grad()
     def _generate(self, key: str, jobs: list[Job], style: PriorStyle | None, failed: dict[int, DesignGANError],

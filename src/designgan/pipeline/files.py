@@ -20,6 +20,7 @@ from PIL import Image
 
 from designgan.errors import DataError, DesignGANError
 from designgan.io import IMAGE_FORMATS, IMAGE_SUFFIXES, check_output_dir, check_output_file, load_image, save_image
+from designgan.pipeline.results import PhotoResult
 
 # zlib level of the PNGs translate writes: lossless at any level; level 1 encodes a 550x825 result 3.5x faster than
 # PIL's default 6 (81 vs 285 ms on a busy 2-core CPU) for files about 13% larger, and in folder mode encoding
@@ -145,29 +146,28 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                     fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
                     side_by_side: bool = False, people: str | int = "visible", refine_steps: int | None = None,
                     keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
-                    log: Any = print, progress: Any = None, report: Any = None, style: dict | None = None) -> int:
+                    log: Any = print, progress: Any = None, report: Any = None, style: dict | None = None
+                    ) -> list[PhotoResult]:
     """Translate ``files`` into ``targets`` (PNG, JPEG or WebP by suffix, with AI-edit metadata; with
-    ``side_by_side`` also the input | result pair beside each) in batches; returns the number that failed.
+    ``side_by_side`` also the input | result pair beside each) in batches; returns one :class:`PhotoResult` per
+    photo (translated into its file, or failed with the error), failures first as they happen.
 
     The targets' folders must exist: one deleted while this runs makes its photos fail, never a silent success.
 
     Decoding the next batch and encoding the last one run in background threads while the models run (PIL
     releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
     ``garment_mask`` (the benchmark's stand-in when no landmark network is shipped) is used for every photo.
-    ``report``, when given, gets one dict per photo: ``{"input", "output", "people", "translated", "skipped"}``
-    (plus ``"error"`` for a photo that failed; ``"output"`` is then None; ``"style"`` the shape drawn when a
-    ``style``, changes to a rendered prior's, was asked: :meth:`DesignGANPipeline.translate_batch`).
+    ``report``, when given, gets each :class:`PhotoResult` as soon as it is final (``style``, changes to a rendered
+    prior's shape: :meth:`DesignGANPipeline.translate_batch`).
     """
-    failures = 0
+    results: list[PhotoResult] = []
 
-    def fail(f: Path, exc: Exception) -> None:
-        nonlocal failures
-        failures += 1
-        message = str(exc)
-        log(f"error: {message if message.startswith(str(f)) else f'{f}: {message}'}")
+    def done(result: PhotoResult) -> None:
+        if result.status == "failed":
+            log(f"error: {result.message}")
+        results.append(result)
         if report is not None:
-            report({"input": str(f), "output": None, "people": getattr(exc, "people_found", 0), "translated": 0,
-                    "skipped": getattr(exc, "skipped", []), "error": message})
+            report(result)
 
     def write(pictures: list[tuple[Image.Image, Path]], meta: dict[str, str]) -> None:
         for picture, target in pictures:
@@ -175,7 +175,7 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             save_image(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL, create_parent=False)
 
     chunks = [(files[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(files), batch_size)]
-    writes: list[tuple[Path, Future, dict[str, Any]]] = []
+    writes: list[tuple[PhotoResult, Future]] = []
     with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
         upcoming = reader.submit(_decode, chunks[0][0]) if chunks else None
         for k, (chunk, chunk_targets) in enumerate(chunks):
@@ -185,54 +185,50 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
             for i, d in enumerate(decoded):
                 if isinstance(d, DesignGANError):
-                    fail(chunk[i], d)
+                    done(PhotoResult.failed(chunk[i], d))
             given = [table.get(chunk[i].resolve()) for i in good] if table is not None else None
             masks = [garment_mask] * len(good) if garment_mask is not None else None
-            results = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
+            outputs = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
                                            garment_masks=masks, people=people, refine_steps=refine_steps,
                                            keep_texture=keep_texture, return_errors=True, style=style) if good else []
-            for i, result in zip(good, results, strict=True):
+            for i, output in zip(good, outputs, strict=True):
                 f = chunk[i]
-                if isinstance(result, DesignGANError):
-                    fail(f, result)
+                if isinstance(output, DesignGANError):
+                    done(PhotoResult.failed(f, output))
                     continue
-                for warning in result.warnings:
+                for warning in output.warnings:
                     log(f"warning: {f}: {warning}")
                 extra = {"DesignGAN-Source-File": f.name}
                 if fabric_name is not None:
                     extra["DesignGAN-Texture"] = fabric_name
                 target = chunk_targets[i]
-                pictures = [(result.image, target)]
+                pictures = [(output.image, target)]
                 if side_by_side:  # the pair as well as the plain result, which is what most users keep
-                    pictures.append((result.side_by_side(), side_by_side_path(target)))
-                meta = result.metadata(extra)
-                summary = {"input": str(f), "output": str(target), "people": result.people_found,
-                           "translated": len(result.people), "edit": result.claim,
-                           "edited": [{"person": e.person.number, "wears": e.worn, "garment": e.garment}
-                                      for e in result.people], "skipped": result.skipped}
-                if result.style is not None:
-                    summary["style"] = result.style
-                writes.append((f, writer.submit(write, pictures, meta), summary))
+                    pictures.append((output.side_by_side(), side_by_side_path(target)))
+                writes.append((PhotoResult.translated(f, target, output),
+                               writer.submit(write, pictures, output.metadata(extra))))
             if progress is not None:
                 progress(len(chunk))
         written = []
-        for f, future, summary in writes:
+        for result, future in writes:
             try:
                 future.result()
             except FileNotFoundError:  # the output folder was deleted while the command ran
-                fail(f, DesignGANError(f"{f}: could not write {summary['output']}: its folder no longer exists"))
+                done(PhotoResult.failed(result.input, DesignGANError(
+                    f"{result.input}: could not write {result.output}: its folder no longer exists")))
                 continue
             except (OSError, DesignGANError) as exc:  # e.g. disk full: the atomic write left no partial file
-                fail(f, exc)
+                done(PhotoResult.failed(result.input, exc))
                 continue
-            written.append((f, summary))
-    for f, summary in written:  # counted only if still there: a folder deleted mid-run took earlier outputs along
-        if not Path(summary["output"]).is_file():
-            fail(f, DesignGANError(f"{f}: {summary['output']} was written but no longer exists (was the output "
-                                   "folder deleted?)"))
-        elif report is not None:
-            report(summary)
-    return failures
+            written.append(result)
+    for result in written:  # counted only if still there: a folder deleted mid-run took earlier outputs along
+        if result.output is None or not result.output.is_file():
+            done(PhotoResult.failed(result.input, DesignGANError(
+                f"{result.input}: {result.output} was written but no longer exists (was the output folder "
+                "deleted?)")))
+        else:
+            done(result)
+    return results
 
 
 def missing_folders(folder: Path) -> list[Path]:

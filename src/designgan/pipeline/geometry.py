@@ -6,10 +6,14 @@ draws them too.)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
+from PIL import Image
 
-from designgan.landmarks.frame import FrameSpec, footprint, lower_body_frame, shift_input, warp
+from designgan.landmarks.frame import FrameSpec, apply, footprint, lower_body_frame, shift_input, warp
+from designgan.landmarks.heatmaps import render_gaussians
 from designgan.landmarks.regions import LANDMARK_CONFIDENCE
 
 PERSON_MARGIN = 0.08  # crop margin around a person, as a share of their height (CCP-like framing)
@@ -53,6 +57,33 @@ def crop_padded(array: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
         inner = np.pad(inner, pads + ((0, 0),) * (array.ndim - 2), mode="edge" if inner.size else "constant")
     return inner
 
+
+
+def person_crop(rgb: np.ndarray, mask: np.ndarray, person: tuple[float, float, float, float] | None,
+                size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int, int, int]]:
+    """The model input of a person box (:func:`crop_box` at ``size``, resized): image in [-1, 1], garment mask in
+    {0, 1} (1, h, w), and the crop box in the photo."""
+    mh, mw = size
+    box = crop_box(person, (rgb.shape[1], rgb.shape[0]), size)
+    crop = crop_padded(rgb, box)
+    crop_mask = crop_padded(mask[..., None].astype(np.uint8) * 255, box)[..., 0]
+    image = torch.from_numpy(np.asarray(Image.fromarray(crop).resize((mw, mh), Image.BICUBIC)).copy())
+    image = image.permute(2, 0, 1).float() / 127.5 - 1
+    garment = torch.from_numpy(np.asarray(Image.fromarray(crop_mask).resize((mw, mh), Image.BILINEAR)).copy())
+    return image, (garment.float() / 255.0 > 0.5).float()[None], box
+
+
+def heatmap_channels(points: dict[str, tuple[float, float, float]], data: Any, to_model: np.ndarray,
+                     size: tuple[int, int]) -> torch.Tensor:
+    """The landmark heatmap channels of the attention stack, at the model input's ``size``: ``data`` (the
+    translator's data keys) names them and sets sigma and the confidence below which one is blank; ``to_model``
+    maps photo pixels to model pixels (pixel centres at integers, as the training transforms place keypoints)."""
+    mh, mw = size
+    chosen = [points.get(name, (0.0, 0.0, 0.0)) for name in data.heatmap_names]
+    xy = torch.from_numpy(apply(to_model, np.array([p[:2] for p in chosen], dtype=np.float64))).float()
+    keep = torch.tensor([float(p[2] >= data.min_confidence) for p in chosen])
+    heat = render_gaussians(xy, mh, mw, sigma=max(1.0, data.heatmap_sigma * mh))
+    return heat * keep[:, None, None]
 
 
 def box_matrix(box: tuple[int, int, int, int], model_size: tuple[int, int]) -> np.ndarray:

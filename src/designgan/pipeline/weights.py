@@ -22,11 +22,11 @@ from designgan.errors import DataError, DesignGANError
 from designgan.io import atomic_path, write_json_atomic
 from designgan.models.translator import build_generator
 from designgan.models.weights import WEIGHTS, latest_checkpoint, load_model_state, load_weights_file
-from designgan.pipeline import bundled
-from designgan.pipeline.bundled import SAVED_STEM, TRANSLATOR_FORMAT, bundled_models
+from designgan.pipeline.bundled import SAVED_STEM, TRANSLATOR_FORMAT, WEIGHTS_DIR, bundled_models
 from designgan.pipeline.spec import TranslatorConfig, TranslatorSpec
 
 RUN_CONFIG = "config.yaml"
+PIPELINE_INDEX = "pipeline.json"  # a saved pipeline's folder (components.py); its translator is in translator/
 SAVED_VERSION = 2  # 2: the JSON's config holds only the inference keys; 1: a whole training config
 
 
@@ -71,16 +71,19 @@ def _build_pair(config: TranslatorConfig, flat: dict[str, torch.Tensor], prefix:
     return generators
 
 
-def _model_path(name_or_dir: str | Path) -> Path:
-    """A bundled name becomes its file; a folder holding a saved model, that model's file."""
+def _model_path(name_or_dir: str | Path, weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """A bundled name (of ``weights_dir``) becomes its file; a folder holding a saved model or a saved pipeline,
+    that model's file."""
     path = Path(name_or_dir)
     if not path.exists() and "/" not in str(name_or_dir) and not path.suffix:
-        available = bundled_models()
+        available = bundled_models(weights_dir)
         if str(name_or_dir) not in available:
             shipped = ", ".join(available) if available else "none shipped yet"
             raise DesignGANError(f"no bundled model named '{name_or_dir}' (bundled models: {shipped}); "
                                  "give a training run folder or a saved model instead")
-        path = bundled.weights_dir() / f"{name_or_dir}.safetensors"
+        path = Path(weights_dir) / f"{name_or_dir}.safetensors"
+    if path.is_dir() and (path / PIPELINE_INDEX).is_file():
+        path = path / "translator"
     if path.is_dir() and (path / f"{SAVED_STEM}.safetensors").is_file():
         path = path / f"{SAVED_STEM}.safetensors"
     if path.is_file() and path.suffix != ".safetensors":
@@ -89,7 +92,7 @@ def _model_path(name_or_dir: str | Path) -> Path:
     return path
 
 
-def _load_saved(path: Path) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
+def _load_saved(path: Path, weights_dir: Path) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
     """A saved model: NAME.safetensors + NAME.json."""
     sidecar = path.with_suffix(".json")
     if not sidecar.is_file():
@@ -105,7 +108,7 @@ def _load_saved(path: Path) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
         saved_domains = (str(meta["domains"][0]), str(meta["domains"][1]))
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise DataError(f"{sidecar}: not a translator config ({type(exc).__name__}: {exc})") from None
-    spec = TranslatorSpec(path.stem if path.parent == bundled.weights_dir() else str(path), saved_domains, config)
+    spec = TranslatorSpec(path.stem if path.parent == Path(weights_dir) else str(path), saved_domains, config)
     return spec, _build_pair(config, load_weights_file(path), "", str(path))
 
 
@@ -129,13 +132,14 @@ def _load_run(path: Path, domains: Sequence[str] | None) -> tuple[TranslatorSpec
     return spec, _build_pair(config, load_weights_file(checkpoint / WEIGHTS), "G.", str(checkpoint / WEIGHTS))
 
 
-def load_generators(name_or_dir: str | Path, domains: Sequence[str] | None = None
+def load_generators(name_or_dir: str | Path, domains: Sequence[str] | None = None, weights_dir: Path = WEIGHTS_DIR
                     ) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
-    """Both generators (``G_AB``, ``G_BA``) and their spec from a bundled name, a saved model or a training run
-    folder, whatever the generator (the CycleGAN baseline too). ``domains`` overrides the category names."""
-    path = _model_path(name_or_dir)
+    """Both generators (``G_AB``, ``G_BA``) and their spec from a bundled name (of ``weights_dir``), a saved model,
+    a saved pipeline or a training run folder, whatever the generator (the CycleGAN baseline too). ``domains``
+    overrides the category names."""
+    path = _model_path(name_or_dir, weights_dir)
     if path.is_file():
-        spec, generators = _load_saved(path)
+        spec, generators = _load_saved(path, weights_dir)
     elif path.is_dir():
         spec, generators = _load_run(path, domains)
     else:
@@ -145,10 +149,10 @@ def load_generators(name_or_dir: str | Path, domains: Sequence[str] | None = Non
     return spec, generators
 
 
-def load_translator(name_or_dir: str | Path, domains: Sequence[str] | None = None
+def load_translator(name_or_dir: str | Path, domains: Sequence[str] | None = None, weights_dir: Path = WEIGHTS_DIR
                     ) -> tuple[TranslatorSpec, dict[str, nn.Module]]:
     """:func:`load_generators` for the pipeline, which needs a generator with a garment mask head."""
-    spec, generators = load_generators(name_or_dir, domains)
+    spec, generators = load_generators(name_or_dir, domains, weights_dir)
     if not spec.config.model.mask_head:
         raise DataError(f"{name_or_dir}: generator '{spec.config.model.generator}' has no garment mask head; the "
                         "pipeline needs a DesignGAN generator")
