@@ -1,13 +1,14 @@
 """The pipeline: photo in, photo with its garment changed out (diffusers-style ``DesignGANPipeline``).
 
-    pipe = DesignGANPipeline.from_pretrained("runs/jeans2skirt")   # a training run, a saved model or a bundled name
+    pipe = DesignGANPipeline.from_pretrained("runs/jeans2skirt")   # a run, a saved pipeline or model, a bundled name
     out = pipe(load_image("photo.jpg"), to="skirt")                # out.image, out.source_mask, out.people, ...
 
-:meth:`DesignGANPipeline.translate_batch` runs six steps: (1) check the inputs, (2) find the people (the shipped
-landmark network, or landmarks the caller gives), (3) prepare one crop per person (garment region and landmark
-heatmaps as the attention, cropped at the model's aspect and resized to its resolution), (4) generate, (5) refine
-the new garment's texture (test-time style loss), (6) compose at FULL resolution, only inside the feathered edit
-region, so every pixel outside it is bit-identical to the input.
+Its parts are explicit components (:mod:`designgan.pipeline.components`), saved and loaded together.
+:meth:`DesignGANPipeline.translate_batch` runs six steps on one :class:`~.output.PhotoWork` per photo: (1) check
+the inputs, (2) find the people (the landmark network, or landmarks the caller gives), (3) prepare one crop per
+person (garment region and landmark heatmaps as the attention, cropped at the model's aspect and resized to its
+resolution), (4) generate, (5) refine the new garment's texture (test-time style loss), (6) compose at FULL
+resolution, only inside the feathered edit region, so every pixel outside it is bit-identical to the input.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from designgan.pipeline.compose import compose_photo
 from designgan.pipeline.detection import DEFAULT_DETECTOR, DETECTORS, detect_people
 from designgan.pipeline.garments import classify_people, family_probabilities, garment_skip, not_edited
 from designgan.pipeline.geometry import box_matrix, frame_crop, heatmap_channels, person_crop
-from designgan.pipeline.output import Job, MaskCrop, PersonEdit, PipelineOutput
+from designgan.pipeline.output import Job, MaskCrop, PersonEdit, PhotoWork, PipelineOutput
 from designgan.pipeline.people import find_people
 from designgan.pipeline.person import NoPersonError, Person
 from designgan.pipeline.spec import direction_for
@@ -277,14 +278,14 @@ class DesignGANPipeline:
         Raises:
             NoPersonError: no person or no garment region was found in a photo.
         """
-        failed: dict[int, DesignGANError] = {}  # photo index -> why it failed; later steps skip those photos
         timings: dict[str, float] = {}
         tic = time.perf_counter()
 
         def step_done(name: str) -> None:
             nonlocal tic
-            if failed and not return_errors:
-                raise failed[min(failed)]
+            first = next((w.error for w in work if w.error is not None), None)
+            if first is not None and not return_errors:
+                raise first
             timings[name] = time.perf_counter() - tic
             tic = time.perf_counter()
 
@@ -292,19 +293,17 @@ class DesignGANPipeline:
         key, source_cat, target_cat = self.direction(to)
         drawn = asked_style(self.generators[key], style)
         fabric = self._as_image(texture) if texture is not None else None
-        photos = self._decode(images, failed)
+        work = [self._decode(x) for x in images]  # one PhotoWork per photo: later steps pass a failed one by
         step_done("decode")
         # 2. Find the people to edit in each photo.
-        has_mask = [garment_masks is not None and garment_masks[i] is not None for i in range(len(photos))]
-        chosen, warnings, skipped, found = find_people(photos, landmarks, self.detect_people, people, has_mask,
-                                                       failed)
+        has_mask = [garment_masks is not None and garment_masks[i] is not None for i in range(len(work))]
+        find_people(work, landmarks, self.detect_people, people, has_mask)
         step_done("landmarks")
         # 3. Prepare one crop per person: image, attention (garment region + heatmaps), texture input.
-        jobs, source_masks = self._prepare_all(photos, chosen, (source_cat, target_cat), garment_masks, fabric,
-                                               failed, skipped, found)
+        jobs = self._prepare_all(work, (source_cat, target_cat), garment_masks, fabric)
         step_done("prepare")
         # 4. Generate, in batches. 5. Refine the new garment's texture.
-        self._generate(key, jobs, drawn, failed)
+        self._generate(key, jobs, drawn, work)
         if fabric is not None or keep_texture:
             # A prior pastes the fabric itself: refinement only adds blotches there (README, "Comparison").
             steps = refine_steps if refine_steps is not None else (
@@ -314,24 +313,25 @@ class DesignGANPipeline:
         step_done("generator")
         # 6. Compose each photo at full resolution, only inside the edit region.
         outputs: list[PipelineOutput | DesignGANError] = []
-        for i, photo in enumerate(photos):
-            if i in failed or photo is None:
-                outputs.append(failed[i])
+        for i, photo in enumerate(work):
+            if photo.error is not None or photo.photo is None or photo.source_mask is None:
+                assert photo.error is not None
+                outputs.append(photo.error)
                 continue
             mine = [j for j in jobs if j.photo == i]
             loss = self.spec.config.loss
-            result, target_mask, alpha = compose_photo(photo, source_masks[i], mine, self.model_size[0],
+            result, target_mask, alpha = compose_photo(photo.photo, photo.source_mask, mine, self.model_size[0],
                                                        loss.dilate, loss.feather)
             outputs.append(PipelineOutput(
-                image=result, source=photo, source_category=source_cat, target_category=target_cat,
-                source_mask=source_masks[i], target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
-                model=self.spec.name, warnings=warnings[i], people_found=found[i],
+                image=result, source=photo.photo, source_category=source_cat, target_category=target_cat,
+                source_mask=photo.source_mask, target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
+                model=self.spec.name, warnings=photo.warnings, people_found=photo.found,
                 style=None if drawn is None else drawn.describe(self.generators[key].target_family),
-                skipped=sorted(skipped[i], key=lambda s: s["person"])))
+                skipped=sorted(photo.skipped, key=lambda s: s["person"])))
         step_done("compose")
         for out in outputs:
             if isinstance(out, PipelineOutput):
-                out.timings = {name: seconds / len(photos) for name, seconds in timings.items()}
+                out.timings = {name: seconds / len(work) for name, seconds in timings.items()}
         return outputs
 
     # -- steps --------------------------------------------------------------------------------------------------
@@ -345,42 +345,36 @@ class DesignGANPipeline:
             raise DesignGANError(f"expected an image or a path, got {type(x).__name__}")
         return x if x.mode == "RGB" else to_rgb(x)
 
-    def _decode(self, images: Sequence[Any], failed: dict[int, DesignGANError]) -> list[Image.Image | None]:
-        photos: list[Image.Image | None] = []
-        for i, x in enumerate(images):
-            try:
-                photos.append(self._as_image(x))
-            except DesignGANError as exc:
-                failed[i] = exc
-                photos.append(None)
-        return photos
+    def _decode(self, image: Any) -> PhotoWork:
+        try:
+            return PhotoWork(self._as_image(image))
+        except DesignGANError as exc:
+            return PhotoWork(None, exc)
 
     def detect_people(self, photo: Image.Image) -> list[Person]:
         """Every person the landmark network can find, most confident first (:func:`detection.detect_people`:
         a wide photo is also read in overlapping person-shaped strips)."""
         return detect_people(self.landmarks, photo, self.detector)
 
-    def _prepare_all(self, photos: list[Image.Image | None], people: list[list[Person]], cats: tuple[str, str],
-                     garment_masks: Sequence[np.ndarray | None] | None, fabric: Image.Image | None,
-                     failed: dict[int, DesignGANError], skipped: list[list[dict[str, Any]]], found: list[int]
-                     ) -> tuple[list[Job], dict[int, np.ndarray]]:
+    def _prepare_all(self, work: list[PhotoWork], cats: tuple[str, str],
+                     garment_masks: Sequence[np.ndarray | None] | None, fabric: Image.Image | None) -> list[Job]:
         jobs: list[Job] = []
-        source_masks: dict[int, np.ndarray] = {}
-        for i, photo in enumerate(photos):
-            if i in failed or photo is None:
+        for i, photo in enumerate(work):
+            if not photo.running or photo.photo is None:
                 continue
             given = garment_masks[i] if garment_masks is not None else None
             try:
-                photo_jobs, source_masks[i] = self._prepare(i, photo, people[i], cats, given, fabric, skipped[i])
+                photo_jobs, photo.source_mask = self._prepare(i, photo.photo, photo.people, cats, given, fabric,
+                                                              photo.skipped)
             except NoPersonError as exc:
-                exc.people_found, exc.skipped = found[i], sorted(skipped[i], key=lambda s: s["person"])
-                failed[i] = exc
+                exc.people_found, exc.skipped = photo.found, sorted(photo.skipped, key=lambda s: s["person"])
+                photo.fail(exc)
                 continue
             except DesignGANError as exc:
-                failed[i] = exc
+                photo.fail(exc)
                 continue
             jobs += photo_jobs
-        return jobs, source_masks
+        return jobs
 
     def _prepare(self, index: int, photo: Image.Image, people: list[Person], cats: tuple[str, str],
                  given_mask: np.ndarray | None, fabric: Image.Image | None,
@@ -454,7 +448,7 @@ class DesignGANPipeline:
         return jobs, source_mask
 
     @torch.no_grad()
-    def _generate(self, key: str, jobs: list[Job], style: PriorStyle | None, failed: dict[int, DesignGANError],
+    def _generate(self, key: str, jobs: list[Job], style: PriorStyle | None, work: list[PhotoWork],
                   batch_size: int = 8) -> None:
         g = self._run[key]
 
@@ -473,7 +467,7 @@ class DesignGANPipeline:
                         out = g(image, attention, skin=torch.stack([j.skin for j in chunk]).to(self.device),
                                 fabric=textures, **({} if style is None else {"style": style}))
                     except DesignGANError as exc:
-                        failed[chunk[0].photo] = exc
+                        work[chunk[0].photo].fail(exc)
                         continue
                 elif textures is not None:
                     out = g(image, attention, textures)  # type: ignore[misc]

@@ -1,5 +1,6 @@
 """What the pipeline gives back: :class:`PipelineOutput` (the result and everything used to make it) and its
-pictures (landmark overlay, step-by-step strip, side by side), plus :class:`Job`, one person on the way."""
+pictures (landmark overlay, step-by-step strip, side by side), plus :class:`PhotoWork` and :class:`Job`, one photo
+and one person on the way."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from designgan.errors import DesignGANError
 from designgan.io import ai_edit_metadata
 from designgan.landmarks.regions import LANDMARK_CONFIDENCE, person_box
 from designgan.landmarks.schema import LANDMARK_NAMES, SKELETON
@@ -171,3 +173,27 @@ class Job:
     # inside this person's frame is not theirs to blend: their output there is the unedited photo.
     source_mask: MaskCrop | None = None
 
+
+
+@dataclass(eq=False)
+class PhotoWork:
+    """One photo on its way through :meth:`DesignGANPipeline.translate_batch`: the decoded photo (None: it could not
+    be read), the error that stopped it (later steps pass it by), and what each step learnt about its people."""
+
+    photo: Image.Image | None
+    error: DesignGANError | None = None
+    people: list[Person] = field(default_factory=list)  # those chosen to edit, the most prominent first
+    found: int = 0  # people found
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # Person.skip records: who was left alone, why
+    warnings: list[str] = field(default_factory=list)
+    source_mask: np.ndarray | None = None  # bool (H, W): the source garment of everyone edited
+
+    @property
+    def running(self) -> bool:
+        """Not failed (yet)."""
+        return self.photo is not None and self.error is None
+
+    def fail(self, error: DesignGANError) -> None:
+        """Record why the photo failed (the first reason stays)."""
+        if self.error is None:
+            self.error = error

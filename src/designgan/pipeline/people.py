@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image
-
 from designgan.errors import DesignGANError
 from designgan.pipeline.detection import MAX_WINDOWS, windows_cover
+from designgan.pipeline.output import PhotoWork
 from designgan.pipeline.person import NoPersonError, Person
 from designgan.pipeline.presence import PERSON_SCORE, person_score
 
@@ -32,11 +31,10 @@ def visible_people(people: Sequence[Person], photo_height: float | None = None
             [p for p, h in zip(people, heights, strict=True) if h < VISIBLE_SHARE * tallest])
 
 
-def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | None, detect: Any,
-                select: str | int, has_mask: Sequence[bool], failed: dict[int, DesignGANError]
-                ) -> tuple[list[list[Person]], list[list[str]], list[list[dict[str, Any]]], list[int]]:
-    """The people to edit in each photo (most prominent first, numbered from 1), per-photo warnings, the people
-    left out (:meth:`Person.skip`: ``{"person": number, "reason": ..., "box": ...}``) and how many were found.
+def find_people(work: Sequence[PhotoWork], given: Sequence[Any] | None, detect: Any, select: str | int,
+                has_mask: Sequence[bool]) -> None:
+    """Fill in each running photo's people to edit (most prominent first, numbered from 1), its warnings, the
+    people left out (:meth:`Person.skip`: ``{"person": number, "reason": ..., "box": ...}``) and how many were found.
 
     ``select``: ``"visible"`` (the default) or ``"all"``: everyone found (people the landmark network reads clearly,
     :func:`person_score`), whatever their height rank; ``"prominent"`` the most prominent one, or a number (1 =
@@ -44,48 +42,41 @@ def find_people(photos: Sequence[Image.Image | None], given: Sequence[Any] | Non
 
     ``given``: per photo, landmarks the caller supplies (None: ``detect(photo)`` finds them). A photo with no
     person found but a garment mask given (``has_mask``) is still edited: the whole photo is the crop and the
-    landmark heatmaps are empty. A photo where nobody is found gets a :class:`NoPersonError` in ``failed``;
-    photos already in ``failed`` (or None) are skipped.
+    landmark heatmaps are empty. A photo where nobody is found fails with a :class:`NoPersonError`.
     """
-    warnings: list[list[str]] = [[] for _ in photos]
-    found: list[list[Person]] = [[] for _ in photos]
+    found: list[list[Person]] = [[] for _ in work]
     if given is not None:
-        if len(given) != len(photos):
-            raise DesignGANError(f"got landmarks for {len(given)} photos but {len(photos)} photos")
+        if len(given) != len(work):
+            raise DesignGANError(f"got landmarks for {len(given)} photos but {len(work)} photos")
         for i, g in enumerate(given):
             if g is not None:
                 found[i] = [Person.from_landmarks(p) for p in (g if isinstance(g, list | tuple) else [g])]
-    for i, photo in enumerate(photos):
-        if photo is None or i in failed or found[i]:
+    for photo, candidates, masked in zip(work, found, has_mask, strict=True):
+        if not photo.running:
             continue
-        found[i] = [p for p in detect(photo) if p.found and person_score(p) >= PERSON_SCORE]
-        w, h = photo.size
-        if not windows_cover(w, h):
-            warnings[i].append(f"the photo is {w / h:.0f} times wider than tall: people were searched for "
-                               f"in {MAX_WINDOWS} windows spread across it, and one standing between two "
-                               "windows may be missed")
-    people: list[list[Person]] = []
-    skipped: list[list[dict[str, Any]]] = [[] for _ in photos]
-    counts: list[int] = []
-    for i, candidates in enumerate(found):
-        rows = None if photos[i] is None else photos[i].height
-        seen = sorted((p for p in candidates if p.found), key=lambda p: p.size(photo_height=rows), reverse=True)
+        assert photo.photo is not None
+        w, h = photo.photo.size
+        if not candidates:
+            candidates += [p for p in detect(photo.photo) if p.found and person_score(p) >= PERSON_SCORE]
+            if not windows_cover(w, h):
+                photo.warnings.append(f"the photo is {w / h:.0f} times wider than tall: people were searched for "
+                                      f"in {MAX_WINDOWS} windows spread across it, and one standing between two "
+                                      "windows may be missed")
+        seen = sorted((p for p in candidates if p.found), key=lambda p: p.size(photo_height=h), reverse=True)
         for number, person in enumerate(seen, start=1):
             person.number = number
-        counts.append(len(seen))
-        if not seen and has_mask[i]:
+        photo.found = len(seen)
+        if not seen and masked:
             seen = [Person({}, found=False, confidence=0.0)]
-            warnings[i].append("no person found; edited the given garment mask without landmark attention")
-        elif not seen and photos[i] is not None and i not in failed:
-            failed[i] = NoPersonError("no person found in the photo (no upper body or legs the landmark network "
-                                      "reads clearly): nothing was edited")
-        chosen, left = _select(seen, select)
-        skipped[i] += left
-        if isinstance(select, int) and not chosen and seen and i not in failed:
-            failed[i] = NoPersonError(f"--person {select}: only {len(seen)} people were found in the photo",
-                                      len(seen), left)
-        people.append(chosen)
-    return people, warnings, skipped, counts
+            photo.warnings.append("no person found; edited the given garment mask without landmark attention")
+        elif not seen:
+            photo.fail(NoPersonError("no person found in the photo (no upper body or legs the landmark network "
+                                     "reads clearly): nothing was edited"))
+        photo.people, left = _select(seen, select)
+        photo.skipped += left
+        if isinstance(select, int) and not photo.people and seen:
+            photo.fail(NoPersonError(f"--person {select}: only {len(seen)} people were found in the photo",
+                                     len(seen), left))
 
 
 def _select(people: list[Person], select: str | int) -> tuple[list[Person], list[dict[str, Any]]]:
