@@ -145,12 +145,10 @@ def test_missing_weights_is_one_line_naming_the_file(tmp_path):
         load_weights(path)
 
 
-def test_eval_skips_kid_realism_only_when_the_default_weights_are_missing(tmp_path, monkeypatch, capsys):
-    import designgan.eval.realism as realism
+def test_eval_skips_kid_realism_only_when_the_default_weights_are_missing(tmp_path, capsys):
     from designgan.eval.cli import _realism_encoder
 
-    monkeypatch.setattr(realism, "DEFAULT_WEIGHTS", tmp_path / "realism.safetensors")
-    assert _realism_encoder(None) is None
+    assert _realism_encoder(None, default=tmp_path / "realism.safetensors") is None  # a checkout shipping none
     err = capsys.readouterr().err.strip()
     assert err.startswith("warning: kid_realism skipped") and str(tmp_path) in err and "\n" not in err
     with pytest.raises(DataError, match=r"other\.safetensors"):  # weights named on the command line must load

@@ -229,15 +229,16 @@ Texture = Annotated[Path | None, typer.Option("--texture", help="Fabric photo: t
                                                                   "texture; texture figures measure against it.")]
 
 
-def _realism_encoder(weights: Path | None):
-    """The realism encoder, or None (with a one-line message) when the *default* weights are missing: kid_realism
-    is a second opinion, not a reason to refuse an evaluation. Weights named on the command line must load."""
-    from designgan.eval.realism import RealismEncoder
+def _realism_encoder(weights: Path | None, default: Path | None = None):
+    """The realism encoder, or None (with a one-line message) when the default weights (``default``, else the
+    shipped ones) are missing: kid_realism is a second opinion, not a reason to refuse an evaluation. Weights named
+    on the command line must load."""
+    from designgan.eval.realism import DEFAULT_WEIGHTS, RealismEncoder
 
     if weights is not None:
         return RealismEncoder.load(weights)
     try:
-        return RealismEncoder.load()
+        return RealismEncoder.load(default or DEFAULT_WEIGHTS)
     except DesignGANError as exc:
         typer.echo(f"warning: kid_realism skipped: {exc}", err=True)
         return None

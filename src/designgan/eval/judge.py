@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
+from designgan import WEIGHTS_DIR
 from designgan.data import CCP
 from designgan.eval.classes import JUDGE_CLASSES, NUM_CLASSES, PALETTE, ccp_lookup
 from designgan.eval.judge_data import letterbox_box, letterbox_image
@@ -23,7 +24,6 @@ from designgan.eval.segmentation import confusion_matrix, segmentation_scores
 from designgan.io import load_image
 from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "judge.safetensors"
 
 

@@ -23,9 +23,9 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from designgan import WEIGHTS_DIR
 from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "realism.safetensors"
 INPUT_SIZE = (160, 112)  # (h, w): CCP photos are 825 x 550 portrait, about the same aspect
 MEAN = (0.485, 0.456, 0.406)

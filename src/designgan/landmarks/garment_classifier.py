@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from designgan import WEIGHTS_DIR
 from designgan.errors import DataError
 from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
 from designgan.landmarks.garment_family import FAMILIES
@@ -42,7 +43,6 @@ from designgan.landmarks.garment_model import JudgeNetwork, model_from_config
 from designgan.landmarks.regions import SKIRT_BELOW, TROUSER_EVIDENCE, TROUSERS_ABOVE, ankles_in_view, trouser_evidence
 from designgan.models.weights import load_sidecar_weights
 
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "garment_judge.safetensors"
 PRESENCE_WEIGHTS = "garment_presence.safetensors"  # the presence judge, beside the classifier's weights
 PRESENCE_CLASSES = ("person", "none")

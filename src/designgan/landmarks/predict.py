@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
+from designgan import WEIGHTS_DIR
 from designgan.errors import DataError
 from designgan.io import atomic_path, write_json_atomic
 from designgan.landmarks.data import apply_affine, invert_affine, letterbox, normalize
@@ -23,7 +24,6 @@ from designgan.landmarks.heatmaps import decode_heatmaps, flip_heatmaps, from_he
 from designgan.landmarks.model import LandmarkNet, model_from_config
 from designgan.landmarks.schema import FLIP_INDEX, LANDMARK_NAMES
 
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "landmarks.safetensors"
 # A person is "found" when the torso keypoints are, on average, at least this confident. Calibrated on the shipped
 # network: every held-out CCP photo scores >= 0.27 (median 0.86), noise and plain-colour images <= 0.11

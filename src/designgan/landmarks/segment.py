@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from designgan import WEIGHTS_DIR
 from designgan.config import from_dict
 from designgan.hardware import resolve_precision
 from designgan.landmarks.frame import FrameSpec, footprint, invert, lower_body_frame, shift_input, warp
@@ -29,7 +30,7 @@ from designgan.landmarks.regions import LANDMARK_CONFIDENCE, garment_family, gar
 from designgan.models.segmenter import GarmentSegmenter, segmenter_from_config
 from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "segmenter.safetensors"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "segmenter.safetensors"
 TARGET = ("lower_garment",)  # what the weights segment (the sidecar's "target")
 Points = dict[str, tuple[float, float, float]]
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from designgan import WEIGHTS_DIR
 from designgan.errors import DesignGANError
 
 TRANSLATOR_FORMAT = "designgan-translator"
 SAVED_STEM = "translator"  # a saved translator: translator.safetensors + translator.json
-# The weights shipped with the package: the translators, and the landmark network, segmenter and garment classifier
-# every pipeline uses unless it is given others (:mod:`designgan.pipeline.components`).
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+# WEIGHTS_DIR (designgan.WEIGHTS_DIR): the weights shipped with the package, the translators and the landmark
+# network, segmenter and garment classifier every pipeline uses unless given others (pipeline.components).
 
 
 def bundled_model_domains(folder: Path = WEIGHTS_DIR) -> dict[str, tuple[str, ...]]:
