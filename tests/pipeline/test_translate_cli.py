@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -166,8 +167,6 @@ def test_bench_translate_against_the_number_of_people(pipeline_dir):
     """Issue 17: translate latency should grow at most linearly with the people in a photo; ``--people-from``
     times photos of each people count of a composites dataset (its boxes.json says how many: 3 on each of the
     fixture's composites) and of the single photos they were made of."""
-    from pathlib import Path
-
     composites = Path(__file__).resolve().parents[1] / "fixtures" / "composites_mini"
     result = run("bench", "translate", "--model", pipeline_dir, "--people-from", composites, "--repeats", "1",
                  "--warmup", "0", "--json", "--device", "cpu")
@@ -176,3 +175,22 @@ def test_bench_translate_against_the_number_of_people(pipeline_dir):
     assert [r["people"] for r in rows] == [1, 3] and all(r["photos"] == 1 for r in rows)
     assert all(r["median_s"] > 0 and r["median_s_per_person"] == pytest.approx(r["median_s"] / r["people"], abs=2e-3)
                for r in rows)
+
+
+def test_json_prints_one_typed_result_per_photo(photos, pipeline_dir, tmp_path):
+    """--json: one line per photo, PhotoResult.to_json(): a translated photo names its output, the edit and each
+    person edited; a failed one has no output and the error; both list who was left alone."""
+    folder, landmarks = photos
+    (folder / "broken.jpg").write_bytes(b"not an image")
+    result = run("translate", folder, "--to", "skirt", "--model", pipeline_dir, "--landmarks", landmarks, "-o",
+                 tmp_path / "out", "--json")
+    assert result.exit_code == 1, result.output  # one photo failed
+    lines = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert set(lines) == {"a.jpg", "b c.jpg", "broken.jpg"}
+    done, failed = lines["a.jpg"], lines["broken.jpg"]
+    assert list(done) == ["input", "output", "people", "translated", "edit", "edited", "skipped"]
+    assert done["people"] == done["translated"] == 1 and done["edit"] == "trousers -> skirt" and done["skipped"] == []
+    assert done["edited"] == [{"person": 1, "wears": "trousers", "garment": done["edited"][0]["garment"]}]
+    assert set(done["edited"][0]["garment"]) == {"trousers", "skirt", "shorts"} and Path(done["output"]).is_file()
+    assert list(failed) == ["input", "output", "people", "translated", "skipped", "error"]
+    assert failed["output"] is None and failed["translated"] == 0 and str(folder / "broken.jpg") in failed["error"]

@@ -1,6 +1,6 @@
 """Inference: photo in, photo with its garment changed out (diffusers-style ``DesignGANPipeline``).
 
-    pipe = DesignGANPipeline.from_pretrained("runs/jeans2skirt")   # a training run, a saved model or a bundled name
+    pipe = DesignGANPipeline.from_pretrained("runs/jeans2skirt")   # a run, a saved pipeline or model, a bundled name
     out = pipe(load_image("photo.jpg"), to="skirt")                # out.image, out.source_mask, out.people, ...
 
 Modules, in the order one photo meets them (docs/architecture.md has the whole path):
@@ -19,8 +19,9 @@ garments   what each person wears (the garment classifier), asked before anythin
 geometry   person crops at the model's aspect (garment regions: :mod:`designgan.landmarks.regions`)
 texture    the fabric as generator input, test-time texture refinement
 compose    full-resolution composition inside the feathered edit region
-output     :class:`PipelineOutput` and its pictures
+output     :class:`PipelineOutput` and its pictures; ``PhotoWork``, one photo on its way
 files      translating files and folders (what ``designgan translate`` runs)
+results    one typed result per photo (``PhotoResult``: translated or failed) and per person (``PersonResult``)
 ========== ============================================================================================
 
 Every public name of these modules is importable from ``designgan.pipeline``; they load on first use, so
@@ -81,6 +82,7 @@ if TYPE_CHECKING:  # the names below, for type checkers and readers; at run time
     from designgan.pipeline.output import Job, PersonEdit, PipelineOutput
     from designgan.pipeline.people import find_people
     from designgan.pipeline.person import TORSO_NAMES, AlreadyTargetError, NoPersonError, NotSourceError, Person
+    from designgan.pipeline.results import PersonResult, PhotoResult
     from designgan.pipeline.spec import PRIOR_FRAME_SIZE, TranslatorConfig, TranslatorSpec, prior_config
     from designgan.pipeline.texture import (
         fabric_patch,
@@ -126,6 +128,8 @@ _EXPORTS = {
     "Person": "person",
     "PersonEdit": "output",
     "PipelineOutput": "output",
+    "PhotoResult": "results",
+    "PersonResult": "results",
     "TranslatorConfig": "spec",
     "TranslatorSpec": "spec",
     "_resample": "compose",
@@ -191,6 +195,8 @@ __all__ = [
     "NotSourceError",
     "Person",
     "PersonEdit",
+    "PersonResult",
+    "PhotoResult",
     "PipelineOutput",
     "Translator",
     "TranslatorConfig",
