@@ -17,10 +17,18 @@ from designgan.errors import DesignGANError
 from designgan.landmarks.regions import TROUSER_EVIDENCE
 from designgan.pipeline import DesignGANPipeline, NoPersonError
 
+from ..pipeline.conftest import tiny_parts
+
+
+def parts(landmarks: Path) -> dict:
+    """Untrained parts (a garment classifier that always answers trousers), the landmark network from ``landmarks``
+    (a weights file, loaded as the demo loads it): no shipped weights needed."""
+    return {**tiny_parts(), "landmarks": landmarks}
+
 
 @pytest.fixture(scope="module")
 def pipe(run_dir, untrained_landmarks):
-    return DesignGANPipeline.from_pretrained(run_dir, landmarks=untrained_landmarks)
+    return DesignGANPipeline.from_pretrained(run_dir, **parts(untrained_landmarks))
 
 
 def test_translate_writes_a_marked_png_with_a_server_chosen_name(pipe, jeans_photo, tmp_path):
@@ -71,8 +79,8 @@ def test_limits(pipe, jeans_photo, tmp_path):
 
 def test_several_models_are_routed_by_target_category(run_dir, untrained_landmarks, jeans_photo, tmp_path):
     path, points, _ = jeans_photo
-    jeans = DesignGANPipeline.from_pretrained(run_dir, landmarks=untrained_landmarks)
-    pants = DesignGANPipeline.from_pretrained(run_dir, landmarks=untrained_landmarks, domains=("pants", "skirt"))
+    jeans = DesignGANPipeline.from_pretrained(run_dir, **parts(untrained_landmarks))
+    pants = DesignGANPipeline.from_pretrained(run_dir, **parts(untrained_landmarks), domains=("pants", "skirt"))
     backend = DemoBackend([jeans, pants], tmp_path / "r")
     assert backend.categories == ["jeans", "skirt", "pants"]
     assert backend.pipe_for("skirt") is jeans and backend.pipe_for("pants") is pants
