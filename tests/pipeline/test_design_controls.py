@@ -18,6 +18,7 @@ from .conftest import tiny_parts
 @pytest.fixture()
 def pipe() -> DesignGANPipeline:
     config = TranslatorConfig()
+    config.model.generator = "prior_renderer"  # what the generators below are (its card: paints the prior)
     config.data.frame, config.data.size = "lower", (96, 48)
     config.data.heatmap_names = list(BODY_NAMES)
     generators = {"G_AB": PriorRenderer("skirt", list(BODY_NAMES)), "G_BA": PriorRenderer("trousers", list(BODY_NAMES))}

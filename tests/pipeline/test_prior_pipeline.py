@@ -37,6 +37,7 @@ class RecordingPrior(PriorRenderer):
 @pytest.fixture()
 def prior_pipe() -> DesignGANPipeline:
     config = TranslatorConfig()
+    config.model.generator = "prior_renderer"  # what the generators below are (its card: paints the prior)
     config.data.frame, config.data.size = "lower", (96, 48)
     config.data.heatmap_names = list(BODY_NAMES)
     generators = {"G_AB": RecordingPrior("skirt"), "G_BA": RecordingPrior("trousers")}

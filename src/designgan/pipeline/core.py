@@ -31,6 +31,7 @@ from designgan.landmarks.regions import garment_family, garment_region, person_b
 from designgan.landmarks.skin import photo_skin_colour
 from designgan.losses.style import inverse_centre_weight
 from designgan.models.prior_style import PriorStyle, asked_style
+from designgan.models.registry import model_card
 from designgan.models.texture import garment_texture
 from designgan.pipeline.bundled import WEIGHTS_DIR, default_model
 from designgan.pipeline.components import (
@@ -187,13 +188,14 @@ class DesignGANPipeline:
 
     @property
     def texture_channels(self) -> int:
-        return int(getattr(self.generators["G_AB"], "texture_channels", 0))
+        """Fabric channels the generator takes as input (its model card says whether it can; the config how many)."""
+        return self.spec.config.model.texture_channels if model_card(self.spec.config.model.generator).texture else 0
 
     @property
     def paints_prior(self) -> bool:
-        """Whether the generators render the prior (:class:`designgan.models.prior.PriorRenderer`): they take the
-        photo's skin colour and the user's fabric, and paint the fabric themselves."""
-        return bool(getattr(self.generators["G_AB"], "prior_inputs", False))
+        """Whether the generators render the prior (their model card's ``prior``: the rendered prior, the refiner,
+        the painter): they take the photo's skin colour and the user's fabric, and paint the fabric themselves."""
+        return model_card(self.spec.config.model.generator).prior
 
     def _component(self, key: str) -> Any:
         """Component ``key``; a path (or None: the bundled file) is loaded on first use, on the pipeline's device and
