@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,7 +19,7 @@ from designgan.eval.detectability import (
     two_sample_test,
 )
 
-FAST = DetectSettings(folds=3, patches=8, patch_size=24, patch_epochs=2, frame_epochs=10, min_steps=30, batch_size=32,
+FAST = DetectSettings(folds=3, patches=8, patch_size=24, patch_steps=40, frame_steps=40, frame_shift=4, batch_size=32,
                       width=8)
 
 
@@ -54,6 +56,23 @@ def test_obvious_artefact_reads_near_one():
     assert result["both"]["mean"] >= 0.9
 
 
+def test_unequal_populations_read_balanced_accuracy():
+    """Fewer photos on one side (translations against a larger pool of real photos): chance is still 0.5, an
+    artefact still ~1.0, and both sizes are reported."""
+    same = two_sample_test(_population(9, 11), _population(30, 12), FAST)
+    assert 0.25 <= same["patches"]["mean"] <= 0.75 and 0.25 <= same["frame"]["mean"] <= 0.75
+    assert same["photos"] == 9 and same["photos_second"] == 30
+    bad = two_sample_test(_population(9, 13, flat_square=True), _population(30, 14), FAST)
+    assert bad["patches"]["mean"] >= 0.9 and bad["both"]["mean"] >= 0.9
+
+
+def test_one_view_only():
+    result = two_sample_test(_population(9, 15, flat_square=True), _population(9, 16),
+                             replace(FAST, views=("patches",)))
+    assert set(result) == {"patches", "both", "photos", "photos_second"}
+    assert result["both"] == result["patches"]
+
+
 def test_deterministic_with_seed():
     a, b = _population(12, 5, flat_square=True), _population(12, 6)
     assert two_sample_test(a, b, FAST) == two_sample_test(a, b, FAST)
@@ -86,6 +105,11 @@ def test_photo_sample_and_blur():
     region[180:360, 70:130] = True
     sample = photo_sample(photo, points, region, FAST, seed=1)
     assert sample.frame.shape == (160, 100, 3) and sample.patches.shape == (8, 24, 24, 3) and not sample.fallback
+    marked = np.asarray(photo).copy()
+    marked[region] = 255  # patches come from the photo's own pixels, centred in the region
+    assert (photo_sample(Image.fromarray(marked), points, region, FAST, seed=1).patches[:, 12, 12] == 255).all()
+    resampled = photo_sample(photo, points, region, replace(FAST, patch_source="frame"), seed=1)
+    assert resampled.patches.shape == (8, 24, 24, 3) and not resampled.fallback
     bad = np.asarray(blurred_edit(photo, region)).astype(float)
     assert np.array_equal(bad[~region], np.asarray(photo)[~region])
     assert bad[region].std() < 0.5 * np.asarray(photo, float)[region].std()  # the edit is a smear

@@ -1,31 +1,29 @@
 """Detectability: can a fresh classifier tell translated photos from real photos of the target garment?
 
-A two-sample classifier test. A small CNN is trained **from scratch** (no pretrained features, nothing shipped) to
-separate two populations of photos, with k-fold cross-validation grouped by photo (a photo's patches are never in
-training and test at once); its held-out accuracy is the figure: 0.5 = it cannot tell them apart, 1.0 = it always
-can. Two views of each photo, each with its own classifier:
+A two-sample classifier test. Small CNNs are trained **from scratch** (no pretrained features, nothing shipped) to
+separate two populations of photos, with k-fold cross-validation by photo (a photo's patches are never in training
+and test at once); the figure is their held-out **balanced** accuracy (the mean of the two populations' accuracies):
+0.5 = they cannot tell them apart, 1.0 = they always can. Two views of each photo, each with its own classifier:
 
-- *patches*: ``patches`` squares of ``patch_size`` pixels drawn from the edited region (for a real photo: its
-  lower-body zone, the parser's lower garments, legwear, shoes and leg skin), read from the landmark-aligned
-  lower-body frame resampled at 480 x 300 (close to the photos' own resolution: the leg is ~310 pixels long). The
-  per-patch scores of a photo are averaged into one verdict. Patches see fabric, edges, shading, smears and tiling,
-  not the whole person, so they mostly read *how* the region was made.
+- *patches*: ``patches`` squares of ``patch_size`` pixels of the photo's **own pixels** (no resampling, so noise,
+  JPEG grain, blur and seams are seen as they are) centred in the edited region (for a real photo: its lower-body
+  zone: the parser's lower garments, legwear, shoes and leg skin). A photo is decided by the mean logit of all its
+  patches: patches see fabric, edges, shading, smears and tiling, not the whole person, so they mostly read *how*
+  the region was made.
 - *frame*: the whole 160 x 100 lower-body frame (the garment judge's view): silhouette and proportions, at low
-  resolution.
+  resolution, trained with small random shifts and colour gains so that a few dozen photos are not memorised.
 
-What it can and cannot see: the populations are balanced (the same number of photos each, drawn with a seed), but
-translated photos come from other people than the real targets, so a difference in who is photographed (pose,
-background, lighting, camera) can still be read, by the frame classifier more than by the patches. The *real vs
-real* control (two disjoint halves of the real photos) shows what chance reads; the *do-nothing* control (the
-untranslated sources against the same real photos) what an untouched garment scores; the *known-bad* control what an
-obvious fault scores. Resampling into the frame blurs the JPEG block grid of real photos, so its absence in the
-repainted region is a weak cue, not removed entirely. A small CNN trained on a few hundred photos misses subtle
-faults a person sees; a high figure is a fault found, a low one is not proof of realism.
+Populations may differ in size: the translations (tens of photos) meet a larger pool of real target photos, and
+each batch is drawn half from each side. What it can and cannot see: translated photos come from other people than
+the real targets, so a difference in who is photographed (pose, background, lighting, camera) can still be read, by
+the frame classifier more than by the patches. The *real vs real* control (real photos held out of the pool) shows
+what chance reads; the *do-nothing* control (the untranslated sources) what an untouched garment of the wrong kind
+scores; the *known-bad* control what an obvious fault scores. Classifiers trained from scratch on a few dozen photos
+miss faults a person sees; a high figure is a fault found, a low one is not proof of realism.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -43,22 +41,24 @@ Points = Mapping[str, Sequence[float]]
 
 @dataclass(frozen=True)
 class DetectSettings:
-    """How the classifiers are trained and read. Chosen on the *training* split's do-nothing control (60 jeans vs 60
-    skirt photos of data/jeans_skirt): patch sizes 32-48, widths 8-16, 24-96 patches a photo, 60-400 steps and
-    frames of 240-480 rows all read 0.67-0.73 there (fold std 0.05-0.08), so the cheapest is kept."""
+    """How the classifiers are trained and read (see docs/evaluation.md for what each lever measured on the
+    controls)."""
 
     folds: int = 5
     patches: int = 32  # per photo
     patch_size: int = 32
-    patch_frame: int = 480  # height of the lower-body frame the patches are cut from (480: ~ the photos' scale)
-    patch_epochs: int = 2
-    frame_epochs: int = 40
-    min_steps: int = 150  # optimiser steps at least, however few the photos
-    batch_size: int = 64
+    patch_source: str = "photo"  # "photo": squares of the photo's own pixels; "frame": of the resampled frame
+    patch_frame: int = 480  # height of the lower-body frame the patches are cut from with patch_source="frame"
+    patch_steps: int = 300  # optimiser steps of the patch classifier
+    frame_steps: int = 200  # optimiser steps of the frame classifier
+    frame_shift: int = 8  # frame augmentation: random shifts of up to this many pixels, and a colour gain
+    batch_size: int = 64  # half from each population
     lr: float = 5e-3
     width: int = 12  # channels of the first convolution
     seed: int = 0
-    max_photos: int = 0  # per population (0 = all); populations are balanced to the smaller one anyway
+    max_photos: int = 0  # of the first population (the translations; 0 = all)
+    max_real: int = 0  # of the second population (the real photos; 0 = all)
+    views: tuple[str, ...] = ("patches", "frame")
 
 
 @dataclass
@@ -66,7 +66,7 @@ class DetectSample:
     """One photo as the classifiers see it."""
 
     frame: np.ndarray  # (160, 100, 3) uint8: the lower-body frame
-    patches: np.ndarray  # (P, S, S, 3) uint8: squares of the (edited) region, from the 480 x 300 frame
+    patches: np.ndarray  # (P, S, S, 3) uint8: squares of the (edited) region
     fallback: bool = False  # the region held no patch inside the frame: patches drawn from the whole frame
 
 
@@ -83,10 +83,18 @@ def _mask_in_frame(mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) 
 def photo_sample(image: Image.Image, points: Points, region: np.ndarray, settings: DetectSettings = DetectSettings(),
                  seed: int = 0) -> DetectSample:
     """Cut one photo into the classifiers' views: its lower-body frame (placed by ``points``) and patches centred in
-    ``region`` (bool (H, W): the edit region of a translation, the lower-body zone of a real photo)."""
+    ``region`` (bool (H, W): the edit region of a translation, the lower-body zone of a real photo), of the photo's
+    own pixels (``patch_source="photo"``) or of the lower-body frame resampled at ``patch_frame`` rows."""
+    if settings.patch_source not in ("photo", "frame"):
+        raise DataError(f"detectability: patch_source must be 'photo' or 'frame', not {settings.patch_source!r}")
     if region.shape != (image.height, image.width):
         raise DataError(f"detectability: region {region.shape} does not match the photo {image.size[::-1]}")
     frame = crop_image(image, frame_matrix(points), FRAME_SIZE)
+    if settings.patch_source == "photo":
+        rgb = np.asarray(image.convert("RGB"))
+        patches, fallback = sample_patches(rgb, region, np.ones_like(region), settings.patches, settings.patch_size,
+                                           np.random.default_rng(seed))
+        return DetectSample(frame=frame, patches=patches, fallback=fallback)
     spec = patch_frame(settings.patch_frame)
     matrix = frame_matrix(points, spec)
     big = crop_image(image, matrix, spec.size)
@@ -144,32 +152,43 @@ def _tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 127.5 - 1
 
 
+def _augment(xb: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Mirror half the batch (no artefact is one-sided); with ``shift``, also move each image by up to ``shift``
+    pixels (edges repeated) and scale its contrast and colour a little: the frame view reads shapes, not
+    positions or colours, and these keep it from memorising a few dozen photos."""
+    n = len(xb)
+    flip = torch.rand(n, generator=generator) < 0.5
+    xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
+    if shift:
+        h, w = xb.shape[-2:]
+        padded = nn.functional.pad(xb, (shift,) * 4, mode="replicate")
+        dy, dx = (int(v) for v in torch.randint(0, 2 * shift + 1, (2,), generator=generator))
+        xb = padded[..., dy:dy + h, dx:dx + w]
+        gain = 1 + 0.3 * (2 * torch.rand(n, 1, 1, 1, generator=generator) - 1)
+        bias = 0.1 * (2 * torch.rand(n, 3, 1, 1, generator=generator) - 1)
+        xb = (xb * gain + bias).clamp(-1, 1)
+    return xb
+
+
 def _fit_and_score(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_group: np.ndarray,
-                   model: nn.Module, epochs: int, settings: DetectSettings, generator: torch.Generator) -> np.ndarray:
-    """Train ``model`` on the images, return the mean test logit of each group (photo) 0..groups-1."""
-    x, y = _tensor(train_x), torch.from_numpy(train_y.astype(np.float32))
+                   model: nn.Module, steps: int, shift: int, settings: DetectSettings,
+                   generator: torch.Generator) -> np.ndarray:
+    """Train ``model`` for ``steps`` on batches drawn half from each class (the populations may differ in size),
+    return the mean test logit (flip-averaged) of each group (photo) 0..groups-1."""
+    x = _tensor(train_x)
+    members = [torch.from_numpy(np.flatnonzero(train_y == c)) for c in (0, 1)]
+    target = torch.cat([torch.zeros(settings.batch_size // 2), torch.ones(settings.batch_size // 2)])
     optimiser = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=1e-4)
-    steps = max(settings.min_steps, epochs * math.ceil(len(x) / settings.batch_size))
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, settings.lr, total_steps=steps)
     model.train()
-    step = 0
-    while step < steps:
-        order = torch.randperm(len(x), generator=generator)
-        for start in range(0, len(x), settings.batch_size):
-            if step >= steps:
-                break
-            idx = order[start:start + settings.batch_size]
-            if len(idx) < 2:
-                continue  # batch norm needs two samples
-            xb = x[idx]
-            flip = torch.rand(len(idx), generator=generator) < 0.5  # mirror images: no artefact is one-sided
-            xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
-            loss = nn.functional.binary_cross_entropy_with_logits(model(xb), y[idx])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            step += 1
+    for _ in range(steps):
+        idx = torch.cat([m[torch.randint(0, len(m), (settings.batch_size // 2,), generator=generator)]
+                         for m in members])
+        loss = nn.functional.binary_cross_entropy_with_logits(model(_augment(x[idx], shift, generator)), target)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
     model.eval()
     with torch.no_grad():
         tx = _tensor(test_x)
@@ -190,59 +209,68 @@ def _summary(accuracies: list[float], n: int) -> dict:
             "folds": [round(float(a), 4) for a in acc], "n": n, "lower_is_better": True}
 
 
+def _draw(pop: Sequence[DetectSample], cap: int, rng: np.random.Generator) -> list[DetectSample]:
+    if not cap or cap >= len(pop):
+        return list(pop)
+    return [pop[i] for i in sorted(rng.choice(len(pop), size=cap, replace=False))]
+
+
+def _stack(pops: list[list[DetectSample]], ids: list[np.ndarray], view: str) -> tuple[np.ndarray, ...]:
+    """The images of photos ``ids[c]`` of population c, their class and their photo (group) number."""
+    xs, ys, gs = [], [], []
+    for c in range(2):
+        for i in ids[c]:
+            x = pops[c][i].patches if view == "patches" else pops[c][i].frame[None]
+            xs.append(x)
+            ys.append(np.full(len(x), c))
+            gs.append(np.full(len(x), len(gs)))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)
+
+
 def two_sample_test(first: Sequence[DetectSample], second: Sequence[DetectSample],
                     settings: DetectSettings = DetectSettings(),
                     progress: Callable[[str], None] | None = None) -> dict:
-    """Held-out accuracy of fresh classifiers telling ``first`` from ``second`` (balanced to the smaller population
-    with a seeded draw), k-fold cross-validated by photo, for the patch and the frame view: ``{"patches": {mean,
-    std over folds, folds, n}, "frame": {...}, "both": {...}, "photos": n per population}`` (*both*: the mean of
-    the two views' probabilities)."""
+    """Held-out **balanced** accuracy (the mean of the two populations' accuracies, so 0.5 is chance whatever their
+    sizes) of fresh classifiers telling ``first`` from ``second``, k-fold cross-validated by photo (each population
+    split into k folds), for each view of ``settings.views`` and their probabilities averaged (*both*):
+    ``{"patches": {mean, std over folds, folds, n}, "frame": {...}, "both": {...}, "photos": n of first,
+    "photos_second": n of second}``. Each photo is decided by the mean logit of all its patches."""
     rng = np.random.default_rng(settings.seed)
-    n = min(len(first), len(second))
-    if settings.max_photos:
-        n = min(n, settings.max_photos)
     k = settings.folds
+    pops = [_draw(first, settings.max_photos, rng), _draw(second, settings.max_real, rng)]
+    n = min(len(p) for p in pops)
     if k < 2 or n < k:
         raise DataError(f"detectability needs at least {max(k, 2)} photos per population and 2 folds; it has {n} "
                         f"photos and {k} folds")
-    pops = [[pop[i] for i in sorted(rng.choice(len(pop), size=n, replace=False))] for pop in (first, second)]
-    folds = [_folds(n, k, rng) for _ in pops]
-    scores: dict[str, list[float]] = {"patches": [], "frame": [], "both": []}
+    folds = [_folds(len(p), k, rng) for p in pops]
+    scores: dict[str, list[float]] = {view: [] for view in (*settings.views, "both")}
     for f in range(k):
         test = [folds[c][f] for c in range(2)]
-        train = [np.setdiff1d(np.arange(n), t) for t in test]
-        probability = {}
-        for view in ("patches", "frame"):
-            def stack(ids: list[np.ndarray], view: str = view) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-                xs, ys, gs = [], [], []
-                group = 0
-                for c in range(2):
-                    for i in ids[c]:
-                        x = pops[c][i].patches if view == "patches" else pops[c][i].frame[None]
-                        xs.append(x)
-                        ys.append(np.full(len(x), c))
-                        gs.append(np.full(len(x), group))
-                        group += 1
-                return np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)
-
-            tx, ty, _ = stack(train)
-            vx, _, vg = stack(test)
-            truth = np.concatenate([np.full(len(test[c]), c) for c in range(2)])
+        train = [np.setdiff1d(np.arange(len(pops[c])), test[c]) for c in range(2)]
+        truth = np.concatenate([np.full(len(test[c]), c) for c in range(2)])
+        probability = []
+        for view in settings.views:
+            tx, ty, _ = _stack(pops, train, view)
+            vx, _, vg = _stack(pops, test, view)
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(settings.seed * 1000 + f)
-                model = SmallCNN(settings.width) if view == "patches" else SmallCNN(settings.width * 3 // 4, pool=2)
+                patches = view == "patches"
+                model = SmallCNN(settings.width) if patches else SmallCNN(settings.width * 3 // 4, pool=2)
                 generator = torch.Generator().manual_seed(settings.seed * 1000 + f)
-                logits = _fit_and_score(tx, ty, vx, vg, model,
-                                        settings.patch_epochs if view == "patches" else settings.frame_epochs,
+                logits = _fit_and_score(tx, ty, vx, vg, model, settings.patch_steps if patches
+                                        else settings.frame_steps, 0 if patches else settings.frame_shift,
                                         settings, generator)
-            scores[view].append(float(((logits > 0).astype(int) == truth).mean()))
-            probability[view] = 1 / (1 + np.exp(-logits))
-        both = (probability["patches"] + probability["frame"]) / 2  # the two views' verdicts averaged
-        scores["both"].append(float(((both > 0.5).astype(int) == truth).mean()))
+            scores[view].append(_balanced_accuracy(logits > 0, truth))
+            probability.append(1 / (1 + np.exp(-logits)))
+        scores["both"].append(_balanced_accuracy(np.mean(probability, axis=0) > 0.5, truth))
         if progress is not None:
-            progress(f"fold {f + 1}/{k}: patches {scores['patches'][-1]:.3f}, frame {scores['frame'][-1]:.3f}, "
-                     f"both {scores['both'][-1]:.3f}")
-    return {view: _summary(values, n) for view, values in scores.items()} | {"photos": n}
+            progress(f"fold {f + 1}/{k}: " + ", ".join(f"{v} {a[-1]:.3f}" for v, a in scores.items()))
+    return {view: _summary(values, len(pops[0])) for view, values in scores.items()} | \
+        {"photos": len(pops[0]), "photos_second": len(pops[1])}
+
+
+def _balanced_accuracy(said: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean([(said[truth == c] == c).mean() for c in (0, 1)]))
 
 
 @dataclass
@@ -268,7 +296,8 @@ def detectability(pops: DetectPopulations, settings: DetectSettings = DetectSett
                   log: Callable[[str], None] | None = None) -> dict:
     """The translations' detectability against real target photos, with its three controls in the same run: real vs
     real (two disjoint halves of the real photos: what chance reads), do nothing (untranslated sources) and known
-    bad (the edit region blurred). The translations and the controls meet the same real photos."""
+    bad (the edit region blurred). Every row meets the same pool of real photos; real vs real uses as many real
+    photos as there are translations (at most half of them), held out of that pool."""
     smallest = min(len(pops.outputs), len(pops.reals) // 2)
     if smallest < max(settings.folds, 2):
         return {"skipped": f"too few photos for {settings.folds}-fold detectability ({len(pops.outputs)} "
@@ -276,23 +305,18 @@ def detectability(pops: DetectPopulations, settings: DetectSettings = DetectSett
                            f"{2 * settings.folds})"}
     rng = np.random.default_rng(settings.seed + 1)
     order = rng.permutation(len(pops.reals))
-    half = len(order) // 2
-    # the translations meet as many real photos as possible, but never those of the other half of real vs real
-    n_fake = len(pops.outputs)
-    first = [pops.reals[i] for i in order[:max(half, min(n_fake, len(order) - half))]]
-    rest = [pops.reals[i] for i in order[len(first):]]
-    result: dict = {"settings": asdict(settings), "real_photos": len(pops.reals)}
-    rows = {"translation": pops.outputs, "real_vs_real": None, "do_nothing": pops.sources,
+    # real vs real: as many real photos as there are translations (at most half), held out of the pool every row
+    # meets, so the rows read alike
+    held = min(len(pops.outputs), len(order) // 2)
+    first = [pops.reals[i] for i in order[:held]]
+    pool = [pops.reals[i] for i in order[held:]]
+    result: dict = {"settings": asdict(settings), "real_photos": len(pops.reals), "real_pool": len(pool)}
+    rows = {"translation": pops.outputs, "real_vs_real": first, "do_nothing": pops.sources,
             "known_bad": pops.known_bad}
     for name, population in rows.items():
         if log is not None:
             log(f"detectability: {name}")
         tell = (lambda msg, name=name: log(f"  {name} {msg}")) if log is not None else None
-        if name == "real_vs_real":  # as many photos as the translations have, so the rows read alike
-            cap = min(settings.max_photos or n_fake, n_fake)
-            result[name] = two_sample_test(rest, first, replace(settings, max_photos=max(cap, settings.folds)),
-                                           tell)
-        else:
-            result[name] = two_sample_test(population, first, settings, tell)
+        result[name] = two_sample_test(population, pool, settings, tell)
     result["fallback_photos"] = sum(s.fallback for s in pops.outputs)
     return result

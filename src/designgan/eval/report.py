@@ -192,8 +192,10 @@ def detectability_note(detect: dict) -> str:
         return f"Detectability skipped: {detect['skipped']}."
     parts = [f"{title}: " + " / ".join(_fmt(_lookup(detect, f"{name}/{view}")) for view in ("patches", "frame", "both"))
              for name, title in DETECT_CONTROLS.items() if detect.get(name)]
-    return ("Detectability controls against the same real target photos (patches / frame / both; held-out accuracy "
-            "of a fresh classifier, mean ± std over folds, n photos per side): " + "; ".join(parts) + ".")
+    pool = f" ({detect['real_pool']} photos)" if "real_pool" in detect else ""
+    return (f"Detectability controls against the same real target photos{pool} (patches / frame / both; held-out "
+            "balanced accuracy of a fresh classifier, mean ± std over folds, n photos on the tested side): "
+            + "; ".join(parts) + ".")
 
 
 def markdown_table(summaries: dict[str, dict]) -> str:
