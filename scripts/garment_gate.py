@@ -1,14 +1,16 @@
 """Choose the pipeline's garment-classifier thresholds on a validation split (issue 27).
 
-The classifier's held-out split (CCP pixel-level ids divisible by 10, never trained on) is read as the pipeline
+The classifier's held-out split (CCP pixel-level ids divisible by 10, never trained on; with ``--tagged`` also
+the held-out ids of CCP's image-level dress / leggings photos, which no test split holds) is read as the pipeline
 reads a photo: people found by its detector, the most prominent one classified with the landmarks found for
-them. The truth is the photo's label map (:func:`designgan.eval.garment_family.photo_family`). For each source
-family and threshold t, it prints how many photos of that family would be edited (p(source) >= t) and how many
-photos of the other families would be edited by mistake; the thresholds in
-:data:`designgan.landmarks.garment_classifier.SOURCE_CONFIDENCE` were read off this table.
+them. The truth is the photo's label map (:func:`designgan.eval.garment_family.photo_family`), or its tags. For
+each source family and threshold t, it prints how many photos of that family would be edited (p(source) >= t)
+and how many photos of the other families would be edited by mistake, and the threshold (0.05 steps) with the
+fewest source photos left alone plus other photos edited, ties to the lower one: the thresholds in
+:data:`designgan.landmarks.garment_classifier.SOURCE_CONFIDENCE`.
 
     OMP_NUM_THREADS=1 .venv/bin/python scripts/garment_gate.py [--ccp ../shared/datasets/ccp] [--json out.json]
-        [--cut 0.68 [--black]]
+        [--tagged] [--cut 0.68 [--black]]
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from tqdm import tqdm
 
 from designgan.data import CCP
 from designgan.eval.garment_family import photo_family
+from designgan.eval.garment_judge_data import tagged_extra
+from designgan.eval.garment_judge_train import split_tagged
 from designgan.eval.judge_data import judge_split
 from designgan.io import load_image
 from designgan.landmarks.garment_classifier import SOURCE_CONFIDENCE
@@ -39,8 +43,8 @@ def prominent(pipe: DesignGANPipeline, photo: Image.Image) -> Person | None:
     return people[0] if people else None
 
 
-def read_split(pipe: DesignGANPipeline, ccp: CCP, ids: list[str], cut: float = 1.0, black: bool = False
-               ) -> list[dict]:
+def read_split(pipe: DesignGANPipeline, ccp: CCP, ids: list[str], cut: float = 1.0, black: bool = False,
+               tagged: dict[str, int] | None = None) -> list[dict]:
     """Per photo: its family (from the whole photo's label map) and the classifier's probabilities for the most
     prominent person of the photo cut at ``cut`` of its height (``black``: the frame black below the cut, as
     before the pipeline continued cut legs)."""
@@ -52,8 +56,9 @@ def read_split(pipe: DesignGANPipeline, ccp: CCP, ids: list[str], cut: float = 1
             rows.append({"id": image_id, "family": None, "probs": None})
             continue
         hips = [whole.points[n][1] for n in ("left_hip", "right_hip") if n in whole.points]
-        family = photo_family(ccp.load_label_map(image_id, size=photo.size), ccp.label_names,
-                              float(np.mean(hips)) if hips else 0.0)
+        family = (tagged[image_id] if tagged and image_id in tagged else
+                  photo_family(ccp.load_label_map(image_id, size=photo.size), ccp.label_names,
+                               float(np.mean(hips)) if hips else 0.0))
         if cut < 1.0:
             photo = photo.crop((0, 0, photo.width, round(cut * photo.height)))
         person = whole if cut >= 1.0 else prominent(pipe, photo)
@@ -82,6 +87,17 @@ def table(rows: list[dict]) -> None:
             wrong = {f: sum(r["family"] == f for r in edited) for f in FAMILIES if f != source}
             print(f"  {t:.1f} | {right}/{counts[source]} | " + ", ".join(f"{f} {n}/{counts[f]}"
                                                                       for f, n in wrong.items()))
+        best = choose(judged, i)
+        print(f"  chosen (fewest {source} photos left alone + others edited, 0.05 steps, ties lower): {best}")
+
+
+def choose(judged: list[dict], index: int) -> float:
+    """The threshold in 0.05 steps with the fewest errors for source family ``index``, ties to the lower one."""
+    def errors(t: float) -> int:
+        return sum((r["probs"] is not None and r["probs"][index] >= t) != (r["family"] == FAMILIES[index])
+                   for r in judged)
+
+    return min((round(0.05 * k, 2) for k in range(1, 20)), key=lambda t: (errors(t), t))
 
 
 def main() -> None:
@@ -92,12 +108,16 @@ def main() -> None:
                         "(a knee crop: 0.68)")
     parser.add_argument("--black", action="store_true", help="frame a cut photo black below the cut (no "
                         "continued legs)")
+    parser.add_argument("--tagged", action="store_true", help="also the held-out image-level dress / leggings "
+                        "photos (family from their tags)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     ccp = CCP(args.ccp)
     _, held = judge_split(ccp)
+    tagged = tagged_extra(ccp) if args.tagged else {}
+    held += split_tagged(tagged)[1]
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
-    rows = read_split(pipe, ccp, held, args.cut, args.black)
+    rows = read_split(pipe, ccp, held, args.cut, args.black, tagged)
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=1))
     table(rows)

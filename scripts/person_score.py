@@ -6,6 +6,11 @@ by 20) whole and cut the ways the pipeline supports (waist-down, chest-down, at 
 composites of several people; the best-scored person of each. Negatives: every "person" found in the validation
 photos without people (scripts/no_person_photos.py: drawn with seeds 100+, objects from installed wheels).
 
+It also prints where the presence judge's threshold (``designgan.landmarks.garment_classifier.NO_PERSON``) should
+sit: its probability of "no person" for the best person of each positive photo (to stay under it) and, for each
+validation photo without people, the lowest over the "people" the person score lets through (the photo is refused
+as "no person" only when every one of them reaches it).
+
     OMP_NUM_THREADS=1 .venv/bin/python scripts/person_score.py [--ccp ../shared/datasets/ccp]
 """
 
@@ -21,6 +26,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from designgan.io import load_image
+from designgan.landmarks.garment_classifier import NO_PERSON
 from designgan.pipeline import DesignGANPipeline
 from designgan.pipeline.presence import PERSON_SCORE, person_score
 
@@ -30,9 +36,25 @@ from no_person_photos import validation_photos
 CUTS = {"whole": None, "waist-down": (0.42, 1.0), "chest-down": (0.3, 1.0), "knee-up": (0.0, 0.68)}
 
 
-def best_score(pipe: DesignGANPipeline, photo: Image.Image) -> float:
+def best_score(pipe: DesignGANPipeline, photo: Image.Image) -> tuple[float, float]:
+    """The best person score of the photo, and the presence judge's p(no person) for that person (1 when nobody is
+    found or has no lower-body frame)."""
     people = [p for p in pipe.detect_people(photo) if p.found]
-    return max((person_score(p) for p in people), default=0.0)
+    if not people:
+        return 0.0, 1.0
+    best = max(people, key=person_score)
+    reading = pipe.garments(photo, [best])[0]
+    return person_score(best), 1.0 if reading is None else float(reading[-1])
+
+
+def no_person_reading(pipe: DesignGANPipeline, photo: Image.Image) -> tuple[float, float]:
+    """The best person score of a photo without people, and the lowest p(no person) of the "people" the person
+    score lets through (1 when it lets none through: already refused)."""
+    people = [p for p in pipe.detect_people(photo) if p.found]
+    scores = [person_score(p) for p in people]
+    passed = [p for p, s in zip(people, scores, strict=True) if s >= PERSON_SCORE]
+    readings = pipe.garments(photo, passed) if passed else []
+    return max(scores, default=0.0), min((1.0 if r is None else float(r[-1]) for r in readings), default=1.0)
 
 
 def main() -> None:
@@ -44,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
-    positives: dict[str, list[float]] = {name: [] for name in CUTS}
+    positives: dict[str, list[tuple[float, float]]] = {name: [] for name in CUTS}
     for i in tqdm(range(20, 1001, 20), desc="CCP held-out"):
         photo = load_image(args.ccp / "photos" / f"{i:04d}.jpg")
         w, h = photo.size
@@ -53,21 +75,24 @@ def main() -> None:
             positives[name].append(best_score(pipe, crop))
     positives["composites"] = [best_score(pipe, load_image(p)) for p in
                                tqdm(sorted(args.composites.glob("test*/*.jpg")), desc="composites")]
-    negatives = []
-    for name, photo in tqdm(validation_photos(args.per_kind), desc="no people"):
-        scores = [person_score(p) for p in pipe.detect_people(photo) if p.found]
-        negatives.append((name, max(scores, default=0.0)))
-    print("positives (best person per photo): min / 5th percentile / median")
-    for name, scores in positives.items():
-        arr = np.array(scores)
-        print(f"  {name:12s} n={len(arr):3d}  {arr.min():.3f} / {np.percentile(arr, 5):.3f} / {np.median(arr):.3f}")
-    print("negatives (best 'person' per photo without people):")
-    for name, score in sorted(negatives, key=lambda x: -x[1]):
-        print(f"  {score:.3f}  {name}")
-    low = max(s for _, s in negatives)
-    high = min(min(v) for v in positives.values())
+    negatives = [(name, *no_person_reading(pipe, photo))
+                 for name, photo in tqdm(validation_photos(args.per_kind), desc="no people")]
+    print("positives (best person per photo): person score min / 5th percentile / median; p(no person) "
+          "median / 95th / 99th percentile / max, refused at NO_PERSON")
+    for name, rows in positives.items():
+        arr, none = np.array([r[0] for r in rows]), np.array([r[1] for r in rows if r[0] >= PERSON_SCORE])
+        print(f"  {name:12s} n={len(arr):3d}  {arr.min():.3f} / {np.percentile(arr, 5):.3f} / {np.median(arr):.3f}"
+              f"; {np.median(none):.3f} / {np.percentile(none, 95):.3f} / {np.percentile(none, 99):.3f} / "
+              f"{none.max():.3f}, {int((none >= NO_PERSON).sum())} of {len(none)}")
+    print("negatives (photos without people): best 'person' score; lowest p(no person) of those let through")
+    for name, score, none in sorted(negatives, key=lambda x: -x[1]):
+        print(f"  {score:.3f}  {none:.3f}  {name}")
+    low = max(s for _, s, _ in negatives)
+    high = min(min(r[0] for r in v) for v in positives.values())
     print(f"gap: negatives up to {low:.3f}, positives from {high:.3f}; midpoint {(low + high) / 2:.3f} "
           f"(shipped PERSON_SCORE {PERSON_SCORE})")
+    print(f"photos without people refused at NO_PERSON = {NO_PERSON}: person score or presence judge: "
+          f"{sum(s < PERSON_SCORE or n >= NO_PERSON for _, s, n in negatives)} of {len(negatives)}")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,19 @@ import torch
 from designgan.data import CCP
 from designgan.errors import DataError
 from designgan.eval.garment_judge import export_weights
-from designgan.eval.garment_judge_data import CUT_ROWS, TEST_CATEGORIES, cut_legs_off, tagged_extra
+from designgan.eval.garment_judge_data import (
+    CUT_ROWS,
+    CUT_TOP_ROWS,
+    TEST_CATEGORIES,
+    cut_legs_off,
+    cut_top_off,
+    tagged_extra,
+)
 from designgan.eval.garment_judge_presence import ccp_backgrounds, picture_frames, train_presence
 from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig
 from designgan.eval.judge_data import IGNORE
 from designgan.landmarks.garment_classifier import (
+    DEFAULT_WEIGHTS,
     NO_PERSON,
     NOT_A_PERSON,
     PRESENCE_CLASSES,
@@ -62,6 +70,19 @@ def test_cut_legs_are_continued_down_from_a_row_between_thigh_and_ankle():
         assert int(40 * CUT_ROWS[0]) <= row + 1 <= int(40 * CUT_ROWS[1]) + 1
         assert (cut[i, :, row + 1:] == cut[i, :, row:row + 1]).all()  # the row above the cut, repeated down
         assert (cut_labels[i, row + 1:] == IGNORE).all() and (cut_labels[i, :row] == 0).all()
+
+
+def test_chest_and_waist_down_crops_are_black_above_a_row_above_the_hips():
+    images = torch.rand(6, 3, 40, 10) + 0.1
+    labels = torch.zeros(6, 40, 10, dtype=torch.uint8)
+    kept, _ = cut_top_off(images, labels, 0.0, torch.Generator().manual_seed(0))
+    assert torch.equal(kept, images)
+    cut, cut_labels = cut_top_off(images, labels, 1.0, torch.Generator().manual_seed(0))
+    for i in range(6):
+        black = int((cut[i].amax(0).amax(1) == 0).sum())
+        assert int(40 * CUT_TOP_ROWS[0]) <= black <= int(40 * CUT_TOP_ROWS[1])
+        assert (cut[i, :, :black] == 0).all() and torch.equal(cut[i, :, black:], images[i, :, black:])
+        assert (cut_labels[i, :black] == IGNORE).all() and (cut_labels[i, black:] == 0).all()
 
 
 def test_background_frames_hold_no_labelled_person(ccp_mini):
@@ -138,3 +159,29 @@ def test_presence_training_smoke_on_the_ccp_slice(ccp_mini, tmp_path):
     assert meta["classes"] == list(PRESENCE_CLASSES) and meta["epochs_done"] == 1
     assert meta["train_classes"]["person"] >= 4 and meta["train_classes"]["none"] >= 12
     assert scores["n"] == sum(map(sum, scores["confusion"]["counts"]))
+
+
+@pytest.mark.skipif(not (DEFAULT_WEIGHTS.with_name(PRESENCE_WEIGHTS)).is_file(), reason="presence judge not shipped")
+def test_the_shipped_presence_judge_sees_the_bundled_people_and_no_one_in_drawn_pictures():
+    """The bundled example photos' people (landmarks read by the shipped network) are people; frames of drawn
+    validation pictures (scripts/no_person_photos.py, seeds 100+: never the done-when ones) are not."""
+    import importlib.util
+    from pathlib import Path
+
+    from designgan.io import load_image
+    from designgan.landmarks.predict import LandmarkPredictor
+
+    repo = Path(__file__).resolve().parents[2]
+    judge = GarmentJudge.load()
+    predictor = LandmarkPredictor.load()
+    photos = [load_image(p) for p in sorted((repo / "src" / "designgan" / "assets" / "examples").glob("*.jpg"))]
+    points = [r.to_json()["points"] for r in predictor.predict_many(photos)]
+    assert (judge.read_people(photos, points)[:, -1] < NO_PERSON).all()
+    spec = importlib.util.spec_from_file_location("no_person_photos", repo / "scripts" / "no_person_photos.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pictures = [(kind, module.drawn(kind, 100, size=(256, 384))) for kind in module.KINDS]
+    frames = picture_frames(pictures, 2, seed=0)
+    crops = torch.nn.functional.interpolate(frames.images.float(), size=(160, 100), mode="bilinear")
+    none = judge.probabilities(crops.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy(), judge.presence)[:, 1]
+    assert (none >= NO_PERSON).mean() >= 0.9

@@ -90,11 +90,12 @@ class GarmentSamples:
 
 def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Generator | None = None,
                augment: bool = True, size: tuple[int, int] = FRAME_SIZE, legwear: float = 0.0,
-               cut_legs: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+               cut_legs: float = 0.0, cut_top: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Images in [0, 1] (B, 3, h, w) in the frame, per-pixel family maps (B, h, w) with :data:`IGNORE`, family
     ids (B,). Without ``augment``: the plain frame (the centre of the context crop). With ``augment``, a share
     ``legwear`` of the photos gets tights drawn over its bare legs (:func:`legwear_overlay`) and a share
-    ``cut_legs`` is cut off below a random row, continued down (:func:`cut_legs_off`)."""
+    ``cut_legs`` is cut off below a random row, continued down (:func:`cut_legs_off`), a share ``cut_top`` black
+    above a random row (:func:`cut_top_off`)."""
     b = len(index)
     images, labels = samples.images[index].float() / 255.0, samples.labels[index]
     if augment and legwear:
@@ -107,6 +108,8 @@ def make_batch(samples: GarmentSamples, index: torch.Tensor, generator: torch.Ge
     labels = torch.where(warped == 0, IGNORE, warped - 1)  # outside the context crop; outside the photo is IGNORE
     if augment and cut_legs:
         images, labels = cut_legs_off(images, labels, cut_legs, generator)
+    if augment and cut_top:
+        images, labels = cut_top_off(images, labels, cut_top, generator)
     if augment:
         images = photometric_jitter(images, generator)
     return images, labels, samples.families[index]
@@ -157,4 +160,23 @@ def cut_legs_off(images: torch.Tensor, labels: torch.Tensor, share: float, gener
         row = int(h * (CUT_ROWS[0] + (CUT_ROWS[1] - CUT_ROWS[0]) * float(u[i, 1])))
         images[i, :, row:] = images[i, :, row - 1:row]
         labels[i, row:] = IGNORE
+    return images, labels
+
+
+# Where a photo cut from the chest or the waist down begins in the frame (hips at 0.26 of its height): the frame
+# is black above (the pipeline frames such a photo with zeros outside it).
+CUT_TOP_ROWS = (0.05, 0.28)
+
+
+def cut_top_off(images: torch.Tensor, labels: torch.Tensor, share: float, generator: torch.Generator | None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """A chest-down or waist-down photo as the pipeline frames it: a random ``share`` of the frames black above a
+    row in :data:`CUT_TOP_ROWS`; the pixel map is :data:`IGNORE` there."""
+    b, _, h, _ = images.shape
+    u = torch.rand(b, 2, generator=generator)
+    images, labels = images.clone(), labels.clone()
+    for i in torch.nonzero(u[:, 0] < share).ravel().tolist():
+        row = int(h * (CUT_TOP_ROWS[0] + (CUT_TOP_ROWS[1] - CUT_TOP_ROWS[0]) * float(u[i, 1])))
+        images[i, :, :row] = 0.0
+        labels[i, :row] = IGNORE
     return images, labels

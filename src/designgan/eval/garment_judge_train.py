@@ -49,6 +49,7 @@ class GarmentJudgeTrainConfig:
     label_smoothing: float = 0.05
     legwear: float = 0.0  # share of training photos given drawn tights over bare legs (garment_judge_data)
     cut_legs: float = 0.0  # share of training frames cut above the ankles and continued down, as the pipeline does
+    cut_top: float = 0.0  # share of training frames black above the chest or waist (photos cut from there down)
     tagged_photos: bool = False  # also train on CCP's image-level dress / leggings photos (never test photos)
     eval_every: int = 10
     seed: int = 0
@@ -140,7 +141,8 @@ def fit_judge(train_set: Samples, held_set: Samples, config: GarmentJudgeTrainCo
         loop.resume()
 
     def batch_loss(index: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
-        images, pixels, families = make_batch(train_set, index, gen, legwear=config.legwear, cut_legs=config.cut_legs)
+        images, pixels, families = make_batch(train_set, index, gen, legwear=config.legwear, cut_legs=config.cut_legs,
+                                              cut_top=config.cut_top)
         logits, pixel_logits, _ = model.forward_all(images)
         small = F.interpolate(pixels[:, None].float(), size=pixel_logits.shape[-2:], mode="nearest")[:, 0].long()
         loss = F.cross_entropy(logits, families, weight=weights, label_smoothing=config.label_smoothing)

@@ -61,11 +61,12 @@ BINS = (SKIRT_BELOW, TROUSERS_ABOVE)  # trouser evidence < 0.1 | 0.1-0.5 | > 0.5
 
 # -- the pipeline's decision --------------------------------------------------------------------------------------
 # A person is edited when the classifier gives the model's source family at least this probability. Chosen on the
-# classifier's held-out split (CCP pixel-level ids divisible by 10, never trained on; 46 trousers, 40 skirts, 6
-# shorts), each photo read as the pipeline reads it (scripts/garment_gate.py): the threshold (0.05 steps) with the
-# fewest source photos left alone plus other photos edited, ties to the lower one. Trousers 0.35: 44/46 edited,
-# 3/40 skirts and 1/6 shorts by mistake; skirt 0.55: 36/40, 2/46 trousers; shorts 0.35: 5/6, none (docs/reliability.md).
-SOURCE_CONFIDENCE = {"trousers": 0.35, "skirt": 0.55, "shorts": 0.35}
+# classifier's held-out photos (CCP pixel-level ids divisible by 10 and the held-out image-level dress / leggings
+# photos, never trained on; 47 trousers, 60 skirts, 6 shorts), each photo read as the pipeline reads it
+# (scripts/garment_gate.py --tagged): the threshold (0.05 steps) with the fewest source photos left alone plus
+# other photos edited, ties to the lower one. Trousers 0.35: 45/47 edited, 7/60 skirts and 1/6 shorts by mistake;
+# skirt 0.40: 55/60, 5/47 trousers; shorts 0.45: 5/6, none (docs/reliability.md).
+SOURCE_CONFIDENCE = {"trousers": 0.35, "skirt": 0.40, "shorts": 0.45}
 # Not the source: the person is said to wear the most likely other family when it has at least this probability,
 # else their garment is "unclear".
 OTHER_CONFIDENCE = 0.5
