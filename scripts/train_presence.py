@@ -87,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ccp", type=Path, default=Path("../shared/datasets/ccp"))
     parser.add_argument("--out", type=Path, default=Path("runs/presence"))
-    parser.add_argument("--config", type=Path, default=Path("configs/garment_presence.yaml"))
+    parser.add_argument("--config", type=Path, default=Path("configs/garment_judge_presence.yaml"))
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--landmarks-cache", type=Path, default=Path("runs/garment_judge2/ccp_landmarks.jsonl"))
     parser.add_argument("--export", type=Path, default=None)
