@@ -19,7 +19,7 @@ from designgan.eval.detectability import (
     two_sample_test,
 )
 
-FAST = DetectSettings(folds=3, patches=8, patch_size=24, patch_steps=40, frame_steps=40, frame_shift=4, batch_size=32,
+FAST = DetectSettings(folds=3, patches=8, patch_size=24, patch_steps=30, frame_steps=30, frame_shift=4, batch_size=32,
                       width=8)
 
 
