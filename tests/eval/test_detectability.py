@@ -14,6 +14,7 @@ from designgan.eval.detectability import (
     DetectSample,
     DetectSettings,
     blurred_edit,
+    detectability,
     photo_sample,
     sample_patches,
     two_sample_test,
@@ -71,6 +72,20 @@ def test_one_view_only():
                              replace(FAST, views=("patches",)))
     assert set(result) == {"patches", "both", "photos", "photos_second"}
     assert result["both"] == result["patches"]
+
+
+def test_detectability_rows_meet_one_real_pool():
+    """The translations and every control meet the same pool of real photos; real vs real holds out as many real
+    photos as there are translations."""
+    pops = DetectPopulations(outputs=_population(8, 21, flat_square=True), sources=_population(8, 22),
+                             known_bad=_population(8, 23, flat_square=True), reals=_population(24, 24))
+    result = detectability(pops, replace(FAST, views=("patches",)))
+    assert result["real_pool"] == 16
+    for row in ("translation", "real_vs_real", "do_nothing", "known_bad"):
+        assert result[row]["photos"] == 8 and result[row]["photos_second"] == 16
+    assert result["translation"]["patches"]["mean"] >= 0.75 and result["known_bad"]["patches"]["mean"] >= 0.75
+    assert result["real_vs_real"]["patches"]["mean"] <= 0.8
+    assert "skipped" in detectability(DetectPopulations(_population(2, 25), [], [], _population(4, 26)), FAST)
 
 
 def test_deterministic_with_seed():
