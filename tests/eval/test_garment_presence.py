@@ -138,6 +138,13 @@ def test_the_presence_judge_beside_the_classifier_is_loaded_and_read_last(tmp_pa
     none = both.read_people([photo], points)[0, -1]
     expected = both.probabilities(frame_crop(photo, points[0], "zeros")[None], both.presence)[0, 1]
     assert 0.0 < none < 1.0 and none == pytest.approx(expected, abs=1e-5)
+    saved = tmp_path / "saved" / "garment_judge.safetensors"  # a saved pipeline keeps the presence judge beside
+    saved.parent.mkdir()
+    export_weights(both.model, saved, {})
+    both.save_presence_beside(saved)
+    again = GarmentJudge.load(saved)
+    assert again.presence is not None
+    np.testing.assert_allclose(again.read_people([photo], points), both.read_people([photo], points), atol=2e-3)
     (tmp_path / PRESENCE_WEIGHTS).with_suffix(".json").write_text(json.dumps({"model": {}, "classes": ["a", "b"]}))
     with pytest.raises(DataError, match=r"garment_presence\.json: weights were trained for classes"):
         GarmentJudge.load(weights)

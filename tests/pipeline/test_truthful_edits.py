@@ -91,3 +91,23 @@ def test_legs_cut_off_by_the_photo_are_continued_for_the_classifier():
     # the whole photo (ankles in view) is framed as before
     assert np.allclose(classifier.classify_read([photo], [points], extend_cut_legs=True),
                        classifier.classify_read([photo], [points]))
+
+
+def test_a_saved_pipeline_keeps_the_presence_judge(run_dir, tmp_path):
+    import torch
+
+    from designgan.landmarks.garment_classifier import PRESENCE_CLASSES
+    from designgan.landmarks.garment_model import GarmentJudgeConfig, GarmentJudgeNet
+
+    parts = tiny_parts()
+    torch.manual_seed(0)
+    parts["garment_classifier"].presence = GarmentJudgeNet(GarmentJudgeConfig(widths=(4, 8, 8, 8, 8),
+                                                                              num_families=len(PRESENCE_CLASSES))).eval()
+    pipe = DesignGANPipeline.from_pretrained(run_dir, **parts)
+    again = DesignGANPipeline.from_pretrained(pipe.save_pretrained(tmp_path / "saved"), precision="fp32")
+    presence = again.garment_classifier.presence
+    assert presence is not None
+    crops = np.zeros((1, 160, 100, 3), np.uint8)
+    np.testing.assert_allclose(again.garment_classifier.probabilities(crops, presence),
+                               pipe.garment_classifier.probabilities(crops, pipe.garment_classifier.presence),
+                               atol=2e-3)

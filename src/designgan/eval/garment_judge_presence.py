@@ -32,9 +32,8 @@ from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig, fit_judg
 from designgan.eval.judge_data import judge_split
 from designgan.io import load_image
 from designgan.landmarks.ccp_points import ccp_landmarks
-from designgan.landmarks.garment_classifier import FRAME_SIZE, GARMENT_FRAME, PRESENCE_CLASSES
+from designgan.landmarks.garment_classifier import GARMENT_FRAME, PRESENCE_CLASSES, export_presence
 from designgan.landmarks.garment_family import PIXEL_CLASSES
-from designgan.models.weights import export_sidecar_weights
 
 BACKGROUND = PIXEL_CLASSES.index("background")
 MIN_BACKGROUND = 0.95  # share of a CCP box that must be labelled background to count as "no person"
@@ -168,6 +167,5 @@ def train_presence(ccp_root: str | Path, out_dir: str | Path, config: GarmentJud
             "heldout_split": "CCP pixel-level ids divisible by 10 and their backgrounds; held_pictures",
             "epochs_done": len(history), "train_minutes": round(trained_s / 60, 1)}
     for path in [out_dir / "garment_presence.safetensors", *([export_to] if export_to is not None else [])]:
-        export_sidecar_weights(ema, path, "designgan-presence-judge",
-                               {"classes": list(PRESENCE_CLASSES), "frame": list(FRAME_SIZE), **meta})
+        export_presence(ema, path, meta)
     return scores

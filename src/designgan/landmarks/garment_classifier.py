@@ -41,11 +41,12 @@ from designgan.landmarks.frame import FrameSpec, lower_body_frame, warp
 from designgan.landmarks.garment_family import FAMILIES
 from designgan.landmarks.garment_model import JudgeNetwork, model_from_config
 from designgan.landmarks.regions import SKIRT_BELOW, TROUSER_EVIDENCE, TROUSERS_ABOVE, ankles_in_view, trouser_evidence
-from designgan.models.weights import load_sidecar_weights
+from designgan.models.weights import export_sidecar_weights, load_sidecar_weights
 
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "garment_judge.safetensors"
 PRESENCE_WEIGHTS = "garment_presence.safetensors"  # the presence judge, beside the classifier's weights
 PRESENCE_CLASSES = ("person", "none")
+PRESENCE_FORMAT = "designgan-presence-judge"
 Points = Mapping[str, Sequence[float]]
 
 # The frame the shipped weights were trained on: 1.55 leg lengths (hip centre to ankle centre) tall, from 0.40 above
@@ -192,6 +193,12 @@ class GarmentJudge:
         beside = path.with_name(PRESENCE_WEIGHTS)
         return cls(model, flip_test=flip_test, meta=meta, presence=load_presence(beside) if beside.is_file() else None)
 
+    def save_presence_beside(self, weights: str | Path) -> None:
+        """Write the presence judge (when there is one) beside classifier weights being saved to ``weights``, where
+        :meth:`load` finds it (a saved pipeline keeps it)."""
+        if self.presence is not None:
+            export_presence(self.presence, Path(weights).with_name(PRESENCE_WEIGHTS), {})
+
     @torch.no_grad()
     def probabilities(self, crops: np.ndarray | torch.Tensor, model: JudgeNetwork | None = None) -> np.ndarray:
         """(B, 160, 100, 3) uint8 frame crops -> (B, families) probabilities (flip-averaged); ``model``: another
@@ -266,6 +273,12 @@ def load_weights(path: str | Path | None = None) -> tuple[JudgeNetwork, dict]:
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
     return load_sidecar_weights(path, "garment judge", "garment judge config", model_from_config,  # type: ignore[return-value]
                                 "families", FAMILIES)
+
+
+def export_presence(model: JudgeNetwork, path: str | Path, meta: dict) -> None:
+    """fp16 presence judge weights + JSON sidecar (its classes, frame and ``meta``)."""
+    export_sidecar_weights(model, path, PRESENCE_FORMAT,
+                           {"classes": list(PRESENCE_CLASSES), "frame": list(FRAME_SIZE), **meta})
 
 
 def load_presence(path: str | Path) -> JudgeNetwork:

@@ -144,6 +144,7 @@ def save_components(folder: Path, translator: Translator, landmarks: LandmarkPre
     masker.save(files["masker"], _sidecar_extra(masker.meta, "target", "frame"))
     export_sidecar_weights(classifier.model, files["garment_classifier"], CLASSIFIER[0],
                            _sidecar_extra(classifier.meta))
+    classifier.save_presence_beside(files["garment_classifier"])  # the presence judge goes with it (issue 27)
     index = {"format": PIPELINE_FORMAT, "version": PIPELINE_VERSION, "components": {
         "translator": {"kind": TRANSLATOR_FORMAT, "path": translator_file.relative_to(folder).as_posix()},
         "landmarks": {"kind": LANDMARKS[0], "path": f"{LANDMARKS[1]}/{LANDMARKS[2]}",
