@@ -7,7 +7,7 @@ is edited only when they wear the model's source family: :func:`garment_verdict`
 It looks at the lower-body frame (:data:`GARMENT_FRAME`, a :class:`designgan.landmarks.frame.FrameSpec`) placed by
 the landmark network's hips, knees and ankles, so pose, scale and position in the photo do not matter, and fuses
 in the landmark network's trouser evidence (:func:`read_evidence`, :func:`fuse`). Weights:
-``designgan/weights/garment_judge.safetensors`` (fp16, an ensemble of three CNNs) with ``garment_judge.json``
+``designgan/weights/garment_judge.safetensors`` (fp16, an ensemble of six CNNs) with ``garment_judge.json``
 beside them (model config, training settings, held-out scores, the evidence table).
 
 Trouser evidence: trousers and shorts have inner hems and a crotch; skirts have neither. The mean confidence the
