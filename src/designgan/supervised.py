@@ -39,6 +39,12 @@ BatchLoss = Callable[[torch.Tensor, torch.Generator], tuple[torch.Tensor, dict[s
 Evaluate = Callable[[nn.Module], dict[str, Any]]
 
 
+
+def run_record(config: Any, history: list[dict], trained_s: float) -> dict[str, Any]:
+    """What every supervised run writes into its weights' sidecar about itself: its settings, the epochs done and
+    the minutes trained."""
+    return {"train_config": to_dict(config), "epochs_done": len(history), "train_minutes": round(trained_s / 60, 1)}
+
 @dataclass(frozen=True)
 class Schedule:
     """How long and how fast: the settings every supervised trainer's config has."""

@@ -24,16 +24,16 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.eval.garment_judge import crop_image
 from designgan.eval.garment_judge_data import CONTEXT, GarmentSamples, tagged_extra
-from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig, fit_judge, heldout_scores
+from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig, fit_judge, heldout_scores, split_tagged
 from designgan.eval.judge_data import judge_split
 from designgan.io import load_image
 from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.landmarks.garment_classifier import GARMENT_FRAME, PRESENCE_CLASSES, export_presence
 from designgan.landmarks.garment_family import PIXEL_CLASSES
+from designgan.supervised import run_record
 
 BACKGROUND = PIXEL_CLASSES.index("background")
 MIN_BACKGROUND = 0.95  # share of a CCP box that must be labelled background to count as "no person"
@@ -132,7 +132,7 @@ def presence_sets(ccp_root: str | Path, pictures: Sequence[tuple[str, Image.Imag
     ccp = CCP(ccp_root)
     train_ids, held_ids = judge_split(ccp)
     tagged = tagged_extra(ccp)
-    tagged_train = [i for i in sorted(tagged) if int(i) % 10]
+    tagged_train, _ = split_tagged(tagged)
     if max_images:
         train_ids, held_ids, tagged_train = train_ids[:max_images], held_ids[:max_images], tagged_train[:max_images]
     points = ccp_landmarks(ccp, train_ids + held_ids + tagged_train, landmarks_cache, log=log)
@@ -160,12 +160,11 @@ def train_presence(ccp_root: str | Path, out_dir: str | Path, config: GarmentJud
                                         max_images=config.max_images, log=log)
     ema, history, trained_s = fit_judge(train_set, held_set, config, out_dir, PRESENCE_CLASSES, resume, log)
     scores = heldout_scores(ema, held_set, PRESENCE_CLASSES)
-    meta = {"train_config": to_dict(config), "heldout": scores, "train_frames": len(train_set),
+    meta = {**run_record(config, history, trained_s), "heldout": scores, "train_frames": len(train_set),
             "train_classes": dict(zip(PRESENCE_CLASSES, np.bincount(train_set.families.numpy(), minlength=2).tolist(),
                                       strict=True)),
             "pictures": [name for name, _ in pictures], "held_pictures": [name for name, _ in held_pictures],
-            "heldout_split": "CCP pixel-level ids divisible by 10 and their backgrounds; held_pictures",
-            "epochs_done": len(history), "train_minutes": round(trained_s / 60, 1)}
+            "heldout_split": "CCP pixel-level ids divisible by 10 and their backgrounds; held_pictures"}
     for path in [out_dir / "garment_presence.safetensors", *([export_to] if export_to is not None else [])]:
         export_presence(ema, path, meta)
     return scores

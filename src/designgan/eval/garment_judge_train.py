@@ -18,7 +18,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.errors import DataError
 from designgan.eval.classes import heldout
@@ -29,8 +28,9 @@ from designgan.eval.garment_judge_data import GarmentSamples, make_batch, tagged
 from designgan.eval.judge_data import IGNORE, judge_split
 from designgan.io import image_size, write_json_atomic
 from designgan.landmarks.ccp_points import ccp_landmarks
+from designgan.landmarks.garment_classifier import num_outputs
 from designgan.landmarks.garment_model import GarmentJudgeConfig, GarmentJudgeEnsemble, GarmentJudgeNet, JudgeNetwork
-from designgan.supervised import SupervisedLoop
+from designgan.supervised import SupervisedLoop, run_record
 
 Samples = GarmentSamples  # or any set shaped like it (garment_judge_presence.FrameSet)
 
@@ -72,8 +72,7 @@ def predict_samples(model: JudgeNetwork, samples: Samples, batch_size: int = 64)
     for start in range(0, len(samples), batch_size):
         images, _, _ = make_batch(samples, torch.arange(start, min(start + batch_size, len(samples))), augment=False)
         out.append((0.5 * (model(images).softmax(-1) + model(images.flip(-1)).softmax(-1))).numpy())
-    return np.concatenate(out) if out else np.zeros((0, getattr(model.config, "member", model.config).num_families),
-                                                    np.float32)
+    return np.concatenate(out) if out else np.zeros((0, num_outputs(model)), np.float32)
 
 
 def heldout_scores(model: JudgeNetwork, samples: Samples, labels: Sequence[str] = FAMILIES) -> dict:
@@ -114,10 +113,9 @@ def train_garment_judge(ccp_root: str | Path, out_dir: str | Path, config: Garme
     scores = heldout_scores(ema, held_set) if len(held_set) else {}
     if tagged_set is not None:
         scores["tagged"] = heldout_scores(ema, tagged_set)
-    meta = {"train_config": to_dict(config), "heldout": scores, "train_photos": len(train_set),
+    meta = {**run_record(config, history, trained_s), "heldout": scores, "train_photos": len(train_set),
             "train_families": dict(zip(FAMILIES, counts.tolist(), strict=True)),
-            "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)",
-            "epochs_done": len(history), "train_minutes": round(trained_s / 60, 1)}
+            "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)"}
     export_weights(ema, out_dir / "garment_judge.safetensors", meta)
     if export_to is not None:
         export_weights(ema, export_to, meta)

@@ -15,7 +15,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.errors import ConfigError
 from designgan.eval.classes import JUDGE_CLASSES, NUM_CLASSES
@@ -24,7 +23,7 @@ from designgan.eval.judge_data import IGNORE, JudgeSamples, judge_split, make_ba
 from designgan.eval.judge_model import JudgeModelConfig, JudgeNet, create_judge_model
 from designgan.eval.segmentation import confusion_matrix, segmentation_scores
 from designgan.io import write_json_atomic
-from designgan.supervised import SupervisedLoop
+from designgan.supervised import SupervisedLoop, run_record
 
 
 @dataclass
@@ -123,9 +122,8 @@ def train_judge(ccp_root: str | Path, out_dir: str | Path, config: JudgeTrainCon
     ema, trained_s = loop.ema, loop.trained_s
     write_json_atomic(out_dir / "history.json", history)
     scores = evaluate_on_ccp(Judge(ema), ccp, held_ids) if held_ids else {}
-    meta = {"train_config": to_dict(config), "heldout": scores, "train_photos": len(train_ids),
-            "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)",
-            "epochs_done": len(history), "train_minutes": round(trained_s / 60, 1)}
+    meta = {**run_record(config, history, trained_s), "heldout": scores, "train_photos": len(train_ids),
+            "heldout_split": "CCP pixel-level ids divisible by 10 (0010, 0020, ..., 1000)"}
     export_weights(ema, out_dir / "judge.safetensors", meta)
     if export_to is not None:
         export_weights(ema, export_to, meta)

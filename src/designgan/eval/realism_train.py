@@ -23,13 +23,12 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.data.augment import photometric_jitter, random_affines
 from designgan.errors import DataError
 from designgan.eval.realism import INPUT_SIZE, RealismConfig, RealismNet, export_weights, photo_tensor
 from designgan.io import load_image, write_json_atomic
-from designgan.supervised import SupervisedLoop
+from designgan.supervised import SupervisedLoop, run_record
 
 HELDOUT_SEED = 1234  # the held-out views are the same at every evaluation, so the curve compares like with like
 
@@ -165,11 +164,11 @@ def train_realism(ccp_root: str | Path, out_dir: str | Path, config: RealismTrai
 
     history = loop.run(batch_loss, heldout if len(held_ids) >= 2 else None)
     write_json_atomic(out_dir / "history.json", history)
-    meta = {"train_config": to_dict(config), "heldout_retrieval": retrieval_accuracy(loop.ema, held_photos, config),
+    meta = {**run_record(config, history, loop.trained_s),
+            "heldout_retrieval": retrieval_accuracy(loop.ema, held_photos, config),
             "heldout_photos": len(held_ids), "train_photos": len(train_ids),
             "heldout_split": f"CCP photos whose id is divisible by {config.heldout_modulo} (never trained on)",
-            "input_size": list(INPUT_SIZE), "steps": trained_steps(loop), "epochs_done": len(history),
-            "train_minutes": round(loop.trained_s / 60, 1)}
+            "input_size": list(INPUT_SIZE), "steps": trained_steps(loop)}
     export_weights(loop.ema, out_dir / "realism.safetensors", meta)
     if export_to is not None:
         export_weights(loop.ema, export_to, meta)

@@ -206,7 +206,7 @@ class GarmentJudge:
         model = model if model is not None else self.model
         x = torch.as_tensor(np.array(crops, dtype=np.uint8)).permute(0, 3, 1, 2).float() / 255.0
         if len(x) == 0:
-            return np.zeros((0, _outputs(model)), dtype=np.float32)
+            return np.zeros((0, num_outputs(model)), dtype=np.float32)
         if self.flip_test:  # one batch for both views
             probs = model(torch.cat([x, x.flip(-1)])).softmax(-1)
             probs = 0.5 * (probs[:len(x)] + probs[len(x):])
@@ -265,7 +265,8 @@ def _crops(images: Sequence[Image.Image | np.ndarray], points: Sequence[Points],
     return np.stack(crops) if crops else np.zeros((0, *FRAME_SIZE, 3), np.uint8)
 
 
-def _outputs(model: JudgeNetwork) -> int:
+def num_outputs(model: JudgeNetwork) -> int:
+    """How many classes ``model`` (a judge network or an ensemble of them) scores."""
     return getattr(model.config, "member", model.config).num_families
 
 

@@ -19,7 +19,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from designgan.config import to_dict
 from designgan.data import CCP
 from designgan.errors import DataError
 from designgan.hardware import resolve_precision
@@ -29,6 +28,7 @@ from designgan.landmarks.segmenter_data import SegmenterSamples, make_batch, seg
 from designgan.landmarks.segmenter_eval import photo_iou
 from designgan.models.schedule import budget_progress, ema_update, warmup_cosine
 from designgan.models.segmenter import GarmentSegmenter, SegmenterConfig
+from designgan.supervised import run_record
 
 
 @dataclass
@@ -148,10 +148,9 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
     log("photo-space IoU on the held-out photos ...")
     metrics = photo_iou(masker, held_set.ids, points, data_roots) if len(held_set) else {}
     log(json.dumps(metrics))
-    meta = {"train_config": to_dict(config), "heldout": metrics, "train_photos": len(train_set),
+    meta = {**run_record(config, history, trained_s), "heldout": metrics, "train_photos": len(train_set),
             "heldout_photos": len(held_set), "heldout_split": "CCP pixel-level photos in the landmark network's "
-            "held-out hash (designgan.landmarks.labels.heldout)", "epochs_done": len(history),
-            "train_minutes": round(trained_s / 60, 1)}
+            "held-out hash (designgan.landmarks.labels.heldout)"}
     masker.save(out_dir / "segmenter.safetensors", meta)
     if export_to is not None:
         masker.save(export_to, meta)

@@ -11,7 +11,6 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from designgan.config import to_dict
 from designgan.errors import DataError
 from designgan.io import write_json_atomic
 from designgan.landmarks.data import LandmarkSamples, apply_affine, invert_affine, make_batch
@@ -21,7 +20,7 @@ from designgan.landmarks.metrics import pck_by_group
 from designgan.landmarks.model import LandmarkNet, create_landmark_model
 from designgan.landmarks.predict import export_weights, predict_letterboxed
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
-from designgan.supervised import SupervisedLoop
+from designgan.supervised import SupervisedLoop, run_record
 
 
 @dataclass
@@ -118,9 +117,9 @@ def train(labels_path: str | Path, out_dir: str | Path, config: LandmarkTrainCon
     ema, trained_s = loop.ema, loop.trained_s
     if held_set is not None and not metrics:  # a finished run resumed: nothing evaluated in this process
         metrics = evaluate(ema, held_set, config.sigma, bf16=config.bf16)
-    meta = {"sigma": config.sigma, "train_config": to_dict(config), "heldout_metrics": metrics,
+    meta = {**run_record(config, history, trained_s), "sigma": config.sigma, "heldout_metrics": metrics,
             "train_photos": len(train_set), "heldout_photos": len(held_set) if held_set else 0,
-            "epochs_done": len(history), "train_minutes": round(trained_s / 60, 1), "labels": str(labels_path)}
+            "labels": str(labels_path)}
     export_weights(ema, out_dir / "landmarks.safetensors", meta)
     if export_to is not None:
         export_weights(ema, export_to, meta)
