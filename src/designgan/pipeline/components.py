@@ -49,7 +49,7 @@ from designgan.landmarks.predict import LandmarkPredictor, export_weights
 from designgan.landmarks.segment import GarmentMasker
 from designgan.models.weights import export_sidecar_weights
 from designgan.pipeline.bundled import TRANSLATOR_FORMAT, WEIGHTS_DIR
-from designgan.pipeline.detection import DEFAULT_DETECTOR, DETECTORS
+from designgan.pipeline.detection import DETECTORS
 from designgan.pipeline.spec import TranslatorSpec
 from designgan.pipeline.weights import PIPELINE_INDEX, load_translator, save_translator
 
@@ -137,7 +137,7 @@ def save_components(folder: Path, translator: Translator, landmarks: LandmarkPre
     folder.mkdir(parents=True, exist_ok=True)
     translator_file = translator.save(folder / "translator", dtype)
     files = {}
-    for key, kind in (("landmarks", LANDMARKS), ("masker", MASKER), ("garment_classifier", CLASSIFIER)):
+    for key, kind in KINDS.items():
         files[key] = folder / kind[1] / kind[2]
         files[key].parent.mkdir(exist_ok=True)
     export_weights(landmarks.model, files["landmarks"], {"sigma": landmarks.sigma})
@@ -208,5 +208,5 @@ def read_pipeline(folder: str | Path, domains: Sequence[str] | None = None) -> S
     translator.spec.name = str(folder)  # the model a result's metadata names: the saved pipeline
     return SavedPipeline(translator, files["landmarks"],
                          bool(parts["landmarks"].get("config", {}).get("flip_test", True)), files["masker"],
-                         method or DEFAULT_DETECTOR, files["garment_classifier"],
+                         method, files["garment_classifier"],
                          bool(parts["garment_classifier"].get("config", {}).get("flip_test", True)), options)
