@@ -1,13 +1,14 @@
 """The garment painter: a U-Net that repaints the lower body in the landmark-aligned frame from a layout.
 
-Trained by repainting real photos (docs/method.md, "Training by repainting"): a generous, shape-agnostic region
-of the frame is erased (:func:`erase_region`: what any lower garment and the legs could cover, from the
-landmarks, united with the source garment grown a little), and the network paints it back from
+Trained by repainting real photos (docs/method.md, "Training by repainting"): the region that must change is
+erased (:func:`edit_region`: the old garment grown a little and the new layout, less the hands and bags in front
+of them; in training the old garment is the photo's own united with another photo's, so the region's shape says
+nothing of the garment's), and the network paints it back from
 
-1. the photo outside the region and the region itself;
+1. the photo outside the region (shoes, arms, background: context, never repainted);
 2. the layout inside the region: where garment and skin go (everything else is background);
 3. a start image (:func:`start_image`): the background filled from around the region, the garment in the fabric,
-   the skin in the person's colour, above the crotch the old garment's own pixels (:func:`kept_top`), the way the
+   the skin in the person's colour, near the waist the old garment's own pixels (:func:`kept_top`), the way the
    rendered prior paints; the network corrects its low frequencies and gates its detail (:func:`paint`);
 4. the fabric tiled over the frame, and the person's skin colour;
 5. the landmark heatmaps (the paper's attention).
@@ -43,7 +44,9 @@ from designgan.models.prior_style import CROTCH, HAND_RADIUS, KEEP_BLEND, SKIN_S
 
 BASE_CHANNELS = 3 + 1 + 2 + 3 + 3 + 3  # erased photo, region, layout (garment, skin), start, fabric, skin colour
 SWATCH = 0.08  # the fabric swatch's side as a share of the frame height (the prior's)
-LOW_PASS = 0.026  # the frequency split's blur side as a share of the frame height (7 px at 256; validation)
+LOW_PASS = 0.008  # the frequency split's blur side as a share of the frame height (3 px at 256; v2's 7 px blurred
+# every edge the network drew: soft legs and trouser edges at full size)
+GROW_REGION = 0.03  # the repainted region reaches this far (h) past the source garment (masks miss soft edges)
 GATE_BIAS = 3.0  # the detail gate's initial logit (sigmoid 0.95: the start image's detail passes)
 
 
@@ -60,33 +63,27 @@ def body_points(heatmaps: torch.Tensor, names: Sequence[str]) -> dict[str, torch
     return {"hips": hips, "knees": knees, "ankles": ankles, "wrists": xy[:, WRISTS], "wrists_seen": seen[:, WRISTS]}
 
 
-def erase_region(heatmaps: torch.Tensor, names: Sequence[str], garment: torch.Tensor | None = None
-                 ) -> torch.Tensor:
-    """The region ``(B, 1, H, W)`` the painter repaints: whatever any lower garment and the legs could cover,
-    from the landmarks alone (thick limbs hip -> knee -> ankle, a waist band, a wide flared skirt down past the
-    knees), united with ``garment`` (the source garment) grown by 0.03 h so none of the old one stays."""
-    b, _, h, w = heatmaps.shape
+def near_wrists(mask: torch.Tensor, heatmaps: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
+    """``mask`` ``(B, 1, H, W)`` kept within the prior's hand radius of the wrists the landmarks saw: the hands."""
+    h, w = mask.shape[-2:]
     p = body_points(heatmaps, names)
-    hips, knees, ankles = p["hips"], p["knees"], p["ankles"]
-    ys, xs = torch.meshgrid(torch.arange(h, device=heatmaps.device, dtype=torch.float32),
-                            torch.arange(w, device=heatmaps.device, dtype=torch.float32), indexing="ij")
+    ys, xs = torch.meshgrid(torch.arange(h, device=mask.device, dtype=torch.float32),
+                            torch.arange(w, device=mask.device, dtype=torch.float32), indexing="ij")
     grid = torch.stack([xs, ys], dim=-1)
-    r = hips.new_full((b, 2), 1.0)
-    thighs, _ = tapered_segments(grid, hips, knees, 0.14 * h * r, 0.11 * h * r)
-    shins, _ = tapered_segments(grid, knees, ankles, 0.11 * h * r, 0.07 * h * r)
-    centre = hips.mean(dim=1)
-    cx, top = centre[:, 0, None, None], centre[:, 1, None, None] - 0.1 * h
-    half_hips = ((hips[:, 0, 0] - hips[:, 1, 0]).abs() / 2)[:, None, None]
-    band = ((ys >= top) & (ys <= centre[:, 1, None, None]) & ((xs - cx).abs() <= half_hips + 0.1 * h))
-    hem = knees[..., 1].amax(dim=1)[:, None, None] + 0.12 * h
-    along = ((ys - centre[:, 1, None, None]) / (hem - centre[:, 1, None, None]).clamp(min=1)).clamp(0, 1)
-    skirt = (ys >= centre[:, 1, None, None]) & (ys <= hem) & (
-        (xs - cx).abs() <= half_hips + (0.1 + 0.1 * along) * h)
-    region = (thighs.amin(dim=1) <= 0) | (shins.amin(dim=1) <= 0) | band | skirt
-    region = region[:, None].float()
-    if garment is not None:
-        region = torch.maximum(region, dilate((garment > 0.5).float(), 2 * max(1, round(0.03 * h)) + 1))
-    return region
+    hands = ((grid[None, None] - p["wrists"][:, :, None, None]).norm(dim=-1) <= HAND_RADIUS * h) & \
+        p["wrists_seen"][:, :, None, None]
+    return (mask > 0.5).float() * hands.any(dim=1, keepdim=True).float()
+
+
+def edit_region(source: torch.Tensor, layout: torch.Tensor, protect: torch.Tensor) -> torch.Tensor:
+    """What the painter repaints ``(B, 1, H, W)``: the source garment grown by :data:`GROW_REGION` h (none of the
+    old one may stay) and the new layout (garment and skin), less ``protect`` (hands and bags in front of the
+    garment stay photo pixels). Nothing else is erased: shoes, background and arms outside both garments are the
+    photo's own pixels and the painter's context (v2 erased a generous landmark region down past the ankles and
+    learnt to invent shoes there: the bright blobs where the painted legs met the shoes)."""
+    k = 2 * max(1, round(GROW_REGION * source.shape[-2])) + 1
+    region = torch.maximum(dilate((source > 0.5).float(), k), (layout > 0.5).float())
+    return region * (1 - (protect > 0.5).float())
 
 
 def tiled_swatch(image: torch.Tensor, garment: torch.Tensor, generator: torch.Generator | None = None
@@ -122,16 +119,17 @@ def skin_colour(image: torch.Tensor, skin: torch.Tensor) -> torch.Tensor:
     return torch.where(median.isnan().any(dim=1, keepdim=True), swatch, median)
 
 
-def kept_top(heatmaps: torch.Tensor, names: Sequence[str], source: torch.Tensor, garment: torch.Tensor
-             ) -> torch.Tensor:
+def kept_top(heatmaps: torch.Tensor, names: Sequence[str], source: torch.Tensor, garment: torch.Tensor,
+             reach: float | torch.Tensor = CROTCH) -> torch.Tensor:
     """Where the start image keeps the photo's own pixels ``(B, 1, H, W)``: the old garment (``source``) under the
-    new one (``garment``) above the crotch (:data:`~designgan.models.prior_style.CROTCH` of the way hips ->
-    knees), blended out over :data:`~designgan.models.prior_style.KEEP_BLEND` h: waist band, belt and the hips'
-    folds are real, as the prior keeps them."""
+    new one (``garment``) above the row ``reach`` (a float or ``(B,)``) of the way hips -> knees (the crotch,
+    :data:`~designgan.models.prior_style.CROTCH`, for skirts: waist band, belt and the hips' folds are real, as the
+    prior keeps them; the hip line, 0, for trousers: a skirt's flare or pleats above the crotch are no trousers),
+    blended out over :data:`~designgan.models.prior_style.KEEP_BLEND` h."""
     h = heatmaps.shape[-2]
     p = body_points(heatmaps, names)
     centre, knee_y = p["hips"][..., 1].mean(dim=1), p["knees"][..., 1].mean(dim=1)
-    crotch = centre + CROTCH * (knee_y - centre)
+    crotch = centre + torch.as_tensor(reach, dtype=torch.float32, device=heatmaps.device) * (knee_y - centre)
     rows = torch.arange(h, device=heatmaps.device, dtype=torch.float32)[None, None, :, None]
     above = ((crotch[:, None, None, None] - rows) / max(1.0, KEEP_BLEND * h)).clamp(0, 1)
     return above * (source > 0.5).float() * garment
@@ -250,8 +248,8 @@ class PainterTranslator(nn.Module):
         self.texture_channels = 0
         self.net = PainterNet(BASE_CHANNELS + len(self.heatmap_names), ngf, n_blocks)
 
-    def layout(self, image: torch.Tensor, attention: torch.Tensor, region: torch.Tensor,
-               style: PriorStyle | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def layout(self, image: torch.Tensor, attention: torch.Tensor, style: PriorStyle | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The target layout: the garment's coverage as the prior draws it, skin where the old garment covered
         the legs and the new one (a skirt or shorts) does not (legs hip -> knee -> ankle, 0.06 / 0.05 / 0.032 h
         thick), and the skin-coloured pixels outside the old garment near the wrists (the hands: skin
@@ -271,11 +269,19 @@ class PainterTranslator(nn.Module):
         legs = (0.5 - torch.cat([thighs, shins], 1).amin(dim=1, keepdim=True)).clamp(0, 1)
         if self.target_family == "trousers":  # trousers cover the legs: no skin between or beside their legs
             legs = torch.zeros_like(legs)
-        hands = ((grid[None, None] - p["wrists"][:, :, None, None]).norm(dim=-1) <= HAND_RADIUS * h) & \
-            p["wrists_seen"][:, :, None, None]
-        shown = skin_pixels(image.float())[:, None] & hands.any(dim=1, keepdim=True)
-        skin = torch.maximum(shown.float() * (1 - source), legs * source)
-        return garment * region, skin * region * (1 - garment), rendered.mask_logits
+        skin = torch.maximum(self.hands(image, attention), legs * source)
+        return garment, skin * (1 - garment), rendered.mask_logits
+
+    def hands(self, image: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
+        """The hands ``(B, 1, H, W)``: skin-coloured pixels outside the old garment near the seen wrists (skin
+        colours elsewhere are as often sand or a wall)."""
+        outside = skin_pixels(image.float())[:, None].float() * (attention[:, :1].float() <= 0.5).float()
+        return near_wrists(outside, attention[:, 1:], self.heatmap_names)
+
+    def region(self, image: torch.Tensor, attention: torch.Tensor, garment: torch.Tensor) -> torch.Tensor:
+        """What the painter repaints (:func:`edit_region`): the old garment grown, the new ``garment`` layout,
+        less the hands."""
+        return edit_region(attention[:, :1].float(), garment, self.hands(image, attention))
 
     def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None,
                 fabric: torch.Tensor | None = None, style: PriorStyle | None = None) -> GeneratorOutput:
@@ -283,13 +289,14 @@ class PainterTranslator(nn.Module):
         x = image.float()
         heatmaps = attention[:, 1:]
         source = (attention[:, :1].float() > 0.5).float()
-        region = erase_region(heatmaps, self.heatmap_names, source)
-        garment, skin_layout, logits = self.layout(x, attention, region, style)
+        garment, skin_layout, logits = self.layout(x, attention, style)
+        region = self.region(x, attention, garment)
         colour = skin_colour(x, skin_pixels(x)[:, None].float() * (1 - source))
         if skin is not None:
             colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
         tile = tiled_swatch(x, source) if fabric is None else fabric.float()
-        keep = kept_top(heatmaps, self.heatmap_names, source, garment)
+        reach = 0.0 if self.target_family == "trousers" else CROTCH
+        keep = kept_top(heatmaps, self.heatmap_names, source, garment * region, reach)
         stack, start = painter_inputs(x, region, garment, skin_layout, tile, colour, heatmaps, keep)
         out = paint(self.net, stack.to(image.dtype), start, x, region)
         return GeneratorOutput(image=out.to(image.dtype), mask_logits=logits.to(image.dtype))

@@ -9,7 +9,7 @@ validation is a pure function of the photo id (:func:`is_validation`), so every 
 
 :class:`PainterBatches` decodes the pack once onto the training device and cuts each step's batch there: a
 random width window (the frame's centre column jittered), a scale jitter, a mirror and a colour jitter, the
-landmark heatmaps, and the per-pixel classes the painter is conditioned on (lower garment, skin).
+landmark heatmaps, and the per-pixel classes the painter is conditioned on (lower garment, skin) or keeps (bags).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ JPEG_QUALITY = 90
 # CCP labels the painter repaints as "the lower garment" (a dress's lower half reads as a skirt) and as "skin"
 GARMENT_LABELS = ("jeans", "pants", "skirt", "shorts", "leggings", "dress")
 SKIN_LABELS = ("skin",)
+OCCLUDER_LABELS = ("bag", "purse", "wallet")  # carried in front of the garment: kept, never repainted
 VALIDATION_SHARE = 10  # one photo in this many (by a hash of its id) is held out
 
 
@@ -148,7 +149,8 @@ def read_painter_pack(path: Path) -> dict[str, Any]:
 class PainterBatches:
     """Training (or validation) batches cut on ``device`` from a painter pack (module docstring).
 
-    Each batch is a dict: ``image`` (B, 3, H, W) in [-1, 1], ``garment`` and ``skin`` (B, 1, H, W) in {0, 1},
+    Each batch is a dict: ``image`` (B, 3, H, W) in [-1, 1], ``garment``, ``skin`` and ``occluder`` (bags;
+    B, 1, H, W) in {0, 1},
     ``heatmaps`` (B, K, H, W) for ``names``, and ``points`` (B, K, 3) in batch pixels.
     """
 
@@ -165,6 +167,7 @@ class PainterBatches:
         lut = torch.zeros(256, dtype=torch.uint8)
         lut[[label_names.index(n) for n in GARMENT_LABELS]] = 1
         lut[[label_names.index(n) for n in SKIN_LABELS]] = 2
+        lut[[label_names.index(n) for n in OCCLUDER_LABELS if n in label_names]] = 3
         images, classes = [], []
         for k in keep:
             images.append(np.asarray(Image.open(io.BytesIO(pack["jpeg"][k].numpy().tobytes())).convert("RGB")))
@@ -225,4 +228,5 @@ class PainterBatches:
         visible = (conf >= self.min_confidence) & inside
         heat = render_gaussians(xy, out_h, out_w, sigma=max(1.0, self.sigma * out_h)) * visible.float()[..., None, None]
         return {"image": image, "garment": (classes == 1).float(), "skin": (classes == 2).float(),
-                "heatmaps": heat, "points": torch.cat([xy, (conf * visible)[..., None]], dim=-1)}
+                "occluder": (classes == 3).float(), "heatmaps": heat,
+                "points": torch.cat([xy, (conf * visible)[..., None]], dim=-1)}

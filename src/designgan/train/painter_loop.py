@@ -30,8 +30,9 @@ from designgan.models import create_model
 from designgan.models.painter import (
     BASE_CHANNELS,
     PainterNet,
-    erase_region,
+    edit_region,
     kept_top,
+    near_wrists,
     paint,
     painter_inputs,
     skin_colour,
@@ -39,6 +40,7 @@ from designgan.models.painter import (
 )
 from designgan.models.perceptual import RandomVGG
 from designgan.models.prior import box_blur, dilate
+from designgan.models.prior_style import CROTCH
 from designgan.train import runlock
 from designgan.train.checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from designgan.train.loop import lr_factor, run_progress
@@ -77,14 +79,24 @@ def jitter_layout(garment: torch.Tensor, jitter: int, generator: torch.Generator
 
 def conditions(batch: dict[str, torch.Tensor], names: list[str], jitter: int,
                generator: torch.Generator | None) -> dict[str, torch.Tensor]:
-    """A batch's repainting problem: the region, the network's input stack and its start image. Training
-    (``generator`` given) jitters the layout and draws the fabric swatch from a random place on the garment."""
+    """A batch's repainting problem: the region, the network's input stack and its start image.
+
+    The region is the run time's (:func:`~designgan.models.painter.edit_region`) with the photo's own garment
+    as the new layout and, as the old garment, its own united with the next photo's in the batch (the mirror
+    image for a batch of one): at run time the old garment's shape differs from the new one's, and a region that
+    always hugged the garment taught v2 to paint cloth wherever the region reached (the ghost of a flared skirt
+    beside new trousers). Hands and bags in front of the garment are kept. Training (``generator`` given)
+    jitters the layout, draws the fabric swatch from a random place on the garment and how far the old
+    garment's top is kept (hip line to crotch, the two run-time cases)."""
     image, garment, skin, heat = batch["image"], batch["garment"], batch["skin"], batch["heatmaps"]
-    region = erase_region(heat, names, garment)
+    other = garment.roll(1, dims=0) if garment.shape[0] > 1 else garment.flip(-1)
+    protect = torch.maximum(batch["occluder"], near_wrists(skin, heat, names)) * (1 - garment)
     layout = jitter_layout(garment, jitter, generator) if generator is not None else garment
+    region = edit_region(torch.maximum(garment, other), layout, protect)
     tile = tiled_swatch(image, garment, generator)
     colour = skin_colour(image, skin)
-    keep = kept_top(heat, names, garment, layout)
+    reach = CROTCH if generator is None else CROTCH * torch.rand(image.shape[0], generator=generator).to(image.device)
+    keep = kept_top(heat, names, garment, layout * region, reach)
     stack, start = painter_inputs(image, region, layout, skin, tile, colour, heat, keep)
     return {"region": region, "stack": stack, "start": start, "attention": torch.cat([region, heat], dim=1)}
 
