@@ -35,9 +35,11 @@ def test_the_console_script_sets_the_wait_policy() -> None:
     assert scripts["designgan"] == "designgan.console_cli:main"
 
 
-def test_building_a_pipeline_leaves_torch_threads_alone() -> None:
+def test_building_a_pipeline_leaves_torch_threads_alone(pipeline_dir: Path) -> None:
+    """Loading a saved pipeline and every one of its components (untrained parts, tests/conftest.py)."""
     code = ("import torch; torch.set_num_threads(1)\n"
             "from designgan.pipeline import DesignGANPipeline\n"
-            "DesignGANPipeline.from_pretrained('jeans2skirt')\n"
+            f"pipe = DesignGANPipeline.from_pretrained({str(pipeline_dir)!r})\n"
+            "parts = pipe.landmarks, pipe.masker, pipe.garment_classifier\n"
             "print(torch.get_num_threads())")
     assert _run(code) == "1"

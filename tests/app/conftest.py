@@ -1,4 +1,5 @@
-"""Fixtures for the web demo: a real untrained translator run, an untrained landmark weights file, a server."""
+"""Fixtures for the web demo: the shipped landmark network (its success path), a free port. The untrained run and
+landmark weights file are shared fixtures (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from designgan.landmarks.model import create_landmark_model
-from designgan.landmarks.predict import DEFAULT_WEIGHTS, export_weights
-
-from ..pipeline.conftest import jeans_photo, run_dir  # noqa: F401  (shared fixtures)
+from designgan.landmarks.predict import DEFAULT_WEIGHTS
 
 pytest.importorskip("gradio", reason="the web demo needs the 'app' extra (pip install 'designgan[app]')")
-
-
-@pytest.fixture(scope="session")
-def untrained_landmarks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A landmark weights file written by the landmark code's exporter, from an untrained network: it finds
-    nobody, which exercises the demo's error path end to end."""
-    path = tmp_path_factory.mktemp("landmarks") / "untrained.safetensors"
-    export_weights(create_landmark_model(input_height=64, input_width=64), path, {"sigma": 2.0})
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The eval command line end to end: a real untrained CycleGAN run judged by a real (tiny, untrained) judge."""
+"""The eval command line end to end: a real untrained CycleGAN run judged by real (tiny, untrained) judges, with an
+untrained landmark network (tests/conftest.py): every part is passed explicitly, none of the shipped weights."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 import typer
 from PIL import Image
 from typer.testing import CliRunner
 
 from designgan.eval.cli import compare_command, eval_command, judge_app
-from designgan.eval.judge import DEFAULT_WEIGHTS, export_weights
-from designgan.eval.judge_model import JudgeModelConfig, create_judge_model
+from designgan.eval.judge import DEFAULT_WEIGHTS
 from designgan.landmarks.predict import DEFAULT_WEIGHTS as LANDMARK_WEIGHTS
 from tests.conftest import CCP_FULL, CCP_MINI, needs_ccp
 
@@ -25,24 +24,20 @@ app.command("compare")(compare_command)
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def tiny_judge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    model = create_judge_model(JudgeModelConfig(backbone="regnetx_002", fpn_channels=16, input_height=64,
-                                                input_width=44))
-    path = tmp_path_factory.mktemp("judge") / "judge.safetensors"
-    export_weights(model, path, {"heldout": {"miou": 0.0}, "note": "untrained, for tests"})
-    return path
+def _parts(judge: Path, garment: Path, landmarks: Path) -> list[str]:
+    return ["--judge", str(judge), "--garment-judge", str(garment), "--landmarks", str(landmarks)]
 
 
-def test_eval_writes_summary_csv_and_grid(cyclegan_run, mini_dataset, tiny_judge, tmp_path):
+def test_eval_writes_summary_csv_and_grid(cyclegan_run, mini_dataset, tiny_judge, always_skirt_judge,
+                                          untrained_landmarks, tmp_path):
     out = tmp_path / "report"
     result = runner.invoke(app, ["eval", "--model", str(cyclegan_run), "--data", str(mini_dataset), "--out", str(out),
-                                 "--judge", str(tiny_judge), "--json"])
+                                 *_parts(tiny_judge, always_skirt_judge, untrained_landmarks), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     n_test = summary["images"]
     assert n_test >= 1 and summary["success"]["n"] == n_test
+    assert summary["success"]["mean"] == 1.0  # the garment judge given (it always says skirt) decided success
     assert summary["kid"]["n"] == n_test and summary["kid"]["n_real"] >= 1
     assert summary["psnr_outside_edit"]["n"] == 0  # CycleGAN repaints everything: nothing to measure there
     assert summary["direction"] == "a2b" and summary["target_category"] == "skirt"
@@ -58,10 +53,12 @@ def test_eval_writes_summary_csv_and_grid(cyclegan_run, mini_dataset, tiny_judge
     assert len(rows) == n_test and {"key", "success", "skin_delta_e", "psnr_preserved"} <= set(rows[0])
 
 
-def test_compare_writes_table_and_picture(cyclegan_run, mini_dataset, tiny_judge, tmp_path):
+def test_compare_writes_table_and_picture(cyclegan_run, mini_dataset, tiny_judge, always_skirt_judge,
+                                          untrained_landmarks, tmp_path):
     out = tmp_path / "cmp"
     result = runner.invoke(app, ["compare", "--runs", str(cyclegan_run), "--data", str(mini_dataset),
-                                 "--direction", "b2a", "--out", str(out), "--judge", str(tiny_judge), "--limit", "2"])
+                                 "--direction", "b2a", "--out", str(out),
+                                 *_parts(tiny_judge, always_skirt_judge, untrained_landmarks), "--limit", "2"])
     assert result.exit_code == 0, result.output
     table = (out / "comparison.md").read_text()
     assert "| cyclegan_tiny |" in table and "(n=2)" in table and "designgan compare --runs" in table
@@ -131,9 +128,10 @@ def test_eval_through_the_pipeline(designgan_run, mini_dataset, tiny_judge, tmp_
     assert summary["kid"]["n"] == 2 - summary["failed_translations"]
 
 
-def test_missing_landmark_weights_stop_before_any_photo(designgan_run, mini_dataset, tiny_judge, tmp_path):
+def test_missing_landmark_weights_stop_before_any_photo(designgan_run, mini_dataset, tiny_judge,
+                                                        always_skirt_judge, tmp_path):
     result = runner.invoke(app, ["eval", "--model", str(designgan_run), "--data", str(mini_dataset),
-                                 "--landmarks", str(tmp_path / "none.safetensors"), "--judge", str(tiny_judge),
+                                 *_parts(tiny_judge, always_skirt_judge, tmp_path / "none.safetensors"),
                                  "--out", str(tmp_path / "r")])
     assert "landmark weights not found" in str(result.exception)
     assert not (tmp_path / "r").exists()

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from designgan import WEIGHTS_DIR
 from designgan.data import TwoDomainData
 from designgan.data.check import check_dataset
 from designgan.errors import DataError
 from designgan.eval.composites import BOXES, MAX_OVERLAP, make_composites, person_silhouette
+from designgan.eval.judge import Judge
 from designgan.eval.people_eval import box_iou, match_boxes
 
 from ..cli.test_cli import run
@@ -54,20 +56,22 @@ def test_the_committed_sample_is_a_valid_composite_set():
     assert check_dataset(FIXTURE, progress=False) == []
 
 
-def test_the_command_writes_a_set_and_refuses_a_bad_domain(mini_dataset, tmp_path, capsys):
+def test_the_command_writes_a_set_and_refuses_a_bad_domain(mini_dataset, tiny_judge, tmp_path, capsys):
     out = tmp_path / "comp"
     run("data", "composites", "--data", str(mini_dataset), "--out", str(out), "--n", "1", "--height", "128",
-        "--reals", "0", capsys=capsys)
+        "--reals", "0", "--judge", str(tiny_judge), capsys=capsys)
     assert len(json.loads((out / BOXES).read_text())) == 1
     proc = run("data", "composites", "--data", str(mini_dataset), "--out", str(tmp_path / "x"), "--domain", "c",
                check=False, capsys=capsys)
     assert proc.returncode == 2 and proc.stderr.strip() == "error: --domain must be a or b, got 'c'"
 
 
-def test_generator_is_deterministic_and_refuses_an_existing_folder(mini_dataset, tmp_path):
-    # ccp_mini's test split holds two jeans people: composites of two
-    first = make_composites(mini_dataset, tmp_path / "one", 2, seed=3, height=128, reals=1, progress=False)
-    make_composites(mini_dataset, tmp_path / "two", 2, seed=3, height=128, reals=1, progress=False)
+def test_generator_is_deterministic_and_refuses_an_existing_folder(mini_dataset, tiny_judge, tmp_path):
+    # ccp_mini's test split holds two jeans people: composites of two (cut out by an untrained judge's parse)
+    judge = Judge.load(tiny_judge)
+    first = make_composites(mini_dataset, tmp_path / "one", 2, seed=3, height=128, reals=1, judge=judge,
+                            progress=False)
+    make_composites(mini_dataset, tmp_path / "two", 2, seed=3, height=128, reals=1, judge=judge, progress=False)
     assert first["counts"] == {"train_a": 0, "train_b": 0, "test_a": 2, "test_b": 1}
     _check_composite_set(tmp_path / "one", max_people=2)
     for name in ("manifest.jsonl", "boxes.json", "testA/c0000.jpg", "testA/c0001.jpg"):
@@ -75,7 +79,7 @@ def test_generator_is_deterministic_and_refuses_an_existing_folder(mini_dataset,
     (tmp_path / "three").mkdir()
     (tmp_path / "three" / "keep.txt").write_text("mine")
     with pytest.raises(DataError, match="exists and is not empty"):
-        make_composites(mini_dataset, tmp_path / "three", 1, progress=False)
+        make_composites(mini_dataset, tmp_path / "three", 1, judge=judge, progress=False)
     assert [p.name for p in (tmp_path / "three").iterdir()] == ["keep.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
@@ -101,9 +105,9 @@ def test_boxes_match_one_to_one_at_iou_half():
     assert match_boxes(known, []) == [(None, 0.0), (None, 0.0)]
 
 
-def test_eval_reports_people_found_and_per_person_success(tmp_path, capsys):
-    proc = run("eval", "--model", "jeans2skirt", "--data", str(FIXTURE), "-o", str(tmp_path / "report"), "--json",
-               capsys=capsys)
+def _people_report(proc, report: Path) -> dict:
+    """The people summary of an eval run on the committed composites, checked for what every such report
+    promises: every known person once, counts that add up, matches at IoU >= 0.5, one CSV row per photo."""
     people = json.loads(proc.stdout)["people"]
     known = sum(len(v) for v in json.loads((FIXTURE / BOXES).read_text()).values())
     assert people["known"] == known == len(people["per_person"])
@@ -112,5 +116,26 @@ def test_eval_reports_people_found_and_per_person_success(tmp_path, capsys):
     for p in people["per_person"]:
         assert p["success"] in (0.0, 1.0) and p["single_success"] in (0.0, 1.0)
         assert not p["found"] or p["iou"] >= 0.5
-    rows = (tmp_path / "report" / "per_image.csv").read_text().splitlines()
+    rows = (report / "per_image.csv").read_text().splitlines()
     assert "people_found" in rows[0] and len(rows) == 4
+    return people
+
+
+def test_eval_reports_people_found_and_per_person_success(cyclegan_run, tiny_judge, always_skirt_judge,
+                                                          untrained_landmarks, tmp_path, capsys):
+    """The per-person machinery on untrained parts: a CycleGAN run translates, an untrained landmark network finds
+    nobody, and a garment classifier that always says skirt judges each person's crop and their photo alone."""
+    proc = run("eval", "--model", str(cyclegan_run), "--data", str(FIXTURE), "-o", str(tmp_path / "report"),
+               "--judge", str(tiny_judge), "--garment-judge", str(always_skirt_judge), "--landmarks",
+               str(untrained_landmarks), "--json", capsys=capsys)
+    people = _people_report(proc, tmp_path / "report")
+    assert people["found"] == 0 and people["found_share"] == 0.0
+    assert all(p["success"] == 1.0 and p["single_success"] == 1.0 for p in people["per_person"])
+
+
+@pytest.mark.skipif(not (WEIGHTS_DIR / "jeans2skirt.safetensors").is_file(), reason="jeans2skirt not shipped")
+def test_the_shipped_model_and_landmark_network_find_the_composites_people(tmp_path, capsys):
+    proc = run("eval", "--model", "jeans2skirt", "--data", str(FIXTURE), "-o", str(tmp_path / "report"), "--json",
+               capsys=capsys)
+    people = _people_report(proc, tmp_path / "report")
+    assert people["found"] >= 1

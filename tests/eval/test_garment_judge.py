@@ -182,10 +182,11 @@ def test_weights_round_trip_and_bad_sidecar(tmp_path):
         load_weights(tmp_path / "missing.safetensors")
 
 
-def test_ceiling_counts_the_domain_family_on_real_test_photos(mini_dataset, tmp_path):
+def test_ceiling_counts_the_domain_family_on_real_test_photos(mini_dataset, untrained_landmarks, tmp_path):
     path = tmp_path / "always_skirt.safetensors"
     _forced_judge("skirt", path)
-    result = runner.invoke(app, ["judge", "ceiling", "--data", str(mini_dataset), "--weights", str(path), "--json"])
+    result = runner.invoke(app, ["judge", "ceiling", "--data", str(mini_dataset), "--weights", str(path),
+                                 "--landmarks", str(untrained_landmarks), "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["a"]["category"] == "jeans" and out["b"]["category"] == "skirt"

@@ -15,15 +15,24 @@ from designgan.errors import ConfigError
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
 from designgan.losses.painter import perceptual_distance, region_l1
 from designgan.models import create_model
-from designgan.models.painter import BASE_CHANNELS, PainterNet, edit_region, low_pass, paint, tiled_swatch
+from designgan.models.painter import (
+    BASE_CHANNELS,
+    PainterNet,
+    edit_region,
+    kept_top,
+    low_pass,
+    near_wrists,
+    paint,
+    tiled_swatch,
+)
 from designgan.models.perceptual import RandomVGG
+from designgan.models.prior_style import CROTCH, HAND_RADIUS
 from designgan.train.painter_config import PainterConfig, load_painter_config
 from designgan.train.painter_data import PainterBatches
 from designgan.train.painter_loop import conditions, train_painter
+from tests.parts import tiny_parts
 
 from .painter_fixtures import LABELS, SIZE, synthetic_frame, write_synthetic_pack
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +112,7 @@ def test_a_few_steps_lower_the_repainting_loss(pack):
     assert loss().item() < 0.8 * first
 
 
-def test_training_resumes_exactly_and_exports_a_translator(pack, tmp_path):
+def test_training_resumes_exactly_and_exports_a_translator(pack, jeans_photo, tmp_path):
     whole = train_painter(tiny_config(pack, tmp_path / "whole", steps=4))
     assert whole.step == 4 and any("val/psnr" in h for h in whole.history)
     assert (tmp_path / "whole" / "samples" / "step_00000004.png").is_file()
@@ -120,11 +129,13 @@ def test_training_resumes_exactly_and_exports_a_translator(pack, tmp_path):
 
     written = export_painter(tmp_path / "whole", tmp_path / "painter.safetensors", ("jeans", "skirt"),
                              ("trousers", "skirt"))
-    pipe = DesignGANPipeline.from_pretrained(written, precision="fp32", device="cpu")
+    # the other components: tiny untrained ones, with the photo's landmarks given (tests/conftest.py)
+    pipe = DesignGANPipeline.from_pretrained(written, **tiny_parts(), precision="fp32", device="cpu")
     assert pipe.categories == ("jeans", "skirt")
     assert type(pipe.generators["G_AB"]).__name__ == "PainterTranslator"
-    photo = Image.open(REPO / "src" / "designgan" / "assets" / "examples" / "ccp_1045.jpg").convert("RGB")
-    out = pipe(photo, to="skirt")
+    path, points, _ = jeans_photo
+    photo = Image.open(path).convert("RGB")
+    out = pipe(photo, to="skirt", landmarks=[points])
     assert out.image.size == photo.size
     changed = np.abs(np.asarray(out.image, np.int16) - np.asarray(photo, np.int16)).max(axis=2) > 0
     assert changed.any() and not (changed & ~out.edit_region).any()  # only the edit region changes
@@ -184,3 +195,93 @@ def test_train_command_runs_and_resumes_a_painter_config(pack, tmp_path):
     resumed = runner.invoke(app, ["train", "--resume", str(tmp_path / "run"), "--set", "train.stop_after=null"])
     assert resumed.exit_code == 0, resumed.output
     assert (tmp_path / "run" / "checkpoints" / "step_00000003").is_dir()
+
+
+def test_edit_region_is_the_old_garment_grown_and_the_new_layout_less_what_is_kept():
+    h = w = 64
+    source, layout, protect = (torch.zeros(1, 1, h, w) for _ in range(3))
+    source[..., 10:30, 20:40] = 1  # the old garment
+    layout[..., 25:60, 24:36] = 1  # the new one reaches further down
+    protect[..., 12:16, 22:26] = 1  # a hand over the old garment
+    region = edit_region(source, layout, protect)
+    assert region[..., 15:30, 30].eq(1).all() and region[..., 50:60, 30].eq(1).all()
+    grow = 2  # GROW_REGION h at 64 px
+    assert region[..., 20, 40 - 1 + grow].item() == 1 and region[..., 20, 40 + grow + 1].item() == 0
+    assert region[..., 12:16, 22:26].sum() == 0  # the hand stays photo pixels
+    assert region[..., 62:, :].sum() == 0 and region[..., :, :10].sum() == 0  # shoes, background: never erased
+
+
+def test_near_wrists_finds_only_the_hands_the_landmarks_saw():
+    names = list(BODY_NAMES)
+    h = w = 64
+    from designgan.landmarks.heatmaps import render_gaussians
+
+    xy = torch.zeros(1, len(names), 2)
+    for n, point in {"left_hip": (36, 20), "right_hip": (28, 20), "left_knee": (36, 40), "right_knee": (28, 40),
+                     "left_wrist": (50, 22)}.items():
+        xy[0, names.index(n)] = torch.tensor(point, dtype=torch.float32)
+    seen = torch.tensor([n in ("left_hip", "right_hip", "left_knee", "right_knee", "left_wrist") for n in names])
+    heat = render_gaussians(xy, h, w, sigma=1.5) * seen.float()[None, :, None, None]
+    hands = near_wrists(torch.ones(1, 1, h, w), heat, names)
+    assert hands[0, 0, 22, 50] == 1 and hands[0, 0, 22, 14] == 0  # the right wrist was not seen
+    assert 0 < hands.sum() <= 3.15 * (HAND_RADIUS * h + 1) ** 2
+
+
+def test_training_region_keeps_bags_and_hands_and_does_not_hug_the_garment(pack):
+    names = list(BODY_NAMES)
+    data = PainterBatches(pack, (48, 32), names, torch.device("cpu"))
+    with_bag = [i for i in range(len(data)) if data.batch([i], augment=False)["occluder"].sum() > 0]
+    assert with_bag, "the synthetic pack draws bags"
+    batch = data.batch([with_bag[0], 0, 1], augment=False)
+    cond = conditions(batch, names, 0, None)
+    region, garment = cond["region"], batch["garment"]
+    assert (region * batch["occluder"]).sum() == 0  # the bag is kept
+    assert (region >= torch.maximum(garment, garment.roll(1, 0))).all()
+    assert (region * (1 - garment)).sum() > 0  # the region reaches where the garment is not
+    g = torch.Generator().manual_seed(3)
+    net = PainterNet(BASE_CHANNELS + len(names), ngf=8, n_blocks=1)
+    out = paint(net, cond["stack"], cond["start"], batch["image"], region)
+    assert torch.equal(out * batch["occluder"], batch["image"] * batch["occluder"])
+    assert conditions(batch, names, 1, g)["region"].shape == region.shape
+
+
+def test_kept_top_reaches_the_crotch_for_skirts_and_the_hip_line_for_trousers():
+    names = list(BODY_NAMES)
+    _, _, points = synthetic_frame(0)
+    from designgan.landmarks.heatmaps import render_gaussians
+
+    index = [LANDMARK_NAMES.index(n) for n in names]
+    heat = render_gaussians(torch.from_numpy(points[index, :2])[None], SIZE, SIZE, sigma=2.0) * torch.from_numpy(
+        points[index, 2] > 0.3).float()[None, :, None, None]
+    garment = torch.ones(1, 1, SIZE, SIZE)
+    skirt = kept_top(heat, names, garment, garment, CROTCH)
+    trousers = kept_top(heat, names, garment, garment, 0.0)
+    assert (skirt >= trousers).all() and skirt.sum() > trousers.sum() > 0
+    both = kept_top(heat.expand(2, -1, -1, -1), names, garment.expand(2, -1, -1, -1), garment,
+                    torch.tensor([CROTCH, 0.0]))
+    assert torch.equal(both[0], skirt[0]) and torch.equal(both[1], trousers[0])
+
+
+def test_translator_keeps_the_hands_over_the_new_garment():
+    names = list(BODY_NAMES)
+    model = create_model("painter", target_family="skirt", heatmap_names=names, attention_channels=1 + len(names),
+                         ngf=8, n_blocks=1)
+    image, labels, points = synthetic_frame(0)
+    image = image.copy()
+    index = [LANDMARK_NAMES.index(n) for n in names]
+    wrist = points[LANDMARK_NAMES.index("left_wrist"), :2].round().astype(int)
+    image[wrist[1] + 2:wrist[1] + 6, wrist[0] - 2:wrist[0] + 2] = (200, 150, 120)  # a hand beside the hip
+    x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 127.5 - 1
+    from designgan.landmarks.heatmaps import render_gaussians
+
+    heat = render_gaussians(torch.from_numpy(points[index, :2])[None], SIZE, SIZE, sigma=2.0) * torch.from_numpy(
+        points[index, 2] > 0.3).float()[None, :, None, None]
+    garment = torch.from_numpy(labels == LABELS.index("jeans")).float()[None, None]
+    attention = torch.cat([garment, heat], dim=1)
+    hand = torch.zeros(1, 1, SIZE, SIZE)
+    hand[..., wrist[1] + 2:wrist[1] + 6, wrist[0] - 2:wrist[0] + 2] = 1
+    drawn = torch.sigmoid(model.prior(x, attention).mask_logits)
+    assert (edit_region(garment, drawn, torch.zeros_like(garment)) * hand).sum() > 0  # else nothing to keep
+    with torch.no_grad():
+        out = model(x, attention, skin=torch.full((1, 3), float("nan")))
+    assert torch.equal(out.image * hand, x * hand)

@@ -187,6 +187,8 @@ def judge_ceiling_cmd(
     weights: GarmentWeights = None,
     split: Annotated[str, typer.Option(help="Split whose real photos are judged.")] = "test",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    landmarks: Annotated[Path | None, typer.Option("--landmarks", help="Landmark network weights (default: the "
+                                                   "dataset's landmark cache, else the shipped network).")] = None,
 ) -> None:
     """The garment judge's success on the REAL photos of each domain: what a perfect translator would score."""
     from designgan.data import TwoDomainData
@@ -196,7 +198,7 @@ def judge_ceiling_cmd(
     if split not in ("train", "test"):
         raise DesignGANError(f"--split must be train or test, not {split!r}")
     dataset = TwoDomainData.open(data)
-    result = dataset_ceiling(dataset, GarmentJudge.load(weights), LandmarkSource.for_dataset(data), split,
+    result = dataset_ceiling(dataset, GarmentJudge.load(weights), LandmarkSource.for_dataset(data, landmarks), split,
                              progress=not as_json)
     if as_json:
         typer.echo(json.dumps(result, indent=2))

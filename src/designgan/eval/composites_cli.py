@@ -24,11 +24,16 @@ def composites_command(
     height: Annotated[int, typer.Option(min=64, help="Height of each composite in pixels.")] = 830,
     reals: Annotated[int, typer.Option(min=0, help="Real photos of the other domain copied as the realism "
                                        "reference of 'designgan eval'.")] = 20,
+    judge: Annotated[Path | None, typer.Option("--judge", help="Judge weights whose parse cuts the people out "
+                                               "(default: the shipped ones).")] = None,
 ) -> None:
     """Photos of 2-3 held-out people side by side on a CCP background, with known boxes: a dataset 'designgan eval'
     scores per person (people found, per-person success). See designgan.eval.composites."""
     if domain not in ("a", "b"):
         raise DesignGANError(f"--domain must be a or b, got '{domain}'")
-    meta = make_composites(data, out, n, seed=seed, domain=domain, height=height, reals=reals)
+    from designgan.eval.judge import Judge
+
+    meta = make_composites(data, out, n, seed=seed, domain=domain, height=height, reals=reals,
+                           judge=Judge.load(judge))
     err.print(f"wrote {out}: {n} composites, {meta['counts']['test_' + domain]} photos in domain {domain}, "
               f"boxes in {out / 'boxes.json'}")
