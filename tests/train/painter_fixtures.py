@@ -10,13 +10,14 @@ import torch
 from designgan.landmarks.schema import BODY_NAMES, LANDMARK_NAMES
 from designgan.train.painter_data import encode_frame, is_validation, write_painter_pack
 
-LABELS = ["null", "jeans", "pants", "skirt", "shorts", "leggings", "dress", "skin", "shoes"]
+LABELS = ["null", "jeans", "pants", "skirt", "shorts", "leggings", "dress", "skin", "shoes", "bag"]
 SIZE = 64  # the synthetic frames' side
 
 
 def synthetic_frame(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A frame as the pack holds it: a textured background, a garment (jeans or a skirt) from the waist, skin legs
-    below a skirt, and the body landmarks where the frame puts them (hips at 0.2 h, ankles at 0.9 h)."""
+    below a skirt, a bag over the garment in every third frame, and the body landmarks where the frame puts them
+    (hips at 0.2 h, ankles at 0.9 h)."""
     rng = np.random.default_rng(seed)
     h = w = SIZE
     image = (rng.uniform(60, 200, 3) + rng.normal(0, 12, (h, w, 3))).clip(0, 255)
@@ -34,6 +35,9 @@ def synthetic_frame(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         garment = (ys >= hip - 3) & (ys <= ankle) & (np.abs(np.abs(xs - cx) - 4) <= 3.5)
     labels[garment] = LABELS.index("skirt" if skirt else "jeans")
     image[garment] = colour + 15 * np.sin(xs[garment][:, None] * 1.3)
+    if seed % 3 == 2:  # a bag carried in front of the garment's right side
+        bag = (ys >= 0.35 * h) & (ys <= 0.5 * h) & (xs >= cx + 2) & (xs <= cx + 12)
+        labels[bag], image[bag] = LABELS.index("bag"), (150, 40, 40)
     points = np.zeros((len(LANDMARK_NAMES), 3), np.float32)
     rows = {"hip": hip, "knee": knee, "ankle": ankle, "wrist": hip, "heel": ankle + 2, "foot_index": ankle + 3,
             "elbow": 0.05 * h, "shoulder": 0.0}

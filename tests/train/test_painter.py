@@ -59,9 +59,9 @@ def test_batches_region_and_network_shapes(pack):
     assert torch.equal(batch["image"], again["image"])  # a pure function of the seed: exact resume
     assert tiled_swatch(batch["image"], batch["garment"]).shape == (3, 3, 48, 32)
     cond = conditions(batch, names, 1, torch.Generator().manual_seed(2))
-    # the region holds the whole garment and the next photo's, and leaves the frame's corners
-    region = cond["region"]
-    assert (region >= batch["garment"]).all() and (region >= batch["garment"].roll(1, 0)).all()
+    # the region holds the whole garment and the next photo's (but for the bags in front), and leaves the corners
+    region, free = cond["region"], 1 - batch["occluder"]
+    assert (region >= batch["garment"]).all() and (region >= batch["garment"].roll(1, 0) * free).all()
     assert region[:, :, :4, :3].sum() == 0 and 0.1 < region.mean() < 0.9
     net = PainterNet(BASE_CHANNELS + len(names), ngf=8, n_blocks=1)
     assert cond["stack"].shape == (3, BASE_CHANNELS + len(names), 48, 32)
@@ -236,7 +236,7 @@ def test_training_region_keeps_bags_and_hands_and_does_not_hug_the_garment(pack)
     cond = conditions(batch, names, 0, None)
     region, garment = cond["region"], batch["garment"]
     assert (region * batch["occluder"]).sum() == 0  # the bag is kept
-    assert (region >= torch.maximum(garment, garment.roll(1, 0))).all()
+    assert (region >= torch.maximum(garment, garment.roll(1, 0)) * (1 - batch["occluder"])).all()
     assert (region * (1 - garment)).sum() > 0  # the region reaches where the garment is not
     g = torch.Generator().manual_seed(3)
     net = PainterNet(BASE_CHANNELS + len(names), ngf=8, n_blocks=1)
@@ -270,7 +270,8 @@ def test_translator_keeps_the_hands_over_the_new_garment():
     image = image.copy()
     index = [LANDMARK_NAMES.index(n) for n in names]
     wrist = points[LANDMARK_NAMES.index("left_wrist"), :2].round().astype(int)
-    image[wrist[1] + 2:wrist[1] + 6, wrist[0] - 2:wrist[0] + 2] = (200, 150, 120)  # a hand beside the hip
+    rows, cols = slice(wrist[1], wrist[1] + 3), slice(wrist[0] - 4, wrist[0] - 1)
+    image[rows, cols] = (200, 150, 120)  # a hand at the jeans' side
     x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 127.5 - 1
     from designgan.landmarks.heatmaps import render_gaussians
 
@@ -279,7 +280,7 @@ def test_translator_keeps_the_hands_over_the_new_garment():
     garment = torch.from_numpy(labels == LABELS.index("jeans")).float()[None, None]
     attention = torch.cat([garment, heat], dim=1)
     hand = torch.zeros(1, 1, SIZE, SIZE)
-    hand[..., wrist[1] + 2:wrist[1] + 6, wrist[0] - 2:wrist[0] + 2] = 1
+    hand[..., rows, cols] = 1
     drawn = torch.sigmoid(model.prior(x, attention).mask_logits)
     assert (edit_region(garment, drawn, torch.zeros_like(garment)) * hand).sum() > 0  # else nothing to keep
     with torch.no_grad():
