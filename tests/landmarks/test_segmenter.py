@@ -18,7 +18,7 @@ from designgan.landmarks.segment import DEFAULT_WEIGHTS, GarmentMasker, Segmente
 from designgan.landmarks.segmenter_data import context_matrix, lower_garment
 from designgan.landmarks.segmenter_eval import iou
 from designgan.models.segmenter import GarmentSegmenter, SegmenterConfig
-from tests.pipeline.conftest import landmarks_from_mask
+from tests.parts import landmarks_from_mask
 
 NAMES = ["null", "jeans", "skirt", "leggings", "belt", "pants"]
 
@@ -82,18 +82,50 @@ def test_photo_mask_stays_near_the_landmark_region(jeans):
     assert np.array_equal(_masker(10.0).photo_mask(rgb, no_legs, "jeans", region), region)  # no frame
 
 
-def test_trainer_runs_on_the_ccp_slice(ccp_mini, tmp_path):
+def _landmarks_from_labels(ccp: CCP, image_id: str) -> dict[str, list[float]]:
+    """Points of a pixel-level photo from its CCP label map: the lower garment's geometry (the whole person's
+    when it wears none)."""
+    labels = ccp.load_label_map(image_id)
+    found = lower_garment(labels, ccp.label_names)
+    mask, category = found if found is not None else (labels != 0, "pants")
+    family = "skirt" if category == "skirt" else "trousers"
+    return {name: list(p) for name, p in landmarks_from_mask(mask, family).items()}
+
+
+def test_trainer_runs_on_the_ccp_slice(ccp_mini, untrained_landmarks, tmp_path):
+    from designgan.landmarks.predict import LandmarkPredictor
     from designgan.landmarks.segmenter_train import SegmenterTrainConfig, train_segmenter
 
     config = SegmenterTrainConfig(widths=(4, 8), batch_size=2, epochs=2, warmup_steps=1, max_minutes=0)
-    # no dataset caches: the shipped landmark network places the slice's people (other tests write caches)
+    # the slice's people placed from their label maps, in the cache the trainer reads; the landmark network given
+    # (an untrained one) would place any photo the cache lacks
+    ccp = CCP(ccp_mini)
+    (tmp_path / "ccp_landmarks.jsonl").write_text("".join(
+        json.dumps({"key": i, "points": _landmarks_from_labels(ccp, i)}) + "\n" for i in ccp.pixel_level_ids()))
     train_segmenter(ccp_mini, [], tmp_path, config, export_to=tmp_path / "exported.safetensors",
-                    log=lambda _: None)
+                    log=lambda _: None, landmarks=LandmarkPredictor.load(untrained_landmarks))
     history = json.loads((tmp_path / "history.json").read_text())
     assert [e["epoch"] for e in history] == [1, 2] and all(e["steps"] >= 1 for e in history)
     masker = GarmentMasker.load(tmp_path / "exported.safetensors")
     assert masker.model.config.widths == (4, 8)
     assert masker.meta["train_photos"] >= 3  # the jeans and skirt photos of the slice
+
+
+def test_missing_ccp_landmarks_are_predicted_by_the_network_given_and_cached(ccp_mini, untrained_landmarks,
+                                                                              tmp_path):
+    from designgan.landmarks.ccp_points import ccp_landmarks
+    from designgan.landmarks.predict import LandmarkPredictor
+    from designgan.landmarks.schema import LANDMARK_NAMES
+
+    ccp, cache = CCP(ccp_mini), tmp_path / "lm.jsonl"
+    cache.write_text(json.dumps({"key": "0001", "points": {"left_hip": [1.0, 2.0, 0.5]}}) + "\n")
+    predictor = LandmarkPredictor.load(untrained_landmarks)
+    points = ccp_landmarks(ccp, ["0001", "0002", "1005"], cache, progress=False, log=lambda _: None,
+                           predictor=predictor)
+    assert points["0001"] == {"left_hip": [1.0, 2.0, 0.5]}  # cached: not predicted again
+    expected = predictor.predict(load_image(ccp.photo_path("1005"))).to_json()["points"]
+    assert set(points["1005"]) == set(LANDMARK_NAMES) and points["1005"] == expected
+    assert sorted(json.loads(line)["key"] for line in cache.read_text().splitlines()) == ["0001", "0002", "1005"]
 
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="segmenter weights not shipped")

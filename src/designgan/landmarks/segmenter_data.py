@@ -25,6 +25,7 @@ from designgan.data.augment import context_grid, photometric_jitter, random_affi
 from designgan.io import load_image
 from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.landmarks.labels import heldout
+from designgan.landmarks.predict import LandmarkPredictor
 from designgan.landmarks.regions import garment_region
 from designgan.landmarks.segment import SegmenterFrame, frame_matrix, to_frame
 
@@ -63,12 +64,14 @@ def dataset_points(roots: Sequence[Path]) -> dict[str, Points]:
 
 
 def training_points(ccp: CCP, ids: list[str], data_roots: Sequence[Path], cache: Path,
-                    log: Callable[[str], None] = print) -> dict[str, Points]:
-    """Points of every id: from the datasets' caches, the rest predicted once (and cached in ``cache``)."""
+                    log: Callable[[str], None] = print, predictor: LandmarkPredictor | None = None
+                    ) -> dict[str, Points]:
+    """Points of every id: from the datasets' caches, the rest predicted once by ``predictor`` (default: the shipped
+    landmark network) and cached in ``cache``."""
     known = dataset_points(data_roots)
     missing = [i for i in ids if i not in known]
     if missing:
-        known |= ccp_landmarks(ccp, missing, cache, log=log)  # type: ignore[arg-type]
+        known |= ccp_landmarks(ccp, missing, cache, log=log, predictor=predictor)  # type: ignore[arg-type]
     return {i: known[i] for i in ids}
 
 

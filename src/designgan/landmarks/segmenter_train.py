@@ -23,6 +23,7 @@ from designgan.data import CCP
 from designgan.errors import DataError
 from designgan.hardware import resolve_precision
 from designgan.io import write_json_atomic
+from designgan.landmarks.predict import LandmarkPredictor
 from designgan.landmarks.segment import GarmentMasker, SegmenterFrame
 from designgan.landmarks.segmenter_data import SegmenterSamples, make_batch, segmenter_split, training_points
 from designgan.landmarks.segmenter_eval import photo_iou
@@ -77,8 +78,9 @@ def frame_iou(masker: GarmentMasker, samples: SegmenterSamples, batch_size: int 
 
 def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: str | Path,
                     config: SegmenterTrainConfig, export_to: str | Path | None = None,
-                    log: Callable[[str], None] = print) -> dict:
-    """Train on CCP's pixel-level photos outside the held-out split; returns the exported weights' metrics."""
+                    log: Callable[[str], None] = print, landmarks: LandmarkPredictor | None = None) -> dict:
+    """Train on CCP's pixel-level photos outside the held-out split; returns the exported weights' metrics.
+    ``landmarks``: the network that places the photos no cache has (default: the shipped one)."""
     torch.set_num_threads(config.threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,8 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
     train_ids, held_ids = segmenter_split(ccp)
     if config.max_images:
         train_ids, held_ids = train_ids[:config.max_images], held_ids[:config.max_images]
-    points = training_points(ccp, train_ids + held_ids, data_roots, out_dir / "ccp_landmarks.jsonl", log=log)
+    points = training_points(ccp, train_ids + held_ids, data_roots, out_dir / "ccp_landmarks.jsonl", log=log,
+                             predictor=landmarks)
     train_set = SegmenterSamples(ccp, train_ids, points, frame)
     held_set = SegmenterSamples(ccp, held_ids, points, frame)
     if not len(train_set):
