@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -97,15 +98,38 @@ def translate_command(
     An output that already exists is refused unless --overwrite or --skip-existing is given.
     """
     import torch
-    from tqdm import tqdm
-
-    from designgan.io import load_image
-    from designgan.models.prior_style import asked_style, style_options
-    from designgan.pipeline import DesignGANPipeline
-    from designgan.pipeline.detection import DETECTORS
-    from designgan.pipeline.spec import direction_for
 
     torch.set_num_threads(threads or inference_threads())
+    plan = _plan(inputs, out, to, fmt, texture, landmarks, detector, side_by_side, overwrite, skip_existing)
+    if plan is None:
+        return
+    pipe, fabric, style = _build_pipeline(model, to, texture, length, cut, fit, compile=compile, precision=precision,
+                                          device=device, detector=detector, source_mask=source_mask)
+    typer.echo(f"translate: {pipe.describe()}", err=True)
+    made = _output_folder(out, plan.single)
+    results = _run(pipe, plan, out, made, to, fabric, texture, style, as_json, side_by_side=side_by_side,
+                   people=person if person is not None else ("all" if all_people else "visible"),
+                   refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size)
+    _report(results, plan, out, made, as_json)
+
+
+@dataclass
+class _Plan:
+    """What one run translates: the photos, their output paths, whether -o names one file, and the landmark
+    lines given (--landmarks)."""
+
+    files: list[Path]
+    paths: list[Path]
+    single: bool
+    table: dict[Path, dict[str, Any]] | None
+
+
+def _plan(inputs: list[Path], out: Path, to: str, fmt: str | None, texture: Path | None, landmarks: Path | None,
+          detector: str, side_by_side: bool, overwrite: bool, skip_existing: bool) -> _Plan | None:
+    """Parse and check the photos, outputs and options before any model loads; None when every output exists
+    already (--skip-existing)."""
+    from designgan.pipeline.detection import DETECTORS
+
     files = collect_inputs(inputs)
     if overwrite and skip_existing:
         raise DesignGANError("--overwrite and --skip-existing exclude each other")
@@ -119,7 +143,7 @@ def translate_command(
         todo, paths = existing_outputs(files, paths, side_by_side, skip_existing)
         if not todo:
             typer.echo(f"nothing to translate: every output already exists in {out} (--skip-existing)", err=True)
-            return
+            return None
         if len(todo) < len(files):
             typer.echo(f"skipping {len(files) - len(todo)} of {len(files)} photos whose output exists "
                        "(--skip-existing)", err=True)
@@ -130,48 +154,74 @@ def translate_command(
         if unused:
             typer.echo(f"warning: {landmarks}: {len(unused)} of {len(table)} landmark lines match no input photo "
                        f"(first: {unused[0]}); those photos' landmarks come from the network", err=True)
+    return _Plan(files, paths, single, table)
+
+
+def _build_pipeline(model: str | None, to: str, texture: Path | None, length: str | None, cut: str | None,
+                    fit: str | None, **options: Any) -> tuple[Any, Any, Any]:
+    """(pipeline, fabric image, garment style), each checked against --to before any photo is read: a wrong
+    category fails before a bundled model loads, a bad fabric or style name before the pipeline does."""
+    from designgan.io import load_image
+    from designgan.models.prior_style import asked_style, style_options
+    from designgan.pipeline import DesignGANPipeline
+    from designgan.pipeline.spec import direction_for
+
     name = model or default_model(to)
     bundled = bundled_model_domains()
     if name in bundled:
-        direction_for(bundled[name], to)  # a wrong category fails before the model loads
-    fabric = load_image(texture) if texture is not None else None  # a bad fabric too
-    style = style_options(length, cut, fit)  # a bad name too
-    pipe = DesignGANPipeline.from_pretrained(name, compile=compile, precision=precision, device=device,
-                                             detector=detector, source_mask=source_mask)
+        direction_for(bundled[name], to)
+    fabric = load_image(texture) if texture is not None else None
+    style = style_options(length, cut, fit)
+    pipe = DesignGANPipeline.from_pretrained(name, **options)
     pipe.direction(to)  # a run folder or saved model: checked as soon as its categories are known
     asked_style(pipe.generators[pipe.direction(to)[0]], style)  # --length midi for trousers: before any photo
-    typer.echo(f"translate: {pipe.describe()}", err=True)
+    return pipe, fabric, style
+
+
+def _output_folder(out: Path, single: bool) -> list[Path]:
+    """Create the output folder; returns the folders made (removed again if nothing is written into them)."""
     folder = out.resolve().parent if single else out.resolve()
-    made = missing_folders(folder)  # removed again if nothing is written into them
+    made = missing_folders(folder)
     if single:
         folder.mkdir(parents=True, exist_ok=True)
     else:
         check_output_dir(out, create=True)
+    return made
 
-    bar = tqdm(total=len(files), desc="translate", unit="photo", dynamic_ncols=True, file=sys.stderr)
+
+def _run(pipe: Any, plan: _Plan, out: Path, made: list[Path], to: str, fabric: Any, texture: Path | None,
+         style: Any, as_json: bool, **options: Any) -> list:
+    """Translate the planned photos with a progress bar (with --json, one JSON line per photo on stdout). Ctrl-C
+    or SIGTERM finishes the writes under way, says what was written and exits 130 / 143."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(plan.files), desc="translate", unit="photo", dynamic_ncols=True, file=sys.stderr)
     try:
         with signals_interrupt() as received:
             results = translate_files(
-                pipe, files, paths, to, fabric=fabric, fabric_name=texture.name if texture else None, table=table,
-                side_by_side=side_by_side,
-                people=person if person is not None else ("all" if all_people else "visible"),
-                refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size, style=style,
+                pipe, plan.files, plan.paths, to, fabric=fabric, fabric_name=texture.name if texture else None,
+                table=plan.table, style=style, **options,
                 log=lambda line: bar.write(line, file=sys.stderr if as_json else None), progress=bar.update,
                 report=(lambda result: print(json.dumps(result.to_json()), flush=True)) if as_json else None)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the writes under way were finished (no temporary file left)
         bar.close()
-        written = sum(p.is_file() for p in paths)
+        written = sum(p.is_file() for p in plan.paths)
         remove_if_empty(made)
-        typer.echo(f"interrupted ({received[0] if received else 'SIGINT'}): {written} of {len(files)} photos written "
-                   f"into {out}; run the same command with --skip-existing to translate the rest", err=True)
+        typer.echo(f"interrupted ({received[0] if received else 'SIGINT'}): {written} of {len(plan.files)} photos "
+                   f"written into {out}; run the same command with --skip-existing to translate the rest", err=True)
         raise typer.Exit(143 if received and received[0] == "SIGTERM" else 130) from None
     bar.close()
+    return results
+
+
+def _report(results: list, plan: _Plan, out: Path, made: list[Path], as_json: bool) -> None:
+    """The closing line (on stderr with --json); exit 1 when a photo failed."""
     failures = sum(r.status == "failed" for r in results)
-    done = len(files) - failures
+    done = len(plan.files) - failures
     if done == 0:
         remove_if_empty(made)
-    typer.echo(f"translated {done} of {len(files)} photos into {out}" + (f" ({failures} failed)" if failures else ""),
-               err=as_json)
+    typer.echo(f"translated {done} of {len(plan.files)} photos into {out}"
+               + (f" ({failures} failed)" if failures else ""), err=as_json)
     if failures:
         raise typer.Exit(1)
 
