@@ -128,6 +128,17 @@ def test_eval_through_the_pipeline(designgan_run, mini_dataset, tiny_judge, tmp_
     assert summary["kid"]["n"] == 2 - summary["failed_translations"]
 
 
+def test_a_pipeline_that_finds_nobody_is_an_error_not_a_score_of_zero(pipeline_dir, mini_dataset, tiny_judge,
+                                                                      always_skirt_judge, untrained_landmarks,
+                                                                      tmp_path):
+    """A saved pipeline of untrained parts (its landmark network finds nobody) through the real inference
+    pipeline: every translation fails, which the evaluation reports as such."""
+    result = runner.invoke(app, ["eval", "--model", str(pipeline_dir), "--data", str(mini_dataset), "--limit", "2",
+                                 "--out", str(tmp_path / "r"), *_parts(tiny_judge, always_skirt_judge,
+                                                                       untrained_landmarks), "--json"])
+    assert "every translation failed" in str(result.exception) and "person" in str(result.exception)
+
+
 def test_missing_landmark_weights_stop_before_any_photo(designgan_run, mini_dataset, tiny_judge,
                                                         always_skirt_judge, tmp_path):
     result = runner.invoke(app, ["eval", "--model", str(designgan_run), "--data", str(mini_dataset),
