@@ -4,7 +4,9 @@ Every person the pipeline's detector finds is scored (:func:`designgan.pipeline.
 landmark confidence of their better-read half, upper body or legs). Positives: CCP held-out photos (ids divisible
 by 20) whole and cut the ways the pipeline supports (waist-down, chest-down, at the knee), and the committed
 composites of several people; the best-scored person of each. Negatives: every "person" found in the validation
-photos without people (scripts/no_person_photos.py: drawn with seeds 100+, objects from installed wheels).
+photos without people (scripts/no_person_photos.py: drawn with seeds 100+, objects from installed wheels) and
+animals drawn in code (scripts/train_presence.py's :func:`animal`, seeds 100+; the presence judge trains on seeds
+10000+ and holds out 20000+), which the person score often lets through, so they test the presence judge.
 
 It also prints where the presence judge's threshold (``designgan.landmarks.garment_classifier.NO_PERSON``) should
 sit: its probability of "no person" for the best person of each positive photo (to stay under it) and, for each
@@ -32,6 +34,7 @@ from designgan.pipeline.presence import PERSON_SCORE, person_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from no_person_photos import validation_photos
+from train_presence import animal
 
 CUTS = {"whole": None, "waist-down": (0.42, 1.0), "chest-down": (0.3, 1.0), "knee-up": (0.0, 0.68)}
 
@@ -63,6 +66,7 @@ def main() -> None:
     parser.add_argument("--composites", type=Path, default=Path("tests/fixtures/composites_mini"))
     parser.add_argument("--per-kind", type=int, default=1, help="drawn photos of each kind (each takes ~10-50 s: "
                         "with nobody found, the detector searches small windows)")
+    parser.add_argument("--animals", type=int, default=6, help="drawn animals (validation seeds 100+)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     pipe = DesignGANPipeline.from_pretrained("jeans2skirt")
@@ -75,8 +79,9 @@ def main() -> None:
             positives[name].append(best_score(pipe, crop))
     positives["composites"] = [best_score(pipe, load_image(p)) for p in
                                tqdm(sorted(args.composites.glob("test*/*.jpg")), desc="composites")]
-    negatives = [(name, *no_person_reading(pipe, photo))
-                 for name, photo in tqdm(validation_photos(args.per_kind), desc="no people")]
+    pictures = validation_photos(args.per_kind) + [(f"drawn animal (seed {s})", animal(s))
+                                                   for s in range(100, 100 + args.animals)]
+    negatives = [(name, *no_person_reading(pipe, photo)) for name, photo in tqdm(pictures, desc="no people")]
     print("positives (best person per photo): person score min / 5th percentile / median; p(no person) "
           "median / 95th / 99th percentile / max, refused at NO_PERSON")
     for name, rows in positives.items():
@@ -91,6 +96,10 @@ def main() -> None:
     high = min(min(r[0] for r in v) for v in positives.values())
     print(f"gap: negatives up to {low:.3f}, positives from {high:.3f}; midpoint {(low + high) / 2:.3f} "
           f"(shipped PERSON_SCORE {PERSON_SCORE})")
+    through = [n for _, s, n in negatives if s >= PERSON_SCORE]
+    top = max(max((r[1] for r in v if r[0] >= PERSON_SCORE), default=0.0) for v in positives.values())
+    print(f"presence judge: validation people up to p(no person) {top:.3f}; photos without people the person score "
+          f"lets through ({len(through)}) from {min(through, default=1.0):.3f} (shipped NO_PERSON {NO_PERSON})")
     print(f"photos without people refused at NO_PERSON = {NO_PERSON}: person score or presence judge: "
           f"{sum(s < PERSON_SCORE or n >= NO_PERSON for _, s, n in negatives)} of {len(negatives)}")
 

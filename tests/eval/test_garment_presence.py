@@ -168,11 +168,51 @@ def test_presence_training_smoke_on_the_ccp_slice(ccp_mini, tmp_path):
     assert scores["n"] == sum(map(sum, scores["confusion"]["counts"]))
 
 
+def _script(name: str):
+    """A module of the repository's scripts/ folder."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "scripts"
+    sys.path.insert(0, str(folder))  # the scripts import each other
+    try:
+        spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+    return module
+
+
+def test_drawn_animals_and_wheel_pictures_for_presence_training(tmp_path):
+    """The presence judge's extra negatives: animals drawn in code (a seed gives one picture, another seed
+    another) and scikit-image's sample pictures read from a wheel file, people among them left out."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    module = _script("train_presence")
+    a, b = module.animal(7, size=(128, 192)), module.animal(8, size=(128, 192))
+    assert a.size == (128, 192) and a.mode == "RGB"
+    assert np.array_equal(np.asarray(a), np.asarray(module.animal(7, size=(128, 192))))
+    assert not np.array_equal(np.asarray(a), np.asarray(b))
+    wheel = tmp_path / "scikit_image-0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name in ("chelsea.png", "astronaut.png", "grass.png"):
+            buf = io.BytesIO()
+            Image.new("RGB", (8, 8), (10, 20, 30)).save(buf, "PNG")
+            zf.writestr(f"skimage/data/{name}", buf.getvalue())
+    assert [name for name, _ in module.wheel_pictures(wheel)] == ["skimage chelsea.png", "skimage grass.png"]
+
+
 @pytest.mark.skipif(not (DEFAULT_WEIGHTS.with_name(PRESENCE_WEIGHTS)).is_file(), reason="presence judge not shipped")
 def test_the_shipped_presence_judge_sees_the_bundled_people_and_no_one_in_drawn_pictures():
     """The bundled example photos' people (landmarks read by the shipped network) are people; frames of drawn
-    validation pictures (scripts/no_person_photos.py, seeds 100+: never the done-when ones) are not."""
-    import importlib.util
+    validation pictures (scripts/no_person_photos.py, seeds 100+: never the done-when ones) are not, nor the
+    "person" the landmark network reads in drawn animals of validation seeds (scripts/train_presence.py's
+    animal, 100+; the judge trained on 10000+), framed as the pipeline frames it."""
     from pathlib import Path
 
     from designgan.io import load_image
@@ -184,11 +224,12 @@ def test_the_shipped_presence_judge_sees_the_bundled_people_and_no_one_in_drawn_
     photos = [load_image(p) for p in sorted((repo / "src" / "designgan" / "assets" / "examples").glob("*.jpg"))]
     points = [r.to_json()["points"] for r in predictor.predict_many(photos)]
     assert (judge.read_people(photos, points)[:, -1] < NO_PERSON).all()
-    spec = importlib.util.spec_from_file_location("no_person_photos", repo / "scripts" / "no_person_photos.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("no_person_photos")
     pictures = [(kind, module.drawn(kind, 100, size=(256, 384))) for kind in module.KINDS]
     frames = picture_frames(pictures, 2, seed=0)
     crops = torch.nn.functional.interpolate(frames.images.float(), size=(160, 100), mode="bilinear")
     none = judge.probabilities(crops.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy(), judge.presence)[:, 1]
     assert (none >= NO_PERSON).mean() >= 0.9
+    animals = [_script("train_presence").animal(seed) for seed in range(100, 104)]
+    points = [r.to_json()["points"] for r in predictor.predict_many(animals)]
+    assert (judge.read_people(animals, points)[:, -1] >= NO_PERSON).all()
