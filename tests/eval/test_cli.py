@@ -77,14 +77,19 @@ def test_bad_direction_and_missing_run_are_user_errors(mini_dataset, tiny_judge,
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="judge weights not shipped in this checkout")
-def test_judge_predict_writes_a_coloured_parse(tmp_path):
-    out = tmp_path / "parse.png"
-    result = runner.invoke(app, ["judge", "predict", str(CCP_MINI / "photos" / "1005.jpg"), "-o", str(out)])
+def test_judge_predict_writes_a_coloured_parse(tiny_judge, tmp_path):
+    from designgan.eval.classes import JUDGE_CLASSES
+    from designgan.eval.judge import Judge
+    from designgan.io import load_image
+
+    photo, out = CCP_MINI / "photos" / "1005.jpg", tmp_path / "parse.png"
+    result = runner.invoke(app, ["judge", "predict", str(photo), "-o", str(out), "--weights", str(tiny_judge)])
     assert result.exit_code == 0, result.output
-    assert out.is_file() and "classes found:" in result.output and "background" in result.output
-    result = runner.invoke(app, ["judge", "predict", str(CCP_MINI / "photos" / "1005.jpg"), "-o",
-                                 str(tmp_path / "parse.jpg")])
+    labels = Judge.load(tiny_judge).parse(load_image(photo)).labels
+    found = ", ".join(JUDGE_CLASSES[i] for i in sorted(set(labels.ravel().tolist())))
+    assert out.is_file() and f"(classes found: {found})" in result.output  # the classes of the judge given
+    result = runner.invoke(app, ["judge", "predict", str(photo), "-o", str(tmp_path / "parse.jpg"), "--weights",
+                                 str(tiny_judge)])
     assert "must be a .png" in str(result.exception)
 
 
