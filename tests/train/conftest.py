@@ -14,6 +14,7 @@ from designgan.data import TwoDomainData
 from designgan.io import load_mask
 from designgan.landmarks.schema import BODY_NAMES
 from designgan.train.config import TrainConfig
+from tests.parts import tiny_translator_config
 
 
 def _fake_body(mask: np.ndarray) -> dict[str, list[float]]:
@@ -64,13 +65,7 @@ def train_data(mini_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def tiny_config(root: Path, out_dir: Path, **train: object) -> TrainConfig:
-    config = TrainConfig()
-    config.data.root = root
-    config.data.size = (48, 32)
-    config.data.heatmap_names = ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
-    config.model.ngf = 8
-    config.model.n_blocks = 1
-    config.model.ndf = 8
+    config = tiny_translator_config(root)
     config.loss.style_size = (16, 12)
     config.optim.pool_size = 2
     config.train.out_dir = out_dir

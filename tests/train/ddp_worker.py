@@ -8,11 +8,11 @@ from pathlib import Path
 
 from safetensors.torch import save_file
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root: the tests package
 
-from conftest import tiny_config
 from designgan.train.checkpoint import model_state
 from designgan.train.loop import train
+from tests.train.conftest import tiny_config
 
 
 def main() -> None:

@@ -248,12 +248,11 @@ class PainterTranslator(nn.Module):
         self.texture_channels = 0
         self.net = PainterNet(BASE_CHANNELS + len(self.heatmap_names), ngf, n_blocks)
 
-    def layout(self, image: torch.Tensor, attention: torch.Tensor, style: PriorStyle | None = None
-               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def layout(self, image: torch.Tensor, attention: torch.Tensor, hands: torch.Tensor,
+               style: PriorStyle | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The target layout: the garment's coverage as the prior draws it, skin where the old garment covered
         the legs and the new one (a skirt or shorts) does not (legs hip -> knee -> ankle, 0.06 / 0.05 / 0.032 h
-        thick), and the skin-coloured pixels outside the old garment near the wrists (the hands: skin
-        colours elsewhere are as often sand or a wall); and the prior's mask logits."""
+        thick), and ``hands`` (:meth:`hands`); and the prior's mask logits."""
         h, w = image.shape[-2:]
         source = (attention[:, :1].float() > 0.5).float()
         rendered = self.prior(image, attention, style=style)
@@ -269,7 +268,7 @@ class PainterTranslator(nn.Module):
         legs = (0.5 - torch.cat([thighs, shins], 1).amin(dim=1, keepdim=True)).clamp(0, 1)
         if self.target_family == "trousers":  # trousers cover the legs: no skin between or beside their legs
             legs = torch.zeros_like(legs)
-        skin = torch.maximum(self.hands(image, attention), legs * source)
+        skin = torch.maximum(hands, legs * source)
         return garment, skin * (1 - garment), rendered.mask_logits
 
     def hands(self, image: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
@@ -278,19 +277,15 @@ class PainterTranslator(nn.Module):
         outside = skin_pixels(image.float())[:, None].float() * (attention[:, :1].float() <= 0.5).float()
         return near_wrists(outside, attention[:, 1:], self.heatmap_names)
 
-    def region(self, image: torch.Tensor, attention: torch.Tensor, garment: torch.Tensor) -> torch.Tensor:
-        """What the painter repaints (:func:`edit_region`): the old garment grown, the new ``garment`` layout,
-        less the hands."""
-        return edit_region(attention[:, :1].float(), garment, self.hands(image, attention))
-
     def forward(self, image: torch.Tensor, attention: torch.Tensor, skin: torch.Tensor | None = None,
                 fabric: torch.Tensor | None = None, style: PriorStyle | None = None) -> GeneratorOutput:
         """``skin``, ``fabric`` and ``style`` as :class:`PriorRenderer` takes them."""
         x = image.float()
         heatmaps = attention[:, 1:]
         source = (attention[:, :1].float() > 0.5).float()
-        garment, skin_layout, logits = self.layout(x, attention, style)
-        region = self.region(x, attention, garment)
+        hands = self.hands(x, attention)  # kept in the layout's skin and out of the repainted region
+        garment, skin_layout, logits = self.layout(x, attention, hands, style)
+        region = edit_region(source, garment, hands)
         colour = skin_colour(x, skin_pixels(x)[:, None].float() * (1 - source))
         if skin is not None:
             colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
