@@ -177,3 +177,22 @@ def test_refine_steps_reach_the_pipeline(designgan_run, mini_dataset):
         assert not np.array_equal(np.asarray(raw), np.asarray(refined))
         return
     pytest.skip("no fixture photo gave a garment region")
+
+
+def test_real_photos_whose_tag_did_not_hold_up_are_left_out_of_the_detectability_pool(mini_dataset, tiny_judge,
+                                                                                       untrained_landmarks):
+    from designgan.data import TwoDomainData
+    from designgan.eval.detectability import DetectSettings
+    from designgan.eval.garment_eval import LandmarkSource
+    from designgan.eval.judge import Judge
+    from designgan.eval.runner import judge_real_photos
+
+    records = TwoDomainData.open(mini_dataset).records(split="test", domain="b")
+    assert len(records) >= 2
+    judge, source = Judge.load(tiny_judge), LandmarkSource(weights=untrained_landmarks)
+    everyone = judge_real_photos(judge, records, progress=False, landmarks=source, detect=DetectSettings())
+    rejected = records[0].id
+    audited = judge_real_photos(judge, records, progress=False, landmarks=source, detect=DetectSettings(),
+                                tag_held_up=lambda record: record.id != rejected)
+    assert len(everyone.detect) == len(records) and len(audited.detect) == len(records) - 1
+    assert len(audited.recognised) == len(records)  # the success ceiling still reads every real photo

@@ -325,3 +325,21 @@ def test_audited_ceiling_leaves_out_photos_whose_tag_did_not_hold_up():
     for category, verdicts in shipped["verdicts"].items():
         assert set(verdicts) <= set(shipped["audited"][category])
         assert {v["verdict"] for v in verdicts.values()} <= {"wrong", "unclear"}
+
+
+def test_tag_check_rejects_the_audited_wrong_and_unclear_test_photos_of_a_ccp_dataset_only():
+    from types import SimpleNamespace
+
+    from designgan.eval.garment_eval import AUDIT, tag_check
+
+    verdicts = json.loads(AUDIT.read_text())["verdicts"]
+    wrong_skirt = next(i for i, v in verdicts["skirt"].items() if v["verdict"] == "wrong")
+    unclear_jeans = next(i for i, v in verdicts["jeans"].items() if v["verdict"] == "unclear")
+    ccp = SimpleNamespace(metadata={"source": "ccp:../shared/datasets/ccp"})
+    check = tag_check(ccp)
+    assert not check(SimpleNamespace(id=wrong_skirt, category="skirt"))
+    assert not check(SimpleNamespace(id=unclear_jeans, category="jeans"))
+    assert check(SimpleNamespace(id=wrong_skirt, category="jeans"))  # a verdict holds for its own category only
+    assert check(SimpleNamespace(id="no-such-id", category="skirt"))
+    for other in (tag_check(ccp, split="train"), tag_check(SimpleNamespace(metadata={"source": "folders"}))):
+        assert other(SimpleNamespace(id=wrong_skirt, category="skirt"))

@@ -263,7 +263,7 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
            garment_weights: Path | None = None, landmarks: Path | None = None, realism_weights: Path | None = None,
            detect=None):
     from designgan.data import TwoDomainData
-    from designgan.eval.garment_eval import LandmarkSource
+    from designgan.eval.garment_eval import LandmarkSource, tag_check
     from designgan.eval.garment_family import family_of
     from designgan.eval.garment_judge import GarmentJudge
     from designgan.eval.judge import Judge
@@ -286,10 +286,11 @@ def _setup(data: Path, direction: str, limit: int, judge_weights: Path | None, p
     garment = GarmentJudge.load(garment_weights)
     realism = _realism_encoder(realism_weights)
     source = LandmarkSource.for_dataset(data, landmarks)
+    tag_held_up = tag_check(dataset)
     real = judge_real_photos(judge, reals, f"judging real {dataset.domain_name(dst)} photos", progress,
                              domain=dataset.domain_name(dst), garment=garment, landmarks=source, realism=realism,
-                             detect=detect)
-    return domains, records, judge, real, dataset.domain_name(dst), (garment, source, realism)
+                             detect=detect, tag_held_up=tag_held_up)
+    return domains, records, judge, real, dataset.domain_name(dst), (garment, source, realism, tag_held_up)
 
 
 def _write_run(result, out: Path) -> None:
@@ -394,7 +395,7 @@ def eval_command(
     if detector not in DETECTORS:
         raise DesignGANError(f"--detector must be {' or '.join(DETECTORS)}, got '{detector}'")
     fabric = load_image(texture) if texture is not None else None
-    domains, records, judge, real, target, (garment, source, realism) = _setup(
+    domains, records, judge, real, target, (garment, source, realism, tag_held_up) = _setup(
         data, direction, limit, judge_weights, not as_json, garment_weights, landmarks, realism_weights, settings)
     translator = load_translator(model, direction, domains, texture=fabric, landmarks=landmarks,
                                  refine_steps=refine_steps, detector=detector, source_mask=source_mask)
@@ -403,7 +404,7 @@ def eval_command(
         if any("people" in r.extra for r in records) else None
     result = evaluate(translator.translate, records, target, judge, real, fabric=fabric, progress=not as_json,
                       garment=garment, landmarks=source, people=people, realism=realism, detect=settings,
-                      keep=_by_eye_keys(records))
+                      keep=_by_eye_keys(records), tag_held_up=tag_held_up)
     result.summary |= {"model": str(model), "data": str(data), "direction": direction, "detector": detector,
                        "source_mask": source_mask, "texture": str(texture) if texture else None,
                        "refine_steps": refine_steps,
@@ -454,7 +455,7 @@ def compare_command(
     from designgan.eval.detectability import DetectSettings
 
     settings = DetectSettings() if detect else None
-    domains, records, judge, real, target, (garment, source, realism) = _setup(
+    domains, records, judge, real, target, (garment, source, realism, tag_held_up) = _setup(
         data, direction, limit, judge_weights, True, garment_weights, landmarks, realism_weights, settings)
     translators = {Path(n).name or n: load_translator(n, direction, domains, landmarks=landmarks)
                    for n in names}  # fail before work
@@ -464,7 +465,8 @@ def compare_command(
     for label, translator in translators.items():
         typer.echo(f"evaluating {label} on {len(records)} photos", err=True)
         result = evaluate(translator.translate, records, target, judge, real, garment=garment, landmarks=source,
-                          realism=realism, detect=settings, keep=_by_eye_keys(records))
+                          realism=realism, detect=settings, keep=_by_eye_keys(records),
+                          tag_held_up=tag_held_up)
         result.summary |= {"model": translator.name, "data": str(data), "direction": direction}
         _write_run(result, out / label)
         summaries[label], results[label] = result.summary, result

@@ -114,6 +114,16 @@ def audited_ceiling(records: Sequence[Record], probs: np.ndarray, category: str,
             "left_out": dict(sorted(left_out.items()))}
 
 
+def tag_check(data: TwoDomainData, split: str = "test") -> Callable[[Record], bool]:
+    """Whether a photo shows its domain's garment: False for the test photos :data:`AUDIT` found wrong or unclear
+    (a CCP dataset, a domain it covers); True otherwise. The detectability test draws its real and do-nothing
+    photos from those that pass, so a "skirt" photo of a man in trousers is not counted as a real skirt."""
+    if split != "test" or not str(data.metadata.get("source", "")).startswith("ccp:"):
+        return lambda record: True
+    verdicts = json.loads(AUDIT.read_text())["verdicts"]
+    return lambda record: record.id not in verdicts.get(record.category, {})
+
+
 def dataset_ceiling(data: TwoDomainData, judge: GarmentJudge, landmarks: LandmarkSource, split: str = "test",
                     progress: bool = True, log: Callable[[str], None] | None = None) -> dict:
     """``{"a": domain_ceiling(...), "b": ...}`` over the real photos of ``split``, each with ``audited`` (the

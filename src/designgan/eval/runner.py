@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -268,12 +268,13 @@ class RealPhotos:
 def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judging real photos",
                       progress: bool = True, batch_size: int = 8, domain: str | None = None,
                       garment: GarmentJudge | None = None, landmarks: LandmarkSource | None = None,
-                      realism: RealismEncoder | None = None, detect: DetectSettings | None = None) -> RealPhotos:
+                      realism: RealismEncoder | None = None, detect: DetectSettings | None = None,
+                      tag_held_up: Callable[[Record], bool] | None = None) -> RealPhotos:
     """Embeddings of real target photos and whether the judge recognises each one's category (with ``domain``,
     e.g. 'jeans+pants', any category of the domain counts, as it does for translations into it); with a garment
     judge, also whether it gives each photo the domain's family (the success figure's ceiling); with a realism
     encoder, its embeddings too (the second KID's reference); with ``detect``, each photo cut for the detectability
-    classifiers (patches from its lower-body zone)."""
+    classifiers (patches from its lower-body zone), leaving out those ``tag_held_up`` rejects (:func:`tag_check`)."""
     embeddings, recognised, shape_recognised, family, realism_emb, samples = [], [], [], [], [], []
     landmarks = landmarks or LandmarkSource()
     vote = _ids(GARMENT_VOTE)
@@ -290,7 +291,7 @@ def judge_real_photos(judge: Judge, records: Sequence[Record], desc: str = "judg
                                                                                                 strict=True)]
         for j, (record, parse) in enumerate(zip(chunk, judge.parse_many(images), strict=True)):
             embeddings.append(parse.embedding)
-            if detect is not None:
+            if detect is not None and (tag_held_up is None or tag_held_up(record)):
                 samples.append(photo_sample(images[j], points[j], lower_body_zone(parse.labels), detect,
                                             seed=detect.seed + start + j))
             everywhere = np.ones_like(parse.labels, bool)
@@ -314,7 +315,7 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
              kid_subsets: int = 100, garment: GarmentJudge | None = None,
              landmarks: LandmarkSource | None = None, people: PeopleScorer | None = None,
              realism: RealismEncoder | None = None, detect: DetectSettings | None = None,
-             keep: Sequence[str] = ()) -> EvalResult:
+             keep: Sequence[str] = (), tag_held_up: Callable[[Record], bool] | None = None) -> EvalResult:
     """Run ``translate`` on every record's photo and measure it (see the module doc for the definitions).
 
     ``garment``: the garment judge deciding ``success`` (without it the parser's vote does); ``landmarks``: where
@@ -322,7 +323,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
     list their people (``extra["people"]``, the composites), summed up in ``summary["people"]``; ``realism``: the
     realism encoder for ``kid_realism`` (needs ``real_target.realism``; without either the key is None);
     ``detect``: run the detectability test (:mod:`designgan.eval.detectability`; needs ``real_target.detect``) into
-    ``summary["detectability"]``; ``keep``: record keys whose full-resolution photos stay in ``result.full``."""
+    ``summary["detectability"]``, its do-nothing control on the sources ``tag_held_up`` accepts
+    (:func:`tag_check`); ``keep``: record keys whose full-resolution photos stay in ``result.full``."""
     if not records:
         raise DataError("no test images to evaluate")
     if realism is not None and real_target.realism is None:
@@ -364,7 +366,8 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         if detect is not None:  # cut at the source's landmarks, as the garment judge frames translations
             edit, seed = np.asarray(edit_region, dtype=bool), detect.seed + len(rows)
             pops.outputs.append(photo_sample(output, points, edit, detect, seed))
-            pops.sources.append(photo_sample(image, points, lower_body_zone(source_parse.labels), detect, seed))
+            if tag_held_up is None or tag_held_up(record):
+                pops.sources.append(photo_sample(image, points, lower_body_zone(source_parse.labels), detect, seed))
             pops.known_bad.append(photo_sample(blurred_edit(image, edit), points, edit, detect, seed))
         if record.key in keep:
             full[record.key] = (image, output, np.asarray(edit_region, dtype=bool))
