@@ -10,7 +10,6 @@ from PIL import Image
 
 from designgan.errors import DataError
 from designgan.eval.detectability import (
-    ZONE_FILL,
     DetectPopulations,
     DetectSample,
     DetectSettings,
@@ -132,36 +131,3 @@ def test_photo_sample_and_blur():
     with pytest.raises(DataError, match="does not match"):
         photo_sample(photo, points, region[:10], FAST)
     assert DetectPopulations([], [], [], []).reals == []
-
-
-def test_frame_shows_only_the_photos_own_zone():
-    """Given the photo's own lower-body zone, the frame view sees only it, the rest grey, whatever the patch region;
-    without a zone, or with ``frame_zone=False``, the whole frame."""
-    rng = np.random.default_rng(3)
-    photo = Image.fromarray(rng.integers(0, 100, (400, 200, 3), dtype=np.uint8))
-    points = {"left_hip": (90, 180, 1.0), "right_hip": (110, 180, 1.0), "left_knee": (90, 270, 1.0),
-              "right_knee": (110, 270, 1.0), "left_ankle": (90, 360, 1.0), "right_ankle": (110, 360, 1.0),
-              "left_shoulder": (85, 80, 1.0), "right_shoulder": (115, 80, 1.0)}
-    zone = np.zeros((400, 200), bool)
-    zone[180:370, 60:140] = True
-    edit = np.zeros_like(zone)
-    edit[200:300, 80:120] = True
-    own = photo_sample(photo, points, zone, FAST, seed=1, zone=zone).frame
-    grey = (own == ZONE_FILL).all(-1)
-    assert 0.2 < grey.mean() < 0.95  # the zone is seen, the rest is grey
-    assert np.array_equal(photo_sample(photo, points, edit, FAST, seed=1, zone=zone).frame, own)
-    whole = photo_sample(photo, points, zone, replace(FAST, frame_zone=False), seed=1, zone=zone).frame
-    assert np.array_equal(photo_sample(photo, points, zone, FAST, seed=1).frame, whole)
-    assert not (whole == ZONE_FILL).all(-1).any()  # the photo's values stay below 100: nothing grey
-    assert np.abs(whole[~grey].astype(int) - own[~grey]).mean() < 5  # inside the zone: the same pixels
-    with pytest.raises(DataError, match="zone"):
-        photo_sample(photo, points, zone, FAST, zone=zone[:10])
-
-
-def test_frames_cut_alike_or_one_line_error():
-    zoned = [replace(s, zoned=True) for s in _population(9, 31)]
-    with pytest.raises(DataError, match="cut every population alike"):
-        two_sample_test(zoned, _population(9, 32), FAST)
-    pops = DetectPopulations(outputs=zoned, sources=zoned, known_bad=zoned,
-                             reals=[replace(s, zoned=True) for s in _population(18, 33)])
-    assert detectability(pops, replace(FAST, views=("patches",)))["frame_view"] == "own lower-body zone"

@@ -10,17 +10,13 @@ and test at once); the figure is their held-out **balanced** accuracy (the mean 
   zone: the parser's lower garments, legwear, shoes and leg skin). A photo is decided by the mean logit of all its
   patches: patches see fabric, edges, shading, smears and tiling, not the whole person, so they mostly read *how*
   the region was made.
-- *frame*: the 160 x 100 lower-body frame (the garment judge's view) showing only the photo's **own lower-body
-  zone** (its parse's lower garments, legwear, shoes and leg skin; the rest grey): the garment's silhouette,
-  proportions and colours at low resolution, without the background and the upper body (which a few dozen photos
-  are learnt by, not the garment). Trained with small random shifts and colour gains so that a few dozen photos
-  are not memorised.
+- *frame*: the whole 160 x 100 lower-body frame (the garment judge's view): silhouette and proportions, at low
+  resolution, trained with small random shifts and colour gains so that a few dozen photos are not memorised.
 
 Populations may differ in size: the translations (tens of photos) meet a larger pool of real target photos, and
 each batch is drawn half from each side. What it can and cannot see: translated photos come from other people than
 the real targets, so a difference in who is photographed (pose, background, lighting, camera) can still be read, by
-the frame classifier more than by the patches (less once the frame shows only the lower-body zone: no background,
-no upper body, but still the legs' pose). The *real vs real* control (real photos held out of the pool) shows
+the frame classifier more than by the patches. The *real vs real* control (real photos held out of the pool) shows
 what chance reads; the *do-nothing* control (the untranslated sources) what an untouched garment of the wrong kind
 scores; the *known-bad* control what an obvious fault scores. Classifiers trained from scratch on a few dozen photos
 miss faults a person sees; a high figure is a fault found, a low one is not proof of realism.
@@ -41,7 +37,6 @@ from designgan.landmarks.frame import FrameSpec
 from designgan.landmarks.garment_classifier import FRAME_SIZE, GARMENT_FRAME, crop_image, frame_matrix
 
 Points = Mapping[str, Sequence[float]]
-ZONE_FILL = 128  # the grey outside the lower-body zone in the frame view (0 once scaled to [-1, 1])
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,6 @@ class DetectSettings:
     patch_steps: int = 300  # optimiser steps of the patch classifier
     frame_steps: int = 200  # optimiser steps of the frame classifier
     frame_shift: int = 8  # frame augmentation: random shifts of up to this many pixels, and a colour gain
-    frame_zone: bool = True  # the frame shows only the photo's own lower-body zone, where one is given
     batch_size: int = 64  # half from each population
     lr: float = 5e-3
     width: int = 12  # channels of the first convolution
@@ -74,7 +68,6 @@ class DetectSample:
     frame: np.ndarray  # (160, 100, 3) uint8: the lower-body frame
     patches: np.ndarray  # (P, S, S, 3) uint8: squares of the (edited) region
     fallback: bool = False  # the region held no patch inside the frame: patches drawn from the whole frame
-    zoned: bool = False  # the frame shows only the photo's own lower-body zone
 
 
 def patch_frame(height: int) -> FrameSpec:
@@ -87,34 +80,21 @@ def _mask_in_frame(mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) 
     return crop_image(np.repeat(mask[..., None].astype(np.uint8) * 255, 3, axis=2), matrix, size)[..., 0] > 127
 
 
-def zone_frame(image: Image.Image, points: Points, zone: np.ndarray | None) -> np.ndarray:
-    """uint8 (160, 100, 3): the lower-body frame of ``image`` placed by ``points``; with ``zone`` (bool (H, W)),
-    only the zone's pixels, the rest grey (outside the photo black, as in every frame)."""
-    if zone is not None:
-        image = Image.fromarray(np.where(zone[..., None], np.asarray(image.convert("RGB")), ZONE_FILL).astype(np.uint8))
-    return crop_image(image, frame_matrix(points), FRAME_SIZE)
-
-
 def photo_sample(image: Image.Image, points: Points, region: np.ndarray, settings: DetectSettings = DetectSettings(),
-                 seed: int = 0, zone: np.ndarray | None = None) -> DetectSample:
+                 seed: int = 0) -> DetectSample:
     """Cut one photo into the classifiers' views: its lower-body frame (placed by ``points``) and patches centred in
     ``region`` (bool (H, W): the edit region of a translation, the lower-body zone of a real photo), of the photo's
-    own pixels (``patch_source="photo"``) or of the lower-body frame resampled at ``patch_frame`` rows. ``zone``:
-    the photo's **own** lower-body zone (its own parse's, for a translation too: not the edit region, whose shape
-    alone would tell translations apart), all the frame shows with ``settings.frame_zone``; None: the whole frame.
-    Every population of one test must be cut alike (all with their zones or none)."""
+    own pixels (``patch_source="photo"``) or of the lower-body frame resampled at ``patch_frame`` rows."""
     if settings.patch_source not in ("photo", "frame"):
         raise DataError(f"detectability: patch_source must be 'photo' or 'frame', not {settings.patch_source!r}")
-    for name, mask in (("region", region), ("zone", zone)):
-        if mask is not None and mask.shape != (image.height, image.width):
-            raise DataError(f"detectability: {name} {mask.shape} does not match the photo {image.size[::-1]}")
-    zone = zone if settings.frame_zone else None
-    frame = zone_frame(image, points, zone)
+    if region.shape != (image.height, image.width):
+        raise DataError(f"detectability: region {region.shape} does not match the photo {image.size[::-1]}")
+    frame = crop_image(image, frame_matrix(points), FRAME_SIZE)
     if settings.patch_source == "photo":
         rgb = np.asarray(image.convert("RGB"))
         patches, fallback = sample_patches(rgb, region, np.ones_like(region), settings.patches, settings.patch_size,
                                            np.random.default_rng(seed))
-        return DetectSample(frame=frame, patches=patches, fallback=fallback, zoned=zone is not None)
+        return DetectSample(frame=frame, patches=patches, fallback=fallback)
     spec = patch_frame(settings.patch_frame)
     matrix = frame_matrix(points, spec)
     big = crop_image(image, matrix, spec.size)
@@ -122,7 +102,7 @@ def photo_sample(image: Image.Image, points: Points, region: np.ndarray, setting
     wanted = _mask_in_frame(region, matrix, spec.size)
     patches, fallback = sample_patches(big, wanted & inside, inside, settings.patches, settings.patch_size,
                                        np.random.default_rng(seed))
-    return DetectSample(frame=frame, patches=patches, fallback=fallback, zoned=zone is not None)
+    return DetectSample(frame=frame, patches=patches, fallback=fallback)
 
 
 def sample_patches(image: np.ndarray, region: np.ndarray, fallback: np.ndarray, count: int, size: int,
@@ -262,9 +242,6 @@ def two_sample_test(first: Sequence[DetectSample], second: Sequence[DetectSample
     if k < 2 or n < k:
         raise DataError(f"detectability needs at least {max(k, 2)} photos per population and 2 folds; it has {n} "
                         f"photos and {k} folds")
-    if len({s.zoned for p in pops for s in p}) > 1:
-        raise DataError("detectability: some photos' frames show only their lower-body zone and some the whole frame; "
-                        "cut every population alike")
     folds = [_folds(len(p), k, rng) for p in pops]
     scores: dict[str, list[float]] = {view: [] for view in (*settings.views, "both")}
     for f in range(k):
@@ -342,5 +319,4 @@ def detectability(pops: DetectPopulations, settings: DetectSettings = DetectSett
         tell = (lambda msg, name=name: log(f"  {name} {msg}")) if log is not None else None
         result[name] = two_sample_test(population, pool, settings, tell)
     result["fallback_photos"] = sum(s.fallback for s in pops.outputs)
-    result["frame_view"] = "own lower-body zone" if pops.reals[0].zoned else "whole frame"
     return result
