@@ -337,9 +337,13 @@ def test_tag_check_rejects_the_audited_wrong_and_unclear_test_photos_of_a_ccp_da
     unclear_jeans = next(i for i, v in verdicts["jeans"].items() if v["verdict"] == "unclear")
     ccp = SimpleNamespace(metadata={"source": "ccp:../shared/datasets/ccp"})
     check = tag_check(ccp)
-    assert not check(SimpleNamespace(id=wrong_skirt, category="skirt"))
-    assert not check(SimpleNamespace(id=unclear_jeans, category="jeans"))
-    assert check(SimpleNamespace(id=wrong_skirt, category="jeans"))  # a verdict holds for its own category only
-    assert check(SimpleNamespace(id="no-such-id", category="skirt"))
-    for other in (tag_check(ccp, split="train"), tag_check(SimpleNamespace(metadata={"source": "folders"}))):
-        assert other(SimpleNamespace(id=wrong_skirt, category="skirt"))
+
+    def photo(image_id: str, category: str, split: str = "test") -> SimpleNamespace:
+        return SimpleNamespace(id=image_id, category=category, split=split)
+
+    assert not check(photo(wrong_skirt, "skirt"))
+    assert not check(photo(unclear_jeans, "jeans"))
+    assert check(photo(wrong_skirt, "jeans"))  # a verdict holds for its own category only
+    assert check(photo("no-such-id", "skirt"))
+    assert check(photo(wrong_skirt, "skirt", split="train"))  # the audit covers the test split only
+    assert tag_check(SimpleNamespace(metadata={"source": "folders"}))(photo(wrong_skirt, "skirt"))

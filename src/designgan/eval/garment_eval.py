@@ -114,21 +114,25 @@ def audited_ceiling(records: Sequence[Record], probs: np.ndarray, category: str,
             "left_out": dict(sorted(left_out.items()))}
 
 
-def tag_check(data: TwoDomainData, split: str = "test") -> Callable[[Record], bool]:
+def ccp_audit(data: TwoDomainData) -> dict | None:
+    """:data:`AUDIT` for a dataset built from CCP, None for any other."""
+    return json.loads(AUDIT.read_text()) if str(data.metadata.get("source", "")).startswith("ccp:") else None
+
+
+def tag_check(data: TwoDomainData) -> Callable[[Record], bool]:
     """Whether a photo shows its domain's garment: False for the test photos :data:`AUDIT` found wrong or unclear
     (a CCP dataset, a domain it covers); True otherwise. The detectability test draws its real and do-nothing
     photos from those that pass, so a "skirt" photo of a man in trousers is not counted as a real skirt."""
-    if split != "test" or not str(data.metadata.get("source", "")).startswith("ccp:"):
-        return lambda record: True
-    verdicts = json.loads(AUDIT.read_text())["verdicts"]
-    return lambda record: record.id not in verdicts.get(record.category, {})
+    audit = ccp_audit(data)
+    verdicts = audit["verdicts"] if audit else {}
+    return lambda record: record.split != "test" or record.id not in verdicts.get(record.category, {})
 
 
 def dataset_ceiling(data: TwoDomainData, judge: GarmentJudge, landmarks: LandmarkSource, split: str = "test",
                     progress: bool = True, log: Callable[[str], None] | None = None) -> dict:
     """``{"a": domain_ceiling(...), "b": ...}`` over the real photos of ``split``, each with ``audited`` (the
     ceiling on the photos whose tag held up in :data:`AUDIT`) for the CCP domains the audit covers."""
-    audit = json.loads(AUDIT.read_text()) if str(data.metadata.get("source", "")).startswith("ccp:") else None
+    audit = ccp_audit(data)
     out = {}
     for domain in ("a", "b"):
         name = data.domain_name(domain)
