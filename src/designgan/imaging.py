@@ -1,5 +1,6 @@
-"""Small image helpers: composition shared by the previews, the showcase and the translate grids, and sRGB ->
-CIELAB, which the evaluation's colour metrics and the skirt-hem growth both measure colour in."""
+"""Small image helpers: composition shared by the previews, the showcase and the translate grids; sRGB ->
+CIELAB, which the evaluation's colour metrics and the skirt-hem growth both measure colour in; and the photo's
+grain (pixel-scale noise), which composition matches where it paints."""
 
 from __future__ import annotations
 
@@ -44,3 +45,50 @@ def contact_sheet(rows: list[list[Image.Image]], height: int,
             sheet.paste(tile, (x, y * height))
             x += tile.width
     return sheet
+
+
+def _highpass(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` (H, W, C) float minus its 3 x 3 mean (edges repeated): the pixel-scale detail (noise, grain)."""
+    padded = np.pad(rgb, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    h, w = rgb.shape[:2]
+    mean = sum(padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)) / 9
+    return rgb - mean
+
+
+def _robust_std(values: np.ndarray) -> np.ndarray:
+    return 1.4826 * np.median(np.abs(values), axis=0)
+
+
+def grain_level(rgb: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The pixel-scale noise of ``rgb`` (H, W, 3) at the pixels ``where`` (bool (H, W)), per channel, in the
+    image's own units: the robust std (1.4826 x median absolute value) of its 3 x 3 high-pass. The median reads
+    the flat majority of the pixels (sensor noise, JPEG grain), not the edges and textures among them."""
+    hp = _highpass(rgb.astype(np.float32))[where]
+    return _robust_std(hp) if len(hp) else np.zeros(rgb.shape[-1], np.float32)
+
+
+def matched_grain(painted: np.ndarray, photo: np.ndarray, inside: np.ndarray, outside: np.ndarray,
+                  rng: np.random.Generator, min_pixels: int = 256) -> np.ndarray:
+    """Noise (H, W, 3) that, added to ``painted``, gives its pixels ``inside`` the grain of ``photo``'s pixels
+    ``outside`` (:func:`grain_level`; both images (H, W, 3) on one scale, masks bool (H, W)). A painted region is
+    resampled from a small frame and drawn smooth, so at full size it reads as plastic beside the photo's grain;
+    compositors add back what is missing. One luminance-like field (camera noise after demosaicing and JPEG is
+    mostly shared by the channels), scaled per channel by bisection until the level matches: a painting is flat in
+    places and textured in others, so variances do not simply add. Zero where the painting is already as grainy,
+    and when either side has fewer than ``min_pixels`` pixels."""
+    if inside.sum() < min_pixels or outside.sum() < min_pixels:
+        return np.zeros(painted.shape, np.float32)
+    want = grain_level(photo, outside)
+    field = rng.standard_normal(painted.shape[:2], dtype=np.float32)[..., None]
+    hp_painted = _highpass(painted.astype(np.float32))[inside]
+    hp_field = _highpass(field)[inside][:, 0]
+    amplitude = np.zeros(painted.shape[-1], np.float32)
+    for c in range(painted.shape[-1]):
+        low, high = 0.0, 2.0 * float(want[c]) + 1.0  # the field's high-pass keeps ~0.94 of it: high overshoots
+        if _robust_std(hp_painted[:, c]) >= want[c]:
+            continue
+        for _ in range(20):
+            mid = (low + high) / 2
+            low, high = (mid, high) if _robust_std(hp_painted[:, c] + mid * hp_field) < want[c] else (low, mid)
+        amplitude[c] = (low + high) / 2
+    return field * amplitude

@@ -1,6 +1,7 @@
 """Composition at full resolution: each person's generator output is resampled into the photo and blended in
 only inside the feathered edit region (source garment ∪ predicted target garment, dilated), so every pixel
-outside it is bit-identical to the input."""
+outside it is bit-identical to the input; the painted pixels get the photo's own grain
+(:func:`designgan.imaging.matched_grain`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from designgan.imaging import matched_grain
 from designgan.landmarks.frame import apply, invert, warp
 from designgan.models.compose import edit_alpha
 from designgan.pipeline.output import Job
@@ -81,19 +83,22 @@ def _edit_window(job: Job, source_mask: np.ndarray, bounds: tuple[int, int, int,
 
 
 def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], model_height: int, dilate: int,
-                  feather: int) -> tuple[Image.Image, np.ndarray, np.ndarray]:
+                  feather: int, match_grain: bool = True) -> tuple[Image.Image, np.ndarray, np.ndarray]:
     """Paste each person's output back into ``photo`` at full resolution, only inside the feathered edit region
     (each person's own source garment, :attr:`Job.source_mask`, where given, else ``source_mask``, and the
     garment the generator predicts).
 
     ``dilate`` and ``feather`` are the composition margins at model resolution (``model_height`` rows); they are
-    scaled with each crop. Returns (result, predicted target garment mask, blend weight), all at photo size.
+    scaled with each crop. ``match_grain``: add to the painted pixels the pixel-scale noise the photo has around
+    them and they lack (seeded: the same photo gets the same result). Returns (result, predicted target garment
+    mask, blend weight), all at photo size.
     """
     rgb = np.asarray(photo)
     h, w = rgb.shape[:2]
     result = rgb.copy()
     target_mask = np.zeros((h, w), dtype=bool)
     alpha_full = np.zeros((h, w), dtype=np.float32)
+    rng = np.random.default_rng(0)
     for job in jobs:
         assert job.output is not None and job.mask is not None
         x0, y0, x1, y1 = job.edit.box
@@ -130,6 +135,8 @@ def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], 
         patch = torch.from_numpy(result[iy0:iy1, ix0:ix1])  # a view: writing it writes the result
         a = torch.from_numpy(alpha)[..., None]
         new = (out.permute(1, 2, 0) + 1) * 127.5
+        if match_grain:  # the photo's grain where it is painted over fully, taken from where it is kept
+            new = new + torch.from_numpy(matched_grain(new.numpy(), patch.numpy(), alpha >= 0.99, ~region, rng))
         blended = (a * new + (1 - a) * patch).round_().clamp_(0, 255).to(torch.uint8)
         # Where the weight is 0 the input's bytes are kept as they are, not recomputed.
         patch.copy_(torch.where(torch.from_numpy(region)[..., None], blended, patch))

@@ -63,7 +63,7 @@ class DesignGANPipeline:
                  detector: str = DEFAULT_DETECTOR, garment_classifier: Any = None, *, precision: str = "auto",
                  channels_last: bool = True, compile: bool = False, device: str | torch.device = "auto",
                  source_mask: str = "segmenter", weights_dir: Path = WEIGHTS_DIR,
-                 flip_test: dict[str, bool] | None = None) -> None:
+                 flip_test: dict[str, bool] | None = None, match_grain: bool = True) -> None:
         """The components: ``translator`` (:class:`~.components.Translator`); ``landmarks`` (a
         :class:`~designgan.landmarks.predict.LandmarkPredictor`), ``masker`` (the source-garment segmenter, a
         :class:`~designgan.landmarks.segment.GarmentMasker`) and ``garment_classifier`` (a
@@ -84,6 +84,7 @@ class DesignGANPipeline:
         ``bench translate`` measures the choices. ``source_mask``: how the source garment is found when no garment
         mask is given: "segmenter" (the masker, kept near the landmark region; :mod:`designgan.landmarks.segment`)
         or "polygon" (the landmark region alone: lines through the garment landmarks, or capsules around the legs).
+        ``match_grain``: give the painted pixels the photo's own grain (:func:`~.compose.compose_photo`).
         """
         if precision not in ("auto", "bf16", "autocast", "fp32"):
             raise DesignGANError(f"precision must be 'auto', 'bf16', 'autocast' or 'fp32', got {precision!r}")
@@ -95,7 +96,9 @@ class DesignGANPipeline:
         self._parts = {"landmarks": landmarks, "masker": masker, "garment_classifier": garment_classifier}
         self._flip_test = {"landmarks": True, "garment_classifier": True, **(flip_test or {})}
         self._options = {"precision": precision, "channels_last": channels_last, "compile": compile,
-                         "device": device, "source_mask": source_mask, "weights_dir": self.weights_dir}
+                         "device": device, "source_mask": source_mask, "weights_dir": self.weights_dir,
+                         "match_grain": match_grain}
+        self.match_grain = match_grain
         self.spec = translator.spec
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.precision_choice = precision
@@ -167,7 +170,8 @@ class DesignGANPipeline:
         if Path(path).suffix == ".safetensors":
             return self.translator.save(path, half)
         save_components(Path(path), self.translator, self.landmarks, self.masker, self.detector,
-                        self.garment_classifier, {"source_mask": self.source_mask}, half)
+                        self.garment_classifier, {"source_mask": self.source_mask, "match_grain": self.match_grain},
+                        half)
         return Path(path)
 
     @property
@@ -323,7 +327,7 @@ class DesignGANPipeline:
             mine = [j for j in jobs if j.photo == i]
             loss = self.spec.config.loss
             result, target_mask, alpha = compose_photo(photo.photo, photo.source_mask, mine, self.model_size[0],
-                                                       loss.dilate, loss.feather)
+                                                       loss.dilate, loss.feather, self.match_grain)
             outputs.append(PipelineOutput(
                 image=result, source=photo.photo, source_category=source_cat, target_category=target_cat,
                 source_mask=photo.source_mask, target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
