@@ -154,3 +154,19 @@ def test_skin_colour_given_by_the_caller_paints_the_shorts_legs():
     out = PriorRenderer("shorts", list(BODY_NAMES))(image, attention, skin=skin)
     assert torch.allclose(out.image[0, :, 100, 40], (skin[0] + 1) * 1.06 - 1, atol=0.1)
     assert not torch.allclose(out.image[0, :, 100, 40], (HAND + 1) * 1.06 - 1, atol=0.1)
+
+
+def test_skin_legs_follow_the_measured_lower_leg_profile():
+    from designgan.models.prior_shapes import grid_of, skin_legs
+    from designgan.models.prior_style import LOWER_LEG
+
+    h, w = 256, 128
+    knee_y, ankle_y = 110.0, 200.0
+    pose = {"hips": torch.tensor([[[40.0, 20.0], [88.0, 20.0]]]),
+            "knees": torch.tensor([[[40.0, knee_y], [88.0, knee_y]]]),
+            "ankles": torch.tensor([[[40.0, ankle_y], [88.0, ankle_y]]])}
+    legs, _ = skin_legs(grid_of(h, w, torch.device("cpu")), pose, fraction=0.5)
+    for f, half in LOWER_LEG[1:-1]:  # the profile's inner points: the ends are capped
+        row = round(knee_y + f * (ankle_y - knee_y))
+        width = float(legs[0, 0, row, :w // 2].sum())  # the left leg's coverage across that row
+        assert abs(width - 2 * half * h) <= 1.0, f"at {f:+.2f} of knee -> ankle: {width:.1f} px, not {2 * half * h}"

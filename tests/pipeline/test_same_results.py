@@ -14,8 +14,9 @@ every case's 1/16 thumbnail identical, full-resolution hashes changed); and agai
 skirt source's mask became grown down to its hem (``landmarks.hem``): only the two skirt photos' cases changed
 (source masks ccp_1005 13,241 -> 13,292 pixels, ccp_1012 20,974 -> 21,008), every jeans -> skirt case kept its
 hash; and again (2026-12-06) when composition began to give the painted pixels the photo's grain
-(``imaging.matched_grain``): every case's pixels changed by seeded noise, the masks did not. Per case it holds the SHA-256 of the
-full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
+(``imaging.matched_grain``: every case's pixels changed by seeded noise, the masks did not) and, the same day, when
+the skin legs took the measured lower-leg profile (``prior_style.LOWER_LEG``). Per case it holds the SHA-256 of
+the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).
 
 Where the torch version and CPU model equal the reference machine's the hashes must match exactly; elsewhere
