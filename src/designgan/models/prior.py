@@ -5,8 +5,10 @@ paints what a translator should roughly produce:
 
 1. the background where the source garment was (its mask grown by a pixel or two, so no old cloth edge is left),
    filled from the pixels around it (pull-push: masked averages over ever coarser grids, then back up);
-2. for a skirt, the lower legs in the person's own skin colour where the old garment was: tapered limbs knee ->
-   ankle, shaded like a cylinder (lighter along the axis, darker at the sides). The colour is the one the caller
+2. for a skirt, the lower legs in the person's own skin colour where the old garment was: limbs knee -> ankle in
+   the measured outline of a real lower leg, lit by a real leg's measured shading when the renderer holds a bank
+   of them (:mod:`designgan.models.leg_shading`; the bundled models do), else like a cylinder (lighter along the
+   axis, darker at the sides). The colour is the one the caller
    gives (the pipeline reads it off the face and hands in the whole photo, :mod:`designgan.landmarks.skin`),
    else the skin-coloured pixels around the wrists in the frame, else a mid skin-tone swatch (a known weakness);
 3. the target garment (by default a knee-length A-line skirt with a curved hem, or two trouser legs hip -> knee ->
@@ -35,6 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from designgan.losses.style import crop_resize
+from designgan.models import leg_shading as legs_light
 from designgan.models import prior_shapes as shapes
 from designgan.models import prior_style as S
 from designgan.models.generator import GeneratorOutput
@@ -212,6 +215,11 @@ class PriorRenderer(nn.Module):
     def __init__(self, target_family: str = "skirt", heatmap_names: Sequence[str] = (),
                  attention_channels: int | None = None, style: PriorStyle | None = None) -> None:
         super().__init__()
+        # measured legs' shading (module docstring, step 2): (N, 8, ROWS, COLS) pairs of maps (left leg's 4
+        # channels, then the right's: rank 4, as channels_last wants) and (N, 3) their colours, filled by loading a
+        # bundled model; N = 0 (a renderer built in code) lights legs as cylinders
+        self.register_buffer("leg_shading", torch.zeros(0, 8, legs_light.ROWS, legs_light.COLS))
+        self.register_buffer("leg_colours", torch.zeros(0, 3))
         if target_family not in self.families:
             raise ValueError(f"the prior draws {', '.join(self.families)}, not '{target_family}'")
         if attention_channels is not None and attention_channels != 1 + len(heatmap_names):
@@ -251,7 +259,7 @@ class PriorRenderer(nn.Module):
                 colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
             legs, u = shapes.skin_legs(grid, pose, fraction, from_crotch=family != "skirt")
             legs = legs * hole  # skin only where the old garment was: shoes and bare ankles stay the photo's
-            canvas = torch.lerp(canvas, shaded(colour[:, :, None, None].expand(-1, -1, h, w), u), legs)
+            canvas = torch.lerp(canvas, self._skin(colour, u, grid, pose), legs)
         if family == "skirt":
             shape, u = shapes.skirt(grid, pose, style)
         else:
@@ -265,6 +273,29 @@ class PriorRenderer(nn.Module):
         canvas = torch.lerp(canvas, cloth, shape)
         logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge
         return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype))
+
+    def _skin(self, colour: torch.Tensor, u: torch.Tensor, grid: torch.Tensor, pose: dict[str, torch.Tensor]
+              ) -> torch.Tensor:
+        """The legs' skin ``(B, 3, H, W)``: ``colour`` (B, 3) lit like a cylinder (``u``), and where the nearest-
+        coloured measured pair of legs saw them, by that pair's shading instead."""
+        h, w = u.shape[-2:]
+        cylinder = shaded(colour[:, :, None, None].expand(-1, -1, h, w), u)
+        if not len(self.leg_shading):
+            return cylinder
+        pairs = self.leg_shading[legs_light.nearest_pair(self.leg_colours, colour)].unflatten(1, (2, 4))
+        factor, seen = legs_light.shading_factor(grid, pose["knees"], pose["ankles"], pairs)
+        lit = ((colour[:, :, None, None] + 1) * factor - 1).clamp(-1, 1)
+        return torch.lerp(cylinder, lit, seen)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: object) -> None:
+        """A bank of any size loads (the buffers take the file's shapes); a file without one (saved before the
+        bank, or a learnt model's prior) keeps the cylinder."""
+        for name in ("leg_shading", "leg_colours"):
+            if prefix + name in state_dict:
+                setattr(self, name, state_dict[prefix + name].to(getattr(self, name)))
+            else:
+                state_dict[prefix + name] = getattr(self, name)
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     @staticmethod
     def _grow(height: int) -> int:

@@ -44,7 +44,7 @@ def load_model_state(models: dict[str, nn.Module], flat: dict[str, torch.Tensor]
     """Load ``flat`` (``{"G_AB.layer.weight": tensor}``) into each module of ``models`` by its prefix."""
     for prefix, module in models.items():
         part = {k[len(prefix) + 1:]: v for k, v in flat.items() if k.startswith(prefix + ".")}
-        if not part and module.state_dict():  # a module with no state (the rendered prior) needs none
+        if not part and any(True for _ in module.parameters()):  # the rendered prior (no parameters) needs none
             raise DataError(f"{where}: no weights for '{prefix}'")
         try:
             module.load_state_dict(part)

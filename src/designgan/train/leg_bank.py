@@ -1,0 +1,73 @@
+"""The rendered prior's measured legs (:mod:`designgan.models.leg_shading`): every leg of the painter pack's
+training photos whose hip, knee and ankle were seen, measured across its axis; the clean ones become the bank of
+shading pairs the bundled priors carry, and all of them give the lower-leg profile (``prior_style.LOWER_LEG``).
+
+    PYTHONPATH=src python scripts/bundle_prior.py            (writes the bank into the bundled models)
+    PYTHONPATH=src python scripts/measure_leg_profile.py     (prints the profile)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from designgan.errors import DataError
+from designgan.models import leg_shading as L
+from designgan.models.prior_shapes import POINTS
+from designgan.train.painter_data import PainterBatches
+
+MIN_CONFIDENCE = 0.3  # a leg is measured when its hip, knee and ankle landmarks reach this
+
+
+@dataclass
+class MeasuredLeg:
+    photo: str
+    side: int  # 0 the person's left leg, 1 the right (prior_shapes.POINTS' order)
+    maps: np.ndarray  # (4, ROWS, COLS): leg_shading.leg_map
+    colour: np.ndarray  # (3,) the leg's median colour in [-1, 1]
+    widths: np.ndarray  # (ROWS,) the skin run's full width (h) along hip -> knee -> ankle, NaN where unseen
+
+
+def measure_legs(pack: Path, progress: bool = False) -> list[MeasuredLeg]:
+    """Every leg of ``pack``'s training photos with a quarter or more of it seen (frames 256 x 128, centred)."""
+    from tqdm import tqdm
+
+    data = PainterBatches(Path(pack), (256, 128), list(POINTS), torch.device("cpu"), "train")
+    legs = []
+    for first in tqdm(range(0, len(data), 64), desc="legs", disable=not progress):
+        indices = list(range(first, min(first + 64, len(data))))
+        batch = data.batch(indices, augment=False)
+        for k, image, skin, points in zip(indices, batch["image"], batch["skin"], batch["points"], strict=True):
+            for side in range(2):
+                hip, knee, ankle = (points[j + side] for j in (0, 2, 4))
+                if min(hip[2], knee[2], ankle[2]) < MIN_CONFIDENCE:
+                    continue
+                rgb, on = L.sample_across_leg(image, skin, hip[:2], knee[:2], ankle[:2])
+                measured = L.leg_map(rgb, on)
+                if measured is not None:
+                    legs.append(MeasuredLeg(data.ids[k], side, *measured, L.run_widths(on)))
+    return legs
+
+
+def leg_bank(legs: list[MeasuredLeg]) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """The bank the prior carries: per photo with a clean leg (:func:`leg_shading.is_clean`) its pair of maps
+    ``(N, 8, ROWS, COLS)`` (left leg's 4 channels, then the right's; a photo with one clean leg uses it for both)
+    and the pair's colour ``(N, 3)``; and a summary."""
+    clean: dict[str, dict[int, MeasuredLeg]] = {}
+    for leg in legs:
+        if L.is_clean(leg.maps):
+            clean.setdefault(leg.photo, {})[leg.side] = leg
+    if not clean:
+        raise DataError(f"none of the {len(legs)} measured legs is clean (leg_shading.is_clean): no bank to build")
+    maps, colours = [], []
+    for photo in sorted(clean):
+        pair = clean[photo]
+        left, right = pair.get(0, pair.get(1)), pair.get(1, pair.get(0))
+        maps.append(np.concatenate([left.maps, right.maps]))
+        colours.append((left.colour + right.colour) / 2)
+    summary = {"legs": len(legs), "clean_legs": sum(len(p) for p in clean.values()), "pairs": len(clean),
+               "both_legs_clean": sum(len(p) == 2 for p in clean.values())}
+    return torch.from_numpy(np.stack(maps)), torch.from_numpy(np.stack(colours)), summary
