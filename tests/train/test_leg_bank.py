@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 
 from designgan.errors import DataError
-from designgan.models.leg_shading import COLS, ROWS, is_clean, leg_map, run_widths, sample_across_leg
+from designgan.models.leg_shading import (
+    CALF_ROWS,
+    COLS,
+    KNEE_FADE,
+    ROWS,
+    is_clean,
+    leg_map,
+    run_widths,
+    sample_across_leg,
+)
 from designgan.train.leg_bank import MeasuredLeg, leg_bank, measure_legs
 from designgan.train.painter_data import is_validation
 from tests.models.test_leg_shading import ANKLE, HIP, KNEE, _leg_photo
@@ -44,5 +53,8 @@ def test_the_bank_pairs_each_photos_clean_legs_and_drops_the_rest(legs):
     shading, colours, summary = leg_bank(made)
     assert summary == {"legs": 4, "clean_legs": 3, "pairs": 2, "both_legs_clean": 1}
     assert shading.shape == (2, 8, ROWS, COLS) and colours.shape == (2, 3)
-    assert np.allclose(shading[0, :4], maps) and np.allclose(shading[0, 4:], softer)  # "0002": left, right
-    assert np.allclose(shading[1, :4], maps) and np.allclose(shading[1, 4:], maps)  # "0004": its one leg twice
+    assert np.allclose(shading[0, :3], maps[:3]) and np.allclose(shading[0, 4:7], softer[:3])  # "0002": left, right
+    assert np.allclose(shading[1, :3], maps[:3]) and np.allclose(shading[1, 4:7], maps[:3])  # "0004": one leg twice
+    seen = shading[0, 3].numpy()
+    assert seen[:CALF_ROWS.start - KNEE_FADE].max() == 0 and (seen[CALF_ROWS] == maps[3, CALF_ROWS]).all()
+    assert 0 < seen[CALF_ROWS.start - 1].max() < 1  # fading in above the checked rows

@@ -31,6 +31,7 @@ from designgan.models import prior_style as S
 ROWS, COLS = 48, 16  # a map's places along hip -> knee -> ankle (the knee at the middle) and across the leg
 SAMPLES, REACH = 41, 0.1  # samples across the axis, spanning this far (h) either side of it
 CALF_ROWS = slice(ROWS // 2 + 2, ROWS - 1)  # just below the knee to just above the ankle: what must be clean
+KNEE_FADE = 4  # rows over which a measured leg's light fades out above CALF_ROWS (:func:`vouched`)
 # what a clean lower leg stays within (log colour over the leg's median): brightness, colour cast, a jump between
 # neighbouring rows (a sock's edge, a hand, a hem)
 CLEAN_RANGE, CLEAN_CAST, CLEAN_JUMP = 0.45, 0.05, 0.12
@@ -118,6 +119,16 @@ def is_clean(maps: np.ndarray) -> bool:
     rows = np.array([calf[:, r][:, seen[r]].mean() if seen[r].any() else np.nan for r in range(calf.shape[1])])
     jump = np.nanmax(np.abs(np.diff(rows)))
     return bool(np.abs(brightness).max() < CLEAN_RANGE and cast < CLEAN_CAST and jump < CLEAN_JUMP)
+
+
+def vouched(maps: np.ndarray) -> np.ndarray:
+    """``maps`` (4, ROWS, COLS) seen only where :func:`is_clean` looked (CALF_ROWS and the ankle row), fading in
+    over the KNEE_FADE rows above: the rows above the knee hold what the leg's photo had there (a hem's shadow, a
+    hand), which a clean lower leg says nothing of; a drawn thigh keeps the cylinder."""
+    out = maps.copy()
+    ramp = np.clip((np.arange(ROWS) - (CALF_ROWS.start - KNEE_FADE)) / KNEE_FADE, 0, 1)
+    out[3] *= ramp[:, None]
+    return out
 
 
 def lower_leg_radius(fraction: torch.Tensor) -> torch.Tensor:

@@ -54,7 +54,8 @@ def measure_legs(pack: Path, progress: bool = False) -> list[MeasuredLeg]:
 
 def leg_bank(legs: list[MeasuredLeg]) -> tuple[torch.Tensor, torch.Tensor, dict]:
     """The bank the prior carries: per photo with a clean leg (:func:`leg_shading.is_clean`) its pair of maps
-    ``(N, 8, ROWS, COLS)`` (left leg's 4 channels, then the right's; a photo with one clean leg uses it for both)
+    ``(N, 8, ROWS, COLS)`` (left leg's 4 channels, then the right's, each seen only where it was checked,
+    :func:`leg_shading.vouched`; a photo with one clean leg uses it for both)
     and the pair's colour ``(N, 3)``; and a summary."""
     clean: dict[str, dict[int, MeasuredLeg]] = {}
     for leg in legs:
@@ -66,7 +67,7 @@ def leg_bank(legs: list[MeasuredLeg]) -> tuple[torch.Tensor, torch.Tensor, dict]
     for photo in sorted(clean):
         pair = clean[photo]
         left, right = pair.get(0, pair.get(1)), pair.get(1, pair.get(0))
-        maps.append(np.concatenate([left.maps, right.maps]))
+        maps.append(np.concatenate([L.vouched(left.maps), L.vouched(right.maps)]))
         colours.append((left.colour + right.colour) / 2)
     summary = {"legs": len(legs), "clean_legs": sum(len(p) for p in clean.values()), "pairs": len(clean),
                "both_legs_clean": sum(len(p) == 2 for p in clean.values())}
