@@ -10,7 +10,7 @@ from designgan.landmarks.schema import BODY_NAMES
 from designgan.models import leg_shading as L
 from designgan.models.prior import PriorRenderer
 from designgan.models.prior_shapes import grid_of
-from tests.models.test_prior import frame_inputs
+from tests.models.test_prior import POINTS, frame_inputs
 
 H, W = 256, 128
 HIP, KNEE, ANKLE = torch.tensor([40.0, 20.0]), torch.tensor([40.0, 110.0]), torch.tensor([40.0, 200.0])
@@ -118,3 +118,28 @@ def test_the_bundled_priors_carry_measured_legs():
         generator = Translator.load(name).generators["G_AB"]
         assert generator.leg_shading.shape[0] >= 10, name
         assert generator.leg_colours.shape == (generator.leg_shading.shape[0], 3)
+
+
+def test_a_hem_shades_the_skin_below_it_as_measured_and_nothing_else():
+    from designgan.models.prior_style import HEM_SHADOW
+
+    garment = torch.zeros(1, 1, 256, 64)
+    garment[:, :, 40:100, 10:40] = 1  # a skirt ending on row 99, columns 10-39
+    shadow = L.hem_shadow(garment)[0, 0]
+    assert torch.allclose(shadow[100, 20], torch.tensor(HEM_SHADOW[0])) and shadow[100, 20] < 0.75
+    assert torch.allclose(shadow[104, 20], torch.tensor(HEM_SHADOW[4]))
+    assert (shadow[99 + len(HEM_SHADOW):, 20] == 1).all() and (shadow[:100, 20] == 1).all()  # past it; above it
+    assert (shadow[:, 50] == 1).all()  # a column the garment misses
+    half = L.hem_shadow(torch.nn.functional.interpolate(garment, size=(128, 32)))[0, 0]
+    assert torch.allclose(half[50, 10], torch.tensor(HEM_SHADOW[1]))  # steps scale with the frame: 1 px = 2 steps
+
+
+def test_the_prior_darkens_the_legs_just_below_the_skirt():
+    image, attention = frame_inputs()
+    out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention)
+    skirt = out.mask[0, 0] > 0.5
+    column = POINTS["left_knee"][0]  # down the middle of the left leg
+    hem = int(skirt[:, column].nonzero().max())
+    leg = out.image[0, :, :, column]
+    near, far = (leg[:, hem + 1] + 1).mean(), (leg[:, hem + 12] + 1).mean()
+    assert near < 0.85 * far  # the measured shadow at 1/128 h below the hem (the cylinder alone is even there)

@@ -16,7 +16,8 @@ skirt source's mask became grown down to its hem (``landmarks.hem``): only the t
 hash; and again (2026-12-06) when composition began to give the painted pixels the photo's grain
 (``imaging.matched_grain``: every case's pixels changed by seeded noise, the masks did not) and, the same day, when
 the skin legs took the measured lower-leg profile (``prior_style.LOWER_LEG``), and once more when the bundled
-priors began to carry measured legs' shading (``models.leg_shading``; skirt cases only).
+priors began to carry measured legs' shading (``models.leg_shading``; skirt cases only) and the hem's measured
+shadow on the legs.
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).

@@ -10,7 +10,7 @@ leg's own coordinates, so no shape is copied, only light:
   colour over the leg's median colour (so it carries light and shade, not skin tone), with a validity channel.
   :func:`is_clean` keeps the legs whose lower leg is fully seen, without a hand, bag, sock or label error in it
   (limits on colour cast, brightness range and jumps between rows). The same runs give the lower-leg profile
-  (``prior_style.LOWER_LEG``; ``scripts/measure_leg_profile.py``).
+  (``prior_style.LOWER_LEG``; ``scripts/measure_legs.py``).
 - **Painting** (:func:`leg_coordinates`, :func:`shading_factor`): each pixel of a drawn leg gets its place along
   knee -> ankle and across the leg (``-1`` .. ``1`` between the drawn edges, image left to right, as measured),
   reads the map there and multiplies the person's skin colour by it. Both legs take one measured person's pair,
@@ -176,3 +176,17 @@ def shading_factor(grid: torch.Tensor, knees: torch.Tensor, ankles: torch.Tensor
     read = read.gather(1, leg[:, None, None].expand(-1, 1, 4, -1, -1))[:, 0]
     seen = read[:, 3:].clamp(0, 1)
     return torch.exp(read[:, :3] * seen), seen
+
+
+def hem_shadow(garment: torch.Tensor) -> torch.Tensor:
+    """The darkening ``(B, 1, H, W)`` (a factor, 1 = none) that a garment of coverage ``garment`` (B, 1, H, W)
+    casts on what lies below it: :data:`~S.HEM_SHADOW` by the distance below the garment's lowest row in each
+    column, linear between its steps (1 on that row itself); 1 above it, past the table and in columns the
+    garment misses."""
+    h = garment.shape[-2]
+    rows = torch.arange(h, device=garment.device, dtype=torch.float32)[:, None]
+    lowest = torch.where(garment > 0.5, rows, -1.0).amax(dim=-2, keepdim=True)  # (B, 1, 1, W)
+    table = torch.tensor((1.0, *S.HEM_SHADOW, 1.0), device=garment.device)
+    at = ((rows - lowest) / (S.HEM_SHADOW_STEP * h)).clamp(0, len(table) - 1)  # steps below the lowest row
+    factor = torch.lerp(table[at.floor().long()], table[at.ceil().long()], at - at.floor())
+    return torch.where(lowest >= 0, factor, torch.ones_like(factor))

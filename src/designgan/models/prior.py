@@ -8,9 +8,10 @@ paints what a translator should roughly produce:
 2. for a skirt, the lower legs in the person's own skin colour where the old garment was: limbs knee -> ankle in
    the measured outline of a real lower leg, lit by a real leg's measured shading when the renderer holds a bank
    of them (:mod:`designgan.models.leg_shading`; the bundled models do), else like a cylinder (lighter along the
-   axis, darker at the sides). The colour is the one the caller
-   gives (the pipeline reads it off the face and hands in the whole photo, :mod:`designgan.landmarks.skin`),
-   else the skin-coloured pixels around the wrists in the frame, else a mid skin-tone swatch (a known weakness);
+   axis, darker at the sides), darkened below the hem as measured (``prior_style.HEM_SHADOW``). The colour is the
+   one the caller gives (the pipeline reads it off the face and hands in the whole photo,
+   :mod:`designgan.landmarks.skin`), else the skin-coloured pixels around the wrists in the frame, else a mid
+   skin-tone swatch (a known weakness);
 3. the target garment (by default a knee-length A-line skirt with a curved hem, or two trouser legs hip -> knee ->
    ankle under a waist band; shorts are trousers cut at the thigh with skin legs below), shaded the same way, in
    the source garment's own fabric: above the crotch the old garment's own pixels (waist band, belt, the hips'
@@ -253,13 +254,6 @@ class PriorRenderer(nn.Module):
             shapes.check_drawable(pose, seen, fraction, h, style.garment(family))
         hole = dilate(garment, 2 * self._grow(h) + 1)
         canvas = inpaint(x, hole)
-        if family == "skirt" or fraction < 1:  # skin legs below the hem, only where the old garment was
-            colour = self.skin_colour(x, garment[:, 0], xy, seen)
-            if skin is not None:
-                colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
-            legs, u = shapes.skin_legs(grid, pose, fraction, from_crotch=family != "skirt")
-            legs = legs * hole  # skin only where the old garment was: shoes and bare ankles stay the photo's
-            canvas = torch.lerp(canvas, self._skin(colour, u, grid, pose), legs)
         if family == "skirt":
             shape, u = shapes.skirt(grid, pose, style)
         else:
@@ -269,6 +263,14 @@ class PriorRenderer(nn.Module):
             if fraction < 1:  # below the hem the bare legs stay
                 bare = bare * (grid[..., 1] <= shapes.hem_row(pose, fraction, h)[:, None, None])[:, None]
             shape = torch.maximum(shape, bare)
+        if family == "skirt" or fraction < 1:  # skin legs below the hem, only where the old garment was
+            colour = self.skin_colour(x, garment[:, 0], xy, seen)
+            if skin is not None:
+                colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
+            legs, u_legs = shapes.skin_legs(grid, pose, fraction, from_crotch=family != "skirt")
+            legs = legs * hole  # skin only where the old garment was: shoes and bare ankles stay the photo's
+            lit = (self._skin(colour, u_legs, grid, pose) + 1) * legs_light.hem_shadow(shape) - 1
+            canvas = torch.lerp(canvas, lit, legs)
         cloth = self._fabric(x, garment, pose, u) if fabric is None else shaded(fabric.float().to(x.device), u)
         canvas = torch.lerp(canvas, cloth, shape)
         logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge

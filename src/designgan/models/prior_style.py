@@ -43,9 +43,14 @@ CROTCH = 0.3  # the crotch row: this far from the hips to the knees
 # --- skin legs below a hem: radius (h) at the top of the thigh; the lower leg's profile ---
 THIGH_RADIUS = 0.09
 # (fraction of knee -> ankle, half width in h): the median bare lower leg of CCP's pixel-labelled training photos
-# (509 legs of 886 photos, skin runs across the knee -> ankle axis; scripts/measure_leg_profile.py), so the calf
+# (509 legs of 886 photos, skin runs across the knee -> ankle axis; scripts/measure_legs.py), so the calf
 # keeps its width to mid-shin and narrows to a thin ankle instead of tapering evenly
 LOWER_LEG = ((-0.1, 0.05), (0.3, 0.0475), (0.55, 0.0425), (0.65, 0.035), (0.8, 0.03), (1.0, 0.0275))
+# the skin below a hem, over its brightness further down, 1, 2, ... px below it at 256 rows (the step): the shadow
+# a garment casts on the legs, measured like LOWER_LEG over 10,613 columns where a garment ends on skin
+HEM_SHADOW = (0.728, 0.779, 0.819, 0.852, 0.880, 0.902, 0.918, 0.934, 0.943, 0.953, 0.959, 0.966, 0.973, 0.978, 0.983,
+              0.987, 0.990, 0.994, 0.996, 0.998, 1.0)
+HEM_SHADOW_STEP = 1 / 256  # (h)
 CALF_START = -LOWER_LEG[0][0]  # the lower legs start this far (of knee -> ankle) above the knees
 CALF_RADIUS = LOWER_LEG[0][1]  # where the thigh meets the lower leg
 SKIN_OVERLAP = 0.05  # skin legs start this far (of the leg) above the hem, under the garment

@@ -1,9 +1,11 @@
 """The rendered prior's measured legs (:mod:`designgan.models.leg_shading`): every leg of the painter pack's
 training photos whose hip, knee and ankle were seen, measured across its axis; the clean ones become the bank of
 shading pairs the bundled priors carry, and all of them give the lower-leg profile (``prior_style.LOWER_LEG``).
+The shadow a hem casts on the skin below it is measured on the same photos (:func:`hem_shadow`,
+``prior_style.HEM_SHADOW``).
 
-    PYTHONPATH=src python scripts/bundle_prior.py            (writes the bank into the bundled models)
-    PYTHONPATH=src python scripts/measure_leg_profile.py     (prints the profile)
+    PYTHONPATH=src python scripts/bundle_prior.py     (writes the bank into the bundled models)
+    PYTHONPATH=src python scripts/measure_legs.py     (prints the profile and the hem's shadow)
 """
 
 from __future__ import annotations
@@ -72,3 +74,27 @@ def leg_bank(legs: list[MeasuredLeg]) -> tuple[torch.Tensor, torch.Tensor, dict]
     summary = {"legs": len(legs), "clean_legs": sum(len(p) for p in clean.values()), "pairs": len(clean),
                "both_legs_clean": sum(len(p) == 2 for p in clean.values())}
     return torch.from_numpy(np.stack(maps)), torch.from_numpy(np.stack(colours)), summary
+
+
+def hem_shadow(pack: Path, rows: int = 24) -> tuple[np.ndarray, int]:
+    """Median brightness of the skin ``1 .. rows`` pixels below a garment's lower edge over its brightness
+    ``rows - 6 .. rows + 6`` pixels below (frames of 256 rows), over every column of ``pack``'s training photos
+    where a lower garment below the hips ends on skin that goes on for ``rows + 6`` pixels; and how many columns."""
+    data = PainterBatches(Path(pack), (256, 128), list(POINTS), torch.device("cpu"), "train")
+    ratios: list[np.ndarray] = []
+    for first in range(0, len(data), 64):
+        batch = data.batch(list(range(first, min(first + 64, len(data)))), augment=False)
+        brightness = ((batch["image"] + 1) / 2).mean(1).numpy()
+        garment, skin = batch["garment"][:, 0].numpy() > 0.5, batch["skin"][:, 0].numpy() > 0.5
+        hips = batch["points"][:, :2, 1].mean(1).numpy()
+        for k in range(len(brightness)):
+            below_hips = garment[k] & (np.arange(garment.shape[1])[:, None] > hips[k])
+            for x in np.flatnonzero(below_hips.any(0)):
+                edge = int(np.flatnonzero(below_hips[:, x]).max())
+                if edge + rows + 7 > garment.shape[1] or not skin[k, edge + 1:edge + rows + 7, x].all():
+                    continue
+                reference = float(np.median(brightness[k, edge + rows - 6:edge + rows + 7, x]))
+                if reference >= 0.05:
+                    ratios.append(brightness[k, edge + 1:edge + rows + 1, x] / reference)
+    table = np.stack(ratios)
+    return np.median(table, axis=0), len(table)

@@ -1,14 +1,16 @@
-"""Measure the bare lower leg's half width along the knee -> ankle axis on CCP's pixel-labelled TRAINING photos
-(the painter pack's training part), in units of the lower-body frame's height: the profile the rendered prior
-draws skin legs with (``models.prior_style.LOWER_LEG``).
+"""Measure bare legs on CCP's pixel-labelled TRAINING photos (the painter pack's training part), in the lower-body
+frame of 256 rows: the lower leg's half width along the knee -> ankle axis (in frame heights), the profile the
+rendered prior draws skin legs with (``models.prior_style.LOWER_LEG``), and the shadow a garment's hem casts on
+the skin below it (``models.prior_style.HEM_SHADOW``, ``train.leg_bank.hem_shadow``).
 
 Every leg whose hip, knee and ankle landmarks were seen is sampled across its axis at 48 places from hip to ankle
 (``train.leg_bank.measure_legs``); where the axis lies on CCP skin, the skin run through it (bounded on both
 sides, so not merged with the other leg or cut by the frame) gives the width. Prints the median half width at the
-profile's fractions of knee -> ankle (negative: above the knee) over the rows nearest each.
+profile's fractions of knee -> ankle (negative: above the knee) over the rows nearest each; then the skin's
+median brightness 1, 2, ... pixels below a hem over its brightness further down.
 
     designgan data pack-painter --config configs/painter_cpu.yaml     (once)
-    OMP_NUM_THREADS=1 PYTHONPATH=src python scripts/measure_leg_profile.py [--pack data/packs/painter_ccp.pt]
+    OMP_NUM_THREADS=1 PYTHONPATH=src python scripts/measure_legs.py [--pack data/packs/painter_ccp.pt]
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 import torch
 
 from designgan.models.leg_shading import ROWS
-from designgan.train.leg_bank import measure_legs
+from designgan.train.leg_bank import hem_shadow, measure_legs
 
 FRACTIONS = (-0.1, 0.0, 0.15, 0.3, 0.45, 0.55, 0.65, 0.8, 0.9, 1.0)
 
@@ -39,6 +41,9 @@ def main() -> None:
         values = values[~np.isnan(values)]
         print(f"  {f:+.2f}: {np.median(values):.4f}  (q25 {np.percentile(values, 25):.4f}, "
               f"q75 {np.percentile(values, 75):.4f}, {len(values)} rows)")
+    shadow, columns = hem_shadow(args.pack)
+    print(f"skin below a hem ({columns} columns), brightness over that further down, 1, 2, ... px below it:")
+    print("  " + ", ".join(f"{v:.3f}" for v in shadow))
 
 
 if __name__ == "__main__":
