@@ -16,6 +16,7 @@ from designgan.models.prior import (
     mirror_columns,
     mirrored_tile,
     skin_pixels,
+    spot_noise,
 )
 
 H, W = 128, 64
@@ -77,6 +78,31 @@ def test_mirrored_tile_has_no_seam():
     tiled = mirrored_tile(patch, (7, 8))
     assert tiled.shape == (1, 1, 7, 8)
     assert torch.equal(tiled[..., 2], tiled[..., 3]) and torch.equal(tiled[..., 2, :], tiled[..., 3, :])
+
+
+def test_spot_noise_keeps_the_fabrics_colour_and_grain_and_repeats_nothing():
+    g = torch.Generator().manual_seed(0)
+    stripes = torch.sin(torch.arange(12.0) * 1.6).view(1, 1, 1, 12).expand(1, 3, 12, 12)  # a vertical weave
+    patch = 0.2 * stripes + torch.tensor([-0.5, -0.3, 0.2]).view(1, 3, 1, 1) + 0.02 * torch.randn(1, 3, 12, 12,
+                                                                                               generator=g)
+    texture = spot_noise(patch, (96, 64))
+    assert texture.shape == (1, 3, 96, 64)
+    assert torch.allclose(texture.mean(dim=(-2, -1)), patch.mean(dim=(-2, -1)), atol=0.03)
+    ratio = texture.std(dim=(-2, -1)) / patch.std(dim=(-2, -1))
+    assert ((ratio > 0.6) & (ratio < 1.4)).all()  # the weave's contrast
+    down, across = texture[..., 1:, :] - texture[..., :-1, :], texture[..., 1:] - texture[..., :-1]
+    assert across.abs().mean() > 1.5 * down.abs().mean()  # and its direction: it changes across, not down
+
+    def repeats(t: torch.Tensor, shift: int) -> float:  # correlation of the texture with itself moved down
+        t = t - t.mean(dim=(-2, -1), keepdim=True)
+        a, b = t[..., shift:, :], t[..., :-shift, :]
+        return float((a * b).sum() / (a.norm() * b.norm()))
+
+    speckle = torch.tensor([-0.5, -0.3, 0.2]).view(1, 3, 1, 1) + 0.2 * torch.randn(1, 1, 12, 12, generator=g)
+    assert repeats(mirrored_tile(speckle, (96, 64)), 24) > 0.9  # tiled copies come back every two patches
+    assert abs(repeats(spot_noise(speckle, (96, 64)), 24)) < 0.3
+    assert torch.equal(spot_noise(patch, (96, 64)), texture)  # the same photo, the same texture
+    assert not torch.equal(spot_noise(patch + 0.1, (96, 64)), texture + 0.1)  # another photo, another one
 
 
 def test_skin_pixels_accept_light_and_dark_skin_and_reject_cloth():

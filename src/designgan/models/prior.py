@@ -15,7 +15,8 @@ paints what a translator should roughly produce:
 3. the target garment (by default a knee-length A-line skirt with a curved hem, or two trouser legs hip -> knee ->
    ankle under a waist band; shorts are trousers cut at the thigh with skin legs below), shaded the same way, in
    the source garment's own fabric: above the crotch the old garment's own pixels (waist band, belt, the hips'
-   folds), below it a swatch cut from a thigh and tiled with mirrored copies so that no seam shows.
+   folds), below it a swatch cut from a thigh, resynthesised over the frame as spot noise (the swatch's colours
+   and grain, no repeated copies).
 
 The garment's length, cut, flare, waist height and fit are a :class:`~designgan.models.prior_style.PriorStyle`
 (the renderer's ``style``, or ``forward(..., style=)`` for one call); the shapes are
@@ -188,6 +189,23 @@ def mirrored_tile(patch: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return block.repeat(1, 1, *reps)[..., :h, :w]
 
 
+def spot_noise(patch: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """A texture ``(B, C, h, w)`` with the fabric of ``patch`` ``(B, C, t, t)`` and none of its layout: white noise
+    convolved with the patch less its mean (asymptotic discrete spot noise, Galerne, Gousseau and Morel, "Random
+    phase textures", 2011), plus that mean. It keeps the patch's colours, contrast and the direction and scale of
+    its grain (its autocorrelation), so a weave or a twill reads as cloth, and repeats nothing, where copies of the
+    patch tiled side by side show every crease in it again and again (a kaleidoscope); a print's motifs are lost.
+    The noise is seeded by the patch itself: a photo always gets the same texture, another photo another one."""
+    b, c, t, _ = patch.shape
+    h, w = size
+    mean = patch.mean(dim=(-2, -1), keepdim=True)
+    texton = (patch - mean).float() / t  # 1 / sqrt(t * t): the texture's variance is the patch's
+    seed = int((patch.detach().float().abs().sum() * 1000).item()) % (2 ** 31)
+    noise = torch.randn(1, b, h + t - 1, w + t - 1, generator=torch.Generator().manual_seed(seed))
+    out = F.conv2d(noise.to(patch.device), texton.reshape(b * c, 1, t, t), groups=b)  # (1, B * C, h, w)
+    return (out.view(b, c, h, w) + mean).to(patch.dtype)
+
+
 def flattened(patch: torch.Tensor) -> torch.Tensor:
     """``patch`` (B, C, t, t) with its broad light and shade taken out (its mean colour plus what differs from a
     blur a third of its side wide): a crease or a shadow across the swatch would repeat as a kaleidoscope when
@@ -330,10 +348,10 @@ class PriorRenderer(nn.Module):
     def _fabric(self, image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor], u: torch.Tensor
                 ) -> torch.Tensor:
         """The new garment's pixels over the whole frame ``(B, 3, H, W)``: the old garment's own pixels above the
-        crotch (blended out over :data:`~S.KEEP_BLEND` h), below it a thigh swatch, flattened, tiled mirrored and
-        shaded by ``u``."""
+        crotch (blended out over :data:`~S.KEEP_BLEND` h), below it a thigh swatch, flattened, resynthesised as
+        spot noise (:func:`spot_noise`) and shaded by ``u``."""
         h, w = image.shape[-2:]
-        tiled = shaded(mirrored_tile(flattened(self._swatch(image, garment, pose)), (h, w)), u)
+        tiled = shaded(spot_noise(flattened(self._swatch(image, garment, pose)), (h, w)), u)
         rows = torch.arange(h, device=image.device, dtype=torch.float32)[None, None, :, None]
         keep = ((pose["crotch"][:, None, None, None] - rows) / max(1.0, S.KEEP_BLEND * h)).clamp(0, 1) * garment
         return torch.lerp(tiled, image, keep)
