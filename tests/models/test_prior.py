@@ -10,6 +10,7 @@ from designgan.landmarks.schema import BODY_NAMES
 from designgan.models.prior import (
     SKIN_SWATCH,
     PriorRenderer,
+    box_blur,
     fill_along_rows,
     fill_from_surroundings,
     inpaint,
@@ -101,8 +102,26 @@ def test_spot_noise_keeps_the_fabrics_colour_and_grain_and_repeats_nothing():
     speckle = torch.tensor([-0.5, -0.3, 0.2]).view(1, 3, 1, 1) + 0.2 * torch.randn(1, 1, 12, 12, generator=g)
     assert repeats(mirrored_tile(speckle, (96, 64)), 24) > 0.9  # tiled copies come back every two patches
     assert abs(repeats(spot_noise(speckle, (96, 64)), 24)) < 0.3
+    capped = spot_noise(patch, (96, 64), contrast=torch.full((1, 3), 0.05))
+    assert torch.allclose(capped.std(dim=(-2, -1)), torch.full((1, 3), 0.05), atol=0.005)  # a seam's contrast, capped
+    assert torch.allclose(capped.mean(dim=(-2, -1)), texture.mean(dim=(-2, -1)), atol=1e-3)
+    assert torch.equal(spot_noise(patch, (96, 64), contrast=torch.ones(1, 3)), texture)  # a cap above: no change
     assert torch.equal(spot_noise(patch, (96, 64)), texture)  # the same photo, the same texture
     assert not torch.equal(spot_noise(patch + 0.1, (96, 64)), texture + 0.1)  # another photo, another one
+
+
+def test_the_cloths_grain_is_read_from_all_of_it_not_from_a_seam():
+    g = torch.Generator().manual_seed(1)
+    image = -0.2 + 0.05 * torch.randn(1, 3, 64, 48, generator=g)
+    garment = torch.zeros(1, 1, 64, 48)
+    garment[..., 8:56, 8:40] = 1
+    plain = PriorRenderer._grain(image, garment, 20)
+    seamed = image.clone()
+    seamed[..., 20, 8:40] = 0.9  # a bright seam across the cloth
+    assert (PriorRenderer._grain(seamed, garment, 20) < 1.25 * plain).all()  # the seam's blurred band moves it little
+    detail = seamed - box_blur(seamed, 7)
+    assert (detail[..., 8:56, 8:40].std(dim=(-2, -1)) > 2 * plain).all()  # while a plain std would more than double
+    assert (plain > 0.02).all() and (plain < 0.08).all()  # about the noise's 0.05, less what the blur keeps
 
 
 def test_skin_pixels_accept_light_and_dark_skin_and_reject_cloth():

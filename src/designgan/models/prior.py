@@ -189,21 +189,26 @@ def mirrored_tile(patch: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return block.repeat(1, 1, *reps)[..., :h, :w]
 
 
-def spot_noise(patch: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+def spot_noise(patch: torch.Tensor, size: tuple[int, int], contrast: torch.Tensor | None = None) -> torch.Tensor:
     """A texture ``(B, C, h, w)`` with the fabric of ``patch`` ``(B, C, t, t)`` and none of its layout: white noise
     convolved with the patch less its mean (asymptotic discrete spot noise, Galerne, Gousseau and Morel, "Random
     phase textures", 2011), plus that mean. It keeps the patch's colours, contrast and the direction and scale of
     its grain (its autocorrelation), so a weave or a twill reads as cloth, and repeats nothing, where copies of the
     patch tiled side by side show every crease in it again and again (a kaleidoscope); a print's motifs are lost.
-    The noise is seeded by the patch itself: a photo always gets the same texture, another photo another one."""
+    The noise is seeded by the patch itself: a photo always gets the same texture, another photo another one.
+    ``contrast`` (B, C): the most its std may be per channel (a patch with a seam or a bag's edge in it has more
+    contrast than the cloth, which spot noise would spread over the whole garment)."""
     b, c, t, _ = patch.shape
     h, w = size
     mean = patch.mean(dim=(-2, -1), keepdim=True)
     texton = (patch - mean).float() / t  # 1 / sqrt(t * t): the texture's variance is the patch's
     seed = int((patch.detach().float().abs().sum() * 1000).item()) % (2 ** 31)
     noise = torch.randn(1, b, h + t - 1, w + t - 1, generator=torch.Generator().manual_seed(seed))
-    out = F.conv2d(noise.to(patch.device), texton.reshape(b * c, 1, t, t), groups=b)  # (1, B * C, h, w)
-    return (out.view(b, c, h, w) + mean).to(patch.dtype)
+    out = F.conv2d(noise.to(patch.device), texton.reshape(b * c, 1, t, t), groups=b).view(b, c, h, w)
+    if contrast is not None:
+        std = out.std(dim=(-2, -1)).clamp(min=1e-6)
+        out = out * (contrast.float() / std).clamp(max=1)[..., None, None]
+    return (out + mean).to(patch.dtype)
 
 
 def flattened(patch: torch.Tensor) -> torch.Tensor:
@@ -351,10 +356,22 @@ class PriorRenderer(nn.Module):
         crotch (blended out over :data:`~S.KEEP_BLEND` h), below it a thigh swatch, flattened, resynthesised as
         spot noise (:func:`spot_noise`) and shaded by ``u``."""
         h, w = image.shape[-2:]
-        tiled = shaded(spot_noise(flattened(self._swatch(image, garment, pose)), (h, w)), u)
+        swatch = flattened(self._swatch(image, garment, pose))
+        tiled = shaded(spot_noise(swatch, (h, w), self._grain(image, garment, swatch.shape[-1])), u)
         rows = torch.arange(h, device=image.device, dtype=torch.float32)[None, None, :, None]
         keep = ((pose["crotch"][:, None, None, None] - rows) / max(1.0, S.KEEP_BLEND * h)).clamp(0, 1) * garment
         return torch.lerp(tiled, image, keep)
+
+    @staticmethod
+    def _grain(image: torch.Tensor, garment: torch.Tensor, t: int) -> torch.Tensor:
+        """The cloth's grain ``(B, 3)``: the robust std (1.4826 x median absolute value) over the garment's pixels
+        of what :func:`flattened` keeps of a swatch of side ``t`` (the image less its blur of the same width): the
+        contrast of the fabric itself, which the edges, seams and bags on a few of its pixels do not move."""
+        k = max(3, 2 * (t // S.FLATTEN) + 1)
+        detail = (image.float() - box_blur(image.float(), k)).abs()
+        inside = (garment > 0.5).expand_as(detail)
+        median = torch.where(inside, detail, torch.nan).flatten(2).nanmedian(dim=2).values
+        return torch.nan_to_num(1.4826 * median, nan=0.0)
 
     @staticmethod
     def _swatch(image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor]) -> torch.Tensor:
