@@ -64,3 +64,16 @@ def test_a_hand_outside_the_photo_is_not_read():
     assert np.abs(as_rgb(photo_skin_colour(rgb, outside)) - FACE).max() <= 1
     rgb[20:50, 45:75] = (60, 60, 60)
     assert photo_skin_colour(rgb, outside) is None
+
+
+def test_a_small_persons_few_pixels_are_read_whatever_the_discs_shape():
+    # a person far away in a group photo: shoulders a few pixels apart, so a disc can be 3 rows high, which the
+    # skin test once took for a channels-first image (and failed on, or misread)
+    rgb = np.full((60, 60, 3), (70, 90, 140), np.uint8)
+    rgb[20:40, 20:40] = FACE
+    for span in np.arange(4.0, 16.0, 0.25):
+        for y in (29.5, 30.0, 30.25):
+            points = {"nose": (30.0, y, 0.9), "left_shoulder": (30.0 + span / 2, 36.0, 0.9),
+                      "right_shoulder": (30.0 - span / 2, 36.0, 0.9)}
+            colour = photo_skin_colour(rgb, points)
+            assert colour is None or np.abs(as_rgb(colour) - FACE).max() <= 1, (span, y)

@@ -65,7 +65,8 @@ def photo_skin_colour(rgb: np.ndarray, points: Mapping[str, Sequence[float]], mi
         if not disc.any():
             continue
         patch = torch.from_numpy(rgb[rows, cols].astype(np.float32) / 127.5 - 1)  # (h, w, 3)
-        keep = skin_pixels(patch).numpy() & disc
+        # channels first: a (3, w, 3) patch (a small person's disc, 3 rows high) would read as channels-first
+        keep = skin_pixels(patch.permute(2, 0, 1)).numpy() & disc
         found.append(patch.numpy()[keep])
     pixels = np.concatenate(found) if found else np.zeros((0, 3), np.float32)
     if len(pixels) < MIN_PIXELS:
