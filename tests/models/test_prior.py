@@ -19,6 +19,7 @@ from designgan.models.prior import (
     skin_pixels,
     spot_noise,
 )
+from designgan.models.prior_style import LEG_OVER_FACE
 
 H, W = 128, 64
 POINTS = {"left_hip": (40, 26), "right_hip": (24, 26), "left_knee": (40, 70), "right_knee": (24, 70),
@@ -37,6 +38,11 @@ def frame_inputs(hand: torch.Tensor = HAND) -> tuple[torch.Tensor, torch.Tensor]
     xy = torch.tensor([POINTS.get(n, (-100.0, -100.0)) for n in BODY_NAMES], dtype=torch.float32)
     heat = render_gaussians(xy, H, W, sigma=2.0)[None]
     return image, torch.cat([garment, heat], dim=1)
+
+
+def legs(colour: torch.Tensor) -> torch.Tensor:
+    """The legs' colour for a face-and-hands ``colour``: the measured ratio (prior_style.LEG_OVER_FACE)."""
+    return (colour + 1) * torch.tensor(LEG_OVER_FACE) - 1
 
 
 def lit(colour: torch.Tensor, u: float) -> torch.Tensor:
@@ -143,7 +149,7 @@ def test_skirt_prior_draws_a_skirt_to_the_knees_and_skin_legs_below():
     assert ((mask > 0.01) & (mask < 0.99)).any()  # anti-aliased edges
     # Below the hem the old denim is gone: legs take the hands' skin colour (lit on the leg's axis), the rest the
     # background; the skirt is the denim.
-    assert torch.allclose(out.image[0, :, 100, 40], lit(HAND, 0.0), atol=0.03)
+    assert torch.allclose(out.image[0, :, 100, 40], lit(legs(HAND), 0.0), atol=0.03)
     assert (out.image[0, 2, 100, 32] - image[0, 2, 100, 32]).abs() > 0.5  # between the legs: no denim left
     assert torch.allclose(out.image[0, :, 60, 32], lit(DENIM, 0.0), atol=0.06)
     assert torch.equal(out.image[0, :, 5, 5], image[0, :, 5, 5])  # far from the garment: untouched
@@ -154,11 +160,14 @@ def test_skirt_prior_takes_the_callers_skin_colour_and_falls_back_without_one():
     image, attention = frame_inputs(grey_hands)
     prior = PriorRenderer("skirt", list(BODY_NAMES))
     swatch = torch.tensor(SKIN_SWATCH) * 2 - 1
-    assert torch.allclose(prior(image, attention).image[0, :, 100, 40], lit(swatch, 0.0), atol=0.03)
+    assert torch.allclose(prior(image, attention).image[0, :, 100, 40], lit(legs(swatch), 0.0), atol=0.03)
     face = torch.tensor([[0.2, -0.2, -0.4]])
-    assert torch.allclose(prior(image, attention, skin=face).image[0, :, 100, 40], lit(face[0], 0.0), atol=0.03)
+    assert torch.allclose(prior(image, attention, skin=face).image[0, :, 100, 40], lit(legs(face[0]), 0.0),
+                          atol=0.03)
+    assert not torch.allclose(prior(image, attention, skin=face).image[0, :, 100, 40], lit(face[0], 0.0), atol=0.03)
     unknown = torch.full((1, 3), torch.nan)  # the photo gave none: back to the frame's own estimate
-    assert torch.allclose(prior(image, attention, skin=unknown).image[0, :, 100, 40], lit(swatch, 0.0), atol=0.03)
+    assert torch.allclose(prior(image, attention, skin=unknown).image[0, :, 100, 40], lit(legs(swatch), 0.0),
+                          atol=0.03)
 
 
 def test_shoes_and_bare_ankles_outside_the_old_garment_are_kept():

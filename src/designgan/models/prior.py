@@ -301,9 +301,11 @@ class PriorRenderer(nn.Module):
 
     def _skin(self, colour: torch.Tensor, u: torch.Tensor, grid: torch.Tensor, pose: dict[str, torch.Tensor]
               ) -> torch.Tensor:
-        """The legs' skin ``(B, 3, H, W)``: ``colour`` (B, 3) lit like a cylinder (``u``), and where the nearest-
-        coloured measured pair of legs saw them, by that pair's shading instead."""
+        """The legs' skin ``(B, 3, H, W)``: ``colour`` (B, 3, the face's and hands') taken to the legs' by
+        :data:`~S.LEG_OVER_FACE`, lit like a cylinder (``u``), and where the nearest-coloured measured pair of legs
+        saw them, by that pair's shading instead."""
         h, w = u.shape[-2:]
+        colour = ((colour + 1) * colour.new_tensor(S.LEG_OVER_FACE) - 1).clamp(-1, 1)  # legs: a little darker
         cylinder = shaded(colour[:, :, None, None].expand(-1, -1, h, w), u)
         if not len(self.leg_shading):
             return cylinder
