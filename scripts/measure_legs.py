@@ -1,7 +1,8 @@
 """Measure bare legs on CCP's pixel-labelled TRAINING photos (the painter pack's training part), in the lower-body
 frame of 256 rows: the lower leg's half width along the knee -> ankle axis (in frame heights), the profile the
 rendered prior draws skin legs with (``models.prior_style.LOWER_LEG``), and the shadow a garment's hem casts on
-the skin below it (``models.prior_style.HEM_SHADOW``, ``train.leg_bank.hem_shadow``).
+the skin below it (``models.prior_style.HEM_SHADOW``, ``train.leg_bank.hem_shadow``), and the legs' colour over
+the face-and-hands colour the pipeline reads (``models.prior_style.LEG_OVER_FACE``, ``train.leg_bank.leg_over_face``).
 
 Every leg whose hip, knee and ankle landmarks were seen is sampled across its axis at 48 places from hip to ankle
 (``train.leg_bank.measure_legs``); where the axis lies on CCP skin, the skin run through it (bounded on both
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from designgan.models.leg_shading import ROWS
-from designgan.train.leg_bank import hem_shadow, measure_legs
+from designgan.train.leg_bank import hem_shadow, leg_over_face, measure_legs
 
 FRACTIONS = (-0.1, 0.0, 0.15, 0.3, 0.45, 0.55, 0.65, 0.8, 0.9, 1.0)
 
@@ -29,6 +30,7 @@ FRACTIONS = (-0.1, 0.0, 0.15, 0.3, 0.45, 0.55, 0.65, 0.8, 0.9, 1.0)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pack", default="data/packs/painter_ccp.pt")
+    parser.add_argument("--ccp-root", default="../shared/datasets/ccp")
     args = parser.parse_args()
     torch.set_num_threads(1)
     legs = measure_legs(args.pack, progress=True)
@@ -44,6 +46,9 @@ def main() -> None:
     shadow, columns = hem_shadow(args.pack)
     print(f"skin below a hem ({columns} columns), brightness over that further down, 1, 2, ... px below it:")
     print("  " + ", ".join(f"{v:.3f}" for v in shadow))
+    ratio, quartiles, photos = leg_over_face(args.ccp_root, args.pack + ".landmarks.jsonl")
+    print(f"legs' colour over the face-and-hands colour ({photos} photos), RGB: median "
+          f"{' / '.join(f'{v:.3f}' for v in ratio)}, quartiles {quartiles.round(2).tolist()}")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ HEM_SHADOW = (0.728, 0.779, 0.819, 0.852, 0.880, 0.902, 0.918, 0.934, 0.943, 0.9
               0.987, 0.990, 0.994, 0.996, 0.998, 1.0)
 HEM_SHADOW_STEP = 1 / 256  # (h)
 # bare legs' skin over the face-and-hands colour the pipeline reads (RGB, linear in [0, 1]): the median over 436 CCP
-# training photos (legs: CCP skin below the knees); quartiles 0.75-1.08, so a person's own legs may differ more
+# training photos (legs: CCP skin below the knees; scripts/measure_legs.py); quartiles 0.75-1.08, so a person's own
+# legs may differ more
 LEG_OVER_FACE = (0.939, 0.949, 0.923)
 CALF_START = -LOWER_LEG[0][0]  # the lower legs start this far (of knee -> ankle) above the knees
 CALF_RADIUS = LOWER_LEG[0][1]  # where the thigh meets the lower leg

@@ -10,16 +10,20 @@ The shadow a hem casts on the skin below it is measured on the same photos (:fun
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from designgan.data.ccp import CCP
 from designgan.errors import DataError
+from designgan.io import load_image
+from designgan.landmarks.skin import photo_skin_colour
 from designgan.models import leg_shading as L
 from designgan.models.prior_shapes import POINTS
-from designgan.train.painter_data import PainterBatches
+from designgan.train.painter_data import PainterBatches, is_validation
 
 MIN_CONFIDENCE = 0.3  # a leg is measured when its hip, knee and ankle landmarks reach this
 
@@ -98,3 +102,31 @@ def hem_shadow(pack: Path, rows: int = 24) -> tuple[np.ndarray, int]:
                     ratios.append(brightness[k, edge + 1:edge + rows + 1, x] / reference)
     table = np.stack(ratios)
     return np.median(table, axis=0), len(table)
+
+
+def leg_over_face(ccp_root: Path, landmarks: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per channel, the median and quartiles ``(2, 3)`` over CCP's pixel-labelled training photos of the bare legs'
+    colour (the median of CCP skin below the knees, at least 300 pixels) over the face-and-hands colour the
+    pipeline reads (:func:`designgan.landmarks.skin.photo_skin_colour`), both linear in [0, 1]; and how many
+    photos. ``landmarks``: the painter pack's landmark cache (``<pack>.landmarks.jsonl``)."""
+    ccp = CCP(Path(ccp_root))
+    skin_id = ccp.label_names.index("skin")
+    ratios = []
+    for line in Path(landmarks).read_text().splitlines():
+        row = json.loads(line)
+        photo_id, points = row["id"], row["points"]
+        if is_validation(photo_id) or any(points.get(k, (0, 0, 0))[2] < MIN_CONFIDENCE
+                                          for k in ("left_knee", "right_knee")):
+            continue
+        rgb = np.asarray(load_image(ccp.photo_path(photo_id)))
+        face = photo_skin_colour(rgb, points)
+        if face is None:
+            continue
+        legs = ccp.load_label_map(photo_id, size=(rgb.shape[1], rgb.shape[0])) == skin_id
+        legs[:int(min(points["left_knee"][1], points["right_knee"][1]))] = False
+        if legs.sum() < 300:
+            continue
+        leg = np.median(rgb[legs].astype(np.float32) / 255, axis=0)
+        ratios.append(leg / np.clip((face + 1) / 2, 1e-3, None))
+    table = np.stack(ratios)
+    return np.median(table, axis=0), np.percentile(table, [25, 75], axis=0), len(table)
