@@ -24,7 +24,7 @@ from pathlib import Path
 from designgan.errors import DataError
 from designgan.pipeline import TranslatorSpec, build_generators, prior_config
 from designgan.pipeline.weights import save_translator
-from designgan.train.leg_bank import leg_bank, measure_legs
+from designgan.train.leg_bank import leg_bank, measure_legs, training_data
 
 # name: (the two categories, their garment families)
 MODELS = {"jeans2skirt": (("jeans", "skirt"), ("trousers", "skirt")),
@@ -40,7 +40,7 @@ def main() -> None:
     if not args.pack.is_file():
         raise SystemExit(str(DataError(f"{args.pack}: no painter pack (designgan data pack-painter --config "
                                        "configs/painter_cpu.yaml writes it)")))
-    shading, colours, summary = leg_bank(measure_legs(args.pack, progress=True))
+    shading, colours, summary = leg_bank(measure_legs(training_data(args.pack), progress=True))
     print(f"legs' shading: {summary}")
     for name, (domains, families) in MODELS.items():
         config = prior_config(families)

@@ -8,7 +8,8 @@ Every leg whose hip, knee and ankle landmarks were seen is sampled across its ax
 (``train.leg_bank.measure_legs``); where the axis lies on CCP skin, the skin run through it (bounded on both
 sides, so not merged with the other leg or cut by the frame) gives the width. Prints the median half width at the
 profile's fractions of knee -> ankle (negative: above the knee) over the rows nearest each; then the skin's
-median brightness 1, 2, ... pixels below a hem over its brightness further down.
+median brightness 1, 2, ... pixels below a hem over its brightness further down; then the legs' colour over the
+face's.
 
     designgan data pack-painter --config configs/painter_cpu.yaml     (once)
     OMP_NUM_THREADS=1 PYTHONPATH=src python scripts/measure_legs.py [--pack data/packs/painter_ccp.pt]
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 
 from designgan.models.leg_shading import ROWS
-from designgan.train.leg_bank import hem_shadow, leg_over_face, measure_legs
+from designgan.train.leg_bank import hem_shadow, leg_over_face, measure_legs, training_data
 
 FRACTIONS = (-0.1, 0.0, 0.15, 0.3, 0.45, 0.55, 0.65, 0.8, 0.9, 1.0)
 
@@ -33,7 +34,8 @@ def main() -> None:
     parser.add_argument("--ccp-root", default="../shared/datasets/ccp")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    legs = measure_legs(args.pack, progress=True)
+    data = training_data(args.pack)  # read once, measured twice
+    legs = measure_legs(data, progress=True)
     half = np.stack([leg.widths for leg in legs]) / 2
     print(f"{len(legs)} legs; half width (h) along knee -> ankle:")
     t = np.linspace(0, 1, ROWS)
@@ -43,10 +45,10 @@ def main() -> None:
         values = values[~np.isnan(values)]
         print(f"  {f:+.2f}: {np.median(values):.4f}  (q25 {np.percentile(values, 25):.4f}, "
               f"q75 {np.percentile(values, 75):.4f}, {len(values)} rows)")
-    shadow, columns = hem_shadow(args.pack)
+    shadow, columns = hem_shadow(data, progress=True)
     print(f"skin below a hem ({columns} columns), brightness over that further down, 1, 2, ... px below it:")
     print("  " + ", ".join(f"{v:.3f}" for v in shadow))
-    ratio, quartiles, photos = leg_over_face(args.ccp_root, args.pack + ".landmarks.jsonl")
+    ratio, quartiles, photos = leg_over_face(args.ccp_root, args.pack + ".landmarks.jsonl", progress=True)
     print(f"legs' colour over the face-and-hands colour ({photos} photos), RGB: median "
           f"{' / '.join(f'{v:.3f}' for v in ratio)}, quartiles {quartiles.round(2).tolist()}")
 

@@ -17,7 +17,7 @@ from designgan.models.leg_shading import (
     run_widths,
     sample_across_leg,
 )
-from designgan.train.leg_bank import MeasuredLeg, leg_bank, measure_legs
+from designgan.train.leg_bank import MeasuredLeg, leg_bank, measure_legs, training_data
 from designgan.train.painter_data import is_validation
 from tests.models.test_leg_shading import ANKLE, HIP, KNEE, _leg_photo
 
@@ -26,7 +26,7 @@ from .painter_fixtures import write_synthetic_pack
 
 @pytest.fixture(scope="module")
 def legs(tmp_path_factory: pytest.TempPathFactory) -> list:
-    return measure_legs(write_synthetic_pack(tmp_path_factory.mktemp("legs") / "pack.pt"))
+    return measure_legs(training_data(write_synthetic_pack(tmp_path_factory.mktemp("legs") / "pack.pt")))
 
 
 def test_only_training_photos_skin_legs_are_measured_at_their_width(legs):

@@ -2,15 +2,17 @@
 training photos whose hip, knee and ankle were seen, measured across its axis; the clean ones become the bank of
 shading pairs the bundled priors carry, and all of them give the lower-leg profile (``prior_style.LOWER_LEG``).
 The shadow a hem casts on the skin below it is measured on the same photos (:func:`hem_shadow`,
-``prior_style.HEM_SHADOW``).
+``prior_style.HEM_SHADOW``), and the legs' colour against the face's on the whole training photos
+(:func:`leg_over_face`, ``prior_style.LEG_OVER_FACE``).
 
     PYTHONPATH=src python scripts/bundle_prior.py     (writes the bank into the bundled models)
-    PYTHONPATH=src python scripts/measure_legs.py     (prints the profile and the hem's shadow)
+    PYTHONPATH=src python scripts/measure_legs.py     (prints the profile, the hem's shadow and the colour ratio)
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,15 +39,25 @@ class MeasuredLeg:
     widths: np.ndarray  # (ROWS,) the skin run's full width (h) along hip -> knee -> ankle, NaN where unseen
 
 
-def measure_legs(pack: Path, progress: bool = False) -> list[MeasuredLeg]:
-    """Every leg of ``pack``'s training photos with a quarter or more of it seen (frames 256 x 128, centred)."""
+def training_frames(data: PainterBatches, desc: str, progress: bool = False, size: int = 64
+                    ) -> Iterator[tuple[list[int], dict[str, torch.Tensor]]]:
+    """``data``'s photos in batches of ``size``, each the centred frame (no augmentation), with their indices."""
     from tqdm import tqdm
 
-    data = PainterBatches(Path(pack), (256, 128), list(POINTS), torch.device("cpu"), "train")
+    for first in tqdm(range(0, len(data), size), desc=desc, disable=not progress):
+        indices = list(range(first, min(first + size, len(data))))
+        yield indices, data.batch(indices, augment=False)
+
+
+def training_data(pack: Path) -> PainterBatches:
+    """The training part of painter pack ``pack`` in the prior's 256 x 128 frame, with the prior's landmarks."""
+    return PainterBatches(Path(pack), (256, 128), list(POINTS), torch.device("cpu"), "train")
+
+
+def measure_legs(data: PainterBatches, progress: bool = False) -> list[MeasuredLeg]:
+    """Every leg of ``data``'s photos (:func:`training_data`) with a quarter or more of it seen."""
     legs = []
-    for first in tqdm(range(0, len(data), 64), desc="legs", disable=not progress):
-        indices = list(range(first, min(first + 64, len(data))))
-        batch = data.batch(indices, augment=False)
+    for indices, batch in training_frames(data, "legs", progress):
         for k, image, skin, points in zip(indices, batch["image"], batch["skin"], batch["points"], strict=True):
             for side in range(2):
                 hip, knee, ankle = (points[j + side] for j in (0, 2, 4))
@@ -80,14 +92,13 @@ def leg_bank(legs: list[MeasuredLeg]) -> tuple[torch.Tensor, torch.Tensor, dict]
     return torch.from_numpy(np.stack(maps)), torch.from_numpy(np.stack(colours)), summary
 
 
-def hem_shadow(pack: Path, rows: int = 24) -> tuple[np.ndarray, int]:
+def hem_shadow(data: PainterBatches, rows: int = 24, progress: bool = False) -> tuple[np.ndarray, int]:
     """Median brightness of the skin ``1 .. rows`` pixels below a garment's lower edge over its brightness
-    ``rows - 6 .. rows + 6`` pixels below (frames of 256 rows), over every column of ``pack``'s training photos
-    where a lower garment below the hips ends on skin that goes on for ``rows + 6`` pixels; and how many columns."""
-    data = PainterBatches(Path(pack), (256, 128), list(POINTS), torch.device("cpu"), "train")
+    ``rows - 6 .. rows + 6`` pixels below (frames of 256 rows), over every column of ``data``'s photos
+    (:func:`training_data`) where a lower garment below the hips ends on skin that goes on for ``rows + 6`` pixels;
+    and how many columns."""
     ratios: list[np.ndarray] = []
-    for first in range(0, len(data), 64):
-        batch = data.batch(list(range(first, min(first + 64, len(data)))), augment=False)
+    for _, batch in training_frames(data, "hems", progress):
         brightness = ((batch["image"] + 1) / 2).mean(1).numpy()
         garment, skin = batch["garment"][:, 0].numpy() > 0.5, batch["skin"][:, 0].numpy() > 0.5
         hips = batch["points"][:, :2, 1].mean(1).numpy()
@@ -104,15 +115,17 @@ def hem_shadow(pack: Path, rows: int = 24) -> tuple[np.ndarray, int]:
     return np.median(table, axis=0), len(table)
 
 
-def leg_over_face(ccp_root: Path, landmarks: Path) -> tuple[np.ndarray, np.ndarray, int]:
+def leg_over_face(ccp_root: Path, landmarks: Path, progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
     """Per channel, the median and quartiles ``(2, 3)`` over CCP's pixel-labelled training photos of the bare legs'
     colour (the median of CCP skin below the knees, at least 300 pixels) over the face-and-hands colour the
     pipeline reads (:func:`designgan.landmarks.skin.photo_skin_colour`), both linear in [0, 1]; and how many
     photos. ``landmarks``: the painter pack's landmark cache (``<pack>.landmarks.jsonl``)."""
+    from tqdm import tqdm
+
     ccp = CCP(Path(ccp_root))
     skin_id = ccp.label_names.index("skin")
     ratios = []
-    for line in Path(landmarks).read_text().splitlines():
+    for line in tqdm(Path(landmarks).read_text().splitlines(), desc="legs and faces", disable=not progress):
         row = json.loads(line)
         photo_id, points = row["id"], row["points"]
         if is_validation(photo_id) or any(points.get(k, (0, 0, 0))[2] < MIN_CONFIDENCE
