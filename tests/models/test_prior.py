@@ -28,14 +28,15 @@ DENIM = torch.tensor([-0.8, -0.7, 0.4])
 HAND = torch.tensor([0.7, 0.3, 0.1])  # RGB (217, 166, 140): skin
 
 
-def frame_inputs(hand: torch.Tensor = HAND) -> tuple[torch.Tensor, torch.Tensor]:
+def frame_inputs(hand: torch.Tensor = HAND, points: dict[str, tuple[int, int]] = POINTS
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     image = torch.tensor([-0.6, -0.55, -0.4]).view(1, 3, 1, 1).repeat(1, 1, H, W)  # grey-blue background
     garment = torch.zeros(1, 1, H, W)
     garment[:, :, 22:118, 18:46] = 1  # trousers-shaped block
     image[:, :, 22:118, 18:46] = DENIM[:, None, None]
-    for x, y in (POINTS["left_wrist"], POINTS["right_wrist"]):
+    for x, y in (points["left_wrist"], points["right_wrist"]):
         image[0, :, y - 3:y + 4, x - 3:x + 4] = hand[:, None, None]
-    xy = torch.tensor([POINTS.get(n, (-100.0, -100.0)) for n in BODY_NAMES], dtype=torch.float32)
+    xy = torch.tensor([points.get(n, (-100.0, -100.0)) for n in BODY_NAMES], dtype=torch.float32)
     heat = render_gaussians(xy, H, W, sigma=2.0)[None]
     return image, torch.cat([garment, heat], dim=1)
 
@@ -175,6 +176,20 @@ def test_shoes_and_bare_ankles_outside_the_old_garment_are_kept():
     out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention)
     # just below the trousers' hem (row 117), around the ankle: the photo, not painted skin
     assert torch.equal(out.image[0, :, 121:124, 38:43], image[0, :, 121:124, 38:43])
+
+
+def test_a_hand_on_the_hip_stays_in_front_of_the_new_skirt():
+    on_hip = {**POINTS, "left_wrist": (47, 58)}  # beside the old garment (columns 18-45), where the skirt flares
+    prior = PriorRenderer("skirt", list(BODY_NAMES))
+    gloved, gloved_attention = frame_inputs(torch.zeros(3), on_hip)  # not skin: nothing to keep in front
+    assert prior(gloved, gloved_attention).mask[0, 0, 56:61, 46:48].min() > 0.9  # the skirt covers the spot
+    image, attention = frame_inputs(HAND, on_hip)
+    out = prior(image, attention)
+    hand = (slice(56, 61), slice(47, 48))  # column 46 is the soft edge by the old garment
+    assert out.mask[0, 0][hand].max() < 0.1  # the new garment goes behind the hand
+    assert torch.allclose(out.image[0, :, hand[0], hand[1]], image[0, :, hand[0], hand[1]], atol=0.02)
+    far_hand = frame_inputs(HAND)  # the wrists away from where the skirt goes: the same skirt as with gloves
+    assert torch.allclose(prior(*far_hand).mask, prior(*frame_inputs(torch.zeros(3))).mask, atol=1e-4)
 
 
 def test_swatch_avoids_a_bag_over_one_thigh():

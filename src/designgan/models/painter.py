@@ -38,9 +38,10 @@ from designgan.models.prior import (
     landmark_peaks,
     mirrored_tile,
     skin_pixels,
+    wrist_zone,
 )
-from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, WRISTS, tapered_segments
-from designgan.models.prior_style import CROTCH, HAND_RADIUS, KEEP_BLEND, SKIN_SWATCH, PriorStyle
+from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, WRISTS, grid_of, tapered_segments
+from designgan.models.prior_style import CROTCH, KEEP_BLEND, SKIN_SWATCH, PriorStyle
 
 BASE_CHANNELS = 3 + 1 + 2 + 3 + 3 + 3  # erased photo, region, layout (garment, skin), start, fabric, skin colour
 SWATCH = 0.08  # the fabric swatch's side as a share of the frame height (the prior's)
@@ -65,14 +66,8 @@ def body_points(heatmaps: torch.Tensor, names: Sequence[str]) -> dict[str, torch
 
 def near_wrists(mask: torch.Tensor, heatmaps: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
     """``mask`` ``(B, 1, H, W)`` kept within the prior's hand radius of the wrists the landmarks saw: the hands."""
-    h, w = mask.shape[-2:]
-    p = body_points(heatmaps, names)
-    ys, xs = torch.meshgrid(torch.arange(h, device=mask.device, dtype=torch.float32),
-                            torch.arange(w, device=mask.device, dtype=torch.float32), indexing="ij")
-    grid = torch.stack([xs, ys], dim=-1)
-    hands = ((grid[None, None] - p["wrists"][:, :, None, None]).norm(dim=-1) <= HAND_RADIUS * h) & \
-        p["wrists_seen"][:, :, None, None]
-    return (mask > 0.5).float() * hands.any(dim=1, keepdim=True).float()
+    xy, seen = landmark_peaks(heatmaps, names)
+    return (mask > 0.5).float() * wrist_zone(grid_of(*mask.shape[-2:], mask.device), xy, seen).float()
 
 
 def edit_region(source: torch.Tensor, layout: torch.Tensor, protect: torch.Tensor) -> torch.Tensor:

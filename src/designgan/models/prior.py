@@ -144,6 +144,15 @@ def inpaint(image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
     return smooth + mirrored * fade * hole
 
 
+def wrist_zone(grid: torch.Tensor, xy: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+    """Where the hands may be ``(B, 1, H, W)`` bool: within :data:`~S.HAND_RADIUS` of the frame's height of a
+    wrist the landmarks saw (``xy``, ``seen``: :func:`landmark_peaks`; ``grid``: :func:`grid_of`)."""
+    h = grid.shape[0]
+    near = ((grid[None, None] - xy[:, WRISTS, None, None]).norm(dim=-1) <= S.HAND_RADIUS * h) & \
+        seen[:, WRISTS, None, None]
+    return near.any(dim=1)[:, None]
+
+
 def landmark_peaks(heatmaps: torch.Tensor, names: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
     """Each of :data:`POINTS`' heatmap peak: ``(xy (B, P, 2) float pixels, seen (B, P) bool)``.
 
@@ -281,8 +290,9 @@ class PriorRenderer(nn.Module):
             shape, u = shapes.skirt(grid, pose, style)
         else:
             shape, u = shapes.trousers(grid, pose, style, family)
+        near_hands = wrist_zone(grid, xy, seen)
         if family == "trousers":  # shorts replace trousers: no bare legs to hide (skin-like ground would be)
-            bare = self._bare_legs(x, garment, grid, pose, xy, seen)
+            bare = self._bare_legs(x, garment, grid, pose, near_hands)
             if fraction < 1:  # below the hem the bare legs stay
                 bare = bare * (grid[..., 1] <= shapes.hem_row(pose, fraction, h)[:, None, None])[:, None]
             shape = torch.maximum(shape, bare)
@@ -296,6 +306,8 @@ class PriorRenderer(nn.Module):
             canvas = torch.lerp(canvas, lit, legs)
         cloth = self._fabric(x, garment, pose, u) if fabric is None else shaded(fabric.float().to(x.device), u)
         canvas = torch.lerp(canvas, cloth, shape)
+        hands = self._hands(x, garment, near_hands)  # a hand in front of the body stays in front of the new garment
+        canvas, shape = torch.lerp(canvas, x, hands), shape * (1 - hands)
         logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge
         return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype))
 
@@ -331,13 +343,26 @@ class PriorRenderer(nn.Module):
         return max(1, round(S.GROW * height))
 
     @staticmethod
-    def _bare_legs(image: torch.Tensor, garment: torch.Tensor, grid: torch.Tensor, pose: dict[str, torch.Tensor],
-                   xy: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+    def _closed_soft(mask: torch.Tensor, h: int) -> torch.Tensor:
+        """``mask`` (B, 1, H, W) bool closed morphologically over :data:`~S.BARE_CLOSING` h (fills the specks) and
+        softened over as many pixels."""
+        k = max(3, 2 * round(S.BARE_CLOSING * h) + 1)
+        closed = -dilate(-dilate(mask.float(), k), k)
+        return F.avg_pool2d(closed, k, stride=1, padding=k // 2, count_include_pad=False)
+
+    def _hands(self, image: torch.Tensor, garment: torch.Tensor, near_hands: torch.Tensor) -> torch.Tensor:
+        """Coverage ``(B, 1, H, W)`` of the hands: skin-coloured pixels outside the old garment near the seen
+        wrists, closed and softened. The new garment is drawn behind them (a hand on the hip or holding a bag
+        stays a hand, not a smear in the fabric); elsewhere skin colours are as often sand or a wall."""
+        hands = skin_pixels(image)[:, None] & (garment < 0.5) & near_hands
+        return self._closed_soft(hands, image.shape[-2]) * near_hands.float()
+
+    def _bare_legs(self, image: torch.Tensor, garment: torch.Tensor, grid: torch.Tensor,
+                   pose: dict[str, torch.Tensor], near_hands: torch.Tensor) -> torch.Tensor:
         """Coverage ``(B, 1, H, W)`` of the bare legs the new trousers must hide: skin-coloured pixels outside the
         old garment, between the hips and the ankles, within legs :data:`~S.BARE_REACH` of the body's half width
-        from the joints, away from the hands (:data:`~S.HAND_RADIUS` h around the wrists), closed and softened over
-        a few pixels. The drawn legs follow the joints, and real legs are often wider or stand further apart."""
-        h = image.shape[-2]
+        from the joints, away from the hands (``near_hands``: :func:`wrist_zone`), closed and softened over a few
+        pixels. The drawn legs follow the joints, and real legs are often wider or stand further apart."""
         hips, knees, ankles, half = pose["hips"], pose["knees"], pose["ankles"], pose["half"][:, None]
         widths = [w * half.expand(-1, 2) for w in S.BARE_REACH]
         reach = torch.cat([tapered_segments(grid, hips, knees, widths[0], widths[1])[0],
@@ -345,12 +370,8 @@ class PriorRenderer(nn.Module):
                                                                                                       keepdim=True)
         y = grid[..., 1]
         rows = (y >= pose["centre"][:, 1, None, None]) & (y <= ankles[..., 1].amax(dim=1)[:, None, None])
-        hands = ((grid[None, None] - xy[:, WRISTS, None, None]).norm(dim=-1) <= S.HAND_RADIUS * h) & \
-            seen[:, WRISTS, None, None]
-        bare = skin_pixels(image)[:, None] & (garment < 0.5) & (reach < 0) & rows[:, None] & ~hands.any(dim=1)[:, None]
-        k = max(3, 2 * round(S.BARE_CLOSING * h) + 1)  # a morphological closing (fills the specks), then a soft edge
-        closed = -dilate(-dilate(bare.float(), k), k)
-        return F.avg_pool2d(closed, k, stride=1, padding=k // 2, count_include_pad=False)
+        bare = skin_pixels(image)[:, None] & (garment < 0.5) & (reach < 0) & rows[:, None] & ~near_hands
+        return self._closed_soft(bare, image.shape[-2])
 
     def _fabric(self, image: torch.Tensor, garment: torch.Tensor, pose: dict[str, torch.Tensor], u: torch.Tensor
                 ) -> torch.Tensor:
