@@ -1,10 +1,13 @@
 """Write the bundled prior translators: ``src/designgan/weights/{jeans2skirt,pants2skirt,trousers2shorts}.*``.
 
     PYTHONPATH=src python scripts/bundle_prior.py [--out src/designgan/weights] [--pack data/packs/painter_ccp.pt]
+        [--in-front runs/in_front/segmenter.safetensors]
 
-The rendered prior (:class:`designgan.models.prior.PriorRenderer`, registered as ``prior_renderer``) has no
-parameters; its weight file holds the measured legs' shading (``train.leg_bank``: the clean legs of the painter
-pack's training photos, written by ``designgan data pack-painter``), and the JSON says what inference needs: the
+The rendered prior (:class:`designgan.models.prior.PriorRenderer`, registered as ``prior_renderer``) learns
+nothing; its weight file holds the measured legs' shading (``train.leg_bank``: the clean legs of the painter
+pack's training photos, written by ``designgan data pack-painter``) and the frozen in-front segmenter (what stays
+in front of the new garment: ``designgan landmarks segmenter-train --config configs/segmenter_in_front.yaml --out
+runs/in_front``), and the JSON says what inference needs: the
 generator, the garment families of the two categories, the lower-body frame (256 x 128; the pipeline runs it 256
 wide) and the landmark heatmaps it reads, and the style of the shapes it draws
 (:class:`designgan.models.prior_style.PriorStyle`, the defaults: the user picks a length, cut or fit per call). The
@@ -22,6 +25,8 @@ import argparse
 from pathlib import Path
 
 from designgan.errors import DataError
+from designgan.models.segmenter import segmenter_from_config
+from designgan.models.weights import load_sidecar_weights
 from designgan.pipeline import TranslatorSpec, build_generators, prior_config
 from designgan.pipeline.weights import save_translator
 from designgan.train.leg_bank import leg_bank, measure_legs, training_data
@@ -36,7 +41,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("src/designgan/weights"))
     parser.add_argument("--pack", type=Path, default=Path("data/packs/painter_ccp.pt"))
+    parser.add_argument("--in-front", type=Path, default=Path("runs/in_front/segmenter.safetensors"))
     args = parser.parse_args()
+    if not args.in_front.is_file():
+        raise SystemExit(str(DataError(f"{args.in_front}: no in-front segmenter (designgan landmarks segmenter-train "
+                                       "--config configs/segmenter_in_front.yaml --out runs/in_front writes it)")))
+    in_front, meta = load_sidecar_weights(args.in_front, "in-front segmenter", "in-front segmenter config",
+                                          segmenter_from_config, "target", ("in_front",))
+    print(f"in-front segmenter: {args.in_front}, held-out frame IoU {meta.get('heldout', {}).get('segmenter')}")
     if not args.pack.is_file():
         raise SystemExit(str(DataError(f"{args.pack}: no painter pack (designgan data pack-painter --config "
                                        "configs/painter_cpu.yaml writes it)")))
@@ -47,6 +59,8 @@ def main() -> None:
         generators = build_generators(config)
         for generator in generators.values():
             generator.leg_shading, generator.leg_colours = shading, colours
+            generator.in_front.load_state_dict(in_front.state_dict())
+            generator.has_in_front.fill_(True)
         path = save_translator(TranslatorSpec(name, domains, config), generators, args.out / f"{name}.safetensors")
         print(f"wrote {path} and {path.with_suffix('.json')}")
 

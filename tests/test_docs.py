@@ -33,6 +33,7 @@ def test_named_configs_exist_and_load(config: str):
     from designgan.eval.garment_judge_train import GarmentJudgeTrainConfig
     from designgan.eval.judge_train import JudgeTrainConfig
     from designgan.eval.realism_train import RealismTrainConfig
+    from designgan.landmarks.segmenter_train import SegmenterTrainConfig
     from designgan.landmarks.train import LandmarkTrainConfig
     from designgan.train.config import load_train_config
     from designgan.train.painter_config import is_painter_config, load_painter_config
@@ -49,6 +50,8 @@ def test_named_configs_exist_and_load(config: str):
         load_config(RealismTrainConfig, path, [])
     elif path.stem.startswith("judge"):
         load_config(JudgeTrainConfig, path, [])
+    elif path.stem.startswith("segmenter"):
+        load_config(SegmenterTrainConfig, path, [])
     else:
         load_train_config(path)
 

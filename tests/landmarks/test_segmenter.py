@@ -92,11 +92,14 @@ def _landmarks_from_labels(ccp: CCP, image_id: str) -> dict[str, list[float]]:
     return {name: list(p) for name, p in landmarks_from_mask(mask, family).items()}
 
 
-def test_trainer_runs_on_the_ccp_slice(ccp_mini, untrained_landmarks, tmp_path):
+@pytest.mark.parametrize("target", ["lower_garment", "in_front"])
+def test_trainer_runs_on_the_ccp_slice(ccp_mini, untrained_landmarks, tmp_path, target):
     from designgan.landmarks.predict import LandmarkPredictor
     from designgan.landmarks.segmenter_train import SegmenterTrainConfig, train_segmenter
 
-    config = SegmenterTrainConfig(widths=(4, 8), batch_size=2, epochs=2, warmup_steps=1, max_minutes=0)
+    frame = SegmenterFrame(height=64, width=64, hip_y=0.2) if target == "in_front" else SegmenterFrame()
+    config = SegmenterTrainConfig(widths=(4, 8), batch_size=2, epochs=2, warmup_steps=1, max_minutes=0,
+                                  target=target, frame=frame)
     # the slice's people placed from their label maps, in the cache the trainer reads; the landmark network given
     # (an untrained one) would place any photo the cache lacks
     ccp = CCP(ccp_mini)
@@ -106,9 +109,11 @@ def test_trainer_runs_on_the_ccp_slice(ccp_mini, untrained_landmarks, tmp_path):
                     log=lambda _: None, landmarks=LandmarkPredictor.load(untrained_landmarks))
     history = json.loads((tmp_path / "history.json").read_text())
     assert [e["epoch"] for e in history] == [1, 2] and all(e["steps"] >= 1 for e in history)
-    masker = GarmentMasker.load(tmp_path / "exported.safetensors")
-    assert masker.model.config.widths == (4, 8)
-    assert masker.meta["train_photos"] >= 3  # the jeans and skirt photos of the slice
+    sidecar = json.loads((tmp_path / "exported.json").read_text())
+    assert sidecar["target"] == [target] and sidecar["frame"]["height"] == frame.height
+    assert sidecar["train_photos"] >= 3  # the jeans and skirt photos of the slice
+    if target == "lower_garment":  # what the pipeline loads as its masker
+        assert GarmentMasker.load(tmp_path / "exported.safetensors").model.config.widths == (4, 8)
 
 
 def test_missing_ccp_landmarks_are_predicted_by_the_network_given_and_cached(ccp_mini, untrained_landmarks,

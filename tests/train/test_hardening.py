@@ -15,8 +15,9 @@ import torch
 import yaml
 from PIL import Image
 
-from designgan.config import to_dict
+from designgan.config import load_config, to_dict
 from designgan.errors import ConfigError, DesignGANError
+from designgan.landmarks.segmenter_train import SegmenterTrainConfig
 from designgan.train import runlock
 from designgan.train.config import load_train_config
 from designgan.train.loop import train
@@ -74,6 +75,8 @@ def test_defaults_and_shipped_configs_still_pass():
     for path in translator_configs:
         if is_painter_config(path):  # the painter has its own schema (kind: painter)
             load_painter_config(path)
+        elif path.name.startswith("segmenter"):  # a segmenter's (designgan landmarks segmenter-train)
+            load_config(SegmenterTrainConfig, path)
         else:
             load_train_config(path)
 

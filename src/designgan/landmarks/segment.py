@@ -100,9 +100,10 @@ class GarmentMasker:
     """The shipped segmenter with its frame: ``GarmentMasker.load().photo_mask(rgb, points, "jeans")``."""
 
     def __init__(self, model: GarmentSegmenter, frame: SegmenterFrame = SegmenterFrame(), precision: str = "auto",
-                 meta: dict | None = None):
+                 meta: dict | None = None, target: str = TARGET[0]):
         self.model = model.eval().requires_grad_(False)
         self.frame = frame
+        self.target = target  # what the network segments (landmarks.segmenter_data.TARGETS)
         self.bf16 = resolve_precision(precision, torch.device("cpu")) == "bf16"
         self.meta = meta or {}
 
@@ -119,7 +120,7 @@ class GarmentMasker:
     def save(self, path: str | Path, meta: dict[str, Any]) -> None:
         """fp16 weights + sidecar (model config, frame, target, ``meta``)."""
         export_sidecar_weights(self.model, path, "designgan-garment-segmenter",
-                               {"target": list(TARGET), "frame": self.frame.to_dict(), **meta})
+                               {"target": [self.target], "frame": self.frame.to_dict(), **meta})
 
     @torch.no_grad()
     def probability(self, image: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:

@@ -1,5 +1,12 @@
-"""Garment-segmenter training samples: CCP's pixel-level photos in the segmenter's frame, with the landmark region
-as the prior (what inference has) and CCP's lower-garment pixels as the target.
+"""Segmenter training samples: CCP's pixel-level photos in a segmenter's frame, with a prior plane (what inference
+has) and a target plane, for one of two targets (:data:`TARGETS`):
+
+- ``lower_garment`` (the source-garment segmenter): the landmark region as the prior, CCP's lower-garment pixels
+  as the target;
+- ``in_front`` (what the rendered prior must not paint over, :mod:`designgan.models.prior`): the lower garment's
+  pixels as the prior (at run time the source garment's mask), as the target what of the person is not the lower
+  garment, the legs or the feet: tops, jackets and coats over the hips, bags, belts, hands (CCP's skin near a
+  wrist, :data:`HAND_REACH`), jewellery.
 
 Each photo is resampled once into a context frame :data:`CONTEXT` times larger than the frame (same centre), so
 batches can zoom and shift with real pixels around (:func:`make_batch`). Landmarks are the landmark network's
@@ -26,13 +33,21 @@ from designgan.io import load_image
 from designgan.landmarks.ccp_points import ccp_landmarks
 from designgan.landmarks.labels import heldout
 from designgan.landmarks.predict import LandmarkPredictor
-from designgan.landmarks.regions import garment_region
+from designgan.landmarks.regions import LANDMARK_CONFIDENCE, garment_region
 from designgan.landmarks.segment import SegmenterFrame, frame_matrix, to_frame
 
 CONTEXT = 1.25
 MIN_AREA = 0.004  # of the photo: a smaller lower garment is occluded scraps, not trained on
 GARMENT_LABELS = {"jeans": "pants", "pants": "pants", "shorts": "shorts", "skirt": "skirt"}  # -> region category
 UNDER_LABELS = ("leggings", "tights")  # the lower garment only when none of the above is worn
+# what of the person a new lower garment goes behind (CCP label names; skin only near a wrist: HAND_REACH). Not
+# dresses or rompers: below the waist they look like a skirt, and a segmenter taught to keep them kept the parts of
+# long skirts the source mask missed (CCP 1254, 1280: the old skirt left over the new trousers)
+IN_FRONT_LABELS = ("accessories", "bag", "belt", "blazer", "blouse", "bodysuit", "bracelet", "cape", "cardigan",
+                   "coat", "gloves", "hair", "hoodie", "jacket", "jumper", "necklace", "purse", "ring", "scarf",
+                   "shirt", "suit", "sweater", "sweatshirt", "t-shirt", "tie", "top", "vest", "wallet", "watch")
+HAND_REACH = 0.15  # skin this close to a wrist (in leg lengths, hip centre to ankle centre) is a hand
+TARGETS = ("lower_garment", "in_front")
 Points = dict[str, tuple[float, float, float]]
 
 
@@ -48,6 +63,41 @@ def lower_garment(label_map: np.ndarray, names: Sequence[str]) -> tuple[np.ndarr
         return mask, GARMENT_LABELS[max(areas, key=areas.__getitem__)]
     under = np.isin(label_map, [ids[n] for n in UNDER_LABELS if n in ids])
     return (under, "pants") if under.sum() >= limit else None
+
+
+def in_front(label_map: np.ndarray, names: Sequence[str], points: Points) -> np.ndarray:
+    """Bool mask of what of the person a new lower garment goes behind (:data:`IN_FRONT_LABELS`, and CCP's skin
+    within :data:`HAND_REACH` leg lengths of a wrist the landmarks saw)."""
+    ids = {name: i for i, name in enumerate(names)}
+    mask = np.isin(label_map, [ids[n] for n in IN_FRONT_LABELS if n in ids])
+    if "skin" not in ids:
+        return mask
+    xy = {k: np.array(v[:2], float) for k, v in points.items() if len(v) < 3 or v[2] >= LANDMARK_CONFIDENCE}
+    hips = [xy[k] for k in ("left_hip", "right_hip") if k in xy]
+    ankles = [xy[k] for k in ("left_ankle", "right_ankle") if k in xy]
+    wrists = [xy[k] for k in ("left_wrist", "right_wrist") if k in xy]
+    if not (hips and ankles and wrists):
+        return mask
+    reach = HAND_REACH * float(np.hypot(*(np.mean(ankles, axis=0) - np.mean(hips, axis=0))))
+    ys, xs = np.mgrid[:label_map.shape[0], :label_map.shape[1]]
+    near = np.zeros(label_map.shape, bool)
+    for x, y in wrists:
+        near |= (xs - x) ** 2 + (ys - y) ** 2 <= reach ** 2
+    return mask | ((label_map == ids["skin"]) & near)
+
+
+def training_planes(target: str, label_map: np.ndarray, names: Sequence[str], points: Points,
+                    size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """(prior, target, the lower garment's region category) of one photo for ``target`` (module docstring; ``size``
+    = (width, height)), or None when the photo has no lower garment or no landmark region to train on."""
+    found = lower_garment(label_map, names)
+    if found is None:
+        return None
+    garment, category = found
+    if target == "in_front":
+        return garment, in_front(label_map, names, points), category
+    prior, _ = garment_region(points, category, size)
+    return None if prior is None else (prior, garment, category)
 
 
 def dataset_points(roots: Sequence[Path]) -> dict[str, Points]:
@@ -93,25 +143,26 @@ def context_matrix(matrix: np.ndarray, frame: SegmenterFrame) -> tuple[np.ndarra
 
 class SegmenterSamples:
     """Context frames of CCP photos: images (uint8, N x 3 x H x W) and planes (uint8 0-255, N x 3 x H x W:
-    prior, target, inside the photo), with the ids, points and region categories they came from."""
+    prior, target, inside the photo), with the ids, points and region categories they came from; ``target`` one
+    of :data:`TARGETS`."""
 
     def __init__(self, ccp: CCP, ids: list[str], points: dict[str, Points], frame: SegmenterFrame,
-                 progress: bool = True):
+                 progress: bool = True, target: str = "lower_garment"):
+        if target not in TARGETS:
+            raise ValueError(f"segmenter target {target!r} is not one of {', '.join(TARGETS)}")
         self.frame = frame
         images, planes, self.ids, self.categories = [], [], [], []
         self.points = points
         size = (round(frame.height * CONTEXT), round(frame.width * CONTEXT))
         for image_id in tqdm(ids, desc="framing CCP", disable=not progress, leave=False):
             img = load_image(ccp.photo_path(image_id))
-            found = lower_garment(ccp.load_label_map(image_id, size=img.size), ccp.label_names)
             matrix = frame_matrix(points[image_id], frame)
-            if found is None or matrix is None:
+            planes_found = None if matrix is None else training_planes(
+                target, ccp.load_label_map(image_id, size=img.size), ccp.label_names, points[image_id], img.size)
+            if planes_found is None:
                 continue
-            target, category = found
-            prior, _ = garment_region(points[image_id], category, img.size)
-            if prior is None:
-                continue
-            framed = to_frame(np.asarray(img), np.stack([prior, target]), context_matrix(matrix, frame)[0], size)
+            prior, wanted, category = planes_found
+            framed = to_frame(np.asarray(img), np.stack([prior, wanted]), context_matrix(matrix, frame)[0], size)
             if framed is None:
                 continue
             images.append((framed[0] * 255).round().to(torch.uint8))

@@ -45,6 +45,7 @@ from designgan.models import prior_style as S
 from designgan.models.generator import GeneratorOutput
 from designgan.models.prior_shapes import POINTS, WRISTS, grid_of, tapered_segments
 from designgan.models.prior_style import MIN_SKIN_PIXELS, SKIN_SWATCH, PriorStyle
+from designgan.models.segmenter import GarmentSegmenter, SegmenterConfig
 from designgan.models.texture import garment_square_boxes
 
 
@@ -253,6 +254,11 @@ class PriorRenderer(nn.Module):
         # bundled model; N = 0 (a renderer built in code) lights legs as cylinders
         self.register_buffer("leg_shading", torch.zeros(0, 8, legs_light.ROWS, legs_light.COLS))
         self.register_buffer("leg_colours", torch.zeros(0, 3))
+        # what of the person stays in front of the new garment (tops and jackets over the hips, bags, hands): a
+        # frozen segmenter trained on CCP's labels (landmarks.segmenter_data, target "in_front"), filled by loading
+        # a bundled model; ``has_in_front`` 0 (a renderer built in code) keeps only the hands the skin test finds
+        self.in_front = GarmentSegmenter(SegmenterConfig()).eval().requires_grad_(False)
+        self.register_buffer("has_in_front", torch.zeros((), dtype=torch.bool))
         if target_family not in self.families:
             raise ValueError(f"the prior draws {', '.join(self.families)}, not '{target_family}'")
         if attention_channels is not None and attention_channels != 1 + len(heatmap_names):
@@ -285,12 +291,14 @@ class PriorRenderer(nn.Module):
         if asked or self.style.length is not None:
             shapes.check_drawable(pose, seen, fraction, h, style.garment(family))
         hole = dilate(garment, 2 * self._grow(h) + 1)
-        canvas = inpaint(x, hole)
+        near_hands = wrist_zone(grid, xy, seen)
+        # hands, bags and tops stay in front; the fill reads the background past them, not their colours
+        front = torch.maximum(self._hands(x, garment, near_hands), self._in_front(x, garment))
+        canvas = inpaint(x, torch.maximum(hole, (front > 0).float()))
         if family == "skirt":
             shape, u = shapes.skirt(grid, pose, style)
         else:
             shape, u = shapes.trousers(grid, pose, style, family)
-        near_hands = wrist_zone(grid, xy, seen)
         if family == "trousers":  # shorts replace trousers: no bare legs to hide (skin-like ground would be)
             bare = self._bare_legs(x, garment, grid, pose, near_hands)
             if fraction < 1:  # below the hem the bare legs stay
@@ -306,8 +314,7 @@ class PriorRenderer(nn.Module):
             canvas = torch.lerp(canvas, lit, legs)
         cloth = self._fabric(x, garment, pose, u) if fabric is None else shaded(fabric.float().to(x.device), u)
         canvas = torch.lerp(canvas, cloth, shape)
-        hands = self._hands(x, garment, near_hands)  # a hand in front of the body stays in front of the new garment
-        canvas, shape = torch.lerp(canvas, x, hands), shape * (1 - hands)
+        canvas, shape = torch.lerp(canvas, x, front), shape * (1 - front)
         logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge
         return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype))
 
@@ -326,15 +333,44 @@ class PriorRenderer(nn.Module):
         lit = ((colour[:, :, None, None] + 1) * factor - 1).clamp(-1, 1)
         return torch.lerp(cylinder, lit, seen)
 
+    def train(self, mode: bool = True) -> PriorRenderer:
+        """The in-front segmenter stays in eval mode (frozen: batch norm's running statistics are its own)."""
+        super().train(mode)
+        self.in_front.eval()
+        return self
+
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: object) -> None:
         """A bank of any size loads (the buffers take the file's shapes); a file without one (saved before the
-        bank, or a learnt model's prior) keeps the cylinder."""
+        bank, or a learnt model's prior) keeps the cylinder. A file without the in-front segmenter keeps
+        ``has_in_front`` 0 (the fp16 export drops batch norm's counters: they are not read at inference)."""
         for name in ("leg_shading", "leg_colours"):
             if prefix + name in state_dict:
                 setattr(self, name, state_dict[prefix + name].to(getattr(self, name)))
             else:
                 state_dict[prefix + name] = getattr(self, name)
+        inner = self.in_front.state_dict()
+        if not any(k.startswith(prefix + "in_front.") for k in state_dict):
+            state_dict[prefix + "has_in_front"] = torch.zeros((), dtype=torch.bool)
+        for key, value in inner.items():
+            state_dict.setdefault(prefix + "in_front." + key, value)
+        state_dict.setdefault(prefix + "has_in_front", self.has_in_front)
         super()._load_from_state_dict(state_dict, prefix, *args)
+
+    def _in_front(self, image: torch.Tensor, garment: torch.Tensor) -> torch.Tensor:
+        """Coverage ``(B, 1, H, W)`` of what of the person stays in front of the new garment, outside the old
+        garment ``garment``: the in-front segmenter's probability (averaged with the mirrored frame) at
+        :data:`~S.IN_FRONT_HEIGHT` rows, thresholded at 0.5 and softened over a pixel; zeros without one."""
+        if not bool(self.has_in_front):
+            return torch.zeros_like(garment)
+        h, w = image.shape[-2:]
+        size = (S.IN_FRONT_HEIGHT, max(8, round(w * S.IN_FRONT_HEIGHT / h / 8) * 8))
+        small = F.interpolate((image.float() + 1) / 2, size=size, mode="area")
+        prior = (F.interpolate(garment.float(), size=size, mode="area") > 0.5).float()
+        dtype = self.in_front.head.weight.dtype
+        small, prior = small.to(dtype), prior.to(dtype)
+        logits = (self.in_front(small, prior) + self.in_front(small.flip(-1), prior.flip(-1)).flip(-1)).float()
+        front = F.interpolate((logits / 2 > 0).float(), size=(h, w), mode="bilinear", align_corners=False)
+        return front * (garment < 0.5).float()
 
     @staticmethod
     def _grow(height: int) -> int:

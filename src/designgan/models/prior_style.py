@@ -61,6 +61,7 @@ SKIN_OVERLAP = 0.05  # skin legs start this far (of the leg) above the hem, unde
 # --- the bare legs new trousers hide: how far (of the body's half width) from the legs' axes, the hands ---
 BARE_REACH = (0.9, 0.75, 0.65)
 HAND_RADIUS = 0.07
+IN_FRONT_HEIGHT = 128  # the in-front segmenter runs on the frame at this many rows (as it was trained)
 BARE_CLOSING = 0.01
 # --- the background fill where the old garment was ---
 GROW = 0.015  # the hole reaches this far (h) past the garment's mask

@@ -44,7 +44,8 @@ def load_model_state(models: dict[str, nn.Module], flat: dict[str, torch.Tensor]
     """Load ``flat`` (``{"G_AB.layer.weight": tensor}``) into each module of ``models`` by its prefix."""
     for prefix, module in models.items():
         part = {k[len(prefix) + 1:]: v for k, v in flat.items() if k.startswith(prefix + ".")}
-        if not part and any(True for _ in module.parameters()):  # the rendered prior (no parameters) needs none
+        # a module with nothing to train (the rendered prior: a frozen segmenter at most) loads without weights
+        if not part and any(p.requires_grad for p in module.parameters()):
             raise DataError(f"{where}: no weights for '{prefix}'")
         try:
             module.load_state_dict(part)

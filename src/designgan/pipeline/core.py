@@ -108,9 +108,9 @@ class DesignGANPipeline:
         self.generators = {k: g.eval().requires_grad_(False).to(self.device, self.dtype)
                            .to(memory_format=self.memory_format) for k, g in translator.generators.items()}
         self.translator = Translator(self.spec, self.generators)
-        # a generator with no parameters (the rendered prior) gains no speed from bf16, only rounding
-        self.input_dtype = self.dtype if any(True for g in self.generators.values() for _ in g.parameters()) \
-            else torch.float32
+        # a generator that learns nothing (the rendered prior: fp32 arithmetic, a small frozen segmenter at most)
+        # gains no speed from bf16 inputs, only rounding
+        self.input_dtype = self.dtype if model_card(self.spec.config.model.generator).learns else torch.float32
         self._run = {k: torch.compile(g, dynamic=False) if compile else g for k, g in self.generators.items()}
 
     def describe(self) -> str:
