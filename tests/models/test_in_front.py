@@ -31,9 +31,9 @@ def test_the_in_front_target_is_bags_tops_and_hands_not_legs_or_the_garment():
     assert category == "pants" and prior[100, 50] and not prior[80, 70] and np.array_equal(target, mask)
 
 
-def _front_everywhere() -> PriorRenderer:
-    """A skirt prior whose in-front segmenter says "in front" at every pixel (a bias, no weights)."""
-    prior = PriorRenderer("skirt", list(BODY_NAMES))
+def _front_everywhere(family: str = "skirt") -> PriorRenderer:
+    """A prior whose in-front segmenter says "in front" at every pixel (a bias, no weights)."""
+    prior = PriorRenderer(family, list(BODY_NAMES))
     with torch.no_grad():
         for p in prior.in_front.parameters():
             p.zero_()
@@ -51,6 +51,15 @@ def test_what_the_in_front_segmenter_finds_stays_the_photo_and_the_skirt_goes_be
     assert out.mask[0, 0, 60, 16] < 0.5  # ... and goes behind what is in front there
     assert torch.allclose(out.image[0, :, 60, 10:17], image[0, :, 60, 10:17], atol=1e-3)
     assert out.mask[0, 0, 60, 32] > 0.99  # the old garment is never in front: the skirt replaces it
+
+
+def test_new_trousers_do_not_ask_the_segmenter():
+    """Their source is a skirt, whose missed parts the segmenter takes for a top: the skin test's hands only."""
+    image, attention = frame_inputs(torch.zeros(3))
+    attention[:, 0] = 0
+    attention[:, 0, 22:80, 14:50] = 1  # a skirt
+    plain = PriorRenderer("trousers", list(BODY_NAMES))(image, attention)
+    assert torch.equal(_front_everywhere("trousers")(image, attention).image, plain.image)
 
 
 def test_the_segmenter_loads_with_the_prior_and_a_file_without_it_keeps_the_skin_test_only():

@@ -21,7 +21,8 @@ shadow on the legs, and when the prior's fabric became spot noise instead of mir
 and when the grain's level began to be read from 16,384 of the painted pixels (seeded noise, well under a level),
 and when the legs' colour became the face's times the measured ``prior_style.LEG_OVER_FACE``; and again (session 7)
 when the prior began to draw the new garment behind the person's hands (``PriorRenderer._hands``), and again the
-same session when the bundled priors began to carry the in-front segmenter (tops, bags and hands kept in front).
+same session when the bundled priors began to carry the in-front segmenter (tops, bags and hands kept in front of
+new skirts and shorts).
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).

@@ -292,8 +292,12 @@ class PriorRenderer(nn.Module):
             shapes.check_drawable(pose, seen, fraction, h, style.garment(family))
         hole = dilate(garment, 2 * self._grow(h) + 1)
         near_hands = wrist_zone(grid, xy, seen)
-        # hands, bags and tops stay in front; the fill reads the background past them, not their colours
-        front = torch.maximum(self._hands(x, garment, near_hands), self._in_front(x, garment))
+        # hands, bags and tops stay in front; the fill reads the background past them, not their colours. Not for
+        # new trousers: their source, a skirt, is the garment the segmenter finds worst (held-out photo IoU 0.628),
+        # and the parts of it the mask misses read as a top or a scarf: kept, they stood over the new trousers
+        front = self._hands(x, garment, near_hands)
+        if family != "trousers":
+            front = torch.maximum(front, self._in_front(x, garment))
         canvas = inpaint(x, torch.maximum(hole, (front > 0).float()))
         if family == "skirt":
             shape, u = shapes.skirt(grid, pose, style)
