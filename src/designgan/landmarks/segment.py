@@ -127,7 +127,7 @@ class GarmentMasker:
         """Frame images (B, 3, h, w) in [0, 1] and priors (B, 1, h, w) -> garment probability (B, 1, h, w),
         averaged with the mirrored frame (the frame is symmetric about the body axis)."""
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            logits = self.model(image, prior) + self.model(image.flip(-1), prior.flip(-1)).flip(-1)
+            logits = self.model.mirror_summed(image, prior)
         return torch.sigmoid(logits.float() / 2)
 
     def photo_mask(self, rgb: np.ndarray, points: Points, category: str, region: np.ndarray | None = None

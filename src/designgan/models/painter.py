@@ -40,7 +40,7 @@ from designgan.models.prior import (
     skin_pixels,
     wrist_zone,
 )
-from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, WRISTS, grid_of, tapered_segments
+from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, grid_of, tapered_segments
 from designgan.models.prior_style import CROTCH, KEEP_BLEND, SKIN_SWATCH, PriorStyle
 
 BASE_CHANNELS = 3 + 1 + 2 + 3 + 3 + 3  # erased photo, region, layout (garment, skin), start, fabric, skin colour
@@ -52,16 +52,15 @@ GATE_BIAS = 3.0  # the detail gate's initial logit (sigmoid 0.95: the start imag
 
 
 def body_points(heatmaps: torch.Tensor, names: Sequence[str]) -> dict[str, torch.Tensor]:
-    """Hips, knees, ankles and wrists ``(B, 2, 2)`` from the heatmaps' peaks, with the prior's fallbacks (knees
-    0.35 h below the hips, ankles as far below the knees as the knees are below the hips), and whether each wrist
-    was seen ``(B, 2)``."""
+    """Hips, knees and ankles ``(B, 2, 2)`` from the heatmaps' peaks, with the prior's fallbacks (knees 0.35 h
+    below the hips, ankles as far below the knees as the knees are below the hips)."""
     h = heatmaps.shape[-2]
     xy, seen = landmark_peaks(heatmaps, names)
     hips = xy[:, HIPS]
     knees_seen = seen[:, KNEES].all(dim=1)[:, None, None]
     knees = torch.where(knees_seen, xy[:, KNEES], hips + hips.new_tensor([0.0, 0.35 * h]))
     ankles = torch.where(seen[:, ANKLES].all(dim=1)[:, None, None], xy[:, ANKLES], knees + (knees - hips))
-    return {"hips": hips, "knees": knees, "ankles": ankles, "wrists": xy[:, WRISTS], "wrists_seen": seen[:, WRISTS]}
+    return {"hips": hips, "knees": knees, "ankles": ankles}
 
 
 def near_wrists(mask: torch.Tensor, heatmaps: torch.Tensor, names: Sequence[str]) -> torch.Tensor:

@@ -352,12 +352,10 @@ class PriorRenderer(nn.Module):
                 setattr(self, name, state_dict[prefix + name].to(getattr(self, name)))
             else:
                 state_dict[prefix + name] = getattr(self, name)
-        inner = self.in_front.state_dict()
-        if not any(k.startswith(prefix + "in_front.") for k in state_dict):
-            state_dict[prefix + "has_in_front"] = torch.zeros((), dtype=torch.bool)
-        for key, value in inner.items():
+        saved = any(k.startswith(prefix + "in_front.") for k in state_dict)
+        for key, value in self.in_front.state_dict().items():
             state_dict.setdefault(prefix + "in_front." + key, value)
-        state_dict.setdefault(prefix + "has_in_front", self.has_in_front)
+        state_dict.setdefault(prefix + "has_in_front", torch.tensor(saved))
         super()._load_from_state_dict(state_dict, prefix, *args)
 
     def _in_front(self, image: torch.Tensor, garment: torch.Tensor) -> torch.Tensor:
@@ -372,7 +370,7 @@ class PriorRenderer(nn.Module):
         prior = (F.interpolate(garment.float(), size=size, mode="area") > 0.5).float()
         dtype = self.in_front.head.weight.dtype
         small, prior = small.to(dtype), prior.to(dtype)
-        logits = (self.in_front(small, prior) + self.in_front(small.flip(-1), prior.flip(-1)).flip(-1)).float()
+        logits = self.in_front.mirror_summed(small, prior).float()
         front = F.interpolate((logits / 2 > 0).float(), size=(h, w), mode="bilinear", align_corners=False)
         return front * (garment < 0.5).float()
 

@@ -72,6 +72,11 @@ class GarmentSegmenter(nn.Module):
             h = stage(torch.cat([h, skip], dim=1))
         return self.head(h) + self.prior_scale * (prior[:, :1] * 2 - 1)
 
+    def mirror_summed(self, image: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
+        """The logits plus those of the mirrored frame, mirrored back (the frame is symmetric about the body axis):
+        halve them for their mean."""
+        return self(image, prior) + self(image.flip(-1), prior.flip(-1)).flip(-1)
+
 
 def segmenter_from_config(data: dict[str, Any]) -> GarmentSegmenter:
     """The (untrained) segmenter a sidecar's ``model`` mapping describes."""
