@@ -244,3 +244,30 @@ def test_trousers_hide_bare_legs_wider_than_the_drawn_ones_but_not_the_hands():
     assert mask[POINTS["left_wrist"][1], POINTS["left_wrist"][0]] < 0.5  # the hand stays a hand
     drawn_only = PriorRenderer("trousers", list(BODY_NAMES))(*frame_inputs())
     assert drawn_only.mask[0, 0, 100, 17] < 0.5  # without bare skin there, the drawn legs do not reach it
+
+
+def test_the_new_garments_waist_follows_the_old_ones_where_the_photos_waist_is_not_level():
+    image, attention = frame_inputs()
+    # the old trousers' top slants from row 14 (left) to row 24 (right): a waist the frame did not level
+    for x in range(18, 46):
+        top = 14 + (x - 18) * 10 // 27
+        attention[0, 0, 14:top, x] = 0
+        image[0, :, 14:top, x] = torch.tensor([-0.6, -0.55, -0.4])[:, None]
+        attention[0, 0, top:22, x] = 1
+        image[0, :, top:22, x] = DENIM[:, None]
+    for family in ("skirt", "trousers"):
+        out = PriorRenderer(family, list(BODY_NAMES))(image, attention)
+        above_hips = attention[0, 0, :27] > 0.5  # the hip joints are at row 26
+        assert out.mask[0, 0, :27][above_hips].min() > 0.99, family  # none of the old waist is filled as background
+        assert out.mask[0, 0, :14].max() < 0.01, family  # and the garment starts no higher than the old one
+
+
+def test_the_prior_says_which_pixels_it_passed_through():
+    image, attention = frame_inputs(HAND, {**POINTS, "left_wrist": (47, 58)})
+    out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention)
+    assert out.untouched is not None and out.in_front is not None
+    untouched, front = out.untouched[0, 0] > 0.999, out.in_front[0, 0] > 0.999
+    assert untouched.any() and front.any() and not (untouched & front).any()
+    assert torch.equal(out.image[0][:, untouched], image[0][:, untouched])  # the input itself, bit for bit
+    assert torch.allclose(out.image[0][:, front], image[0][:, front], atol=1e-6)  # the hand
+    assert out.untouched[0, 0][attention[0, 0] > 0.5].max() == 0  # nothing of the old garment passes through

@@ -57,7 +57,7 @@ def _compose(photo: np.ndarray, match_grain: bool) -> tuple[np.ndarray, np.ndarr
     source[70:130, 70:130] = True
     output = torch.full((3, *size), -0.3)  # a flat painting
     job = Job(0, edit, torch.zeros(3, *size), torch.zeros(1, *size), output=output, mask=torch.zeros(1, *size))
-    result, _, alpha = compose_photo(Image.fromarray(photo), source, [job], model_height=size[0], dilate=1,
+    result, _, alpha, _ = compose_photo(Image.fromarray(photo), source, [job], model_height=size[0], dilate=1,
                                      feather=1, match_grain=match_grain)
     return np.asarray(result), alpha
 

@@ -73,7 +73,7 @@ def test_pixels_past_a_tilted_frames_edge_keep_the_photo_even_inside_the_source_
     job = Job(0, edit, torch.zeros(3, *size), torch.zeros(1, *size), output=torch.ones(3, *size),
               mask=torch.ones(1, *size))
     everything = np.ones((200, 200), dtype=bool)
-    result, _, alpha = compose_photo(photo, everything, [job], model_height=size[0], dilate=1, feather=1)
+    result, _, alpha, _ = compose_photo(photo, everything, [job], model_height=size[0], dilate=1, feather=1)
     inside = warp(torch.ones(1, 1, *size), invert(frame), (200, 200), padding_mode="zeros")[0, 0].numpy()
     after = np.asarray(result)
     assert (after[inside > 0.999] == 255).all()  # the frame's output, pasted

@@ -22,7 +22,9 @@ and when the grain's level began to be read from 16,384 of the painted pixels (s
 and when the legs' colour became the face's times the measured ``prior_style.LEG_OVER_FACE``; and again (session 7)
 when the prior began to draw the new garment behind the person's hands (``PriorRenderer._hands``), and again the
 same session when the bundled priors began to carry the in-front segmenter (tops, bags and hands kept in front of
-new skirts and shorts).
+new skirts and shorts); and again (session 8) when composition began to take what the prior passed through from
+the full-resolution photo, the in-front parts' edges snapped to the photo's (``compose.SNAP_EDGES``), and the new
+garment's waist began to follow the old one's above the hip joints.
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).

@@ -31,7 +31,7 @@ def _two_people(own_masks: bool) -> np.ndarray:
     white = torch.ones(3, 60, 100)
     unchanged = torch.full((3, 60, 100), GREY / 127.5 - 1)
     jobs = [_job(whole, white, first if own_masks else None), _job(whole, unchanged, second if own_masks else None)]
-    result, _, _ = compose_photo(photo, first | second, jobs, model_height=60, dilate=1, feather=1)
+    result, _, _, _ = compose_photo(photo, first | second, jobs, model_height=60, dilate=1, feather=1)
     return np.asarray(result)
 
 

@@ -24,6 +24,12 @@ from designgan.models.layers import NormName, PadMode, ResnetBlock, Upsample, co
 class GeneratorOutput:
     image: torch.Tensor  # [B, 3, H, W] in [-1, 1]
     mask_logits: torch.Tensor | None  # [B, 1, H, W]; None for generators without a mask head
+    # [B, 1, H, W] in [0, 1], or None where not known (a learnt generator repaints every pixel). ``untouched``:
+    # where ``image`` is the input passed through because nothing was drawn there; ``in_front``: where it is the
+    # input kept in front of what was drawn (hands, tops, bags). The composition takes both from the
+    # full-resolution photo instead of upsampling them, and snaps the in-front parts' edges to the photo's own.
+    untouched: torch.Tensor | None = None
+    in_front: torch.Tensor | None = None
 
     @property
     def mask(self) -> torch.Tensor | None:

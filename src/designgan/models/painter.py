@@ -288,4 +288,6 @@ class PainterTranslator(nn.Module):
         keep = kept_top(heatmaps, self.heatmap_names, source, garment * region, reach)
         stack, start = painter_inputs(x, region, garment, skin_layout, tile, colour, heatmaps, keep)
         out = paint(self.net, stack.to(image.dtype), start, x, region)
-        return GeneratorOutput(image=out.to(image.dtype), mask_logits=logits.to(image.dtype))
+        kept, hand = 1 - region, (hands > 0.5).float()  # what edit_region left out is the photo's own
+        return GeneratorOutput(image=out.to(image.dtype), mask_logits=logits.to(image.dtype),
+                               untouched=kept * (1 - hand), in_front=kept * hand)

@@ -298,11 +298,15 @@ class PriorRenderer(nn.Module):
         front = self._hands(x, garment, near_hands)
         if family != "trousers":
             front = torch.maximum(front, self._in_front(x, garment))
-        canvas = inpaint(x, torch.maximum(hole, (front > 0).float()))
+        repainted = torch.maximum(hole, (front > 0).float())
+        canvas = inpaint(x, repainted)
         if family == "skirt":
             shape, u = shapes.skirt(grid, pose, style)
         else:
             shape, u = shapes.trousers(grid, pose, style, family)
+        # above the hip joints the new garment sits where the old one did: its waist and sides follow the old
+        # garment's (a level line drawn in the frame cut into the body wherever the photo's waist was not level)
+        shape = torch.maximum(shape, garment * (grid[..., 1] <= pose["centre"][:, 1, None, None])[:, None])
         if family == "trousers":  # shorts replace trousers: no bare legs to hide (skin-like ground would be)
             bare = self._bare_legs(x, garment, grid, pose, near_hands)
             if fraction < 1:  # below the hem the bare legs stay
@@ -318,9 +322,11 @@ class PriorRenderer(nn.Module):
             canvas = torch.lerp(canvas, lit, legs)
         cloth = self._fabric(x, garment, pose, u) if fabric is None else shaded(fabric.float().to(x.device), u)
         canvas = torch.lerp(canvas, cloth, shape)
+        untouched = (1 - repainted) * (1 - shape)  # the skin legs lie inside the hole
         canvas, shape = torch.lerp(canvas, x, front), shape * (1 - front)
         logits = torch.logit(shape.clamp(1 / 4097, 1 - 1 / 4097))  # +-8.3 inside and outside, soft on the edge
-        return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype))
+        return GeneratorOutput(image=canvas.clamp(-1, 1).to(image.dtype), mask_logits=logits.to(image.dtype),
+                               untouched=untouched, in_front=front)
 
     def _skin(self, colour: torch.Tensor, u: torch.Tensor, grid: torch.Tensor, pose: dict[str, torch.Tensor]
               ) -> torch.Tensor:

@@ -1,7 +1,11 @@
 """Composition at full resolution: each person's generator output is resampled into the photo and blended in
 only inside the feathered edit region (source garment ∪ predicted target garment, dilated), so every pixel
 outside it is bit-identical to the input; the painted pixels get the photo's own grain
-(:func:`designgan.imaging.matched_grain`)."""
+(:func:`designgan.imaging.matched_grain`). Where the generator says it passed the input through
+(:class:`~designgan.models.generator.GeneratorOutput` ``untouched`` and ``in_front``), the photo's own
+full-resolution pixels stay: upsampled, a hand in front of the new skirt was a blurred copy of itself with the
+in-front mask's steps along its edge. The in-front parts' edges are snapped to the photo's with a guided filter
+(:func:`designgan.imaging.guided_filter`)."""
 
 from __future__ import annotations
 
@@ -12,10 +16,18 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from designgan.imaging import matched_grain
+from designgan.imaging import guided_filter, matched_grain
 from designgan.landmarks.frame import apply, invert, warp
 from designgan.models.compose import edit_alpha
 from designgan.pipeline.output import Job
+
+# Snapping the in-front parts' edges: the guided filter's window radius in model pixels (the in-front mask is made
+# at half the model's rows, so its steps are two model pixels wide), its eps (the squared colour difference, photo
+# colours in [0, 1], that counts as an edge), and the gain its result is stretched by about 0.5: the filter
+# averages where the mask and the photo's edge disagree, and a kept hand at 0.7 would be a ghost. Chosen on the
+# tuning half of the held-out pixel-labelled CCP photos (``scripts/kept_edges.py``, docs/translator.md); None
+# keeps the upsampled mask.
+SNAP_EDGES: tuple[float, float, float] | None = (4.0, 1e-3, 4.0)
 
 
 def separable_edit_alpha(source_mask: torch.Tensor, target_mask: torch.Tensor | None = None, dilate: int = 3,
@@ -82,8 +94,33 @@ def _edit_window(job: Job, source_mask: np.ndarray, bounds: tuple[int, int, int,
     return (wx0, wy0, wx1, wy1) if wx0 < wx1 and wy0 < wy1 else None
 
 
+def _kept(job: Job, window: tuple[int, int, int, int], to_window: np.ndarray | None, photo: np.ndarray,
+          scale: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """What the generator passed through at the photo pixels of ``window`` (``job.untouched`` and
+    ``job.in_front``, resampled like its output; the in-front parts' edges snapped to ``photo``, the window's
+    pixels, over :data:`SNAP_EDGES`): (the share of each pixel kept, the in-front parts), or None where the
+    generator does not say."""
+    if job.untouched is None and job.in_front is None:
+        return None
+
+    def at_photo(t: torch.Tensor | None) -> np.ndarray:
+        if t is None:
+            return np.zeros(photo.shape[:2], np.float32)
+        if to_window is None:
+            return _resample(t, job.edit.box, window, "bilinear")[0].numpy()
+        return warp(t[None], to_window, photo.shape[:2], padding_mode="zeros")[0, 0].numpy()
+
+    untouched, front = at_photo(job.untouched), at_photo(job.in_front)
+    if SNAP_EDGES is not None and front.any():
+        radius, eps, gain = SNAP_EDGES
+        snapped = guided_filter(photo.astype(np.float32) / 255, front, max(1, round(radius * scale)), eps)
+        front = np.clip((snapped - 0.5) * gain + 0.5, 0, 1)
+    return np.clip(1 - (1 - untouched) * (1 - front), 0, 1), front
+
+
 def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], model_height: int, dilate: int,
-                  feather: int, match_grain: bool = True) -> tuple[Image.Image, np.ndarray, np.ndarray]:
+                  feather: int, match_grain: bool = True
+                  ) -> tuple[Image.Image, np.ndarray, np.ndarray, np.ndarray]:
     """Paste each person's output back into ``photo`` at full resolution, only inside the feathered edit region
     (each person's own source garment, :attr:`Job.source_mask`, where given, else ``source_mask``, and the
     garment the generator predicts).
@@ -91,13 +128,14 @@ def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], 
     ``dilate`` and ``feather`` are the composition margins at model resolution (``model_height`` rows); they are
     scaled with each crop. ``match_grain``: add to the painted pixels the pixel-scale noise the photo has around
     them and they lack (seeded: the same photo gets the same result). Returns (result, predicted target garment
-    mask, blend weight), all at photo size.
+    mask, blend weight, what of the people stays in front of the new garment), all at photo size.
     """
     rgb = np.asarray(photo)
     h, w = rgb.shape[:2]
     result = rgb.copy()
     target_mask = np.zeros((h, w), dtype=bool)
     alpha_full = np.zeros((h, w), dtype=np.float32)
+    front_full = np.zeros((h, w), dtype=np.float32)
     rng = np.random.default_rng(0)
     for job in jobs:
         assert job.output is not None and job.mask is not None
@@ -131,8 +169,12 @@ def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], 
             inside = warp(torch.ones_like(job.mask[None]), to_window, size, padding_mode="zeros")[0, 0]
             alpha = alpha * inside.clamp(0, 1)
         alpha = alpha.numpy()
-        region = alpha > 0
         patch = torch.from_numpy(result[iy0:iy1, ix0:ix1])  # a view: writing it writes the result
+        kept = _kept(job, window, to_window if frame is not None else None, patch.numpy(), scale)
+        if kept is not None:
+            alpha = alpha * (1 - kept[0])
+            front_full[iy0:iy1, ix0:ix1] = np.maximum(front_full[iy0:iy1, ix0:ix1], kept[1])
+        region = alpha > 0
         a = torch.from_numpy(alpha)[..., None]
         new = (out.permute(1, 2, 0) + 1) * 127.5
         if match_grain:  # the photo's grain where it is painted over fully, taken from where it is kept
@@ -142,4 +184,4 @@ def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], 
         patch.copy_(torch.where(torch.from_numpy(region)[..., None], blended, patch))
         target_mask[iy0:iy1, ix0:ix1] |= pred[0].numpy() > 0.5
         alpha_full[iy0:iy1, ix0:ix1] = np.maximum(alpha_full[iy0:iy1, ix0:ix1], alpha)
-    return Image.fromarray(result), target_mask, alpha_full
+    return Image.fromarray(result), target_mask, alpha_full, front_full

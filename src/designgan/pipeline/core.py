@@ -326,11 +326,12 @@ class DesignGANPipeline:
                 continue
             mine = [j for j in jobs if j.photo == i]
             loss = self.spec.config.loss
-            result, target_mask, alpha = compose_photo(photo.photo, photo.source_mask, mine, self.model_size[0],
-                                                       loss.dilate, loss.feather, self.match_grain)
+            result, target_mask, alpha, in_front = compose_photo(
+                photo.photo, photo.source_mask, mine, self.model_size[0], loss.dilate, loss.feather, self.match_grain)
             outputs.append(PipelineOutput(
                 image=result, source=photo.photo, source_category=source_cat, target_category=target_cat,
-                source_mask=photo.source_mask, target_mask=target_mask, alpha=alpha, people=[j.edit for j in mine],
+                source_mask=photo.source_mask, target_mask=target_mask, alpha=alpha, in_front=in_front,
+                people=[j.edit for j in mine],
                 model=self.spec.name, warnings=photo.warnings, people_found=photo.found,
                 style=None if drawn is None else drawn.describe(self.generators[key].target_family),
                 skipped=sorted(photo.skipped, key=lambda s: s["person"])))
@@ -480,8 +481,10 @@ class DesignGANPipeline:
                 else:
                     out = g(image, attention)
             mask = out.mask if out.mask is not None else attention[:, :1]
-            for j, img, m in zip(chunk, out.image.float().cpu(), mask.float().cpu(), strict=True):
+            for k, (j, img, m) in enumerate(zip(chunk, out.image.float().cpu(), mask.float().cpu(), strict=True)):
                 j.output, j.mask = img.clamp(-1, 1), m
+                j.untouched = None if out.untouched is None else out.untouched[k].float().cpu()
+                j.in_front = None if out.in_front is None else out.in_front[k].float().cpu()
 
     def _refine(self, jobs: list[Job], fabric: Image.Image | None, steps: int, lr: float, seed: int) -> None:
         """Few-step test-time refinement: a residual on the garment pixels, fitted with the style loss against the

@@ -43,6 +43,9 @@ class PipelineOutput:
     alpha: np.ndarray  # float32 (H, W): blend weight; exactly 0 where the output equals the input
     people: list[PersonEdit]
     model: str
+    # float32 (H, W): what of the people the generator kept in front of the new garment (hands, tops, bags), at
+    # the photo's edges; zeros where it does not say
+    in_front: np.ndarray | None = None
     warnings: list[str] = field(default_factory=list)
     people_found: int = 0  # people the landmark network found in the photo
     skipped: list[dict] = field(default_factory=list)  # Person.skip() records: number, reason, box
@@ -169,6 +172,9 @@ class Job:
     skin: torch.Tensor | None = None  # (3,) in [-1, 1], NaN where unknown: the skin colour, for a prior
     output: torch.Tensor | None = None  # (3, h, w) in [-1, 1]
     mask: torch.Tensor | None = None  # (1, h, w) probability
+    # (1, h, w) in [0, 1]: the input the generator passed through (GeneratorOutput.untouched / .in_front)
+    untouched: torch.Tensor | None = None
+    in_front: torch.Tensor | None = None
     # this person's own source garment (photo pixels); None: the photo's whole source mask. A neighbour's garment
     # inside this person's frame is not theirs to blend: their output there is the unedited photo.
     source_mask: MaskCrop | None = None
