@@ -71,9 +71,9 @@ def main() -> None:
     calls: list[tuple] = []
     original, shipped = compose._kept, compose.SNAP_EDGES
 
-    def recording(job, window, to_window, photo, scale):
-        calls.append((job, window, to_window, photo.copy(), scale))  # the window is painted over next
-        return original(job, window, to_window, photo, scale)
+    def recording(job, window, photo, scale):
+        calls.append((job, window, photo.copy(), scale))  # the window is painted over next
+        return original(job, window, photo, scale)
 
     compose._kept = recording
     settings = [None, *GRID]
@@ -95,8 +95,8 @@ def main() -> None:
         for setting in settings:
             compose.SNAP_EDGES = setting
             per_person = []
-            for job, window, to_window, window_photo, scale in calls:
-                kept = original(job, window, to_window, window_photo, scale)
+            for job, window, window_photo, scale in calls:
+                kept = original(job, window, window_photo, scale)
                 if kept is None:
                     continue
                 x0, y0, x1, y1 = window

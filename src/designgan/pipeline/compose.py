@@ -94,28 +94,35 @@ def _edit_window(job: Job, source_mask: np.ndarray, bounds: tuple[int, int, int,
     return (wx0, wy0, wx1, wy1) if wx0 < wx1 and wy0 < wy1 else None
 
 
-def _kept(job: Job, window: tuple[int, int, int, int], to_window: np.ndarray | None, photo: np.ndarray,
-          scale: float) -> tuple[np.ndarray, np.ndarray] | None:
+def _in_window(t: torch.Tensor, job: Job, window: tuple[int, int, int, int], mode: str = "bilinear",
+               padding: str = "zeros") -> torch.Tensor:
+    """``t`` (C, h, w), one of ``job``'s model-resolution planes, at the photo pixels of ``window``: resampled from
+    the crop box, or warped back from the garment frame (``padding`` past the frame's edge)."""
+    if job.edit.frame is None:
+        return _resample(t, job.edit.box, window, mode)
+    wx0, wy0, wx1, wy1 = window
+    to_window = invert(job.edit.frame) - np.array([[0, 0, wx0], [0, 0, wy0]])
+    return warp(t[None], to_window, (wy1 - wy0, wx1 - wx0), mode=mode, padding_mode=padding)[0]
+
+
+def _kept(job: Job, window: tuple[int, int, int, int], photo: np.ndarray, scale: float
+          ) -> tuple[np.ndarray, np.ndarray] | None:
     """What the generator passed through at the photo pixels of ``window`` (``job.untouched`` and
-    ``job.in_front``, resampled like its output; the in-front parts' edges snapped to ``photo``, the window's
-    pixels, over :data:`SNAP_EDGES`): (the share of each pixel kept, the in-front parts), or None where the
-    generator does not say."""
+    ``job.in_front``; the in-front parts' edges snapped to ``photo``, the window's pixels, over
+    :data:`SNAP_EDGES`): (the share of each pixel kept, the in-front parts), or None where the generator does not
+    say."""
     if job.untouched is None and job.in_front is None:
         return None
 
     def at_photo(t: torch.Tensor | None) -> np.ndarray:
-        if t is None:
-            return np.zeros(photo.shape[:2], np.float32)
-        if to_window is None:
-            return _resample(t, job.edit.box, window, "bilinear")[0].numpy()
-        return warp(t[None], to_window, photo.shape[:2], padding_mode="zeros")[0, 0].numpy()
+        return np.zeros(photo.shape[:2], np.float32) if t is None else _in_window(t, job, window)[0].numpy()
 
     untouched, front = at_photo(job.untouched), at_photo(job.in_front)
     if SNAP_EDGES is not None and front.any():
         radius, eps, gain = SNAP_EDGES
         snapped = guided_filter(photo.astype(np.float32) / 255, front, max(1, round(radius * scale)), eps)
         front = np.clip((snapped - 0.5) * gain + 0.5, 0, 1)
-    return np.clip(1 - (1 - untouched) * (1 - front), 0, 1), front
+    return 1 - (1 - untouched) * (1 - front), front
 
 
 def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], model_height: int, dilate: int,
@@ -153,24 +160,18 @@ def compose_photo(photo: Image.Image, source_mask: np.ndarray, jobs: list[Job], 
         if window is None:
             continue
         ix0, iy0, ix1, iy1 = window
-        if frame is None:
-            out = _resample(job.output, job.edit.box, window, "bicubic")
-            pred = _resample(job.mask, job.edit.box, window, "bilinear")
-        else:  # back from the garment frame into the window's photo pixels
-            to_window = invert(frame) - np.array([[0, 0, ix0], [0, 0, iy0]])
-            size = (iy1 - iy0, ix1 - ix0)
-            out = warp(job.output[None], to_window, size, mode="bicubic")[0]
-            pred = warp(job.mask[None], to_window, size, padding_mode="zeros")[0]
+        out = _in_window(job.output, job, window, "bicubic", padding="border")
+        pred = _in_window(job.mask, job, window)
         src_mask = torch.from_numpy(_own_source(job, source_mask, window).copy()).float()[None]
         alpha = edit_alpha(src_mask[None], pred[None], dilate=grow, feather=soften, separable=True)[0, 0]
         if frame is not None:
             # the generator saw only the frame: past its edge its output is the edge's pixels smeared outwards,
             # so the photo keeps its own pixels there (softly, over the frame's last pixel)
-            inside = warp(torch.ones_like(job.mask[None]), to_window, size, padding_mode="zeros")[0, 0]
+            inside = _in_window(torch.ones_like(job.mask), job, window)[0]
             alpha = alpha * inside.clamp(0, 1)
         alpha = alpha.numpy()
         patch = torch.from_numpy(result[iy0:iy1, ix0:ix1])  # a view: writing it writes the result
-        kept = _kept(job, window, to_window if frame is not None else None, patch.numpy(), scale)
+        kept = _kept(job, window, patch.numpy(), scale)
         if kept is not None:
             alpha = alpha * (1 - kept[0])
             front_full[iy0:iy1, ix0:ix1] = np.maximum(front_full[iy0:iy1, ix0:ix1], kept[1])
