@@ -1,5 +1,6 @@
 """Picture of the source garment mask on test photos: for each photo, the landmark region (the old source mask,
-red) and the segmenter's mask (green, with the region's outline in red), as the pipeline finds them.
+red) and the segmenter's mask (green, with the region's outline in red), as the pipeline finds them; with
+``--weights A --weights B`` one green tile per segmenter, to compare them.
 
     python scripts/segmenter_picture.py --keys jeans_skirt:testA/1541,jeans_skirt:testA/1651,... \
         --out docs/img/segmenter_masks.png
@@ -44,8 +45,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--per-row", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("docs/img/segmenter_masks.png"))
+    parser.add_argument("--weights", type=Path, action="append", help="segmenter weights (repeatable; default: "
+                        "the shipped ones)")
     args = parser.parse_args()
-    masker = GarmentMasker.load()
+    maskers = [(GarmentMasker.load(w), w.stem if w else "segmenter") for w in (args.weights or [None])]
     tiles = []
     for item in args.keys.split(","):
         dataset, key = item.split(":")
@@ -57,11 +60,11 @@ def main() -> None:
         img = load_image(root / record["image"])
         rgb = np.asarray(img)
         region, _ = garment_region(points, record["category"], img.size)
-        seg = masker.photo_mask(rgb, points, record["category"], region)
         name = f"{key} ({record['category']})"
-        tiles += [overlay(rgb, region, region, (255, 60, 60), f"{name}: landmark region"),
-                  overlay(rgb, seg, region, (40, 220, 40), "segmenter")]
-    per = 2 * args.per_row
+        tiles.append(overlay(rgb, region, region, (255, 60, 60), f"{name}: landmark region"))
+        tiles += [overlay(rgb, masker.photo_mask(rgb, points, record["category"], region), region, (40, 220, 40),
+                          label) for masker, label in maskers]
+    per = (1 + len(maskers)) * args.per_row
     save_png(contact_sheet([tiles[i:i + per] for i in range(0, len(tiles), per)], HEIGHT), args.out)
     print(f"wrote {args.out}")
 

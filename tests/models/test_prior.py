@@ -19,7 +19,7 @@ from designgan.models.prior import (
     skin_pixels,
     spot_noise,
 )
-from designgan.models.prior_style import LEG_OVER_FACE
+from designgan.models.prior_style import LEG_OVER_FACE, PriorStyle
 
 H, W = 128, 64
 POINTS = {"left_hip": (40, 26), "right_hip": (24, 26), "left_knee": (40, 70), "right_knee": (24, 70),
@@ -176,6 +176,15 @@ def test_shoes_and_bare_ankles_outside_the_old_garment_are_kept():
     out = PriorRenderer("skirt", list(BODY_NAMES))(image, attention)
     # just below the trousers' hem (row 117), around the ankle: the photo, not painted skin
     assert torch.equal(out.image[0, :, 121:124, 38:43], image[0, :, 121:124, 38:43])
+
+
+def test_the_bare_legs_go_on_past_the_ankle_joint_into_the_old_hems_place():
+    image, attention = frame_inputs()  # ankle joints at row 115, the trousers' hem at row 117
+    for family, style in (("skirt", None), ("trousers", PriorStyle(length="shorts"))):
+        out = PriorRenderer(family, list(BODY_NAMES))(image, attention, style=style)
+        # row 119: below the joint, where the old hem reached over the shoe: the leg's skin, not the background
+        assert torch.allclose(out.image[0, :, 119, 40], lit(legs(HAND), 0.0), atol=0.03), family
+        assert (out.image[0, :, 119, 32] - image[0, :, 119, 32]).abs().max() < 0.05, family  # between the legs
 
 
 def test_a_hand_on_the_hip_stays_in_front_of_the_new_skirt():

@@ -24,7 +24,8 @@ when the prior began to draw the new garment behind the person's hands (``PriorR
 same session when the bundled priors began to carry the in-front segmenter (tops, bags and hands kept in front of
 new skirts and shorts); and again (session 8) when composition began to take what the prior passed through from
 the full-resolution photo, the in-front parts' edges snapped to the photo's (``compose.SNAP_EDGES``), and the new
-garment's waist began to follow the old one's above the hip joints.
+garment's waist began to follow the old one's above the hip joints; and again (session 9) when the skin legs
+began to go on past the ankle joint into the shoe (``prior_style.ANKLE_TO_SOLE``).
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).

@@ -4,6 +4,8 @@ anti-aliased coverage. Pure tensor arithmetic, batched; :mod:`designgan.models.p
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 from designgan.errors import DesignGANError
@@ -101,7 +103,8 @@ def check_drawable(p: Pose, seen: torch.Tensor, fraction: float, h: int, what: s
 def skin_legs(grid: torch.Tensor, p: Pose, fraction: float = 0.5, from_crotch: bool = False
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """Coverage and across-limb coordinate ``(B, 1, H, W)`` of the two legs from just above the knee to the
-    ankle (the measured profile :data:`~S.LOWER_LEG`, one tapered piece between each two of its points), and
+    ankle (the measured profile :data:`~S.LOWER_LEG`, one tapered piece between each two of its points) and on
+    into the shoe (:data:`~S.ANKLE_TO_SOLE`), and
     from the thigh when a hem marked at ``fraction`` of the leg shows it (thigh radius up to
     :data:`~S.THIGH_RADIUS`); ``from_crotch``: thighs from the crotch down whatever the hem (shorts' open inseam
     shows the inner thighs)."""
@@ -109,9 +112,10 @@ def skin_legs(grid: torch.Tensor, p: Pose, fraction: float = 0.5, from_crotch: b
     knees, ankles = p["knees"], p["ankles"]
     start = knees + (knees - ankles) * S.CALF_START
     b = knees.shape[0]
+    profile = (*S.LOWER_LEG, (1 + S.ANKLE_TO_SOLE, S.LOWER_LEG[-1][1]))  # the ankle goes on into the shoe
     pieces = [tapered_segments(grid, torch.lerp(knees, ankles, f0), torch.lerp(knees, ankles, f1),
                                knees.new_full((b, 2), r0 * h), knees.new_full((b, 2), r1 * h))
-              for (f0, r0), (f1, r1) in zip(S.LOWER_LEG[:-1], S.LOWER_LEG[1:], strict=True)]
+              for (f0, r0), (f1, r1) in itertools.pairwise(profile)]
     distance, u = torch.cat([d for d, _ in pieces], dim=1), torch.cat([v for _, v in pieces], dim=1)
     top = min(fraction - S.SKIN_OVERLAP, S.CROTCH / 2) if from_crotch else fraction - S.SKIN_OVERLAP
     if top < 0.5 * (1 - S.CALF_START):  # the thigh shows: legs from the hem down to the calves

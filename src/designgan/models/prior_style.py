@@ -58,6 +58,11 @@ LEG_OVER_FACE = (0.939, 0.949, 0.923)
 CALF_START = -LOWER_LEG[0][0]  # the lower legs start this far (of knee -> ankle) above the knees
 CALF_RADIUS = LOWER_LEG[0][1]  # where the thigh meets the lower leg
 SKIN_OVERLAP = 0.05  # skin legs start this far (of the leg) above the hem, under the garment
+# the bare leg goes on past the ankle joint into the shoe, this far (of knee -> ankle): the ankle joint stands
+# 0.039 of the body's height above the sole, the knee 0.285 (Drillis and Contini's segment proportions), so
+# 0.039 / 0.246 of the shin. A leg that stopped at the joint left the old hem's place above the shoe to the
+# background fill: a grey smear between the new skin and the shoe
+ANKLE_TO_SOLE = 0.16
 # --- the bare legs new trousers hide: how far (of the body's half width) from the legs' axes, the hands ---
 BARE_REACH = (0.9, 0.75, 0.65)
 HAND_RADIUS = 0.07
