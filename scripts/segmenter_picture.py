@@ -2,8 +2,8 @@
 red) and the segmenter's mask (green, with the region's outline in red), as the pipeline finds them; with
 ``--weights A --weights B`` one green tile per segmenter, to compare them.
 
-    python scripts/segmenter_picture.py --keys jeans_skirt:testA/1541,jeans_skirt:testA/1651,... \
-        --out docs/img/segmenter_masks.png
+    python scripts/segmenter_picture.py --weights OLD.safetensors --weights NEW.safetensors --per-row 2 \
+        [--keys jeans_skirt:testA/1541,jeans_skirt:testA/1651,...] --out docs/img/segmenter_masks.png
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from designgan.landmarks.regions import garment_region
 from designgan.landmarks.segment import GarmentMasker
 
 HEIGHT = 360
-KEYS = ("jeans_skirt:testA/1541,jeans_skirt:testA/1651,jeans_skirt:testB/1012,pants_skirt:testA/1007,"
-        "jeans_skirt:testB/1076,pants_skirt:testA/1219")
+KEYS = ("jeans_skirt:testA/1065,jeans_skirt:testA/1541,jeans_skirt:testA/1651,jeans_skirt:testB/1012,"
+        "jeans_skirt:testB/1076,jeans_skirt:testB/1031")  # data/pants_skirt has no landmarks.jsonl
 
 
 def overlay(rgb: np.ndarray, fill: np.ndarray | None, outline: np.ndarray, colour: tuple[int, int, int],

@@ -209,6 +209,22 @@ def test_swatch_avoids_a_bag_over_one_thigh():
     assert torch.allclose(below_crotch, lit(DENIM, 0.0)[:, None].expand_as(below_crotch), atol=0.08)
 
 
+def test_the_fabric_comes_from_slim_shins_when_a_bag_hides_the_thighs():
+    image = torch.full((1, 3, H, W), -0.2)  # pavement
+    garment = torch.zeros(1, 1, H, W)
+    for x in (40, 24):  # skinny trouser legs 7 px wide: narrower than the 10-px swatch
+        garment[:, :, 70:118, x - 3:x + 4] = 1
+        image[0, :, 70:118, x - 3:x + 4] = DENIM[:, None, None]
+    garment[:, :, 22:30, 18:46] = 1  # the waistband, with the hands over it
+    image[0, :, 22:30, 18:46] = HAND[:, None, None]
+    image[0, :, 30:70, 16:48] = -0.95  # a black bag over both thighs: not garment
+    pose = {"hips": torch.tensor([[[40.0, 26.0], [24.0, 26.0]]]), "knees": torch.tensor([[[40.0, 70.0], [24.0, 70.0]]]),
+            "ankles": torch.tensor([[[40.0, 115.0], [24.0, 115.0]]])}
+    swatch = PriorRenderer._swatch(image, garment, pose)
+    assert swatch.shape == (1, 3, 10, 10)
+    assert torch.allclose(swatch.mean(dim=(2, 3))[0], DENIM, atol=0.05)  # denim, not the hands or the bag
+
+
 def test_trouser_prior_covers_both_legs_to_the_ankles_in_the_source_fabric():
     image, attention = frame_inputs()
     out = PriorRenderer("trousers", list(BODY_NAMES))(image, attention)

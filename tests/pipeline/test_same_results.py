@@ -25,7 +25,9 @@ same session when the bundled priors began to carry the in-front segmenter (tops
 new skirts and shorts); and again (session 8) when composition began to take what the prior passed through from
 the full-resolution photo, the in-front parts' edges snapped to the photo's (``compose.SNAP_EDGES``), and the new
 garment's waist began to follow the old one's above the hip joints; and again (session 9) when the skin legs
-began to go on past the ankle joint into the shoe (``prior_style.ANKLE_TO_SOLE``).
+began to go on past the ankle joint into the shoe (``prior_style.ANKLE_TO_SOLE``), and again the same session
+when the lower-garment segmenter was retrained (``configs/segmenter_v2.yaml``) and the prior's fabric swatch began
+to fall back to half-size squares (``PriorRenderer._swatch``).
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).

@@ -445,24 +445,38 @@ class PriorRenderer(nn.Module):
         """A square of fabric ``(B, 3, t, t)`` at photo scale, ``t`` = :data:`~S.SWATCH` h: of the squares along
         the thighs and shins (:data:`~S.SWATCH_SPOTS` of the way hip -> knee and knee -> ankle) that are at least
         :data:`~S.SWATCH_CLOTH` garment, the most even in colour (a hand or a bag's strap over the cloth is not
-        fabric); the top of the garment's box where none is (:func:`designgan.models.texture.garment_square_boxes`)."""
+        fabric). Where none is (a bag over the thighs, skinny legs narrower than the square), squares of half the
+        side, repeated mirrored to ``t``; where none of those is either, the top of the garment's box
+        (:func:`designgan.models.texture.garment_square_boxes`, hands and waistband included)."""
         h = image.shape[-2]
         t = max(2, round(S.SWATCH * h))  # narrower than a slim shin in the frame
         hips, knees, ankles = pose["hips"], pose["knees"], pose["ankles"]
         centres = torch.cat([torch.lerp(a, b, f) for a, b in ((hips, knees), (knees, ankles)) for f in S.SWATCH_SPOTS],
                             dim=1)  # (B, 8, 2)
+        fallback, _ = garment_square_boxes(garment)
+        swatch = crop_resize(image.detach(), fallback, (t, t))
+        for side in (max(2, t // 2), t):  # the full side last: it wins wherever it finds cloth
+            square, found = PriorRenderer._evenest_square(image, garment, centres, side)
+            patch = crop_resize(image.detach(), square, (side, side))
+            if side < t:
+                patch = mirrored_tile(patch, (t, t))
+            swatch = torch.where(found[:, None, None, None], patch, swatch)
+        return swatch.to(image.dtype)
+
+    @staticmethod
+    def _evenest_square(image: torch.Tensor, garment: torch.Tensor, centres: torch.Tensor, side: int
+                        ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Of the squares of ``side`` around ``centres`` (B, N, 2) that are at least :data:`~S.SWATCH_CLOTH`
+        ``garment``, the one most even in colour: its box ``(B, 4)`` and whether there was one ``(B,)``."""
         n = centres.shape[1]
-        boxes = torch.cat([centres - t / 2, centres + t / 2], dim=-1)  # (B, 8 squares, 4)
+        boxes = torch.cat([centres - side / 2, centres + side / 2], dim=-1)  # (B, N, 4)
         flat = boxes.flatten(0, 1)
         cloth = crop_resize(garment.repeat_interleave(n, dim=0), flat, (4, 4)).mean(dim=(1, 2, 3)).view(-1, n)
         looks = crop_resize(image.detach().float().repeat_interleave(n, dim=0), flat, (8, 8))
         spread = looks.std(dim=(2, 3)).mean(dim=1).view(-1, n)
         score = torch.where(cloth >= S.SWATCH_CLOTH, spread, torch.inf)
         best = score.argmin(dim=1)
-        square = boxes[torch.arange(boxes.shape[0], device=boxes.device), best]
-        fallback, _ = garment_square_boxes(garment)
-        square = torch.where(score.amin(dim=1, keepdim=True).isfinite(), square, fallback)
-        return crop_resize(image.detach(), square, (t, t)).to(image.dtype)
+        return boxes[torch.arange(boxes.shape[0], device=boxes.device), best], score.amin(dim=1).isfinite()
 
     @staticmethod
     def skin_colour(image: torch.Tensor, garment: torch.Tensor, xy: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
