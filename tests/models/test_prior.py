@@ -236,6 +236,15 @@ def test_trouser_prior_covers_both_legs_to_the_ankles_in_the_source_fabric():
         PriorRenderer("dress", list(BODY_NAMES))
 
 
+def test_new_trousers_stop_at_the_old_garments_waist():
+    image, attention = frame_inputs()
+    attention[0, 0, 14:24] = 0  # the old garment starts at row 24, just above the hip joints (row 26)
+    image[0, :, 14:24, 18:46] = torch.tensor([0.6, 0.5, 0.2])[:, None, None]  # a belt bag above it
+    out = PriorRenderer("trousers", list(BODY_NAMES))(image, attention)
+    assert out.mask[0, 0, 14:20, 18:46].max() < 0.5  # the thighs' round tops do not paint over the bag
+    assert out.mask[0, 0, 25, 24] > 0.5 and out.mask[0, 0, 25, 40] > 0.5  # the waist itself is covered
+
+
 def test_prior_is_differentiable_in_the_image_and_each_sample_of_a_batch_is_its_own():
     image, attention = frame_inputs()
     other_image, other_attention = frame_inputs(torch.tensor([0.2, -0.2, -0.4]))

@@ -27,7 +27,8 @@ the full-resolution photo, the in-front parts' edges snapped to the photo's (``c
 garment's waist began to follow the old one's above the hip joints; and again (session 9) when the skin legs
 began to go on past the ankle joint into the shoe (``prior_style.ANKLE_TO_SOLE``), and again the same session
 when the lower-garment segmenter was retrained (``configs/segmenter_v2.yaml``) and the prior's fabric swatch began
-to fall back to half-size squares (``PriorRenderer._swatch``).
+to fall back to half-size squares (``PriorRenderer._swatch``), and once more when new trousers' thighs began to
+stop at the waist (``prior_shapes.trousers``).
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).

@@ -180,6 +180,7 @@ def trousers(grid: torch.Tensor, p: Pose, style: S.PriorStyle, family: str = "tr
         opening = S.INSEAM_OPENING * (y - p["crotch"][:, None, None]) - (x - p["centre"][:, 0, None, None]).abs()
         upper = torch.maximum(upper, opening[:, None])
     cx, top, hip_y = p["centre"][:, 0, None, None], p["waist"][:, None, None], p["centre"][:, 1, None, None]
+    upper = torch.maximum(upper, (top - y)[:, None])  # the thighs' round tops stop at the waist (a belt bag above it)
     band = torch.maximum(torch.maximum(top - y, y - hip_y), (x - cx).abs() - half[..., None])[:, None]
     u_band = ((x - cx).abs() / half[..., None]).clamp(max=1)[:, None]
     distance = torch.cat([upper, lower, band], dim=1)
