@@ -104,10 +104,9 @@ def skin_legs(grid: torch.Tensor, p: Pose, fraction: float = 0.5, from_crotch: b
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """Coverage and across-limb coordinate ``(B, 1, H, W)`` of the two legs from just above the knee to the
     ankle (the measured profile :data:`~S.LOWER_LEG`, one tapered piece between each two of its points) and on
-    into the shoe (:data:`~S.ANKLE_TO_SOLE`), and
-    from the thigh when a hem marked at ``fraction`` of the leg shows it (thigh radius up to
-    :data:`~S.THIGH_RADIUS`); ``from_crotch``: thighs from the crotch down whatever the hem (shorts' open inseam
-    shows the inner thighs)."""
+    into the shoe (:data:`~S.ANKLE_TO_SOLE`), and from the thigh when a hem marked at ``fraction`` of the leg
+    shows it (thigh radius up to :data:`~S.THIGH_RADIUS`); ``from_crotch``: thighs from the crotch down whatever
+    the hem (shorts' open inseam shows the inner thighs)."""
     h = grid.shape[0]
     knees, ankles = p["knees"], p["ankles"]
     start = knees + (knees - ankles) * S.CALF_START
