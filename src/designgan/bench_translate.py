@@ -20,7 +20,7 @@ import typer
 
 from designgan.errors import DataError, DesignGANError
 from designgan.pipeline.bundled import default_model
-from designgan.pipeline.files import inference_threads, output_paths, translate_files
+from designgan.pipeline.files import folder_workers, inference_threads, output_paths, translate_files
 
 
 def _bench_pipeline(model: str | None, compile: bool, precision: str, channels_last: bool, device: str
@@ -171,6 +171,9 @@ def bench_translate(
     batch_size: Annotated[int, typer.Option(min=1, help="Batch size of the folder run.")] = 4,
     threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
                                                 "torch's choice when OMP_NUM_THREADS is set).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Batches of the folder run translated at once "
+                                                "(default: as translate, the CPUs over --threads, at most 4).")
+                       ] = None,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the generator and landmark network "
                                           "(slow once, cached on disk).")] = False,
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else fp32), "
@@ -248,8 +251,9 @@ def bench_translate(
         files = sorted(folder.glob("*.jpg"))
         (folder / "out").mkdir()
         tic = time.perf_counter()
+        workers = workers or folder_workers(torch.get_num_threads())
         results = translate_files(pipe, files, output_paths(files, folder / "out", to), to, batch_size=batch_size,
-                                  garment_mask=masks, log=lambda line: None)
+                                  garment_mask=masks, log=lambda line: None, workers=workers)
         failed = sum(r.status == "failed" for r in results)
         if failed:
             raise DesignGANError(f"bench: {failed} of {len(files)} photos failed in the folder run")
@@ -266,7 +270,7 @@ def bench_translate(
         "latency_s": {"median": round(statistics.median(totals), 4), "min": round(min(totals), 4),
                       "max": round(max(totals), 4), "repeats": repeats, "stages_median": stages,
                       "cpu_s_per_photo": round(cpu_per_photo, 4), "warmup_s": round(warmup_s, 2)},
-        "folder": {"photos": folder_size, "batch_size": batch_size, "seconds": round(folder_s, 3),
+        "folder": {"photos": folder_size, "batch_size": batch_size, "workers": workers, "seconds": round(folder_s, 3),
                    "photos_per_s": round(folder_size / folder_s, 3)},
         "goals": {"latency_s": 0.5, "photos_per_s": 4.0,
                   "latency_met": statistics.median(totals) <= 0.5, "throughput_met": folder_size / folder_s >= 4.0},
@@ -275,4 +279,5 @@ def bench_translate(
         typer.echo(json.dumps(report, indent=2))
         return
     typer.echo(f"latency {report['latency_s']['median']:.3f} s/photo (median of {repeats}; stages {stages})")
-    typer.echo(f"folder  {report['folder']['photos_per_s']:.2f} photos/s ({folder_size} photos, batch {batch_size})")
+    typer.echo(f"folder  {report['folder']['photos_per_s']:.2f} photos/s ({folder_size} photos, batch {batch_size}, "
+               f"{workers} at once)")

@@ -22,6 +22,7 @@ from designgan.pipeline.files import (
     OUTPUT_PNG_LEVEL,
     collect_inputs,
     existing_outputs,
+    folder_workers,
     inference_threads,
     missing_folders,
     output_paths,
@@ -70,6 +71,8 @@ def translate_command(
                                           "measure with 'bench translate --compile' first).")] = False,
     threads: Annotated[int | None, typer.Option(min=1, help="torch threads (default: half the CPUs, at least 1; "
                                                 "torch's choice when OMP_NUM_THREADS is set).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Batches translated at once, each on its own threads "
+                                                "(default: the CPUs over --threads, at most 4).")] = None,
     precision: Annotated[str, typer.Option(help="auto (bf16 where native: CUDA, AMX/AVX512_BF16 CPUs; else "
                                            "fp32), bf16, autocast or fp32.")] = "auto",
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
@@ -109,7 +112,8 @@ def translate_command(
     made = _output_folder(out, plan.single)
     results = _run(pipe, plan, out, made, to, fabric, texture, style, as_json, side_by_side=side_by_side,
                    people=person if person is not None else ("all" if all_people else "visible"),
-                   refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size)
+                   refine_steps=refine_steps, keep_texture=keep_texture, batch_size=batch_size,
+                   workers=workers or folder_workers(torch.get_num_threads()))
     _report(results, plan, out, made, as_json)
 
 

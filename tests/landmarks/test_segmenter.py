@@ -11,11 +11,12 @@ import torch
 from scipy import ndimage
 
 from designgan.data import CCP
+from designgan.errors import ConfigError
 from designgan.io import load_image
 from designgan.landmarks.frame import apply
 from designgan.landmarks.regions import garment_region
 from designgan.landmarks.segment import DEFAULT_WEIGHTS, GarmentMasker, SegmenterFrame, frame_matrix, reach_pixels
-from designgan.landmarks.segmenter_data import context_matrix, lower_garment
+from designgan.landmarks.segmenter_data import CONTEXT, context_matrix, lower_garment
 from designgan.landmarks.segmenter_eval import iou
 from designgan.models.segmenter import GarmentSegmenter, SegmenterConfig
 from tests.parts import landmarks_from_mask
@@ -92,14 +93,38 @@ def _landmarks_from_labels(ccp: CCP, image_id: str) -> dict[str, list[float]]:
     return {name: list(p) for name, p in landmarks_from_mask(mask, family).items()}
 
 
+def test_bleed_grows_half_the_priors_and_nothing_else():
+    from designgan.landmarks.segmenter_data import SegmenterSamples, make_batch
+
+    samples = SegmenterSamples.__new__(SegmenterSamples)
+    samples.frame = SegmenterFrame(height=64, width=64, hip_y=0.2)
+    size = (round(64 * CONTEXT), round(64 * CONTEXT))
+    samples.images = torch.full((32, 3, *size), 128, dtype=torch.uint8)
+    samples.planes = torch.zeros((32, 3, *size), dtype=torch.uint8)
+    samples.planes[:, 2] = 255  # all inside the photo
+    samples.planes[:, 0, size[0] // 2 - 10:size[0] // 2 + 10, size[1] // 2 - 6:size[1] // 2 + 6] = 255  # prior
+    index = torch.arange(32)
+    plain = make_batch(samples, index, torch.Generator().manual_seed(0))
+    grown = make_batch(samples, index, torch.Generator().manual_seed(0), bleed=0.12)
+    area, area_grown = plain[1].sum(dim=(1, 2, 3)), grown[1].sum(dim=(1, 2, 3))
+    assert (area_grown >= area).all() and 8 <= int((area_grown > area + 20).sum()) <= 24
+    for a, b in list(zip(plain, grown, strict=True))[::2]:  # images and targets: the same draw
+        assert torch.equal(a, b)
+    with pytest.raises(ConfigError, match="prior_bleed"):
+        from designgan.landmarks.segmenter_train import SegmenterTrainConfig, train_segmenter
+
+        train_segmenter("nowhere", [], "nowhere", SegmenterTrainConfig(prior_bleed=0.9), log=lambda _: None)
+
+
 @pytest.mark.parametrize("target", ["lower_garment", "in_front"])
 def test_trainer_runs_on_the_ccp_slice(ccp_mini, untrained_landmarks, tmp_path, target):
     from designgan.landmarks.predict import LandmarkPredictor
     from designgan.landmarks.segmenter_train import SegmenterTrainConfig, train_segmenter
 
     frame = SegmenterFrame(height=64, width=64, hip_y=0.2) if target == "in_front" else SegmenterFrame()
+    in_front_recipe = {"footwear_in_front": True, "prior_bleed": 0.12} if target == "in_front" else {}
     config = SegmenterTrainConfig(widths=(4, 8), batch_size=2, epochs=2, warmup_steps=1, max_minutes=0,
-                                  target=target, frame=frame)
+                                  target=target, frame=frame, **in_front_recipe)
     # the slice's people placed from their label maps, in the cache the trainer reads; the landmark network given
     # (an untrained one) would place any photo the cache lacks
     ccp = CCP(ccp_mini)

@@ -11,7 +11,7 @@ from designgan.landmarks.segmenter_data import in_front, training_planes
 from designgan.models.prior import PriorRenderer
 from tests.models.test_prior import HAND, frame_inputs
 
-NAMES = ["null", "jeans", "bag", "skin", "jacket"]
+NAMES = ["null", "jeans", "bag", "skin", "jacket", "boots"]
 POINTS = {"left_hip": (60, 40, 0.9), "right_hip": (40, 40, 0.9), "left_ankle": (60, 140, 0.9),
           "right_ankle": (40, 140, 0.9), "left_wrist": (80, 60, 0.9), "right_wrist": (20, 60, 0.2)}
 
@@ -31,9 +31,19 @@ def test_the_in_front_target_is_bags_tops_and_hands_not_legs_or_the_garment():
     assert category == "pants" and prior[100, 50] and not prior[80, 70] and np.array_equal(target, mask)
 
 
-def _front_everywhere(family: str = "skirt") -> PriorRenderer:
+def test_footwear_is_in_front_only_when_the_recipe_asks():
+    label_map = np.zeros((160, 100), dtype=np.uint8)
+    label_map[40:130, 35:65] = 1  # jeans
+    label_map[130:150, 35:65] = 5  # boots under them
+    assert not in_front(label_map, NAMES, POINTS)[140, 50]
+    assert in_front(label_map, NAMES, POINTS, footwear=True)[140, 50]
+    _, target, _ = training_planes("in_front", label_map, NAMES, POINTS, (100, 160), footwear=True)
+    assert target[140, 50] and not target[100, 50]
+
+
+def _front_everywhere(family: str = "skirt", inside: bool = False) -> PriorRenderer:
     """A prior whose in-front segmenter says "in front" at every pixel (a bias, no weights)."""
-    prior = PriorRenderer(family, list(BODY_NAMES))
+    prior = PriorRenderer(family, list(BODY_NAMES), in_front_inside=inside)
     with torch.no_grad():
         for p in prior.in_front.parameters():
             p.zero_()
@@ -51,6 +61,14 @@ def test_what_the_in_front_segmenter_finds_stays_the_photo_and_the_skirt_goes_be
     assert out.mask[0, 0, 60, 16] < 0.5  # ... and goes behind what is in front there
     assert torch.allclose(out.image[0, :, 60, 10:17], image[0, :, 60, 10:17], atol=1e-3)
     assert out.mask[0, 0, 60, 32] > 0.99  # the old garment is never in front: the skirt replaces it
+
+
+def test_a_segmenter_trained_on_spilled_masks_is_trusted_inside_the_old_garment():
+    """A source mask that spilled onto a bag or the shoes: a segmenter trained for it keeps its finds there."""
+    image, attention = frame_inputs(torch.zeros(3))
+    out = _front_everywhere(inside=True)(image, attention)
+    assert out.mask[0, 0, 60, 32] < 0.5  # inside the old garment (columns 18-45): kept as the photo
+    assert torch.allclose(out.image[0, :, 60, 30:34], image[0, :, 60, 30:34], atol=1e-3)
 
 
 def test_new_trousers_do_not_ask_the_segmenter():

@@ -9,7 +9,7 @@ from designgan.errors import ConfigError, DesignGANError
 from designgan.landmarks.schema import BODY_NAMES
 from designgan.models.prior import PriorRenderer
 from designgan.models.prior_style import HEM_CURVE, HEM_DROP, LEG_OVER_FACE, SKIRT_LENGTHS, TROUSER_LENGTHS, PriorStyle
-from designgan.models.translator import ModelConfig
+from designgan.models.translator import ModelConfig, build_generator
 from tests.models.test_prior import HAND, POINTS, H, frame_inputs
 
 HIP_Y, KNEE_Y, ANKLE_Y = POINTS["left_hip"][1], POINTS["left_knee"][1], POINTS["left_ankle"][1]
@@ -143,7 +143,9 @@ def test_the_model_config_holds_the_style_and_refuses_one_its_families_cannot_dr
                                     "prior_style": {"fit": "wide"}}, "model").validate()
     assert model.prior_style == PriorStyle(fit="wide")
     assert model.saved_dict() == {"generator": "prior_renderer", "prior_families": ["trousers", "shorts"],
-                                  "prior_style": PriorStyle(fit="wide").to_dict()}  # no network sizes
+                                  "prior_style": PriorStyle(fit="wide").to_dict(),  # no network sizes but the
+                                  "prior_in_front_widths": [16, 32, 64, 128],  # in-front segmenter's it carries
+                                  "prior_in_front_inside": False}
     bad = from_dict(ModelConfig, {"generator": "prior_renderer", "prior_style": {"length": "maxi"}}, "model")
     with pytest.raises(ConfigError, match=r"model\.prior_style\.length"):
         bad.validate()  # trousers cannot be maxi
@@ -171,3 +173,14 @@ def test_skin_legs_follow_the_measured_lower_leg_profile():
         row = round(knee_y + f * (ankle_y - knee_y))
         width = float(legs[0, 0, row, :w // 2].sum())  # the left leg's coverage across that row
         assert abs(width - 2 * half * h) <= 1.0, f"at {f:+.2f} of knee -> ankle: {width:.1f} px, not {2 * half * h}"
+
+
+def test_the_in_front_segmenters_widths_are_checked_and_built():
+    from designgan.config import from_dict
+
+    with pytest.raises(ConfigError, match=r"model\.prior_in_front_widths"):
+        from_dict(ModelConfig, {"generator": "prior_renderer", "prior_in_front_widths": [0, 8]}, "model").validate()
+    model = from_dict(ModelConfig, {"generator": "prior_renderer", "prior_in_front_widths": [8, 16]},
+                      "model").validate()
+    generator = build_generator(model, 1, [], into="b")
+    assert generator.in_front.config.widths == (8, 16) and not generator.in_front_inside

@@ -181,3 +181,27 @@ def test_an_unknown_detector_is_refused_before_the_model_loads(tmp_path, photos)
     result = run("translate", folder, "--to", "skirt", "-o", tmp_path / "o", "--detector", "yolo")
     assert isinstance(result.exception, DesignGANError)
     assert str(result.exception) == "--detector must be windows or landmarks or hog, got 'yolo'"
+
+
+def test_batches_on_several_threads_write_the_same_files_in_the_same_order(tmp_path, run_dir, jeans_photo):
+    import numpy as np
+
+    folder, landmarks = _landmark_file(tmp_path, jeans_photo, [f"p{i}.jpg" for i in range(5)])
+    (folder / "p2.jpg").write_text("not an image")  # a failure in the middle of the folder
+    files = sorted(folder.glob("*.jpg"))
+    pipe = DesignGANPipeline.from_pretrained(run_dir, precision="fp32", channels_last=False, **tiny_parts())
+    runs = {}
+    for workers in (1, 3):
+        out = tmp_path / f"out{workers}"
+        out.mkdir()
+        progress: list[int] = []
+        results = translate_files(pipe, files, [out / f"{f.stem}.png" for f in files], "skirt",
+                                  table=read_landmark_lines(landmarks), batch_size=1, log=lambda _: None,
+                                  progress=progress.append, workers=workers)
+        assert sum(progress) == 5
+        runs[workers] = [(r.input.name, r.status) for r in results], out
+    assert runs[1][0] == runs[3][0]
+    assert [status for _, status in runs[3][0]] == ["failed"] + ["translated"] * 4
+    for name in ("p0", "p1", "p3", "p4"):
+        assert np.array_equal(np.asarray(Image.open(runs[1][1] / f"{name}.png")),
+                              np.asarray(Image.open(runs[3][1] / f"{name}.png"))), name

@@ -46,6 +46,9 @@ UNDER_LABELS = ("leggings", "tights")  # the lower garment only when none of the
 IN_FRONT_LABELS = ("accessories", "bag", "belt", "blazer", "blouse", "bodysuit", "bracelet", "cape", "cardigan",
                    "coat", "gloves", "hair", "hoodie", "jacket", "jumper", "necklace", "purse", "ring", "scarf",
                    "shirt", "suit", "sweater", "sweatshirt", "t-shirt", "tie", "top", "vest", "wallet", "watch")
+# footwear, in front of the new garment too when a recipe asks (``footwear_in_front``): a source mask that bleeds
+# onto the shoes (a trouser cuff resting on them) otherwise has them filled with background (CCP 1066)
+FOOTWEAR_LABELS = ("boots", "clogs", "flats", "heels", "loafers", "pumps", "sandals", "shoes", "sneakers", "wedges")
 HAND_REACH = 0.15  # skin this close to a wrist (in leg lengths, hip centre to ankle centre) is a hand
 TARGETS = ("lower_garment", "in_front")
 Points = dict[str, tuple[float, float, float]]
@@ -65,11 +68,13 @@ def lower_garment(label_map: np.ndarray, names: Sequence[str]) -> tuple[np.ndarr
     return (under, "pants") if under.sum() >= limit else None
 
 
-def in_front(label_map: np.ndarray, names: Sequence[str], points: Points) -> np.ndarray:
-    """Bool mask of what of the person a new lower garment goes behind (:data:`IN_FRONT_LABELS`, and CCP's skin
-    within :data:`HAND_REACH` leg lengths of a wrist the landmarks saw)."""
+def in_front(label_map: np.ndarray, names: Sequence[str], points: Points, footwear: bool = False) -> np.ndarray:
+    """Bool mask of what of the person a new lower garment goes behind (:data:`IN_FRONT_LABELS`, with ``footwear``
+    :data:`FOOTWEAR_LABELS` too, and CCP's skin within :data:`HAND_REACH` leg lengths of a wrist the landmarks
+    saw)."""
     ids = {name: i for i, name in enumerate(names)}
-    mask = np.isin(label_map, [ids[n] for n in IN_FRONT_LABELS if n in ids])
+    labels = IN_FRONT_LABELS + (FOOTWEAR_LABELS if footwear else ())
+    mask = np.isin(label_map, [ids[n] for n in labels if n in ids])
     if "skin" not in ids:
         return mask
     xy = {k: np.array(v[:2], float) for k, v in points.items() if len(v) < 3 or v[2] >= LANDMARK_CONFIDENCE}
@@ -87,15 +92,16 @@ def in_front(label_map: np.ndarray, names: Sequence[str], points: Points) -> np.
 
 
 def training_planes(target: str, label_map: np.ndarray, names: Sequence[str], points: Points,
-                    size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, str] | None:
+                    size: tuple[int, int], footwear: bool = False) -> tuple[np.ndarray, np.ndarray, str] | None:
     """(prior, target, the lower garment's region category) of one photo for ``target`` (module docstring; ``size``
-    = (width, height)), or None when the photo has no lower garment or no landmark region to train on."""
+    = (width, height); ``footwear``: :func:`in_front` counts footwear), or None when the photo has no lower garment
+    or no landmark region to train on."""
     found = lower_garment(label_map, names)
     if found is None:
         return None
     garment, category = found
     if target == "in_front":
-        return garment, in_front(label_map, names, points), category
+        return garment, in_front(label_map, names, points, footwear), category
     prior, _ = garment_region(points, category, size)
     return None if prior is None else (prior, garment, category)
 
@@ -147,7 +153,7 @@ class SegmenterSamples:
     of :data:`TARGETS`."""
 
     def __init__(self, ccp: CCP, ids: list[str], points: dict[str, Points], frame: SegmenterFrame,
-                 progress: bool = True, target: str = "lower_garment"):
+                 progress: bool = True, target: str = "lower_garment", footwear: bool = False):
         if target not in TARGETS:
             raise ValueError(f"segmenter target {target!r} is not one of {', '.join(TARGETS)}")
         self.frame = frame
@@ -158,7 +164,8 @@ class SegmenterSamples:
             img = load_image(ccp.photo_path(image_id))
             matrix = frame_matrix(points[image_id], frame)
             planes_found = None if matrix is None else training_planes(
-                target, ccp.load_label_map(image_id, size=img.size), ccp.label_names, points[image_id], img.size)
+                target, ccp.load_label_map(image_id, size=img.size), ccp.label_names, points[image_id], img.size,
+                footwear)
             if planes_found is None:
                 continue
             prior, wanted, category = planes_found
@@ -177,11 +184,14 @@ class SegmenterSamples:
 
 
 def make_batch(samples: SegmenterSamples, index: torch.Tensor, generator: torch.Generator | None = None,
-               augment: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+               augment: bool = True, bleed: float = 0.0
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Images in [0, 1] (B, 3, h, w), priors, targets and valid-pixel weights (B, 1, h, w) in the frame.
 
     ``augment``: flip, zoom 0.85-1.18, turn up to 8 degrees, shift (the landmark network's error, simulated),
-    photometric jitter (no erasing), and the prior moved a little against the photo (landmarks off by a few pixels)."""
+    photometric jitter (no erasing), and the prior moved a little against the photo (landmarks off by a few pixels);
+    with ``bleed`` > 0, half the priors also grown by up to ``bleed`` of the frame's height, as a source mask that
+    spills onto a bag, a hand or the shoes does, so the segmenter learns to find those inside the prior too."""
     b = len(index)
     size = (samples.frame.height, samples.frame.width)
     grid = context_grid(b, size, CONTEXT, generator, augment, scale=(0.85, 1.18), shift=0.06, rotate_deg=8.0)
@@ -195,5 +205,10 @@ def make_batch(samples: SegmenterSamples, index: torch.Tensor, generator: torch.
         nudge = random_affines(b, generator, scale=(0.94, 1.06), shift=0.03, rotate_deg=3.0, flip=False)
         prior = F.grid_sample(prior, F.affine_grid(nudge, [b, 1, *size], align_corners=False), mode="bilinear",
                               padding_mode="zeros", align_corners=False)
+        if bleed > 0:
+            radii = (torch.rand(b, generator=generator) * bleed * size[0]).round().long()
+            radii = radii * (torch.rand(b, generator=generator) < 0.5)
+            prior = torch.stack([F.max_pool2d(p[None], 2 * int(r) + 1, stride=1, padding=int(r))[0] if r else p
+                                 for p, r in zip(prior, radii, strict=True)])
     valid = (planes[:, 2:3] > 0.5).float()
     return images, (prior > 0.5).float(), (planes[:, 1:2] > 0.5).float(), valid

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from designgan.data import CCP
-from designgan.errors import DataError
+from designgan.errors import ConfigError, DataError
 from designgan.hardware import resolve_precision
 from designgan.io import write_json_atomic
 from designgan.landmarks.predict import LandmarkPredictor
@@ -50,6 +50,8 @@ class SegmenterTrainConfig:
     max_images: int = 0  # first N train / held-out photos only (0 = all): for smoke tests
     max_minutes: float = 17.0  # wall-time budget (0 = none): the cosine ends by then
     target: str = "lower_garment"  # or "in_front" (segmenter_data.TARGETS)
+    footwear_in_front: bool = False  # target in_front: footwear counts as in front (segmenter_data.FOOTWEAR_LABELS)
+    prior_bleed: float = 0.0  # half the training priors grown by up to this much of the frame height (make_batch)
     frame: SegmenterFrame = field(default_factory=SegmenterFrame)  # where the body lands in the training frame
 
 
@@ -84,6 +86,9 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
                     log: Callable[[str], None] = print, landmarks: LandmarkPredictor | None = None) -> dict:
     """Train on CCP's pixel-level photos outside the held-out split; returns the exported weights' metrics.
     ``landmarks``: the network that places the photos no cache has (default: the shipped one)."""
+    if not 0 <= config.prior_bleed <= 0.5:
+        raise ConfigError(f"config key 'prior_bleed' must be in [0, 0.5] (of the frame's height), got "
+                          f"{config.prior_bleed!r}")
     torch.set_num_threads(config.threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -94,8 +99,9 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
         train_ids, held_ids = train_ids[:config.max_images], held_ids[:config.max_images]
     points = training_points(ccp, train_ids + held_ids, data_roots, out_dir / "ccp_landmarks.jsonl", log=log,
                              predictor=landmarks)
-    train_set = SegmenterSamples(ccp, train_ids, points, frame, target=config.target)
-    held_set = SegmenterSamples(ccp, held_ids, points, frame, target=config.target)
+    train_set = SegmenterSamples(ccp, train_ids, points, frame, target=config.target,
+                                 footwear=config.footwear_in_front)
+    held_set = SegmenterSamples(ccp, held_ids, points, frame, target=config.target, footwear=config.footwear_in_front)
     if not len(train_set):
         raise DataError(f"{ccp_root}: no CCP photo with a lower garment and a lower-body frame to train on "
                         f"(of {len(train_ids)} training ids)")
@@ -127,7 +133,8 @@ def train_segmenter(ccp_root: str | Path, data_roots: Sequence[Path], out_dir: s
             for group in opt.param_groups:
                 group["lr"] = config.lr * warmup_cosine(global_step, progress, config.warmup_steps, floor=0.02)
             images, prior, target, valid = make_batch(train_set, order[step * config.batch_size:
-                                                                       (step + 1) * config.batch_size], gen)
+                                                                       (step + 1) * config.batch_size], gen,
+                                                    bleed=config.prior_bleed)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits = model(images.contiguous(memory_format=torch.channels_last),
                                prior.contiguous(memory_format=torch.channels_last))

@@ -40,8 +40,9 @@ def prior_refiner(**kwargs: Any) -> PriorRefiner:
     return PriorRefiner(**kwargs)
 
 
-@register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels", "style"),
-                          attention=True, mask_head=True, prior=True, learns=False))
+@register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels", "style",
+                                        "in_front_widths", "in_front_inside"), attention=True, mask_head=True,
+                          prior=True, learns=False))
 def prior_renderer(**kwargs: Any) -> PriorRenderer:
     """The rendered prior alone (background fill, shaded skin legs, the target garment in the source fabric): no
     parameters, nothing to train; the "prior only" translator."""
@@ -49,7 +50,8 @@ def prior_renderer(**kwargs: Any) -> PriorRenderer:
 
 
 @register_model(ModelCard("generator", ("target_family", "heatmap_names", "attention_channels", "ngf", "n_blocks",
-                                        "style"), attention=True, mask_head=True, prior=True))
+                                        "style", "in_front_widths", "in_front_inside"), attention=True,
+                          mask_head=True, prior=True))
 def painter(**kwargs: Any) -> PainterTranslator:
     """The garment painter (issue 29): the rendered prior draws the target layout, a U-Net trained by repainting
     CCP photos paints it (models/painter.py)."""

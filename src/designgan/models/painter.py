@@ -42,6 +42,7 @@ from designgan.models.prior import (
 )
 from designgan.models.prior_shapes import ANKLES, HIPS, KNEES, grid_of, tapered_segments
 from designgan.models.prior_style import CROTCH, KEEP_BLEND, SKIN_SWATCH, PriorStyle
+from designgan.models.segmenter import SegmenterConfig
 
 BASE_CHANNELS = 3 + 1 + 2 + 3 + 3 + 3  # erased photo, region, layout (garment, skin), start, fabric, skin colour
 SWATCH = 0.08  # the fabric swatch's side as a share of the frame height (the prior's)
@@ -232,9 +233,11 @@ class PainterTranslator(nn.Module):
 
     def __init__(self, target_family: str = "skirt", heatmap_names: Sequence[str] = (),
                  attention_channels: int | None = None, ngf: int = 32, n_blocks: int = 3,
-                 style: PriorStyle | None = None) -> None:
+                 style: PriorStyle | None = None, in_front_widths: Sequence[int] = SegmenterConfig().widths,
+                 in_front_inside: bool = False) -> None:
         super().__init__()
-        self.prior = PriorRenderer(target_family, heatmap_names, attention_channels, style)
+        self.prior = PriorRenderer(target_family, heatmap_names, attention_channels, style, in_front_widths,
+                                   in_front_inside)
         self.target_family = target_family
         self.heatmap_names = list(heatmap_names)
         self.attention_channels = 1 + len(self.heatmap_names)

@@ -247,7 +247,8 @@ class PriorRenderer(nn.Module):
     families = ("skirt", "trousers", "shorts")
 
     def __init__(self, target_family: str = "skirt", heatmap_names: Sequence[str] = (),
-                 attention_channels: int | None = None, style: PriorStyle | None = None) -> None:
+                 attention_channels: int | None = None, style: PriorStyle | None = None,
+                 in_front_widths: Sequence[int] = SegmenterConfig().widths, in_front_inside: bool = False) -> None:
         super().__init__()
         # measured legs' shading (module docstring, step 2): (N, 8, ROWS, COLS) pairs of maps (left leg's 4
         # channels, then the right's: rank 4, as channels_last wants) and (N, 3) their colours, filled by loading a
@@ -256,8 +257,12 @@ class PriorRenderer(nn.Module):
         self.register_buffer("leg_colours", torch.zeros(0, 3))
         # what of the person stays in front of the new garment (tops and jackets over the hips, bags, hands): a
         # frozen segmenter trained on CCP's labels (landmarks.segmenter_data, target "in_front"), filled by loading
-        # a bundled model; ``has_in_front`` 0 (a renderer built in code) keeps only the hands the skin test finds
-        self.in_front = GarmentSegmenter(SegmenterConfig()).eval().requires_grad_(False)
+        # a bundled model (whose JSON gives its widths); ``has_in_front`` 0 (a renderer built in code) keeps only the
+        # hands the skin test finds
+        self.in_front = GarmentSegmenter(SegmenterConfig(tuple(in_front_widths))).eval().requires_grad_(False)
+        # a segmenter trained on priors that spill onto bags and shoes (segmenter_train's prior_bleed) is trusted
+        # inside the old garment's mask too; one trained on exact masks only outside it (inside, it was never asked)
+        self.in_front_inside = in_front_inside
         self.register_buffer("has_in_front", torch.zeros((), dtype=torch.bool))
         if target_family not in self.families:
             raise ValueError(f"the prior draws {', '.join(self.families)}, not '{target_family}'")
@@ -365,9 +370,10 @@ class PriorRenderer(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args)
 
     def _in_front(self, image: torch.Tensor, garment: torch.Tensor) -> torch.Tensor:
-        """Coverage ``(B, 1, H, W)`` of what of the person stays in front of the new garment, outside the old
-        garment ``garment``: the in-front segmenter's probability (averaged with the mirrored frame) at
-        :data:`~S.IN_FRONT_HEIGHT` rows, thresholded at 0.5 and softened over a pixel; zeros without one."""
+        """Coverage ``(B, 1, H, W)`` of what of the person stays in front of the new garment (outside the old
+        garment ``garment`` unless ``in_front_inside``): the in-front segmenter's probability (averaged with the
+        mirrored frame) at :data:`~S.IN_FRONT_HEIGHT` rows, thresholded at 0.5 and softened over a pixel; zeros
+        without one."""
         if not bool(self.has_in_front):
             return torch.zeros_like(garment)
         h, w = image.shape[-2:]
@@ -378,7 +384,7 @@ class PriorRenderer(nn.Module):
         small, prior = small.to(dtype), prior.to(dtype)
         logits = self.in_front.mirror_summed(small, prior).float()
         front = F.interpolate((logits / 2 > 0).float(), size=(h, w), mode="bilinear", align_corners=False)
-        return front * (garment < 0.5).float()
+        return front if self.in_front_inside else front * (garment < 0.5).float()
 
     @staticmethod
     def _grow(height: int) -> int:

@@ -16,6 +16,7 @@ from designgan.config import to_dict
 from designgan.errors import ConfigError
 from designgan.models.prior_style import PriorStyle
 from designgan.models.registry import create_model, list_models, model_card
+from designgan.models.segmenter import SegmenterConfig
 
 PRIOR_FAMILIES = ("trousers", "skirt", "shorts")
 
@@ -39,6 +40,12 @@ class ModelConfig:
     # a prior-rendering generator (prior_renderer, prior_refiner): the garment family of domain a and of domain b
     prior_families: list[str] = field(default_factory=lambda: ["trousers", "skirt"])
     prior_style: PriorStyle = field(default_factory=PriorStyle)  # the shapes the rendered prior draws
+    # channels per resolution of the prior's frozen in-front segmenter (what stays in front of the new garment);
+    # a saved model without the key was bundled with the first recipe's
+    prior_in_front_widths: list[int] = field(default_factory=lambda: list(SegmenterConfig().widths))
+    # whether that segmenter was trained to find what is in front inside a source mask that spilled onto it
+    # (segmenter_train's prior_bleed), so the prior keeps its finds there too; false: only outside the mask
+    prior_in_front_inside: bool = False
 
     def validate(self, where: str = "model") -> ModelConfig:
         """Check names and ranges; an error is one line naming the key."""
@@ -64,6 +71,10 @@ class ModelConfig:
             raise ConfigError(f"config key '{where}.prior_families' must be two of {', '.join(PRIOR_FAMILIES)} "
                               f"(domain a's family, then domain b's), got {families!r}")
         self.prior_style.validate(f"{where}.prior_style")
+        widths = list(self.prior_in_front_widths)
+        if not 1 <= len(widths) <= 6 or not all(isinstance(c, int) and 1 <= c <= 1024 for c in widths):
+            raise ConfigError(f"config key '{where}.prior_in_front_widths' must be 1 to 6 channel counts in "
+                              f"[1, 1024], got {widths!r}")
         for family in families:
             try:
                 self.prior_style.length_for(family)
@@ -73,11 +84,13 @@ class ModelConfig:
 
     def saved_dict(self) -> dict[str, object]:
         """The keys a saved model's JSON holds: all of them, or for a generator with no parameters (the rendered
-        prior) only its name, families and style (the network sizes are a learnt model's)."""
+        prior) only its name, families, style and the in-front segmenter's widths and trust (the other network sizes
+        are a learnt model's)."""
         data = to_dict(self)
         if model_card(self.generator).learns:
             return data
-        return {k: data[k] for k in ("generator", "prior_families", "prior_style")}
+        return {k: data[k] for k in ("generator", "prior_families", "prior_style", "prior_in_front_widths",
+                                     "prior_in_front_inside")}
 
     @property
     def takes_attention(self) -> bool:
@@ -106,7 +119,9 @@ def build_generator(model: ModelConfig, attention: int, heatmap_names: Sequence[
     kwargs: dict[str, object] = {"ngf": model.ngf, "n_blocks": model.n_blocks, "norm": model.norm}
     if card.prior:
         kwargs.update(target_family=model.prior_families[0 if into == "a" else 1],
-                      heatmap_names=list(heatmap_names), style=model.prior_style)
+                      heatmap_names=list(heatmap_names), style=model.prior_style,
+                      in_front_widths=tuple(model.prior_in_front_widths),
+                      in_front_inside=model.prior_in_front_inside)
     if card.attention:
         kwargs.update(attention_channels=attention, n_down=model.n_down, shared_encoder=model.shared_encoder,
                       pad=model.padding)

@@ -3,6 +3,7 @@ decode -> pipeline -> encode loop that ``designgan translate`` (and ``bench tran
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -41,8 +42,19 @@ def inference_threads() -> int:
 
     if os.environ.get("OMP_NUM_THREADS"):
         return torch.get_num_threads()
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cpus // 2)
+    return max(1, _usable_cpus() // 2)
+
+
+def _usable_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def folder_workers(threads: int) -> int:
+    """Batches a folder run puts through the networks at once when ``--workers`` is not given: as many as the
+    CPUs this process may use hold ``threads`` torch threads each, at most 4 (each holds a batch in memory). On
+    the project's 2-core CPU, two batches of one thread each ran 3.99 photos/s in memory against 2.42 for one
+    (docs/pipeline.md, Speed); on a GPU, batches take turns on it."""
+    return max(1, min(4, _usable_cpus() // max(1, threads)))
 
 
 
@@ -146,8 +158,8 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
                     fabric_name: str | None = None, table: dict[Path, dict[str, Any]] | None = None,
                     side_by_side: bool = False, people: str | int = "visible", refine_steps: int | None = None,
                     keep_texture: bool = True, batch_size: int = 4, garment_mask: np.ndarray | None = None,
-                    log: Any = print, progress: Any = None, report: Any = None, style: dict | None = None
-                    ) -> list[PhotoResult]:
+                    log: Any = print, progress: Any = None, report: Any = None, style: dict | None = None,
+                    workers: int = 1) -> list[PhotoResult]:
     """Translate ``files`` into ``targets`` (PNG, JPEG or WebP by suffix, with AI-edit metadata; with
     ``side_by_side`` also the input | result pair beside each) in batches; returns one :class:`PhotoResult` per
     photo (translated into its file, or failed with the error), failures first as they happen.
@@ -155,7 +167,8 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
     The targets' folders must exist: one deleted while this runs makes its photos fail, never a silent success.
 
     Decoding the next batch and encoding the last one run in background threads while the models run (PIL
-    releases the GIL while it decodes, compresses and writes). A failed photo logs one line and writes nothing.
+    releases the GIL while it decodes, compresses and writes); ``workers`` batches run through the models at once
+    (:func:`folder_workers`). A failed photo logs one line and writes nothing.
     ``garment_mask`` (the benchmark's stand-in when no landmark network is shipped) is used for every photo.
     ``report``, when given, gets each :class:`PhotoResult` as soon as it is final (``style``, changes to a rendered
     prior's shape: :meth:`DesignGANPipeline.translate_batch`).
@@ -175,40 +188,67 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             save_image(picture, target, meta, compress_level=OUTPUT_PNG_LEVEL, create_parent=False)
 
     chunks = [(files[i:i + batch_size], targets[i:i + batch_size]) for i in range(0, len(files), batch_size)]
+
+    def run(chunk: list[Path], decoding: Future) -> tuple[list, list]:
+        """One batch through the networks: (decoded photos or errors, outputs or errors of the decoded ones)."""
+        decoded = decoding.result()
+        good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
+        given = [table.get(chunk[i].resolve()) for i in good] if table is not None else None
+        masks = [garment_mask] * len(good) if garment_mask is not None else None
+        outputs = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
+                                       garment_masks=masks, people=people, refine_steps=refine_steps,
+                                       keep_texture=keep_texture, return_errors=True, style=style) if good else []
+        return decoded, outputs
+
+    def finish(chunk: list[Path], chunk_targets: list[Path], decoded: list, outputs: list) -> None:
+        """Report a batch's failures and queue its outputs' writes."""
+        good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
+        for i, d in enumerate(decoded):
+            if isinstance(d, DesignGANError):
+                done(PhotoResult.failed(chunk[i], d))
+        for i, output in zip(good, outputs, strict=True):
+            f = chunk[i]
+            if isinstance(output, DesignGANError):
+                done(PhotoResult.failed(f, output))
+                continue
+            for warning in output.warnings:
+                log(f"warning: {f}: {warning}")
+            extra = {"DesignGAN-Source-File": f.name}
+            if fabric_name is not None:
+                extra["DesignGAN-Texture"] = fabric_name
+            target = chunk_targets[i]
+            pictures = [(output.image, target)]
+            if side_by_side:  # the pair as well as the plain result, which is what most users keep
+                pictures.append((output.side_by_side(), side_by_side_path(target)))
+            writes.append((PhotoResult.translated(f, target, output), writer.submit(write, pictures,
+                                                                                     output.metadata(extra))))
+        if progress is not None:
+            progress(len(chunk))
+
     writes: list[tuple[PhotoResult, Future]] = []
-    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
-        upcoming = reader.submit(_decode, chunks[0][0]) if chunks else None
-        for k, (chunk, chunk_targets) in enumerate(chunks):
-            assert upcoming is not None
-            decoded = upcoming.result()
-            upcoming = reader.submit(_decode, chunks[k + 1][0]) if k + 1 < len(chunks) else None
-            good = [i for i, d in enumerate(decoded) if not isinstance(d, DesignGANError)]
-            for i, d in enumerate(decoded):
-                if isinstance(d, DesignGANError):
-                    done(PhotoResult.failed(chunk[i], d))
-            given = [table.get(chunk[i].resolve()) for i in good] if table is not None else None
-            masks = [garment_mask] * len(good) if garment_mask is not None else None
-            outputs = pipe.translate_batch([decoded[i] for i in good], to, fabric, landmarks=given,
-                                           garment_masks=masks, people=people, refine_steps=refine_steps,
-                                           keep_texture=keep_texture, return_errors=True, style=style) if good else []
-            for i, output in zip(good, outputs, strict=True):
-                f = chunk[i]
-                if isinstance(output, DesignGANError):
-                    done(PhotoResult.failed(f, output))
-                    continue
-                for warning in output.warnings:
-                    log(f"warning: {f}: {warning}")
-                extra = {"DesignGAN-Source-File": f.name}
-                if fabric_name is not None:
-                    extra["DesignGAN-Texture"] = fabric_name
-                target = chunk_targets[i]
-                pictures = [(output.image, target)]
-                if side_by_side:  # the pair as well as the plain result, which is what most users keep
-                    pictures.append((output.side_by_side(), side_by_side_path(target)))
-                writes.append((PhotoResult.translated(f, target, output),
-                               writer.submit(write, pictures, output.metadata(extra))))
-            if progress is not None:
-                progress(len(chunk))
+    workers = max(1, workers)
+    # Batches run on ``workers`` threads at once: torch releases the GIL inside its kernels, so with one torch
+    # thread each they use that many cores, and the outputs are the same as one at a time. Decoding runs ahead and
+    # encoding behind, each in a thread of its own. The first batch runs alone: it loads the components that load
+    # on first use. Results are reported in the photos' order.
+    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer, \
+            ThreadPoolExecutor(max_workers=workers) as models:
+        decodings: dict[int, Future] = {}
+
+        running: collections.deque[tuple[int, Future]] = collections.deque()
+        for k, (chunk, _) in enumerate(chunks):
+            for ahead in range(k, min(k + workers + 1, len(chunks))):
+                if ahead not in decodings:
+                    decodings[ahead] = reader.submit(_decode, chunks[ahead][0])
+            if k == 0:
+                future: Future = Future()
+                future.set_result(run(chunk, decodings.pop(k)))
+            else:
+                future = models.submit(run, chunk, decodings.pop(k))
+            running.append((k, future))
+            while len(running) >= workers or (running and k + 1 == len(chunks)):
+                j, oldest = running.popleft()
+                finish(*chunks[j], *oldest.result())
         written = []
         for result, future in writes:
             try:
