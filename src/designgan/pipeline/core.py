@@ -14,6 +14,7 @@ resolution, only inside the feathered edit region, so every pixel outside it is 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,6 +95,7 @@ class DesignGANPipeline:
             raise DesignGANError(f"unknown person detector '{detector}' (choose {' or '.join(DETECTORS)})")
         self.source_mask, self.detector, self.weights_dir = source_mask, detector, Path(weights_dir)
         self._parts = {"landmarks": landmarks, "masker": masker, "garment_classifier": garment_classifier}
+        self._loading = threading.Lock()  # batches may run on several threads (translate_files' workers)
         self._flip_test = {"landmarks": True, "garment_classifier": True, **(flip_test or {})}
         self._options = {"precision": precision, "channels_last": channels_last, "compile": compile,
                          "device": device, "source_mask": source_mask, "weights_dir": self.weights_dir,
@@ -204,9 +206,10 @@ class DesignGANPipeline:
     def _component(self, key: str) -> Any:
         """Component ``key``; a path (or None: the bundled file) is loaded on first use, on the pipeline's device and
         precision (:func:`~.components.load_component`)."""
-        if self._parts[key] is None or isinstance(self._parts[key], str | Path):
-            self._parts[key] = load_component(key, self._parts[key], self.weights_dir, self.precision, self.device,
-                                              self._flip_test.get(key, True))
+        with self._loading:
+            if self._parts[key] is None or isinstance(self._parts[key], str | Path):
+                self._parts[key] = load_component(key, self._parts[key], self.weights_dir, self.precision,
+                                                  self.device, self._flip_test.get(key, True))
         return self._parts[key]
 
     @property

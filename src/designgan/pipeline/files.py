@@ -228,9 +228,9 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
     writes: list[tuple[PhotoResult, Future]] = []
     workers = max(1, workers)
     # Batches run on ``workers`` threads at once: torch releases the GIL inside its kernels, so with one torch
-    # thread each they use that many cores, and the outputs are the same as one at a time. Decoding runs ahead and
-    # encoding behind, each in a thread of its own. The first batch runs alone: it loads the components that load
-    # on first use. Results are reported in the photos' order.
+    # thread each they use that many cores, and the outputs are the same as one at a time (the pipeline loads its
+    # components under a lock). Decoding runs ahead and encoding behind, each in a thread of its own. Results are
+    # reported in the photos' order.
     with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer, \
             ThreadPoolExecutor(max_workers=workers) as models:
         decodings: dict[int, Future] = {}
@@ -240,12 +240,7 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
             for ahead in range(k, min(k + workers + 1, len(chunks))):
                 if ahead not in decodings:
                     decodings[ahead] = reader.submit(_decode, chunks[ahead][0])
-            if k == 0:
-                future: Future = Future()
-                future.set_result(run(chunk, decodings.pop(k)))
-            else:
-                future = models.submit(run, chunk, decodings.pop(k))
-            running.append((k, future))
+            running.append((k, models.submit(run, chunk, decodings.pop(k))))
             while len(running) >= workers or (running and k + 1 == len(chunks)):
                 j, oldest = running.popleft()
                 finish(*chunks[j], *oldest.result())
