@@ -135,25 +135,32 @@ def guided_filter(guide: np.ndarray, mask: np.ndarray, radius: int, eps: float) 
     colours fitted to the mask, so a mask made at a lower resolution takes the edges the photo shows, while where
     the window holds no edge it is the mask smoothed. ``eps``: how large a colour change counts as an edge
     (squared, guide units); ``radius`` in pixels. Only the band within 2 ``radius`` of the mask's edge can change
-    (elsewhere every window is all 0 or all 1), so only its bounding box is computed. Returns float32 (H, W)
-    clipped to [0, 1]."""
+    (elsewhere every window is all 0 or all 1), so only the bounding boxes of its groups of rows are computed (a
+    hand above and a shoe below: two small boxes, not one tall one). Returns float32 (H, W) clipped to [0, 1]."""
     p = mask.astype(np.float32)
     edge = (p > 0) & (p < 1)
     edge[:-1] |= p[:-1] != p[1:]
     edge[:, :-1] |= p[:, :-1] != p[:, 1:]
     out = np.clip(p, 0, 1)
-    if not edge.any():
+    rows = np.flatnonzero(edge.any(axis=1))
+    if not len(rows):
         return out
-    ys, xs = np.nonzero(edge)
     m = 2 * radius + 1
-    y0, y1 = max(0, ys.min() - m), min(p.shape[0], ys.max() + m + 1)
-    x0, x1 = max(0, xs.min() - m), min(p.shape[1], xs.max() + m + 1)
-    g, p = guide[y0:y1, x0:x1].astype(np.float32), p[y0:y1, x0:x1]
+    # rows of edges more than 2 m apart: the flat rows between them change in neither group's box
+    for group in np.split(rows, np.flatnonzero(np.diff(rows) > 2 * m) + 1):
+        xs = np.flatnonzero(edge[group[0]:group[-1] + 1].any(axis=0))
+        y0, y1 = max(0, group[0] - m), min(p.shape[0], group[-1] + m + 1)
+        x0, x1 = max(0, xs.min() - m), min(p.shape[1], xs.max() + m + 1)
+        out[y0:y1, x0:x1] = _guided_box(guide[y0:y1, x0:x1].astype(np.float32), p[y0:y1, x0:x1], radius, eps)
+    return out
+
+
+def _guided_box(g: np.ndarray, p: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """:func:`guided_filter` inside one box: guide ``g`` (h, w, 3), mask ``p`` (h, w)."""
     mean_g, mean_p = box_mean(g, radius), box_mean(p, radius)
     cov_gp = box_mean(g * p[..., None], radius) - mean_g * mean_p[..., None]
     outer = box_mean(g[..., :, None] * g[..., None, :], radius) - mean_g[..., :, None] * mean_g[..., None, :]
     a = _solve_symmetric3(outer + eps * np.eye(3), cov_gp)
     b = mean_p - (a * mean_g).sum(axis=-1)
     q = (box_mean(a, radius) * g).sum(axis=-1) + box_mean(b, radius)
-    out[y0:y1, x0:x1] = np.clip(q, 0, 1)
-    return out
+    return np.clip(q, 0, 1)

@@ -8,7 +8,7 @@ import torch
 
 from designgan.landmarks.schema import BODY_NAMES
 from designgan.landmarks.segmenter_data import in_front, training_planes
-from designgan.models.prior import PriorRenderer
+from designgan.models.prior import PriorRenderer, connected_to
 from tests.models.test_prior import HAND, frame_inputs
 
 NAMES = ["null", "jeans", "bag", "skin", "jacket", "boots"]
@@ -101,3 +101,15 @@ def test_the_bundled_priors_carry_a_trained_in_front_segmenter():
         generator = Translator.load(name).generators["G_AB"]
         assert bool(generator.has_in_front), name
         assert generator.in_front.head.weight.abs().sum() > 0, name
+
+
+def test_inside_the_old_garment_only_what_reaches_past_its_edge_is_kept():
+    """A bag over the garment reaches past its edge; an island inside it is the garment's own print."""
+    found = torch.zeros(1, 1, 20, 20)
+    found[0, 0, 2:8, 0:6] = 1  # a bag, from outside (columns 0-3) into the garment (columns 4+)
+    found[0, 0, 12:15, 10:13] = 1  # an island inside the garment
+    garment = torch.zeros(1, 1, 20, 20)
+    garment[0, 0, :, 4:] = 1
+    kept = connected_to(found * (1 - garment), found)
+    assert kept[0, 0, 5, 5] == 1 and kept[0, 0, 5, 1] == 1  # the whole bag, inside and outside
+    assert kept[0, 0, 12:15, 10:13].sum() == 0  # not the island

@@ -93,6 +93,17 @@ def dilate(mask: torch.Tensor, k: int) -> torch.Tensor:
                         padding=(k // 2, 0))
 
 
+def connected_to(seed: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The parts of ``mask`` (B, 1, H, W in {0, 1}) 8-connected to ``seed`` (within ``mask``): morphological
+    reconstruction, the seed grown a pixel at a time inside the mask until it stops changing."""
+    grown = seed * mask
+    while True:
+        wider = F.max_pool2d(grown, 3, stride=1, padding=1) * mask
+        if torch.equal(wider, grown):
+            return grown
+        grown = wider
+
+
 def mirror_columns(hole: torch.Tensor) -> torch.Tensor:
     """For each pixel of ``hole`` (B, 1, H, W), the column ``(B, 1, H, W)`` long of its mirror image across the
     nearer edge of the hole on its row (a pixel 3 columns inside the left edge reads 3 columns outside it);
@@ -370,10 +381,11 @@ class PriorRenderer(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args)
 
     def _in_front(self, image: torch.Tensor, garment: torch.Tensor) -> torch.Tensor:
-        """Coverage ``(B, 1, H, W)`` of what of the person stays in front of the new garment (outside the old
-        garment ``garment`` unless ``in_front_inside``): the in-front segmenter's probability (averaged with the
-        mirrored frame) at :data:`~S.IN_FRONT_HEIGHT` rows, thresholded at 0.5 and softened over a pixel; zeros
-        without one."""
+        """Coverage ``(B, 1, H, W)`` of what of the person stays in front of the new garment: the in-front
+        segmenter's probability (averaged with the mirrored frame) at :data:`~S.IN_FRONT_HEIGHT` rows, thresholded
+        at 0.5 and softened over a pixel; zeros without one. Outside the old garment ``garment`` only, or with
+        ``in_front_inside`` inside it too where what it finds there is connected to what it finds outside (a bag,
+        a hand or a shoe over the garment reaches past its edge; an island inside is the garment's own print)."""
         if not bool(self.has_in_front):
             return torch.zeros_like(garment)
         h, w = image.shape[-2:]
@@ -383,7 +395,10 @@ class PriorRenderer(nn.Module):
         dtype = self.in_front.head.weight.dtype
         small, prior = small.to(dtype), prior.to(dtype)
         logits = self.in_front.mirror_summed(small, prior).float()
-        front = F.interpolate((logits / 2 > 0).float(), size=(h, w), mode="bilinear", align_corners=False)
+        found = (logits / 2 > 0).float()
+        if self.in_front_inside:  # what lies in front of a garment reaches past it: an island inside is its print
+            found = connected_to(found * (1 - prior.float()), found)
+        front = F.interpolate(found, size=(h, w), mode="bilinear", align_corners=False)
         return front if self.in_front_inside else front * (garment < 0.5).float()
 
     @staticmethod
