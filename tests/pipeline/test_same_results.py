@@ -28,7 +28,9 @@ garment's waist began to follow the old one's above the hip joints; and again (s
 began to go on past the ankle joint into the shoe (``prior_style.ANKLE_TO_SOLE``), and again the same session
 when the lower-garment segmenter was retrained (``configs/segmenter_v2.yaml``) and the prior's fabric swatch began
 to fall back to half-size squares (``PriorRenderer._swatch``), and once more when new trousers' thighs began to
-stop at the waist (``prior_shapes.trousers``).
+stop at the waist (``prior_shapes.trousers``); and again (session 10) when the bundled priors began to carry the
+in-front segmenter's third recipe (``configs/segmenter_in_front_v3.yaml``: footwear in front, trusted inside the
+old garment's mask where connected to what it finds outside it).
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).
