@@ -55,11 +55,15 @@ def test_save_translator_writes_only_the_inference_keys(run_dir, tmp_path):
 def test_shipped_bundled_jsons_are_slim(name):
     meta = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
     assert_slim(meta)
-    # a rendered prior's model section: its name, families and the style of its shapes, no network sizes
-    assert set(meta["config"]["model"]) == {"generator", "prior_families", "prior_style"}
+    # a rendered prior's model section: its name, families and the style of its shapes, and of its network sizes
+    # only the in-front segmenter's it carries
+    assert set(meta["config"]["model"]) == {"generator", "prior_families", "prior_style", "prior_in_front_widths",
+                                            "prior_in_front_inside"}
     spec, generators = load_generators(name)
     assert spec.config == TranslatorConfig.from_training_dict(meta["config"])
     assert all(g.style == spec.config.model.prior_style for g in generators.values())
+    assert all(list(g.in_front.config.widths) == meta["config"]["model"]["prior_in_front_widths"]
+               for g in generators.values())
 
 
 def test_a_shipped_prior_json_with_the_network_sizes_and_no_style_still_loads(tmp_path):
