@@ -9,8 +9,8 @@ pack's training photos, written by ``designgan data pack-painter``) and the froz
 in front of the new garment: ``designgan landmarks segmenter-train --config configs/segmenter_in_front_v3.yaml
 --out runs/in_front_v3``), and the JSON says what inference needs: the generator, the garment families of the two
 categories, the in-front segmenter's widths and whether it was trained to look inside a spilled source mask
-(``prior_bleed``), the lower-body frame (256 x 128; the pipeline runs it 256 wide) and
-the landmark heatmaps it reads, and the style of the shapes it draws
+(``prior_bleed``), the lower-body frame (256 x 128; the pipeline runs it 256 wide) and the landmark heatmaps it
+reads, and the style of the shapes it draws
 (:class:`designgan.models.prior_style.PriorStyle`, the defaults: the user picks a length, cut or fit per call). The
 learnt prior refiners did not beat it (README, "Comparison"), so these are what ships. ``trousers2shorts`` is the
 same prior drawing shorts (trousers cut at the thigh, skin below) one way and full trousers the other: a model of

@@ -51,9 +51,9 @@ def _usable_cpus() -> int:
 
 def folder_workers(threads: int) -> int:
     """Batches a folder run puts through the networks at once when ``--workers`` is not given: as many as the
-    CPUs this process may use hold ``threads`` torch threads each, at most 4 (each holds a batch in memory). On
-    the project's 2-core CPU, two batches of one thread each ran 3.99 photos/s in memory against 2.42 for one
-    (docs/pipeline.md, Speed); on a GPU, batches take turns on it."""
+    CPUs this process may use hold ``threads`` torch threads each, at most 4 (each holds a batch in memory): 2 on
+    the project's 2-core CPU (docs/pipeline.md, Speed: ``bench translate --workers``); on a GPU, batches take
+    turns on it."""
     return max(1, min(4, _usable_cpus() // max(1, threads)))
 
 
@@ -234,7 +234,6 @@ def translate_files(pipe: Any, files: list[Path], targets: list[Path], to: str, 
     with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer, \
             ThreadPoolExecutor(max_workers=workers) as models:
         decodings: dict[int, Future] = {}
-
         running: collections.deque[tuple[int, Future]] = collections.deque()
         for k, (chunk, _) in enumerate(chunks):
             for ahead in range(k, min(k + workers + 1, len(chunks))):
