@@ -17,6 +17,7 @@ from designgan.eval.detectability import (
     detectability,
     photo_sample,
     sample_patches,
+    trained_reference,
     two_sample_test,
 )
 
@@ -131,3 +132,18 @@ def test_photo_sample_and_blur():
     with pytest.raises(DataError, match="does not match"):
         photo_sample(photo, points, region[:10], FAST)
     assert DetectPopulations([], [], [], []).reals == []
+
+
+def test_trained_reference_reads_a_given_classifier_on_the_frames():
+    """The trained classifier's balanced accuracy per row against the whole real pool: a classifier that calls a
+    frame the target when it has the flat square tells the squareless sources from square reals (1.0), calls every
+    square translation the target (chance) and every real photo too."""
+    def has_square(frames: np.ndarray) -> np.ndarray:
+        return (frames[:, 40:100, 30:70] == 250).all(axis=(1, 2, 3))
+
+    pops = DetectPopulations(outputs=_population(6, 31, flat_square=True), sources=_population(5, 32),
+                             known_bad=[], reals=_population(7, 33, flat_square=True))
+    result = trained_reference(pops, has_square)
+    assert result == {"real_photos": 7, "translation": 0.5, "do_nothing": 1.0}
+    half = DetectPopulations(pops.outputs, pops.sources[:2] + _population(2, 34, flat_square=True), [], pops.reals)
+    assert trained_reference(half, has_square)["do_nothing"] == 0.75

@@ -86,6 +86,15 @@ def test_markdown_table_shows_sample_sizes_and_missing_figures():
     assert "Success (garment judge)" in table
 
 
+def test_markdown_table_notes_the_detectability_controls_and_the_trained_reference():
+    fold = {"mean": 0.8, "std": 0.05, "n": 30}
+    detect = {"real_pool": 200, "do_nothing": {"patches": fold, "frame": fold, "both": fold},
+              "garment_judge": {"real_photos": 230, "translation": 0.43, "do_nothing": 0.921}}
+    table = markdown_table({"run_a": {"success": {"mean": 0.5, "n": 10}, "detectability": detect}})
+    assert "untranslated sources (do nothing): 0.800 ± 0.050 (n=30)" in table
+    assert "not fresh) on the same frames against the whole real pool: do nothing 0.921, translation 0.430." in table
+
+
 def test_random_grid_is_seeded_and_capped():
     keys = [f"k{i}" for i in range(12)]
     thumbs = {k: (Image.new("RGB", (20, 30), (i * 20, 0, 0)), Image.new("RGB", (20, 30), (0, i * 20, 0)))

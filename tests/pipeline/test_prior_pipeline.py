@@ -91,3 +91,31 @@ def test_a_users_fabric_goes_to_the_prior_and_no_refinement_runs_after_it(prior_
     out = prior_pipe(load_image(path), to="skirt", texture=fabric, landmarks=[points], garment_masks=[truth])
     red = np.asarray(out.image)[out.target_mask]
     assert red.mean(axis=0)[0] > 150 and red.mean(axis=0)[1] < 80  # the new skirt is the red fabric
+
+
+def test_the_band_the_prior_repaints_past_the_mask_is_shown_whole(jeans_photo):
+    """The prior repaints ``GROW`` of the frame's height past the source mask (masks miss the cloth's soft edge);
+    the composition shows that band at full weight, where the config's narrower margin left the old garment's
+    edge half visible as a faint outline. The fixture photo enlarged 4 x, so a frame pixel spans photo pixels."""
+    path, points, truth = jeans_photo
+    photo = load_image(path)
+    photo = photo.resize((photo.width * 4, photo.height * 4), Image.BICUBIC)
+    points = {name: (4 * x, 4 * y, c) for name, (x, y, c) in points.items()}
+    truth = np.repeat(np.repeat(truth, 4, axis=0), 4, axis=1)
+    config = TranslatorConfig()
+    config.model.generator = "prior_renderer"
+    config.data.frame, config.data.size = "lower", (256, 128)
+    config.data.heatmap_names = list(BODY_NAMES)
+    generators = {"G_AB": PriorRenderer("skirt", list(BODY_NAMES)), "G_BA": PriorRenderer("trousers",
+                                                                                          list(BODY_NAMES))}
+    pipe = DesignGANPipeline(Translator(TranslatorSpec("prior", ("jeans", "skirt"), config), generators),
+                             **tiny_parts(), precision="fp32", source_mask="polygon")
+    assert config.loss.dilate == 2 and pipe._compose_margin("G_AB") == round(0.015 * 256) == 4
+    shown = pipe(photo, to="skirt", landmarks=[points], garment_masks=[truth]).alpha
+    generators["G_AB"].repaints_past_mask = 0.0  # a generator that repaints only the mask: the config's margin
+    assert pipe._compose_margin("G_AB") == 2
+    narrow = pipe(photo, to="skirt", landmarks=[points], garment_masks=[truth]).alpha
+    assert (shown >= narrow).all()
+    # the full-weight region reaches a band of at least two photo pixels further round the garment's outline
+    outline = truth.sum() ** 0.5 * 4
+    assert (shown == 1).sum() - (narrow == 1).sum() > 2 * outline

@@ -30,7 +30,9 @@ when the lower-garment segmenter was retrained (``configs/segmenter_v2.yaml``) a
 to fall back to half-size squares (``PriorRenderer._swatch``), and once more when new trousers' thighs began to
 stop at the waist (``prior_shapes.trousers``); and again (session 10) when the bundled priors began to carry the
 in-front segmenter's third recipe (``configs/segmenter_in_front_v3.yaml``: footwear in front, trusted inside the
-old garment's mask where connected to what it finds outside it).
+old garment's mask where connected to what it finds outside it); and again (session 11) when composition began to
+show the band the prior repaints past the source mask whole (``PriorRenderer.repaints_past_mask``: margin 2 -> 4
+model pixels; every edit region grew by 0.6-1.8%, the masks did not change).
 Per case it holds the SHA-256 of
 the full-resolution result's pixels, the pixel counts of the source/target masks and edit region, and the result
 downsampled to 1/16 (box filter).

@@ -320,3 +320,22 @@ def detectability(pops: DetectPopulations, settings: DetectSettings = DetectSett
         result[name] = two_sample_test(population, pool, settings, tell)
     result["fallback_photos"] = sum(s.fallback for s in pops.outputs)
     return result
+
+
+def trained_reference(pops: DetectPopulations, says_target: Callable[[np.ndarray], np.ndarray]) -> dict:
+    """What a *trained* garment classifier reads on the same frames, beside the fresh classifiers: the balanced
+    accuracy of ``says_target`` ((n, 160, 100, 3) uint8 frames -> (n,) bool: "this is the target garment", e.g. the
+    garment judge's verdict) telling each row from the whole real pool. On the do-nothing row it is the ceiling a
+    category difference allows with every CCP label behind it (the fresh classifiers have a few dozen photos);
+    on the translations it is 1 - success, seen from the other side."""
+    def frames(samples: Sequence[DetectSample]) -> np.ndarray:
+        return np.stack([s.frame for s in samples]) if samples else np.zeros((0, *FRAME_SIZE, 3), np.uint8)
+
+    real = np.asarray(says_target(frames(pops.reals)), dtype=bool)
+    rows = {"translation": pops.outputs, "do_nothing": pops.sources, "known_bad": pops.known_bad}
+    result: dict = {"real_photos": len(real)}
+    for name, population in rows.items():
+        said = np.asarray(says_target(frames(population)), dtype=bool)
+        if len(said) and len(real):
+            result[name] = round(0.5 * (float((~said).mean()) + float(real.mean())), 4)
+    return result

@@ -193,9 +193,15 @@ def detectability_note(detect: dict) -> str:
     parts = [f"{title}: " + " / ".join(_fmt(_lookup(detect, f"{name}/{view}")) for view in ("patches", "frame", "both"))
              for name, title in DETECT_CONTROLS.items() if detect.get(name)]
     pool = f" ({detect['real_pool']} photos)" if "real_pool" in detect else ""
+    trained = detect.get("garment_judge") or {}
+    judged = [f"{title} {trained[name]:.3f}" for name, title in (("do_nothing", "do nothing"),
+                                                                 ("translation", "translation"),
+                                                                 ("known_bad", "blurred edit")) if name in trained]
+    reference = (" The garment judge (trained on CCP's labels, not fresh) on the same frames against the whole "
+                 "real pool: " + ", ".join(judged) + ".") if judged else ""
     return (f"Detectability controls against the same real target photos{pool} (patches / frame / both; held-out "
             "balanced accuracy of a fresh classifier, mean ± std over folds, n photos on the tested side): "
-            + "; ".join(parts) + ".")
+            + "; ".join(parts) + "." + reference)
 
 
 def markdown_table(summaries: dict[str, dict]) -> str:

@@ -47,6 +47,7 @@ from designgan.eval.detectability import (
     blurred_edit,
     detectability,
     photo_sample,
+    trained_reference,
 )
 from designgan.eval.garment_eval import LandmarkSource
 from designgan.eval.garment_evidence import read_evidence
@@ -435,4 +436,7 @@ def evaluate(translate: Translate, records: Sequence[Record], target_category: s
         pops.reals = real_target.detect or []
         log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else None
         summary["detectability"] = detectability(pops, detect, log)
+        if garment is not None and "skipped" not in summary["detectability"]:
+            summary["detectability"]["garment_judge"] = trained_reference(
+                pops, lambda frames: garment.probabilities(frames).argmax(axis=1) == target_family)
     return EvalResult(rows=rows, summary=summary, thumbs=thumbs, full=full)

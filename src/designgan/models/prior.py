@@ -256,6 +256,9 @@ class PriorRenderer(nn.Module):
     # and paints the garment's fabric itself: the pipeline passes both and runs no texture refinement after it
     prior_inputs = True
     families = ("skirt", "trousers", "shorts")
+    # it repaints this far (of the frame's height) past the source mask (:meth:`_grow`): the composition shows
+    # that band whole, or the old garment's soft edge, which the mask misses, stays as a faint outline
+    repaints_past_mask = S.GROW
 
     def __init__(self, target_family: str = "skirt", heatmap_names: Sequence[str] = (),
                  attention_channels: int | None = None, style: PriorStyle | None = None,

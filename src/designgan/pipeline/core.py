@@ -328,9 +328,9 @@ class DesignGANPipeline:
                 outputs.append(photo.error)
                 continue
             mine = [j for j in jobs if j.photo == i]
-            loss = self.spec.config.loss
             result, target_mask, alpha, in_front = compose_photo(
-                photo.photo, photo.source_mask, mine, self.model_size[0], loss.dilate, loss.feather, self.match_grain)
+                photo.photo, photo.source_mask, mine, self.model_size[0], self._compose_margin(key),
+                self.spec.config.loss.feather, self.match_grain)
             outputs.append(PipelineOutput(
                 image=result, source=photo.photo, source_category=source_cat, target_category=target_cat,
                 source_mask=photo.source_mask, target_mask=target_mask, alpha=alpha, in_front=in_front,
@@ -345,6 +345,14 @@ class DesignGANPipeline:
         return outputs
 
     # -- steps --------------------------------------------------------------------------------------------------
+    def _compose_margin(self, key: str) -> int:
+        """How far past the source garment's mask (model pixels) the output is shown whole before it is feathered
+        into the photo: the config's ``loss.dilate``, or the band a generator repaints past the mask
+        (``repaints_past_mask``, of the model's height) where that is wider."""
+        past = getattr(self.generators[key], "repaints_past_mask", 0.0)
+        height = (self.frame_size if self.spec.config.data.frame == "lower" else self.model_size)[0]
+        return max(self.spec.config.loss.dilate, round(past * height))
+
     @staticmethod
     def _as_image(x: Image.Image | str | Path | np.ndarray) -> Image.Image:
         if isinstance(x, str | Path):
