@@ -10,7 +10,7 @@ from designgan.landmarks.schema import BODY_NAMES
 from designgan.models.prior import PriorRenderer
 from designgan.models.prior_style import HEM_CURVE, HEM_DROP, LEG_OVER_FACE, SKIRT_LENGTHS, TROUSER_LENGTHS, PriorStyle
 from designgan.models.translator import ModelConfig, build_generator
-from tests.models.test_prior import HAND, POINTS, H, frame_inputs
+from tests.models.test_prior import HAND, POINTS, H, W, frame_inputs, legs
 
 HIP_Y, KNEE_Y, ANKLE_Y = POINTS["left_hip"][1], POINTS["left_knee"][1], POINTS["left_ankle"][1]
 LEG = ANKLE_Y - HIP_Y  # the leg's length in the fixture's frame, in rows
@@ -184,3 +184,21 @@ def test_the_in_front_segmenters_widths_are_checked_and_built():
                       "model").validate()
     generator = build_generator(model, 1, [], into="b")
     assert generator.in_front.config.widths == (8, 16) and not generator.in_front_inside
+
+
+def test_a_skirt_is_at_least_as_wide_as_the_legs_under_it_and_no_skin_shows_beside_it():
+    """A pencil cut on the fixture's straddled legs (knees 16 px apart): drawn to its flare, the hem would be
+    narrower than the legs, and the thighs stuck out beside the skirt as skin. The hem takes the legs' width and
+    above the hem no skin shows outside the skirt."""
+    from designgan.models.prior_style import CALF_RADIUS
+
+    image, attention = frame_inputs()
+    out = PriorRenderer("skirt", list(BODY_NAMES), style=PriorStyle(cut="pencil"))(image, attention)
+    skirt = out.mask[0, 0]
+    hem_side = round(mark(SKIRT_LENGTHS["knee"])) - 1  # just above where the hem's sides hang
+    reach = CALF_RADIUS * H - 1
+    left, right = round(POINTS["right_knee"][0] - reach), round(POINTS["left_knee"][0] + reach)
+    assert skirt[hem_side, left] > 0.5 and skirt[hem_side, right] > 0.5
+    skin = (out.image[0] - legs(HAND)[:, None, None]).abs().amax(dim=0) < 0.25
+    above = torch.arange(H)[:, None] < hem_side
+    assert not (skin & above & (skirt < 0.5) & (torch.arange(W)[None] > 12) & (torch.arange(W)[None] < 52)).any()

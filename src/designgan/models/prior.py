@@ -337,6 +337,9 @@ class PriorRenderer(nn.Module):
                 colour = torch.where(skin.float().isnan(), colour, skin.float().to(colour.device))
             legs, u_legs = shapes.skin_legs(grid, pose, fraction, from_crotch=family != "skirt")
             legs = legs * hole  # skin only where the old garment was: shoes and bare ankles stay the photo's
+            if family == "skirt":  # above the hem the legs are under the skirt: no skin beside it
+                below = (grid[..., 1] >= shapes.hem_row(pose, fraction, h)[:, None, None])[:, None]
+                legs = legs * torch.maximum(shape, below.float())
             lit = (self._skin(colour, u_legs, grid, pose) + 1) * legs_light.hem_shadow(shape) - 1
             canvas = torch.lerp(canvas, lit, legs)
         cloth = self._fabric(x, garment, pose, u) if fabric is None else shaded(fabric.float().to(x.device), u)

@@ -128,15 +128,31 @@ def skin_legs(grid: torch.Tensor, p: Pose, fraction: float = 0.5, from_crotch: b
     return coverage(nearest.values), u.gather(1, nearest.indices)
 
 
+def legs_reach(p: Pose, fraction: float, h: int) -> torch.Tensor:
+    """How far ``(B,)`` from the body's centre line the skin legs of :func:`skin_legs` reach sideways at
+    ``fraction`` of the leg (hip joints 0, knees 0.5, ankles 1): the outer leg's axis plus its radius there (the
+    thigh's taper above the knee, the calf's radius below it)."""
+    if fraction <= 0.5:
+        axis = torch.lerp(p["hips"], p["knees"], 2 * fraction)
+        radius = S.THIGH_RADIUS + (S.CALF_RADIUS - S.THIGH_RADIUS) * 2 * fraction
+    else:
+        axis = torch.lerp(p["knees"], p["ankles"], 2 * fraction - 1)
+        radius = S.CALF_RADIUS
+    return (axis[..., 0] - p["centre"][:, None, 0]).abs().amax(dim=1) + radius * h
+
+
 def skirt(grid: torch.Tensor, p: Pose, style: S.PriorStyle) -> tuple[torch.Tensor, torch.Tensor]:
     """A skirt of ``style``'s length and cut: the waist (the body's width) flaring to ``style.hem_flare`` times
-    that at a hem that curves :data:`~S.HEM_CURVE` h lower in the middle, folds shaded across a pleated cut's
-    hem; coverage and the across-skirt coordinate ``(B, 1, H, W)``."""
+    that at a hem that curves :data:`~S.HEM_CURVE` h lower in the middle, and at least as wide as the legs under
+    it there (:func:`legs_reach`: a skirt falls over the thighs, so a top or a jacket hiding the hips, which
+    narrows the measured waist, does not leave the thighs sticking out beside it), folds shaded across a
+    pleated cut's hem; coverage and the across-skirt coordinate ``(B, 1, H, W)``."""
     h = grid.shape[0]
     cx, top = p["centre"][:, 0, None, None], p["waist"][:, None, None]
-    hem = hem_row(p, style.length_for("skirt"), h)[:, None, None]
+    fraction = style.length_for("skirt")
+    hem = hem_row(p, fraction, h)[:, None, None]
     top_half = p["half"][:, None, None]
-    hem_half = style.hem_flare * top_half
+    hem_half = torch.maximum(style.hem_flare * top_half, legs_reach(p, fraction, h)[:, None, None] + 1)
     x, y = grid[..., 0], grid[..., 1]
     along = ((y - top) / (hem - top)).clamp(0, 1)
     half = top_half + (hem_half - top_half) * along
