@@ -32,7 +32,7 @@ stop at the waist (``prior_shapes.trousers``); and again (session 10) when the b
 in-front segmenter's third recipe (``configs/segmenter_in_front_v3.yaml``: footwear in front, trusted inside the
 old garment's mask where connected to what it finds outside it); and again (session 11) when composition began to
 show the band the prior repaints past the source mask whole (``PriorRenderer.repaints_past_mask``: margin 2 -> 4
-model pixels; every edit region grew by 0.6-1.8%) and a skirt's hem began to be at least as wide as the legs under
+model pixels; every edit region grew by 0.6-3.5%) and a skirt's hem began to be at least as wide as the legs under
 it (``prior_shapes.legs_reach``; ccp_1045, crossed legs: the new skirt 16,224 -> 22,057 pixels, the knee that stuck
 out beside it covered).
 Per case it holds the SHA-256 of
