@@ -327,7 +327,7 @@ def trained_reference(pops: DetectPopulations, says_target: Callable[[np.ndarray
     accuracy of ``says_target`` ((n, 160, 100, 3) uint8 frames -> (n,) bool: "this is the target garment", e.g. the
     garment judge's verdict) telling each row from the whole real pool. On the do-nothing row it is the ceiling a
     category difference allows with every CCP label behind it (the fresh classifiers have a few dozen photos);
-    on the translations it is 1 - success, seen from the other side."""
+    on the translations it reads the verdict ``success`` counts, against the real photos' own."""
     def frames(samples: Sequence[DetectSample]) -> np.ndarray:
         return np.stack([s.frame for s in samples]) if samples else np.zeros((0, *FRAME_SIZE, 3), np.uint8)
 
