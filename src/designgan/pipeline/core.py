@@ -348,10 +348,9 @@ class DesignGANPipeline:
     def _compose_margin(self, key: str) -> int:
         """How far past the source garment's mask (model pixels) the output is shown whole before it is feathered
         into the photo: the config's ``loss.dilate``, or the band a generator repaints past the mask
-        (``repaints_past_mask``, of the model's height) where that is wider."""
+        (``repaints_past_mask``, of the model's height, which the lower-body frame shares) where that is wider."""
         past = getattr(self.generators[key], "repaints_past_mask", 0.0)
-        height = (self.frame_size if self.spec.config.data.frame == "lower" else self.model_size)[0]
-        return max(self.spec.config.loss.dilate, round(past * height))
+        return max(self.spec.config.loss.dilate, round(past * self.model_size[0]))
 
     @staticmethod
     def _as_image(x: Image.Image | str | Path | np.ndarray) -> Image.Image:
